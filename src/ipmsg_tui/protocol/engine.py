@@ -1,0 +1,805 @@
+"""The IPMSG presence and messaging engine: a sans-IO state machine.
+
+Feed it datagrams with :meth:`Engine.receive_datagram`, wake it at :meth:`Engine.get_timer`
+with :meth:`Engine.handle_timer`, and call the action methods (``send_message``,
+``open_sealed`` ...). Take what it produced with :meth:`Engine.datagrams_to_send` and
+:meth:`Engine.events`. Time is always passed in (wall-clock seconds), so runs are
+deterministic and two engines can be wired together without sockets.
+
+An adapter must deliver the events of a step before it sends that step's datagrams: a
+RECVMSG then never leaves before the message it acknowledges has been handed over (and, in
+the apps, committed to the history). If handing over fails, :meth:`Engine.retract` takes
+the acknowledgement back, so the sender retransmits.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections import OrderedDict, deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from . import events as ev
+from . import text as wire_text
+from .attachments import Attachment, format_attachments, parse_attachments
+from .constants import (
+    MAX_DATAGRAM_DEFAULT,
+    MAX_DATAGRAM_IPTUX,
+    MAX_NAME_BYTES,
+    NO_REPLY_OPTS,
+    Command,
+    EntryOpt,
+    SendOpt,
+)
+from .dedup import DedupCache
+from .entry import build_entry, parse_entry
+from .packet import IPDictPacket, Packet, ParseError, format_packet, join_parts, parse_packet
+from .peers import Addr, Peer, PeerTable
+
+ENCRYPTED_NOTICE = "[encrypted message, not supported: ask the sender to turn encryption off]"
+NOT_ABSENT_TEXT = "Not absence mode"
+# Entry flags we advertise. Never ENCRYPTOPT/CAPIPDICTOPT/CAPFILEENCOPT/CLIPBOARDOPT: peers
+# would then send what we cannot read.
+OUR_CAPABILITIES = EntryOpt.FILEATTACHOPT | EntryOpt.CAPUTF8OPT
+
+
+@dataclass(frozen=True, slots=True)
+class EngineConfig:
+    user: str
+    host: str
+    nick: str
+    group: str = ""
+    port: int = 2425
+    legacy_codec: str = wire_text.DEFAULT_LEGACY_CODEC
+    retry_interval: float = 1.0
+    retry_count: int = 5  # sends in all, the first included
+    version_field: str = "1"
+    info_text: str = "ipmsg-tui"
+    broadcast_targets: tuple[Addr, ...] = ()
+    unicast_targets: tuple[Addr, ...] = ()
+    local_ips: frozenset[str] = frozenset()
+    peer_encodings: Mapping[str, str] = field(default_factory=dict)
+    auto_reply: bool = True
+    away: bool = False
+    away_text: str = ""
+    max_peers: int = 10_000
+    dedup_size: int = 8192
+    dedup_ttl: float = 600.0
+    max_pending: int = 4096
+    rebroadcast_after: float = 5.0
+    refresh_window: float = 6.0
+    probe_interval: float = 30.0
+
+
+_PendingKey = tuple[Addr, str, int]
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A datagram retransmitted until its answer arrives."""
+
+    key: _PendingKey  # (addr, kind, packet number the answer names)
+    datagram: bytes
+    reported_no: int  # the packet number events about it carry
+    sends: int
+    due: float
+
+    @property
+    def addr(self) -> Addr:
+        return self.key[0]
+
+    @property
+    def kind(self) -> str:  # "msg", "read", "info:version", "info:absence"
+        return self.key[1]
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """One SENDMSG as sent: a long text goes out as several parts, one packet each."""
+
+    packet_no: int
+    text: str
+    recipients: tuple[Addr, ...]
+    part: int = 1
+    parts: int = 1
+
+
+class EngineError(Exception):
+    pass
+
+
+_Handler = Callable[["Engine", Packet, Addr, float], None]
+
+
+class Engine:
+    def __init__(self, config: EngineConfig, now: float) -> None:
+        self.config = config
+        self.nick = config.nick
+        self.group = config.group
+        self.away = config.away
+        self.away_text = config.away_text
+        self.peers = PeerTable(config.max_peers)
+        self.started = False
+        self.stats: dict[str, int] = {}
+        self._peer_encodings: dict[str, str] = dict(config.peer_encodings)
+        # Packet numbers start at the current Unix time and only increase, so peers that drop
+        # "old" numbers (iptux) still take our messages after a restart.
+        self._packet_counter = itertools.count(int(now))
+        self._version = config.version_field.replace(":", "_").encode("ascii", "replace")
+        # (datagram, addr, tag): a tag marks an acknowledgement so that it can be retracted.
+        self._outbox: list[tuple[bytes, Addr, object]] = []
+        self._events: deque[ev.Event] = deque()
+        self._dedup = DedupCache(config.dedup_size, config.dedup_ttl)
+        self._last_packet_no: OrderedDict[Addr, int] = OrderedDict()
+        self._probed: OrderedDict[Addr, float] = OrderedDict()
+        self._pending: dict[_PendingKey, _Pending] = {}
+        self._timers: list[tuple[float, int, _PendingKey]] = []
+        self._timer_seq = itertools.count()
+        self._rebroadcast_at: float | None = None
+        self._refresh_started: float | None = None
+        self._refresh_deadline: float | None = None
+
+    # ------------------------------------------------------------------ outputs
+
+    def datagrams_to_send(self) -> list[tuple[bytes, Addr]]:
+        out = [(datagram, addr) for datagram, addr, _ in self._outbox]
+        self._outbox.clear()
+        return out
+
+    def events(self) -> list[ev.Event]:
+        out = list(self._events)
+        self._events.clear()
+        return out
+
+    def get_timer(self) -> float | None:
+        """When :meth:`handle_timer` must run next, or None."""
+        while self._timers and self._is_stale_timer(self._timers[0]):
+            heapq.heappop(self._timers)
+        candidates = [t for t in (self._rebroadcast_at, self._refresh_deadline) if t is not None]
+        if self._timers:
+            candidates.append(self._timers[0][0])
+        return min(candidates) if candidates else None
+
+    def pending_count(self) -> int:
+        return len(self._pending)
+
+    def next_packet_no(self) -> int:
+        """A fresh packet number, for requests sent outside the engine (TCP)."""
+        return next(self._packet_counter)
+
+    # ------------------------------------------------------------------ presence
+
+    def start(self, now: float) -> None:
+        """Announce ourselves (BR_ENTRY), and once more a little later for slow listeners."""
+        self.started = True
+        self._announce(Command.BR_ENTRY)
+        self._rebroadcast_at = now + self.config.rebroadcast_after
+
+    def refresh(self, now: float) -> None:
+        """Re-announce; peers that do not answer within the refresh window are dropped."""
+        self._announce(Command.BR_ENTRY)
+        self._refresh_started = now
+        self._refresh_deadline = now + self.config.refresh_window
+
+    def stop(self, now: float) -> None:
+        """BR_EXIT to every target and every known peer; pending sends are abandoned."""
+        self._announce(Command.BR_EXIT, include_peers=True)
+        self._pending.clear()
+        self._timers.clear()
+        self._rebroadcast_at = self._refresh_deadline = self._refresh_started = None
+        self.started = False
+
+    def set_presence(
+        self,
+        now: float,
+        *,
+        nick: str | None = None,
+        group: str | None = None,
+        away: bool | None = None,
+        away_text: str | None = None,
+    ) -> None:
+        """Change nick, group or away state and tell everyone (BR_ABSENCE)."""
+        if nick is not None:
+            self.nick = nick
+        if group is not None:
+            self.group = group
+        if away is not None:
+            self.away = away
+        if away_text is not None:
+            self.away_text = away_text
+        if self.started:
+            self._announce(Command.BR_ABSENCE, include_peers=True)
+
+    def set_peer_encoding(self, key: str, codec: str | None) -> None:
+        """Override (with None: stop overriding) the code page of the peer ``user@host``."""
+        if codec is None:
+            self._peer_encodings.pop(key, None)
+        else:
+            self._peer_encodings[key] = wire_text.normalize_codec(codec)
+        for peer in self.peers:
+            if peer.key == key:
+                self._store_peer(
+                    replace(peer, encoding_override=self._peer_encodings.get(key)), peer
+                )
+
+    # ------------------------------------------------------------------ messages
+
+    def send_message(
+        self,
+        recipients: Sequence[Addr],
+        text: str,
+        now: float,
+        *,
+        sealed: bool = False,
+        attachments: Sequence[Attachment] = (),
+    ) -> list[OutgoingMessage]:
+        """Send ``text`` to one or more peers, retransmitted until each acknowledges.
+
+        A text too long for one datagram (8 KiB to iptux or unknown peers, 32 KiB to others)
+        goes out as several messages, which the result lists. Several recipients share one
+        packet number per part (MULTICASTOPT). Attachments ride on the first part.
+        """
+        recipients = tuple(dict.fromkeys(recipients))
+        if not recipients:
+            raise EngineError("no recipients")
+        if len(self._pending) + len(recipients) > self.config.max_pending:
+            raise EngineError("too many messages are waiting for an answer; try again shortly")
+        options = SendOpt.SENDCHECKOPT
+        if sealed:
+            options |= SendOpt.SECRETOPT | SendOpt.READCHECKOPT
+        if len(recipients) > 1:
+            options |= SendOpt.MULTICASTOPT
+        route = {addr: self._out_codec(self.peers.get(addr)) for addr in recipients}
+        codecs_ = sorted({codec for codec, _ in route.values()})
+        file_list = {c: format_attachments(list(attachments), c) for c in codecs_}
+        budget = min(self._text_budget(addr) for addr in recipients)
+        first_budget = budget - (max(len(b) + 1 for b in file_list.values()) if attachments else 0)
+        if attachments and first_budget < 64:
+            raise EngineError("too many attachments for one message")
+        pieces = wire_text.split_to_fit(text, _measure(codecs_), first_budget, budget)
+        sent: list[OutgoingMessage] = []
+        for index, piece in enumerate(pieces):
+            packet_no = self.next_packet_no()
+            with_files = bool(attachments) and index == 0
+            for addr, (codec, utf8) in route.items():
+                command = Command.SENDMSG | options
+                parts = [wire_text.encode(piece, codec)]
+                if with_files:
+                    command |= SendOpt.FILEATTACHOPT
+                    parts.append(file_list[codec])
+                if utf8:
+                    command |= SendOpt.UTF8OPT
+                datagram = self._packet(packet_no, command, join_parts(*parts), codec)
+                self._queue(datagram, addr)
+                self._add_pending((addr, "msg", packet_no), datagram, now)
+            sent.append(OutgoingMessage(packet_no, piece, recipients, index + 1, len(pieces)))
+        return sent
+
+    def broadcast_message(self, text: str, now: float) -> list[OutgoingMessage]:
+        """SENDMSG|BROADCASTOPT to every broadcast and unicast target; nobody acks those."""
+        codec = self.config.legacy_codec
+        budget = MAX_DATAGRAM_IPTUX - self._header_size()
+        pieces = wire_text.split_to_fit(text, _measure([codec]), budget, budget)
+        targets = tuple(self._broadcast_targets() + self._unicast_targets())
+        sent: list[OutgoingMessage] = []
+        for index, piece in enumerate(pieces):
+            packet_no = self.next_packet_no()
+            command = Command.SENDMSG | SendOpt.BROADCASTOPT
+            datagram = self._packet(
+                packet_no, command, join_parts(wire_text.encode(piece, codec)), codec
+            )
+            for addr in targets:
+                self._queue(datagram, addr)
+            sent.append(OutgoingMessage(packet_no, piece, targets, index + 1, len(pieces)))
+        return sent
+
+    def open_sealed(self, addr: Addr, packet_no: int, read_check: bool, now: float) -> None:
+        """The user opened a sealed message: READMSG, retried until ANSREADMSG if asked."""
+        codec, utf8 = self._out_codec(self.peers.get(addr))
+        command = Command.READMSG | (SendOpt.READCHECKOPT if read_check else 0)
+        command |= SendOpt.UTF8OPT if utf8 else 0
+        read_no = self.next_packet_no()
+        datagram = self._packet(read_no, command, join_parts(b"%d" % packet_no), codec)
+        self._queue(datagram, addr)
+        if read_check:
+            self._add_pending((addr, "read", read_no), datagram, now, reported_no=packet_no)
+
+    def request_info(self, addr: Addr, now: float, kind: str = "version") -> None:
+        """GETINFO (``kind`` "version") or GETABSENCEINFO ("absence"), retried until answered."""
+        mode = Command.GETINFO if kind == "version" else Command.GETABSENCEINFO
+        codec, utf8 = self._out_codec(self.peers.get(addr))
+        command = mode | (SendOpt.UTF8OPT if utf8 else 0)
+        datagram = self._packet(self.next_packet_no(), command, b"\0", codec)
+        self._queue(datagram, addr)
+        self._add_pending((addr, f"info:{kind}", 0), datagram, now)
+
+    def release_files(self, addr: Addr, packet_no: int) -> None:
+        """RELEASEFILES: we will not download the attachments of message ``packet_no``."""
+        codec, _ = self._out_codec(self.peers.get(addr))
+        body = join_parts(b"%d" % packet_no)
+        self._queue(self._packet(self.next_packet_no(), Command.RELEASEFILES, body, codec), addr)
+
+    def retract(self, event: ev.MessageReceived) -> None:
+        """Take back the acknowledgement of a message the application could not keep."""
+        key = ("msg", event.addr, event.packet_no)
+        self._dedup.forget(key)
+        self._outbox = [entry for entry in self._outbox if entry[2] != key]
+
+    # ------------------------------------------------------------------ timers
+
+    def handle_timer(self, now: float) -> None:
+        if self._rebroadcast_at is not None and now >= self._rebroadcast_at:
+            self._rebroadcast_at = None
+            self._announce(Command.BR_ENTRY)
+        if self._refresh_deadline is not None and now >= self._refresh_deadline:
+            started = self._refresh_started if self._refresh_started is not None else now
+            self._refresh_deadline = self._refresh_started = None
+            for peer in self.peers:
+                if peer.last_seen < started:
+                    self._forget_peer(peer.addr)
+                    self._events.append(ev.PeerLeft(peer, "refresh"))
+        while self._timers and self._timers[0][0] <= now:
+            entry = heapq.heappop(self._timers)
+            if self._is_stale_timer(entry):
+                continue
+            pending = self._pending[entry[2]]
+            if pending.sends >= self._max_sends(pending.kind):
+                del self._pending[pending.key]
+                self._report_failure(pending)
+                continue
+            pending.sends += 1
+            pending.due = now + self.config.retry_interval
+            self._queue(pending.datagram, pending.addr)
+            heapq.heappush(self._timers, (pending.due, next(self._timer_seq), pending.key))
+
+    # ------------------------------------------------------------------ input
+
+    def is_self(self, addr: Addr) -> bool:
+        return addr[1] == self.config.port and addr[0] in self.config.local_ips
+
+    def receive_datagram(self, data: bytes, addr: Addr, now: float) -> None:
+        """Handle one datagram; bad input is dropped with a PacketDropped event."""
+        if self.is_self(addr):
+            return
+        try:
+            packet = parse_packet(data)
+        except IPDictPacket:
+            self._count("ipdict packet")
+            reason = "encrypted message (IP Messenger IPDict), not supported"
+            self._events.append(ev.UnsupportedPacket(addr, self.peers.get(addr), reason))
+            return
+        except ParseError as error:
+            self._drop(addr, error.reason)
+            return
+        if packet.version != 1:
+            self._drop(addr, "unsupported version")
+            return
+        handler = _HANDLERS.get(packet.mode)
+        if handler is None:  # FeiQ typing notices, iptux icons, v4 directory packets ...
+            self._drop(addr, f"ignored command 0x{packet.mode:02x}")
+            self.peers.touch(addr, now)
+            return
+        handler(self, packet, addr, now)
+
+    # ------------------------------------------------------------------ handlers
+
+    def _on_entry(self, packet: Packet, addr: Addr, now: float) -> None:
+        peer = self.peers.get(addr)
+        codec = self._in_codec(packet, peer, entry=True)
+        info = parse_entry(packet.parts(), codec)
+        user = info.user or wire_text.clean_name(wire_text.decode(packet.user, codec))
+        host = info.host or wire_text.clean_name(wire_text.decode(packet.host, codec))
+        version = _version_text(packet)
+        # iptux always sets ABSENCEOPT; there it means nothing.
+        away = packet.has(EntryOpt.ABSENCEOPT) and "iptux" not in version.lower()
+        key = f"{user}@{host}"
+        updated = Peer(
+            addr=addr,
+            user=user,
+            host=host,
+            nick=info.nick,
+            group=info.group,
+            away=away,
+            away_text=peer.away_text if peer is not None and away else "",
+            version=version,
+            capabilities=packet.options,
+            last_seen=now,
+            announced=True,
+            codec=self._observed_codec(packet, peer, codec),
+            iptux_encoding=info.iptux_encoding,
+            encoding_override=self._peer_encodings.get(key),
+        )
+        if self._note_packet_no(addr, packet.packet_no, entry=True):
+            # Its packet numbers start over: forget the ones we saw from its previous run.
+            self._dedup.forget_where(lambda k: isinstance(k, tuple) and k[1] == addr)
+        # Several copies of one BR_ENTRY arrive (one per broadcast address): answer once.
+        entry_key = ("entry", addr, packet.packet_no)
+        if packet.mode == Command.BR_ENTRY and not self._dedup.check_and_add(entry_key, now):
+            self._answer_entry(updated)
+        self._store_peer(updated, peer)
+
+    def _on_exit(self, packet: Packet, addr: Addr, now: float) -> None:
+        # Only the sender's own address leaves: a BR_EXIT cannot remove anyone else.
+        peer = self._forget_peer(addr)
+        if peer is not None:
+            self._events.append(ev.PeerLeft(peer, "exit"))
+
+    def _on_sendmsg(self, packet: Packet, addr: Addr, now: float) -> None:
+        peer = self._sender(packet, addr, now)
+        no_reply = bool(packet.command & NO_REPLY_OPTS)
+        wants_ack = packet.has(SendOpt.SENDCHECKOPT) and not no_reply
+        key = ("msg", addr, packet.packet_no)
+        if wants_ack:  # duplicates too: our first RECVMSG may have been lost
+            self._reply(peer, Command.RECVMSG, b"%d" % packet.packet_no, tag=key)
+        self._note_packet_no(addr, packet.packet_no)
+        if self._dedup.check_and_add(key, now):
+            self._count("duplicate message")
+            return
+        codec = self._in_codec(packet, peer)
+        parts = packet.parts()
+        encrypted = packet.has(SendOpt.ENCRYPTOPT)
+        attachments: list[Attachment] = []
+        if encrypted:
+            body = ENCRYPTED_NOTICE
+        else:
+            body = wire_text.clean_text(wire_text.decode(parts[0] if parts else b"", codec))
+            if peer.is_feiq:
+                body = _strip_feiq_format(body)
+            if packet.has(SendOpt.FILEATTACHOPT) and len(parts) > 1:
+                attachments, bad = parse_attachments(parts[1], codec)
+                if bad:
+                    self._count("bad attachment entry", bad)
+        self._events.append(
+            ev.MessageReceived(
+                peer=peer,
+                packet_no=packet.packet_no,
+                text=body,
+                timestamp=now,
+                sealed=packet.has(SendOpt.SECRETOPT),
+                read_check=packet.has(SendOpt.READCHECKOPT),
+                locked=packet.has(SendOpt.PASSWORDOPT),
+                multicast=packet.has(SendOpt.MULTICASTOPT),
+                broadcast=packet.has(SendOpt.BROADCASTOPT),
+                auto_reply=packet.has(SendOpt.AUTORETOPT),
+                encrypted=encrypted,
+                acknowledged=wants_ack,
+                attachments=tuple(attachments),
+            )
+        )
+        if self.away and self.config.auto_reply and not no_reply:
+            self._auto_reply(peer)
+
+    def _on_recvmsg(self, packet: Packet, addr: Addr, now: float) -> None:
+        self.peers.touch(addr, now)
+        number = _ext_number(packet)
+        if number is not None and self._pending.pop((addr, "msg", number), None) is not None:
+            self._events.append(ev.MessageDelivered(addr, number))
+
+    def _on_readmsg(self, packet: Packet, addr: Addr, now: float) -> None:
+        self.peers.touch(addr, now)
+        number = _ext_number(packet)
+        if number is None:
+            self._drop(addr, "bad READMSG")
+            return
+        if packet.has(SendOpt.READCHECKOPT):
+            self._reply(
+                self.peers.get(addr), Command.ANSREADMSG, b"%d" % packet.packet_no, addr=addr
+            )
+        if not self._dedup.check_and_add(("read", addr, number), now):
+            self._events.append(ev.MessageOpened(addr, number))
+
+    def _on_ansreadmsg(self, packet: Packet, addr: Addr, now: float) -> None:
+        self.peers.touch(addr, now)
+        number = _ext_number(packet)
+        pending = self._pending.pop((addr, "read", number), None) if number is not None else None
+        if pending is not None:
+            self._events.append(ev.ReadNoticeDelivered(addr, pending.reported_no))
+
+    def _on_getinfo(self, packet: Packet, addr: Addr, now: float) -> None:
+        self.peers.touch(addr, now)
+        peer = self.peers.get(addr)
+        codec, _ = self._out_codec(peer)
+        body = wire_text.encode(self.config.info_text, codec)
+        self._reply(peer, Command.SENDINFO, body, addr=addr)
+
+    def _on_getabsenceinfo(self, packet: Packet, addr: Addr, now: float) -> None:
+        self.peers.touch(addr, now)
+        peer = self.peers.get(addr)
+        codec, _ = self._out_codec(peer)
+        text = (self.away_text or "Away") if self.away else NOT_ABSENT_TEXT
+        self._reply(peer, Command.SENDABSENCEINFO, wire_text.encode(text, codec), addr=addr)
+
+    def _on_sendinfo(self, packet: Packet, addr: Addr, now: float) -> None:
+        self.peers.touch(addr, now)
+        kind = "version" if packet.mode == Command.SENDINFO else "absence"
+        if self._pending.pop((addr, f"info:{kind}", 0), None) is None:
+            return  # unasked, or a duplicate answer
+        peer = self.peers.get(addr)
+        codec = self._in_codec(packet, peer)
+        parts = packet.parts()
+        text = wire_text.clean_text(wire_text.decode(parts[0] if parts else b"", codec))
+        if kind == "absence" and peer is not None and peer.away:
+            self._store_peer(replace(peer, away_text=wire_text.clean_name(text, 200)), peer)
+        self._events.append(ev.InfoReceived(addr, kind, text))
+
+    def _on_releasefiles(self, packet: Packet, addr: Addr, now: float) -> None:
+        self.peers.touch(addr, now)
+        number = _ext_number(packet)
+        if number is not None:
+            self._events.append(ev.FilesReleased(addr, number))
+
+    def _on_nooperation(self, packet: Packet, addr: Addr, now: float) -> None:
+        self.peers.touch(addr, now)
+
+    # ------------------------------------------------------------------ peers
+
+    def _sender(self, packet: Packet, addr: Addr, now: float) -> Peer:
+        """The peer a message came from; a stranger becomes a peer and is asked who it is."""
+        known = self.peers.touch(addr, now)
+        if known is not None:
+            return known
+        codec = self._in_codec(packet, None)
+        user = wire_text.clean_name(wire_text.decode(packet.user, codec))
+        host = wire_text.clean_name(wire_text.decode(packet.host, codec))
+        stranger = Peer(
+            addr=addr,
+            user=user,
+            host=host,
+            version=_version_text(packet),
+            last_seen=now,
+            announced=False,
+            codec=codec,
+            encoding_override=self._peer_encodings.get(f"{user}@{host}"),
+        )
+        self._store_peer(stranger, None)
+        one_shot = packet.has(SendOpt.NOADDLISTOPT) or packet.command & NO_REPLY_OPTS
+        last_probe = self._probed.get(addr)
+        if not one_shot and (last_probe is None or now - last_probe > self.config.probe_interval):
+            self._probed[addr] = now
+            _bound(self._probed, self.config.max_peers)
+            self._queue(self._entry_packet(Command.BR_ENTRY, self.next_packet_no()), addr)
+        return stranger
+
+    def _store_peer(self, peer: Peer, previous: Peer | None) -> None:
+        evicted = self.peers.put(peer)
+        if evicted is not None:
+            self._last_packet_no.pop(evicted.addr, None)
+            self._events.append(ev.PeerLeft(evicted, "evicted"))
+        if previous is None:
+            self._events.append(ev.PeerJoined(peer))
+        elif _visible(previous) != _visible(peer):
+            self._events.append(ev.PeerChanged(peer, previous))
+
+    def _forget_peer(self, addr: Addr) -> Peer | None:
+        self._last_packet_no.pop(addr, None)
+        return self.peers.remove(addr)
+
+    def _note_packet_no(self, addr: Addr, packet_no: int, entry: bool = False) -> bool:
+        """Track the highest packet number from ``addr``.
+
+        True when an entry packet comes with a lower number: the peer restarted (iptux
+        counts from 1 on every start) and its old numbers will be used again.
+        """
+        last = self._last_packet_no.get(addr)
+        restarted = entry and last is not None and packet_no < last
+        if last is None or restarted or packet_no > last:
+            self._last_packet_no[addr] = packet_no
+        self._last_packet_no.move_to_end(addr)
+        _bound(self._last_packet_no, self.config.max_peers * 2)
+        return restarted
+
+    # ------------------------------------------------------------------ encodings
+
+    def _in_codec(self, packet: Packet, peer: Peer | None, entry: bool = False) -> str:
+        if packet.has(EntryOpt.UTF8OPT):
+            return wire_text.UTF8
+        if peer is not None and peer.encoding_override:
+            return peer.encoding_override
+        if entry:  # the Windows trailer is UTF-8 whatever the rest is in
+            body = b"".join(p for p in packet.parts() if not p.startswith(b"\n"))
+        else:
+            body = packet.extension
+        return wire_text.detect_codec(packet.user + packet.host + body, self.config.legacy_codec)
+
+    def _observed_codec(self, packet: Packet, peer: Peer | None, codec: str) -> str:
+        """The code page last seen in a packet from the peer that had non-ASCII text."""
+        legacy_fields = b"".join(p for p in packet.parts() if not p.startswith(b"\n"))
+        if legacy_fields.isascii() and not packet.has(EntryOpt.UTF8OPT):
+            return peer.codec if peer is not None else ""
+        return codec
+
+    def _out_codec(self, peer: Peer | None) -> tuple[str, bool]:
+        """The code page we write to ``peer`` in, and whether to mark packets UTF8OPT.
+
+        UTF-8 only to peers that said they read it; the legacy code page (GB18030 by
+        default, which iptux and FeiQ read) to everyone else, unless the user overrides.
+        """
+        if peer is not None and peer.encoding_override:
+            override = peer.encoding_override
+            return override, override == wire_text.UTF8 and peer.speaks_utf8
+        if peer is not None and peer.speaks_utf8:
+            return wire_text.UTF8, True
+        return self.config.legacy_codec, False
+
+    # ------------------------------------------------------------------ sending
+
+    def _queue(self, datagram: bytes, addr: Addr, tag: object = None) -> None:
+        self._outbox.append((datagram, addr, tag))
+
+    def _header_size(self) -> int:
+        return len(self._packet(0xFFFFFFFFFF, 0xFFFFFFFF, b"", wire_text.UTF8)) * 2
+
+    def _text_budget(self, addr: Addr) -> int:
+        peer = self.peers.get(addr)
+        known_big = peer is not None and peer.announced and not peer.is_iptux
+        limit = MAX_DATAGRAM_DEFAULT if known_big else MAX_DATAGRAM_IPTUX
+        return limit - self._header_size() - 1
+
+    def _packet(self, packet_no: int, command: int, extension: bytes, codec: str) -> bytes:
+        user = wire_text.encode(wire_text.wire_name(self.config.user), codec)
+        host = wire_text.encode(wire_text.wire_name(self.config.host), codec)
+        return format_packet(self._version, packet_no, user, host, command, extension)
+
+    def _entry_packet(
+        self, mode: int, packet_no: int, utf8: bool = False, dialup: bool = False
+    ) -> bytes:
+        codec = wire_text.UTF8 if utf8 else self.config.legacy_codec
+        command = mode | OUR_CAPABILITIES
+        if self.away:
+            command |= EntryOpt.ABSENCEOPT
+        if utf8:
+            command |= EntryOpt.UTF8OPT
+        if dialup:  # "send me your entry/exit/absence by unicast": we are beyond its broadcast
+            command |= EntryOpt.DIALUPOPT
+        nick = wire_text.truncate_encoded(self.nick, codec, MAX_NAME_BYTES)
+        group = wire_text.truncate_encoded(self.group, codec, MAX_NAME_BYTES)
+        ext = build_entry(nick, group, self.config.user, self.config.host, codec)
+        return self._packet(packet_no, command, ext, codec)
+
+    def _answer_entry(self, peer: Peer) -> None:
+        # UTF-8 to peers that read it (as Windows does); the legacy code page otherwise.
+        utf8 = peer.speaks_utf8 and peer.encoding_override in (None, wire_text.UTF8)
+        self._queue(self._entry_packet(Command.ANSENTRY, self.next_packet_no(), utf8), peer.addr)
+
+    def _broadcast_targets(self) -> list[Addr]:
+        return list(self.config.broadcast_targets)
+
+    def _unicast_targets(self) -> list[Addr]:
+        """Configured hosts, and peers that asked for unicast presence (DIALUPOPT)."""
+        dialup = [p.addr for p in self.peers if p.capabilities & EntryOpt.DIALUPOPT]
+        return list(dict.fromkeys([*self.config.unicast_targets, *dialup]))
+
+    def _announce(self, mode: int, include_peers: bool = False) -> None:
+        """One entry-type packet to every broadcast target, and by unicast beyond them."""
+        packet_no = self.next_packet_no()
+        broadcasts = self._broadcast_targets()
+        plain = self._entry_packet(mode, packet_no)
+        for addr in broadcasts:
+            self._queue(plain, addr)
+        unicasts = self._unicast_targets()
+        if include_peers:
+            unicasts += [p.addr for p in self.peers]
+        dialup = self._entry_packet(mode, packet_no, dialup=True)
+        for addr in dict.fromkeys(unicasts):
+            if addr not in broadcasts:
+                self._queue(dialup, addr)
+
+    def _reply(
+        self,
+        peer: Peer | None,
+        mode: int,
+        body: bytes,
+        *,
+        addr: Addr | None = None,
+        tag: object = None,
+    ) -> None:
+        target = addr if addr is not None else (peer.addr if peer is not None else None)
+        if target is None:
+            return
+        codec, utf8 = self._out_codec(peer)
+        # Windows sends RECVMSG without UTF8OPT; there is nothing to decode in it.
+        command = mode | (EntryOpt.UTF8OPT if utf8 and mode != Command.RECVMSG else 0)
+        datagram = self._packet(self.next_packet_no(), command, body + b"\0", codec)
+        self._queue(datagram, target, tag)
+
+    def _auto_reply(self, peer: Peer) -> None:
+        codec, utf8 = self._out_codec(peer)
+        command = Command.SENDMSG | SendOpt.AUTORETOPT | (SendOpt.UTF8OPT if utf8 else 0)
+        text = self.away_text or "I am away from my desk."
+        body = join_parts(wire_text.encode(text, codec))
+        self._queue(self._packet(self.next_packet_no(), command, body, codec), peer.addr)
+
+    def _add_pending(
+        self, key: _PendingKey, datagram: bytes, now: float, reported_no: int = 0
+    ) -> None:
+        due = now + self.config.retry_interval
+        self._pending[key] = _Pending(key, datagram, reported_no or key[2], 1, due)
+        heapq.heappush(self._timers, (due, next(self._timer_seq), key))
+
+    def _is_stale_timer(self, entry: tuple[float, int, _PendingKey]) -> bool:
+        pending = self._pending.get(entry[2])
+        return pending is None or pending.due != entry[0]
+
+    def _max_sends(self, kind: str) -> int:
+        # Read notices are cheap and users care about them: twice as long, as Windows does.
+        return self.config.retry_count * 2 if kind == "read" else self.config.retry_count
+
+    def _report_failure(self, pending: _Pending) -> None:
+        if pending.kind == "msg":
+            self._events.append(ev.MessageFailed(pending.addr, pending.reported_no))
+        elif pending.kind.startswith("info:"):
+            self._events.append(ev.InfoFailed(pending.addr, pending.kind.partition(":")[2]))
+
+    def _drop(self, addr: Addr, reason: str) -> None:
+        self._count(reason)
+        self._events.append(ev.PacketDropped(addr, reason))
+
+    def _count(self, reason: str, amount: int = 1) -> None:
+        self.stats[reason] = self.stats.get(reason, 0) + amount
+
+
+_HANDLERS: dict[int, _Handler] = {
+    Command.NOOPERATION: Engine._on_nooperation,
+    Command.BR_ENTRY: Engine._on_entry,
+    Command.ANSENTRY: Engine._on_entry,
+    Command.BR_ABSENCE: Engine._on_entry,
+    Command.BR_EXIT: Engine._on_exit,
+    Command.SENDMSG: Engine._on_sendmsg,
+    Command.RECVMSG: Engine._on_recvmsg,
+    Command.READMSG: Engine._on_readmsg,
+    Command.ANSREADMSG: Engine._on_ansreadmsg,
+    Command.GETINFO: Engine._on_getinfo,
+    Command.GETABSENCEINFO: Engine._on_getabsenceinfo,
+    Command.SENDINFO: Engine._on_sendinfo,
+    Command.SENDABSENCEINFO: Engine._on_sendinfo,
+    Command.RELEASEFILES: Engine._on_releasefiles,
+}
+
+
+def _measure(codecs_: list[str]) -> Callable[[str], int]:
+    """Encoded size of a text in the widest of the recipients' code pages."""
+    return lambda piece: max(len(wire_text.encode(piece, c)) for c in codecs_)
+
+
+def _bound(table: OrderedDict[Addr, Any], limit: int) -> None:
+    while len(table) > limit:
+        table.popitem(last=False)
+
+
+def _version_text(packet: Packet) -> str:
+    return wire_text.clean_name(packet.version_raw.decode("latin-1"), 64)
+
+
+def _visible(peer: Peer) -> tuple[object, ...]:
+    """The fields whose change is worth a PeerChanged event."""
+    return (
+        peer.user,
+        peer.host,
+        peer.nick,
+        peer.group,
+        peer.away,
+        peer.away_text,
+        peer.version,
+        peer.capabilities,
+        peer.announced,
+        peer.encoding_override,
+    )
+
+
+def _ext_number(packet: Packet) -> int | None:
+    parts = packet.parts()
+    number = parts[0].strip() if parts else b""
+    if not number or len(number) > 20 or not number.isdigit():
+        return None
+    return int(number)
+
+
+def _strip_feiq_format(text: str) -> str:
+    """FeiQ appends rich-text formatting as ``text{...}``; keep the text."""
+    if text.endswith("}"):
+        start = text.rfind("{")
+        if start > 0:
+            return text[:start]
+    return text

@@ -1,0 +1,85 @@
+"""The extension of BR_ENTRY / ANSENTRY / BR_ABSENCE / BR_EXIT packets.
+
+Three shapes are in use:
+
+* classic: ``nick\\0group\\0``
+* IP Messenger for Windows v3+:
+  ``nick\\0group\\0\\nUN:user\\nHN:host\\nNN:nick\\nGN:group\\nVS:ver``,
+  nick/group in the legacy code page and the trailer in UTF-8 (the trailer wins);
+* iptux: ``nick\\0group\\0icon\\0encoding\\0``.
+
+We write the classic fields in the legacy code page plus the Windows UTF-8 trailer: FeiQ reads
+GBK, Windows reads the trailer, and iptux takes the trailer for an unknown icon name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import text as wire_text
+from .packet import join_parts
+
+
+@dataclass(frozen=True, slots=True)
+class EntryInfo:
+    nick: str = ""
+    group: str = ""
+    # From the Windows UTF-8 trailer, when present.
+    user: str | None = None
+    host: str | None = None
+    windows_version: str | None = None
+    # From the iptux extension, when present.
+    iptux_encoding: str | None = None
+
+
+def _parse_trailer(block: bytes) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for line in block.split(b"\n"):
+        key, sep, value = line.partition(b":")
+        if sep and len(key) == 2 and key.isalpha():
+            fields[key.decode("ascii").upper()] = wire_text.decode(value, wire_text.UTF8)
+    return fields
+
+
+def parse_entry(parts: list[bytes], codec: str) -> EntryInfo:
+    """Read nick, group and the optional trailers; ``codec`` decodes the classic fields."""
+    nick_raw = parts[0] if parts else b""
+    group_raw = b""
+    trailer: bytes | None = None
+    iptux_encoding: str | None = None
+    if len(parts) > 1:
+        # If part1 itself starts with "\n" it is the trailer and there is no group.
+        if parts[1].startswith(b"\n"):
+            trailer = parts[1]
+        else:
+            group_raw = parts[1]
+            if len(parts) > 2 and parts[2].startswith(b"\n"):
+                trailer = parts[2]
+            elif len(parts) > 3 and parts[3]:
+                iptux_encoding = wire_text.decode(parts[3][:32], "ascii").strip() or None
+    nick = wire_text.decode(nick_raw, codec)
+    group = wire_text.decode(group_raw, codec)
+    user = host = version = None
+    if trailer is not None:
+        fields = _parse_trailer(trailer)
+        nick = fields.get("NN", nick)
+        group = fields.get("GN", group)
+        user = fields.get("UN")
+        host = fields.get("HN")
+        version = fields.get("VS")
+    return EntryInfo(
+        nick=wire_text.clean_name(nick),
+        group=wire_text.clean_name(group),
+        user=wire_text.clean_name(user) if user else None,
+        host=wire_text.clean_name(host) if host else None,
+        windows_version=wire_text.clean_name(version) if version else None,
+        iptux_encoding=iptux_encoding,
+    )
+
+
+def build_entry(nick: str, group: str, user: str, host: str, legacy_codec: str) -> bytes:
+    """Our entry extension: legacy-coded nick and group, then the UTF-8 trailer."""
+    trailer = f"\nUN:{user}\nHN:{host}\nNN:{nick}\nGN:{group}".encode(wire_text.UTF8)
+    return join_parts(
+        wire_text.encode(nick, legacy_codec), wire_text.encode(group, legacy_codec), trailer
+    )

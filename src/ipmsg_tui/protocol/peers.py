@@ -1,0 +1,111 @@
+"""Who is online: peers keyed by (ip, port), with a cap and least-recently-seen eviction."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+from .constants import EntryOpt
+
+Addr = tuple[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Peer:
+    addr: Addr
+    user: str
+    host: str
+    nick: str = ""
+    group: str = ""
+    away: bool = False
+    away_text: str = ""
+    version: str = "1"  # the raw version field: names the client family
+    capabilities: int = 0  # the option bits of its last entry packet
+    last_seen: float = 0.0
+    announced: bool = False  # False for a sender we only know from a message
+    codec: str = ""  # the code page its unmarked packets were last seen in
+    iptux_encoding: str | None = None
+    encoding_override: str | None = None
+
+    @property
+    def ip(self) -> str:
+        return self.addr[0]
+
+    @property
+    def port(self) -> int:
+        return self.addr[1]
+
+    @property
+    def key(self) -> str:
+        """Stable identity across address changes: ``user@host``."""
+        return f"{self.user}@{self.host}"
+
+    @property
+    def name(self) -> str:
+        return self.nick or self.user or self.ip
+
+    @property
+    def is_iptux(self) -> bool:
+        return "iptux" in self.version.lower()
+
+    @property
+    def is_feiq(self) -> bool:
+        return "_lbt" in self.version.lower()
+
+    @property
+    def speaks_utf8(self) -> bool:
+        return bool(self.capabilities & (EntryOpt.CAPUTF8OPT | EntryOpt.UTF8OPT))
+
+    @property
+    def can_attach(self) -> bool:
+        return bool(self.capabilities & EntryOpt.FILEATTACHOPT) or not self.announced
+
+
+class PeerTable:
+    """A bounded map addr -> Peer; the least recently seen peer is evicted when full."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._peers: OrderedDict[Addr, Peer] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._peers)
+
+    def __contains__(self, addr: object) -> bool:
+        return addr in self._peers
+
+    def __iter__(self) -> Iterator[Peer]:
+        return iter(list(self._peers.values()))
+
+    def get(self, addr: Addr) -> Peer | None:
+        return self._peers.get(addr)
+
+    def put(self, peer: Peer) -> Peer | None:
+        """Insert or replace; returns a peer evicted to make room, if any."""
+        self._peers[peer.addr] = peer
+        self._peers.move_to_end(peer.addr)
+        if len(self._peers) > self.limit:
+            _, evicted = self._peers.popitem(last=False)
+            return evicted
+        return None
+
+    def touch(self, addr: Addr, now: float) -> Peer | None:
+        peer = self._peers.get(addr)
+        if peer is not None and peer.last_seen != now:
+            peer = replace(peer, last_seen=now)
+            self._peers[addr] = peer
+            self._peers.move_to_end(addr)
+        return peer
+
+    def remove(self, addr: Addr) -> Peer | None:
+        return self._peers.pop(addr, None)
+
+    def find(self, name: str) -> list[Peer]:
+        """Peers whose nick, user or ``user@host`` equals ``name`` (case-insensitive)."""
+        wanted = name.casefold()
+        return [
+            p
+            for p in self._peers.values()
+            if wanted in (p.nick.casefold(), p.user.casefold(), p.key.casefold())
+        ]
