@@ -1,0 +1,174 @@
+"""Command line: ``ipmsg-tui`` starts the app; ``who``, ``send`` and ``listen`` are for scripts."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .config import ConfigError, Settings, load_settings
+from .headless import CommandError, run_listen, run_send, run_who
+from .logs import default_log_file, setup_logging
+from .net.interfaces import InterfaceError
+from .net.node import BindFailed, PortInUse
+from .store import HistoryStore, StoreError
+
+PROG = "ipmsg-tui"
+# Errors of the user's making (flags, config, busy port) exit with 2, like argparse does.
+USAGE_ERROR = 2
+
+
+def _common_options() -> argparse.ArgumentParser:
+    # SUPPRESS: an option given before the command is not reset by the command's parser.
+    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    group = common.add_argument_group("common options")
+    group.add_argument("--nick", help="nickname shown to others")
+    group.add_argument("--group", help="group name shown to others")
+    group.add_argument("--port", type=_port, help="UDP/TCP port (default 2425)")
+    group.add_argument(
+        "--bind",
+        metavar="ADDR",
+        help="use only the interface with this address (and its broadcast)",
+    )
+    group.add_argument(
+        "--broadcast",
+        metavar="ADDR[:PORT]",
+        action="append",
+        help="extra broadcast address (repeatable)",
+    )
+    group.add_argument(
+        "--host",
+        dest="hosts",
+        metavar="ADDR[:PORT]",
+        action="append",
+        help="a peer beyond the subnet, told about us by unicast (repeatable)",
+    )
+    group.add_argument(
+        "--encoding",
+        metavar="CODEC",
+        help="legacy code page of non-UTF-8 peers (gb18030, cp932 ...)",
+    )
+    group.add_argument("--config", type=Path, metavar="FILE", help="settings file (TOML)")
+    group.add_argument("--data-dir", type=Path, metavar="DIR", help="where the history is kept")
+    group.add_argument("--log-file", type=Path, metavar="FILE", help="write a log here")
+    group.add_argument("-v", "--verbose", action="count", help="more log output (-vv: debug)")
+    return common
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return int(text)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 <= value <= 86400:
+        raise argparse.ArgumentTypeError(f"{text!r} is out of range")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common_options()
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        parents=[common],
+        description="A full-screen terminal IP Messenger (IPMSG, 飞鸽传书) for the LAN. "
+        "Without a command it starts the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    who = commands.add_parser("who", parents=[common], help="list who is online, then leave")
+    who.add_argument("--wait", type=_seconds, default=2.0, metavar="SECONDS", help="default 2")
+    who.add_argument("--json", action="store_true", help="print one JSON array")
+
+    send = commands.add_parser(
+        "send", parents=[common], help="send one message and wait for the receipt"
+    )
+    send.add_argument("target", metavar="TARGET", help="IP, IP:PORT, nick, user or user@host")
+    send.add_argument("text", metavar="TEXT", help="the message ('-' reads it from stdin)")
+    send.add_argument("--sealed", action="store_true", help="seal it: the peer must open it")
+    send.add_argument("--timeout", type=_seconds, metavar="SECONDS", help="give up after this long")
+
+    listen = commands.add_parser("listen", parents=[common], help="stay online and print events")
+    listen.add_argument("--json", action="store_true", help="one JSON object per line")
+    listen.add_argument(
+        "--open-sealed", action="store_true", help="open sealed messages at once (sends READMSG)"
+    )
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    given: dict[str, Any] = vars(args)
+    return load_settings(
+        given.get("config"),
+        nick=given.get("nick"),
+        group=given.get("group"),
+        port=given.get("port"),
+        bind=given.get("bind"),
+        broadcast=given.get("broadcast"),
+        hosts=given.get("hosts"),
+        encoding=given.get("encoding"),
+        data_dir=given.get("data_dir"),
+        log_file=given.get("log_file"),
+    )
+
+
+def _fail(message: str, status: int = USAGE_ERROR) -> int:
+    print(f"{PROG}: {message}", file=sys.stderr)
+    return status
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = settings_from(args)
+    except ConfigError as error:
+        return _fail(str(error))
+    verbosity = getattr(args, "verbose", 0) or 0
+    try:
+        if args.command is None:
+            setup_logging(verbosity, settings.log_file or default_log_file(), to_stderr=False)
+            from .ui.app import run_app  # textual is only imported for the app
+
+            return run_app(settings, mouse=not args.no_mouse)
+        setup_logging(verbosity, settings.log_file, to_stderr=True)
+        return asyncio.run(_run_command(args, settings))
+    except (ConfigError, InterfaceError, PortInUse, BindFailed, StoreError) as error:
+        return _fail(str(error))
+    except CommandError as error:
+        return _fail(str(error), error.status)
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _run_command(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "who":
+        return await run_who(settings, args.wait, args.json)
+    store = HistoryStore(settings.history_path)
+    try:
+        if args.command == "send":
+            text = sys.stdin.read() if args.text == "-" else args.text
+            if not text:
+                raise CommandError("nothing to send", USAGE_ERROR)
+            return await run_send(
+                settings, args.target, text, sealed=args.sealed, timeout=args.timeout, store=store
+            )
+        return await run_listen(
+            settings, as_json=args.json, open_sealed=args.open_sealed, store=store
+        )
+    finally:
+        store.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

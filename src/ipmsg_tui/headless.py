@@ -1,0 +1,365 @@
+"""The commands for scripts: ``who``, ``send`` and ``listen``, on the same engine as the app."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any, TextIO
+
+from .config import ConfigError, Settings, parse_target
+from .history import HistoryRecorder
+from .net.node import Node
+from .protocol import events as ev
+from .protocol.peers import Addr, Peer
+from .session import build_node
+from .store import HistoryStore, State
+
+# How long `send` waits for a named peer, and for an addressed peer's ANSENTRY (which tells
+# us its code page and whether it reads UTF-8).
+NAME_WAIT = 2.0
+ADDRESS_WAIT = 1.0
+
+
+class CommandError(Exception):
+    """A failure to report in one line; ``status`` is the exit status."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+# ---------------------------------------------------------------------- output
+
+
+def peer_record(peer: Peer) -> dict[str, Any]:
+    return {
+        "ip": peer.ip,
+        "port": peer.port,
+        "user": peer.user,
+        "host": peer.host,
+        "nick": peer.nick,
+        "group": peer.group,
+        "away": peer.away,
+        "away_text": peer.away_text,
+        "version": peer.version,
+        "key": peer.key,
+        "announced": peer.announced,
+    }
+
+
+def event_record(event: ev.Event) -> dict[str, Any] | None:
+    """The JSON object ``listen --json`` prints for an event, or None for internal ones."""
+    match event:
+        case ev.PeerJoined(peer=peer):
+            return {"event": "peer_joined", **peer_record(peer)}
+        case ev.PeerChanged(peer=peer):
+            return {"event": "peer_changed", **peer_record(peer)}
+        case ev.PeerLeft(peer=peer, reason=reason):
+            return {"event": "peer_left", **peer_record(peer), "reason": reason}
+        case ev.MessageReceived(peer=peer):
+            return {
+                "event": "message",
+                "ip": peer.ip,
+                "port": peer.port,
+                "user": peer.user,
+                "host": peer.host,
+                "nick": peer.nick,
+                "text": event.text,
+                "sealed": event.sealed,
+                "packet_no": event.packet_no,
+                "timestamp": event.timestamp,
+                "broadcast": event.broadcast,
+                "multicast": event.multicast,
+                "auto_reply": event.auto_reply,
+                "encrypted": event.encrypted,
+                "attachments": [
+                    {
+                        "id": a.file_id,
+                        "name": a.name,
+                        "size": a.size,
+                        "mtime": a.mtime,
+                        "dir": a.is_dir,
+                    }
+                    for a in event.attachments
+                ],
+            }
+        case ev.MessageOpened(addr=addr, packet_no=packet_no):
+            return {
+                "event": "message_opened",
+                "ip": addr[0],
+                "port": addr[1],
+                "packet_no": packet_no,
+            }
+        case ev.UnsupportedPacket(addr=addr, reason=reason):
+            return {"event": "unsupported", "ip": addr[0], "port": addr[1], "reason": reason}
+        case ev.FilesReleased(addr=addr, packet_no=packet_no):
+            return {
+                "event": "files_released",
+                "ip": addr[0],
+                "port": addr[1],
+                "packet_no": packet_no,
+            }
+    return None
+
+
+def _clock(ts: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(ts))
+
+
+def _who(peer: Peer) -> str:
+    group = f" ({peer.group})" if peer.group else ""
+    away = " [away]" if peer.away else ""
+    return f"{peer.name}{group}{away} {peer.key} {peer.ip}:{peer.port}"
+
+
+def event_line(event: ev.Event, now: float) -> str | None:
+    """A human-readable line for ``listen``, or None."""
+    stamp = _clock(now)
+    match event:
+        case ev.PeerJoined(peer=peer):
+            return f"{stamp} joined   {_who(peer)}"
+        case ev.PeerChanged(peer=peer):
+            return f"{stamp} changed  {_who(peer)}"
+        case ev.PeerLeft(peer=peer, reason=reason):
+            return f"{stamp} left     {_who(peer)} ({reason})"
+        case ev.MessageReceived(peer=peer):
+            kind = "sealed message" if event.sealed else "message"
+            if event.broadcast:
+                kind = "broadcast"
+            files = "".join(f"\n    [file] {a.name} ({a.size} bytes)" for a in event.attachments)
+            text = event.text.replace("\n", "\n    ")
+            return f"{stamp} {kind} from {peer.name} [{peer.ip}:{peer.port}]: {text}{files}"
+        case ev.MessageOpened(addr=addr, packet_no=packet_no):
+            return f"{stamp} opened   {addr[0]}:{addr[1]} opened message {packet_no}"
+        case ev.UnsupportedPacket(addr=addr, reason=reason):
+            return f"{stamp} notice   {addr[0]}:{addr[1]}: {reason}"
+    return None
+
+
+def _emit(out: TextIO, line: str) -> None:
+    out.write(line + "\n")
+    out.flush()
+
+
+def format_peer_table(peers: list[Peer]) -> str:
+    rows = [("NICK", "GROUP", "USER@HOST", "ADDRESS", "AWAY")]
+    for peer in peers:
+        rows.append(
+            (peer.name, peer.group, peer.key, f"{peer.ip}:{peer.port}", "away" if peer.away else "")
+        )
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row)).rstrip()
+        for row in rows
+    )
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+async def _until(predicate: Callable[[], bool], changed: asyncio.Event, timeout: float) -> bool:
+    """Wait until ``predicate()`` holds, re-checking whenever ``changed`` fires."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            return False
+        changed.clear()
+        try:
+            await asyncio.wait_for(changed.wait(), remaining)
+        except TimeoutError:
+            return predicate()
+    return True
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+
+# ---------------------------------------------------------------------- who
+
+
+async def run_who(settings: Settings, wait: float, as_json: bool, out: TextIO = sys.stdout) -> int:
+    node = build_node(settings)
+    await node.start()
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), wait)
+    peers = sorted(node.peers, key=lambda p: (p.group.casefold(), p.name.casefold(), p.ip))
+    await node.stop()
+    if as_json:
+        _emit(out, json.dumps([peer_record(p) for p in peers], ensure_ascii=False))
+    elif peers:
+        _emit(out, format_peer_table(peers))
+    else:
+        _emit(out, f"nobody answered within {wait:g} s")
+    return 0
+
+
+# ---------------------------------------------------------------------- send
+
+
+@dataclass
+class _Delivery:
+    waiting: set[int]
+    failed: set[int]
+
+
+def _resolve(node: Node, target: str, default_port: int) -> Addr | None:
+    """An address for TARGET (IP, IP:PORT, nick, user or user@host), or None if unknown."""
+    try:
+        addr = parse_target(target, default_port)
+    except ConfigError:
+        matches = node.engine.peers.find(target)
+        if len(matches) > 1:
+            listing = ", ".join(f"{p.key} {p.ip}:{p.port}" for p in matches)
+            raise CommandError(
+                f"{target!r} matches several peers ({listing}); give IP:PORT"
+            ) from None
+        return matches[0].addr if matches else None
+    if ":" not in target:  # a bare IP: prefer the peer we know there, whatever its port
+        known = [p for p in node.peers if p.ip == addr[0]]
+        if len(known) == 1:
+            return known[0].addr
+    return addr
+
+
+def _is_address(target: str) -> bool:
+    try:
+        parse_target(target, 1)
+    except ConfigError:
+        return False
+    return True
+
+
+async def _find_target(node: Node, target: str, port: int, changed: asyncio.Event) -> Addr:
+    """Wait for discovery to name TARGET's address (an address needs no discovery, but its
+    ANSENTRY tells us the peer's code page, so it gets a short wait too)."""
+    is_address = _is_address(target)
+
+    def known() -> bool:
+        addr = _resolve(node, target, port)
+        return addr is not None and (not is_address or node.engine.peers.get(addr) is not None)
+
+    await _until(known, changed, ADDRESS_WAIT if is_address else NAME_WAIT)
+    addr = _resolve(node, target, port)
+    if addr is None:
+        raise CommandError(
+            f"no peer named {target!r} answered within {NAME_WAIT:g} s; "
+            "see `ipmsg-tui who`, or give its IP address"
+        )
+    return addr
+
+
+async def run_send(
+    settings: Settings,
+    target: str,
+    text: str,
+    *,
+    sealed: bool = False,
+    timeout: float | None = None,
+    store: HistoryStore | None = None,
+) -> int:
+    changed = asyncio.Event()
+    delivery = _Delivery(set(), set())
+    recorder = HistoryRecorder(store) if store is not None else None
+
+    def listener(event: ev.Event) -> None:
+        if recorder is not None:
+            recorder.on_event(event)
+        match event:
+            case ev.MessageDelivered(packet_no=number):
+                delivery.waiting.discard(number)
+            case ev.MessageFailed(packet_no=number):
+                delivery.waiting.discard(number)
+                delivery.failed.add(number)
+        changed.set()
+
+    if _is_address(target):  # announce ourselves to it directly, as to a --host
+        settings = replace(settings, hosts=(*settings.hosts, target))
+    node = build_node(settings, [listener])
+    await node.start()
+    try:
+        addr = await _find_target(node, target, settings.port, changed)
+        peer = node.engine.peers.get(addr)
+        sent = node.send_message([addr], text, sealed=sealed)
+        if recorder is not None:
+            recorder.record_sent(sent, [peer], settings.display_nick, time.time(), sealed=sealed)
+        delivery.waiting.update(part.packet_no for part in sent)
+        limit = (
+            timeout if timeout is not None else settings.retry_interval * settings.retry_count + 1
+        )
+        done = await _until(lambda: not delivery.waiting, changed, limit)
+        name = peer.name if peer is not None else f"{addr[0]}:{addr[1]}"
+        if delivery.failed or not done:
+            raise CommandError(
+                f"{name} did not acknowledge the message (offline, or UDP port {addr[1]} blocked)"
+            )
+        if len(sent) > 1:
+            print(f"delivered to {name} in {len(sent)} parts (too long for one packet)")
+        return 0
+    finally:
+        await node.stop()
+
+
+# ---------------------------------------------------------------------- listen
+
+
+async def run_listen(
+    settings: Settings,
+    *,
+    as_json: bool,
+    open_sealed: bool = False,
+    store: HistoryStore | None = None,
+    out: TextIO = sys.stdout,
+) -> int:
+    recorder = HistoryRecorder(store) if store is not None else None
+    node_ref: list[Node] = []
+
+    def listener(event: ev.Event) -> bool | None:
+        # The history write comes first: it must succeed before the RECVMSG leaves.
+        if recorder is not None and recorder.on_event(event) is None:
+            return False  # a retransmission of a message we already kept
+        if as_json:
+            record = event_record(event)
+            if record is not None:
+                _emit(out, json.dumps(record, ensure_ascii=False))
+        else:
+            line = event_line(event, time.time())
+            if line is not None:
+                _emit(out, line)
+        if open_sealed and isinstance(event, ev.MessageReceived) and event.sealed:
+            # After this step's RECVMSG has gone out: READMSG must not overtake it.
+            asyncio.get_running_loop().call_soon(_open, event)
+        return None
+
+    def _open(event: ev.MessageReceived) -> None:
+        node_ref[0].open_sealed(event.addr, event.packet_no, event.read_check)
+        if store is not None:
+            store.set_state(event.addr, event.packet_no, "in", State.OPENED)
+
+    node = build_node(settings, [listener])
+    node_ref.append(node)
+    await node.start()
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    try:
+        await stop.wait()
+    finally:
+        await node.stop()
+    return 0

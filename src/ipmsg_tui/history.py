@@ -1,0 +1,88 @@
+"""Keeps the history store in step with engine events (shared by the app and the commands)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from .protocol import events as ev
+from .protocol.engine import OutgoingMessage
+from .protocol.peers import Addr, Peer
+from .store import EVERYONE, Flag, HistoryStore, State, StoredMessage
+
+
+class HistoryRecorder:
+    """Write what happens to the store; return the rows touched so a UI can show them."""
+
+    def __init__(self, store: HistoryStore, *, is_read: Callable[[str], bool] = lambda key: False):
+        self.store = store
+        # Whether the conversation is on screen right now (then it gains no unread count).
+        self.is_read = is_read
+
+    def on_event(self, event: ev.Event) -> list[StoredMessage] | None:
+        """The stored or updated messages; None for a duplicate message (do not show it)."""
+        match event:
+            case ev.MessageReceived():
+                stored = self.store.record_incoming(event, unread=not self.is_read(event.peer.key))
+                return None if stored is None else [stored]
+            case ev.MessageDelivered(addr=addr, packet_no=packet_no):
+                return self._set_state(addr, packet_no, State.DELIVERED, keep=(State.OPENED,))
+            case ev.MessageFailed(addr=addr, packet_no=packet_no):
+                return self._set_state(addr, packet_no, State.FAILED, keep=(State.OPENED,))
+            case ev.MessageOpened(addr=addr, packet_no=packet_no):
+                return self._set_state(addr, packet_no, State.OPENED, keep=())
+            case ev.PeerJoined(peer=peer) | ev.PeerChanged(peer=peer):
+                if self.store.conversation(peer.key) is not None:
+                    self.store.upsert_conversation(peer.key, peer)
+        return []
+
+    def _set_state(
+        self, addr: Addr, packet_no: int, state: State, keep: tuple[State, ...]
+    ) -> list[StoredMessage]:
+        # A read notice can overtake the RECVMSG it implies: "opened" is never downgraded.
+        return self.store.set_state(addr, packet_no, "out", state, unless=keep)
+
+    def record_sent(
+        self,
+        sent: Sequence[OutgoingMessage],
+        peers: Sequence[Peer | None],
+        sender: str,
+        timestamp: float,
+        *,
+        sealed: bool = False,
+    ) -> list[StoredMessage]:
+        """One row per part and recipient, in state "sending"."""
+        rows: list[StoredMessage] = []
+        flags = Flag.SEALED | Flag.READ_CHECK if sealed else Flag(0)
+        for part in sent:
+            multicast = Flag.MULTICAST if len(part.recipients) > 1 else Flag(0)
+            for addr, peer in zip(part.recipients, peers, strict=True):
+                key = peer.key if peer is not None else f"?@{addr[0]}:{addr[1]}"
+                rows.append(
+                    self.store.record_outgoing(
+                        key,
+                        addr,
+                        part.packet_no,
+                        part.text,
+                        timestamp,
+                        sender=sender,
+                        peer=peer,
+                        flags=flags | multicast,
+                    )
+                )
+        return rows
+
+    def record_broadcast(
+        self, sent: Sequence[OutgoingMessage], sender: str, timestamp: float
+    ) -> list[StoredMessage]:
+        return [
+            self.store.record_outgoing(
+                EVERYONE,
+                ("255.255.255.255", 0),
+                part.packet_no,
+                part.text,
+                timestamp,
+                sender=sender,
+                flags=Flag.BROADCAST,
+            )
+            for part in sent
+        ]

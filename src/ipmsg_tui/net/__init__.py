@@ -1,0 +1,1 @@
+"""asyncio adapters: sockets, timers and interfaces around the sans-IO core."""

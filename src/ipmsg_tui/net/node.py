@@ -1,0 +1,281 @@
+"""Run the sans-IO engine on an asyncio loop: one UDP socket, one timer, ordered delivery.
+
+Everything the engine sends goes through the one shared transport. After every step the
+events are delivered to the listeners *before* the datagrams leave, so a RECVMSG only goes
+out once every listener (the history store first) has taken the message. A listener that
+raises makes the node retract that acknowledgement: the sender will retransmit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import socket
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from ..protocol import events as ev
+from ..protocol.attachments import Attachment
+from ..protocol.engine import Engine, EngineConfig, OutgoingMessage
+from ..protocol.peers import Addr, Peer
+
+log = logging.getLogger(__name__)
+
+# A listener returning False has fully handled the event: later listeners do not see it.
+Listener = Callable[[ev.Event], object]
+_T = TypeVar("_T")
+_SO_RCVBUF = 1 << 20
+_DROP_SUMMARY_EVERY = 10.0
+
+
+class PortInUse(Exception):
+    def __init__(self, port: int, bind: str) -> None:
+        super().__init__(
+            f"UDP port {port} on {bind} is already in use (is another IP Messenger running?). "
+            f"Quit it, or pick another port with --port."
+        )
+        self.port = port
+
+
+class BindFailed(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class SocketPlan:
+    """Where the UDP socket listens: an address, and optionally one device only."""
+
+    host: str = "0.0.0.0"
+    port: int = 2425
+    device: str | None = None
+
+
+def open_udp_socket(plan: SocketPlan) -> socket.socket:
+    """A broadcast-capable UDP socket; PortInUse / BindFailed carry a user-facing message."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _SO_RCVBUF)
+        # No SO_REUSEADDR: on Linux it would let a second messenger share the port and
+        # silently steal our unicast traffic. A busy port must be reported instead.
+        host = plan.host
+        if plan.device:
+            try:  # listen on 0.0.0.0 of one device: unicast *and* that subnet's broadcasts
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, plan.device.encode())
+                host = "0.0.0.0"
+            except OSError as error:
+                log.warning(
+                    "cannot bind to device %s (%s); broadcasts may be missed", plan.device, error
+                )
+        try:
+            sock.bind((host, plan.port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise PortInUse(plan.port, plan.host) from None
+            if error.errno == errno.EACCES:
+                raise BindFailed(
+                    f"not allowed to use UDP port {plan.port}; pick a port above 1023 with --port"
+                ) from None
+            raise BindFailed(
+                f"cannot listen on {plan.host}:{plan.port}: {error.strerror}"
+            ) from None
+        sock.setblocking(False)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+class _Protocol(asyncio.DatagramProtocol):
+    def __init__(self, node: Node) -> None:
+        self._node = node
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        self._node._on_datagram(data, (addr[0], addr[1]))
+
+    def error_received(self, exc: Exception) -> None:
+        # ICMP port unreachable and friends: the peer is gone; retries will tell.
+        log.debug("UDP error: %s", exc)
+
+
+class Node:
+    """An engine on the event loop. Create it, ``await start()``, call actions, ``await stop()``."""
+
+    def __init__(
+        self,
+        config: EngineConfig,
+        socket_plan: SocketPlan,
+        listeners: Sequence[Listener] = (),
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self.socket_plan = socket_plan
+        self.listeners: list[Listener] = list(listeners)
+        self.clock = clock
+        self.engine = Engine(config, clock())
+        self._transport: asyncio.DatagramTransport | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._drops: Counter[str] = Counter()
+        self._drops_logged_at = 0.0
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def running(self) -> bool:
+        return self._transport is not None
+
+    async def start(self, announce: bool = True) -> None:
+        sock = open_udp_socket(self.socket_plan)
+        self._loop = asyncio.get_running_loop()
+        transport, _ = await self._loop.create_datagram_endpoint(lambda: _Protocol(self), sock=sock)
+        self._transport = transport
+        log.info("listening on UDP %s:%d", self.socket_plan.host, self.socket_plan.port)
+        if announce:
+            self._act(lambda now: self.engine.start(now))
+
+    async def stop(self) -> None:
+        """Say goodbye (BR_EXIT to every target and peer) and close the socket."""
+        if self._transport is None:
+            return
+        self._act(lambda now: self.engine.stop(now))
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._log_drops(force=True)
+        await asyncio.sleep(0)  # let the kernel take the BR_EXIT datagrams
+        self._transport.close()
+        self._transport = None
+
+    # ------------------------------------------------------------------ actions
+
+    @property
+    def peers(self) -> list[Peer]:
+        return list(self.engine.peers)
+
+    def send_message(
+        self,
+        recipients: Sequence[Addr],
+        text: str,
+        *,
+        sealed: bool = False,
+        attachments: Sequence[Attachment] = (),
+    ) -> list[OutgoingMessage]:
+        return self._act(
+            lambda now: self.engine.send_message(
+                recipients, text, now, sealed=sealed, attachments=attachments
+            )
+        )
+
+    def broadcast_message(self, text: str) -> list[OutgoingMessage]:
+        return self._act(lambda now: self.engine.broadcast_message(text, now))
+
+    def open_sealed(self, addr: Addr, packet_no: int, read_check: bool) -> None:
+        self._act(lambda now: self.engine.open_sealed(addr, packet_no, read_check, now))
+
+    def request_info(self, addr: Addr, kind: str = "version") -> None:
+        self._act(lambda now: self.engine.request_info(addr, now, kind))
+
+    def release_files(self, addr: Addr, packet_no: int) -> None:
+        self._act(lambda now: self.engine.release_files(addr, packet_no))
+
+    def refresh(self) -> None:
+        self._act(lambda now: self.engine.refresh(now))
+
+    def set_presence(
+        self,
+        *,
+        nick: str | None = None,
+        group: str | None = None,
+        away: bool | None = None,
+        away_text: str | None = None,
+    ) -> None:
+        self._act(
+            lambda now: self.engine.set_presence(
+                now, nick=nick, group=group, away=away, away_text=away_text
+            )
+        )
+
+    def set_peer_encoding(self, key: str, codec: str | None) -> None:
+        self._act(lambda now: self.engine.set_peer_encoding(key, codec))
+
+    def send_raw(self, datagram: bytes, addr: Addr) -> None:
+        """Send bytes as they are (tests, diagnostics)."""
+        self._send(datagram, addr)
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _act(self, action: Callable[[float], _T]) -> _T:
+        result = action(self.clock())
+        self._pump()
+        return result
+
+    def _on_datagram(self, data: bytes, addr: Addr) -> None:
+        self.engine.receive_datagram(data, addr, self.clock())
+        self._pump()
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self.engine.handle_timer(self.clock())
+        self._pump()
+
+    def _pump(self) -> None:
+        for event in self.engine.events():
+            if isinstance(event, ev.PacketDropped):
+                self._note_drop(event)
+                continue
+            self._deliver(event)
+        for datagram, addr in self.engine.datagrams_to_send():
+            self._send(datagram, addr)
+        self._schedule_timer()
+
+    def _deliver(self, event: ev.Event) -> None:
+        for listener in self.listeners:
+            try:
+                if listener(event) is False:
+                    return
+            except Exception:
+                log.exception("listener failed on %s", type(event).__name__)
+                if isinstance(event, ev.MessageReceived):
+                    # Not kept, so not acknowledged: the sender will try again.
+                    self.engine.retract(event)
+                    return
+
+    def _send(self, datagram: bytes, addr: Addr) -> None:
+        if self._transport is None:
+            return
+        try:
+            self._transport.sendto(datagram, addr)
+        except OSError as error:  # unreachable network, no route ...
+            log.debug("cannot send to %s:%d: %s", addr[0], addr[1], error)
+
+    def _schedule_timer(self) -> None:
+        when = self.engine.get_timer()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if when is None or self._loop is None or self._transport is None:
+            return
+        delay = max(0.0, when - self.clock())
+        self._timer = self._loop.call_later(delay, self._on_timer)
+
+    def _note_drop(self, event: ev.PacketDropped) -> None:
+        # A flood must not become a flood of log lines: count, and summarise now and then.
+        if event.reason not in self._drops:
+            log.debug("dropped packet from %s:%d: %s", event.addr[0], event.addr[1], event.reason)
+        self._drops[event.reason] += 1
+        self._log_drops()
+
+    def _log_drops(self, force: bool = False) -> None:
+        now = self.clock()
+        if not self._drops or (not force and now - self._drops_logged_at < _DROP_SUMMARY_EVERY):
+            return
+        total = sum(self._drops.values())
+        detail = ", ".join(f"{reason} ×{count}" for reason, count in self._drops.most_common(5))
+        log.info("dropped %d packets since the last summary: %s", total, detail)
+        self._drops.clear()
+        self._drops_logged_at = now

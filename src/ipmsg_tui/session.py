@@ -1,0 +1,69 @@
+"""Turn settings into a running node: engine configuration, socket and interfaces."""
+
+from __future__ import annotations
+
+import platform
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .config import Settings
+from .net.interfaces import (
+    InterfaceError,
+    broadcast_addresses,
+    interface_for,
+    ipv4_interfaces,
+    local_ips,
+)
+from .net.node import Listener, Node, SocketPlan
+from .protocol.engine import EngineConfig
+
+# The version field names the client family ("1_iptux 0.8.3" does the same); peers read
+# only the leading "1".
+VERSION_FIELD = f"1_ipmsg-tui {__version__}"
+INFO_TEXT = (
+    f"ipmsg-tui {__version__} (Python {sys.version_info.major}.{sys.version_info.minor}, "
+    f"{platform.system() or 'unknown OS'})"
+)
+
+
+def engine_config(settings: Settings) -> tuple[EngineConfig, SocketPlan]:
+    """The engine's configuration and where its socket listens; InterfaceError if unusable."""
+    interfaces = ipv4_interfaces()
+    device = interface_for(settings.bind, interfaces).name if settings.bind else None
+    broadcasts = [
+        (address, settings.port) for address in broadcast_addresses(settings.bind, interfaces)
+    ]
+    broadcasts += settings.broadcast_targets()
+    unicasts = settings.unicast_targets()
+    if not broadcasts and not unicasts:
+        where = f"the interface of {settings.bind}" if settings.bind else "any network interface"
+        raise InterfaceError(
+            f"{where} has no broadcast address, so nobody would hear us; "
+            "add peers with --host ADDR or a broadcast address with --broadcast ADDR"
+        )
+    config = EngineConfig(
+        user=settings.user,
+        host=settings.host,
+        nick=settings.display_nick,
+        group=settings.group,
+        port=settings.port,
+        legacy_codec=settings.encoding,
+        retry_interval=settings.retry_interval,
+        retry_count=settings.retry_count,
+        version_field=VERSION_FIELD,
+        info_text=INFO_TEXT,
+        broadcast_targets=tuple(dict.fromkeys(broadcasts)),
+        unicast_targets=tuple(dict.fromkeys(unicasts)),
+        local_ips=local_ips(interfaces),
+        peer_encodings=dict(settings.peer_encodings),
+        auto_reply=settings.auto_reply,
+        away_text=settings.away_text,
+    )
+    plan = SocketPlan(host=settings.bind or "0.0.0.0", port=settings.port, device=device)
+    return config, plan
+
+
+def build_node(settings: Settings, listeners: Sequence[Listener] = ()) -> Node:
+    config, plan = engine_config(settings)
+    return Node(config, plan, listeners)

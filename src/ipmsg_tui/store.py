@@ -1,0 +1,383 @@
+"""Message history in SQLite (stdlib ``sqlite3``, WAL), shared by the app and ``listen``.
+
+Conversations are keyed by the peer's identity ``user@host`` (addresses change); the
+"Everyone" conversation has the key ``*``. A received message is committed here before its
+RECVMSG leaves (see :mod:`ipmsg_tui.net.node`), so an acknowledged message is never lost,
+even if the process is killed right after.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import IntFlag, StrEnum
+from pathlib import Path
+from typing import Any
+
+from .protocol.attachments import Attachment
+from .protocol.events import MessageReceived
+from .protocol.peers import Addr, Peer
+
+EVERYONE = "*"
+# A retransmission of a message we kept before a crash is recognised this long.
+_DUPLICATE_WINDOW = 600.0
+_SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS conversations (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    nick TEXT NOT NULL DEFAULT '',
+    grp TEXT NOT NULL DEFAULT '',
+    ip TEXT NOT NULL DEFAULT '',
+    port INTEGER NOT NULL DEFAULT 0,
+    unread INTEGER NOT NULL DEFAULT 0,
+    last_ts REAL NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY,
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+    direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+    ts REAL NOT NULL,
+    packet_no INTEGER NOT NULL,
+    ip TEXT NOT NULL,
+    port INTEGER NOT NULL,
+    sender TEXT NOT NULL,
+    text TEXT NOT NULL,
+    flags INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL,
+    attachments TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages (conversation_id, id);
+CREATE INDEX IF NOT EXISTS messages_by_packet ON messages (packet_no, ip, port);
+"""
+
+
+class StoreError(Exception):
+    pass
+
+
+class Flag(IntFlag):
+    SEALED = 1
+    READ_CHECK = 2
+    BROADCAST = 4
+    MULTICAST = 8
+    AUTO_REPLY = 16
+    ENCRYPTED = 32
+    LOCKED = 64
+
+
+class State(StrEnum):
+    # incoming
+    RECEIVED = "received"
+    SEALED = "sealed"  # not opened yet
+    OPENED = "opened"  # we opened it (READMSG sent), or the peer opened ours
+    # outgoing
+    SENDING = "sending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    key: str
+    nick: str
+    group: str
+    ip: str
+    port: int
+    unread: int
+    last_ts: float
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    id: int
+    conversation: str
+    direction: str
+    ts: float
+    packet_no: int
+    ip: str
+    port: int
+    sender: str
+    text: str
+    flags: Flag
+    state: State
+    attachments: tuple[Attachment, ...] = ()
+
+    @property
+    def addr(self) -> Addr:
+        return self.ip, self.port
+
+    @property
+    def incoming(self) -> bool:
+        return self.direction == "in"
+
+    @property
+    def sealed(self) -> bool:
+        return bool(self.flags & Flag.SEALED)
+
+
+def _flags_of(event: MessageReceived) -> Flag:
+    flags = Flag(0)
+    for present, flag in (
+        (event.sealed, Flag.SEALED),
+        (event.read_check, Flag.READ_CHECK),
+        (event.broadcast, Flag.BROADCAST),
+        (event.multicast, Flag.MULTICAST),
+        (event.auto_reply, Flag.AUTO_REPLY),
+        (event.encrypted, Flag.ENCRYPTED),
+        (event.locked, Flag.LOCKED),
+    ):
+        if present:
+            flags |= flag
+    return flags
+
+
+def _encode_attachments(attachments: tuple[Attachment, ...]) -> str:
+    if not attachments:
+        return ""
+    return json.dumps(
+        [
+            [a.file_id, a.name, a.size, a.mtime, a.attr, [list(e) for e in a.ext]]
+            for a in attachments
+        ],
+        ensure_ascii=False,
+    )
+
+
+def _decode_attachments(text: str) -> tuple[Attachment, ...]:
+    if not text:
+        return ()
+    return tuple(
+        Attachment(int(i), str(n), int(s), int(m), int(a), tuple((int(k), int(v)) for k, v in e))
+        for i, n, s, m, a, e in json.loads(text)
+    )
+
+
+_MESSAGE_COLUMNS = (
+    "m.id, c.key, m.direction, m.ts, m.packet_no, m.ip, m.port, m.sender, m.text, m.flags, "
+    "m.state, m.attachments"
+)
+
+
+def _message(row: tuple[Any, ...]) -> StoredMessage:
+    (id_, key, direction, ts, packet_no, ip, port, sender, text, flags, state, attachments) = row
+    return StoredMessage(
+        id=id_,
+        conversation=key,
+        direction=direction,
+        ts=ts,
+        packet_no=packet_no,
+        ip=ip,
+        port=port,
+        sender=sender,
+        text=text,
+        flags=Flag(flags),
+        state=State(state),
+        attachments=_decode_attachments(attachments),
+    )
+
+
+class HistoryStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            # NORMAL: a commit survives the process being killed (not a power cut).
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA busy_timeout=5000")
+            self._db.executescript(_SCHEMA)
+            self._db.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
+        except (OSError, sqlite3.Error) as error:
+            raise StoreError(f"cannot open the history database {path}: {error}") from None
+
+    def close(self) -> None:
+        self._db.close()
+
+    # ------------------------------------------------------------------ conversations
+
+    def upsert_conversation(self, key: str, peer: Peer | None = None) -> int:
+        """The conversation's id; refreshes its nick/group/address from ``peer``."""
+        if peer is None:
+            self._db.execute("INSERT OR IGNORE INTO conversations (key) VALUES (?)", (key,))
+        else:
+            self._db.execute(
+                "INSERT INTO conversations (key, nick, grp, ip, port) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET "
+                "nick = CASE WHEN excluded.nick != '' THEN excluded.nick ELSE nick END, "
+                "grp = CASE WHEN excluded.grp != '' THEN excluded.grp ELSE grp END, "
+                "ip = excluded.ip, port = excluded.port",
+                (key, peer.nick, peer.group, peer.ip, peer.port),
+            )
+        row = self._db.execute("SELECT id FROM conversations WHERE key = ?", (key,)).fetchone()
+        return int(row[0])
+
+    def conversations(self) -> list[Conversation]:
+        rows = self._db.execute(
+            "SELECT key, nick, grp, ip, port, unread, last_ts FROM conversations "
+            "ORDER BY last_ts DESC"
+        ).fetchall()
+        return [Conversation(*row) for row in rows]
+
+    def conversation(self, key: str) -> Conversation | None:
+        row = self._db.execute(
+            "SELECT key, nick, grp, ip, port, unread, last_ts FROM conversations WHERE key = ?",
+            (key,),
+        ).fetchone()
+        return Conversation(*row) if row else None
+
+    def unread_counts(self) -> dict[str, int]:
+        rows = self._db.execute("SELECT key, unread FROM conversations WHERE unread > 0")
+        return {key: unread for key, unread in rows}
+
+    def mark_read(self, key: str) -> None:
+        self._db.execute("UPDATE conversations SET unread = 0 WHERE key = ?", (key,))
+
+    # ------------------------------------------------------------------ messages
+
+    def record_incoming(
+        self, event: MessageReceived, *, unread: bool = True
+    ) -> StoredMessage | None:
+        """Commit a received message; None if it is a retransmission of one already kept."""
+        peer = event.peer
+        duplicate = self._db.execute(
+            "SELECT 1 FROM messages WHERE packet_no = ? AND ip = ? AND port = ? "
+            "AND direction = 'in' AND ts > ?",
+            (event.packet_no, peer.ip, peer.port, event.timestamp - _DUPLICATE_WINDOW),
+        ).fetchone()
+        if duplicate:
+            return None
+        draft = StoredMessage(
+            id=0,
+            conversation=peer.key,
+            direction="in",
+            ts=event.timestamp,
+            packet_no=event.packet_no,
+            ip=peer.ip,
+            port=peer.port,
+            sender=peer.name,
+            text=event.text,
+            flags=_flags_of(event),
+            state=State.SEALED if event.sealed else State.RECEIVED,
+            attachments=event.attachments,
+        )
+        return self._insert(draft, peer, unread=1 if unread else 0)
+
+    def record_outgoing(
+        self,
+        key: str,
+        addr: Addr,
+        packet_no: int,
+        text: str,
+        ts: float,
+        *,
+        sender: str,
+        peer: Peer | None = None,
+        flags: Flag | None = None,
+        attachments: tuple[Attachment, ...] = (),
+    ) -> StoredMessage:
+        flags = flags or Flag(0)
+        # Nobody acknowledges a broadcast: it is as delivered as it will ever be.
+        state = State.DELIVERED if flags & Flag.BROADCAST else State.SENDING
+        draft = StoredMessage(
+            0, key, "out", ts, packet_no, addr[0], addr[1], sender, text, flags, state, attachments
+        )
+        return self._insert(draft, peer, unread=0)
+
+    def _insert(self, draft: StoredMessage, peer: Peer | None, unread: int) -> StoredMessage:
+        with self._transaction():
+            conversation_id = self.upsert_conversation(draft.conversation, peer)
+            cursor = self._db.execute(
+                "INSERT INTO messages (conversation_id, direction, ts, packet_no, ip, port, "
+                "sender, text, flags, state, attachments) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    conversation_id,
+                    draft.direction,
+                    draft.ts,
+                    draft.packet_no,
+                    draft.ip,
+                    draft.port,
+                    draft.sender,
+                    draft.text,
+                    int(draft.flags),
+                    draft.state.value,
+                    _encode_attachments(draft.attachments),
+                ),
+            )
+            self._db.execute(
+                "UPDATE conversations SET last_ts = ?, unread = unread + ? WHERE id = ?",
+                (draft.ts, unread, conversation_id),
+            )
+        return self.message(int(cursor.lastrowid or 0))
+
+    def set_state(
+        self,
+        addr: Addr,
+        packet_no: int,
+        direction: str,
+        state: State,
+        *,
+        unless: tuple[State, ...] = (),
+    ) -> list[StoredMessage]:
+        """Set the state of the message(s) with this address and packet number.
+
+        Rows already in one of the ``unless`` states keep theirs. Returns the changed rows.
+        """
+        rows = self._db.execute(
+            "SELECT id, state FROM messages "
+            "WHERE packet_no = ? AND ip = ? AND port = ? AND direction = ?",
+            (packet_no, addr[0], addr[1], direction),
+        ).fetchall()
+        ids = [id_ for id_, current in rows if current not in unless]
+        for id_ in ids:
+            self._db.execute("UPDATE messages SET state = ? WHERE id = ?", (state.value, id_))
+        return [self.message(id_) for id_ in ids]
+
+    def set_state_by_id(self, message_id: int, state: State) -> StoredMessage:
+        self._db.execute("UPDATE messages SET state = ? WHERE id = ?", (state.value, message_id))
+        return self.message(message_id)
+
+    def message(self, message_id: int) -> StoredMessage:
+        row = self._db.execute(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages m JOIN conversations c "
+            "ON c.id = m.conversation_id WHERE m.id = ?",
+            (message_id,),
+        ).fetchone()
+        if row is None:
+            raise KeyError(message_id)
+        return _message(row)
+
+    def messages(
+        self, key: str, *, before_id: int | None = None, limit: int = 100
+    ) -> list[StoredMessage]:
+        """Up to ``limit`` messages of a conversation older than ``before_id``, oldest first."""
+        rows = self._db.execute(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages m JOIN conversations c "
+            "ON c.id = m.conversation_id WHERE c.key = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?",
+            (key, before_id if before_id is not None else 1 << 62, limit),
+        ).fetchall()
+        return [_message(row) for row in reversed(rows)]
+
+    def count(self, key: str) -> int:
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id "
+            "WHERE c.key = ?",
+            (key,),
+        ).fetchone()
+        return int(row[0])
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")

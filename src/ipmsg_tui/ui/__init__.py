@@ -1,0 +1,1 @@
+"""The full-screen Textual app: the only part of ipmsg-tui that imports textual."""
