@@ -210,7 +210,7 @@ class Engine:
         if away_text is not None:
             self.away_text = away_text
         if self.started:
-            self._announce(Command.BR_ABSENCE, include_peers=True)
+            self._announce(Command.BR_ABSENCE)
 
     def set_peer_encoding(self, key: str, codec: str | None) -> None:
         """Override (with None: stop overriding) the code page of the peer ``user@host``."""
@@ -404,7 +404,8 @@ class Engine:
             away=away,
             away_text=peer.away_text if peer is not None and away else "",
             version=version,
-            capabilities=packet.options,
+            capabilities=packet.options & ~EntryOpt.DIALUPOPT,
+            dialup=packet.has(EntryOpt.DIALUPOPT) or (peer is not None and peer.dialup),
             last_seen=now,
             announced=True,
             codec=self._observed_codec(packet, peer, codec),
@@ -668,7 +669,7 @@ class Engine:
 
     def _unicast_targets(self) -> list[Addr]:
         """Configured hosts, and peers that asked for unicast presence (DIALUPOPT)."""
-        dialup = [p.addr for p in self.peers if p.capabilities & EntryOpt.DIALUPOPT]
+        dialup = [p.addr for p in self.peers if p.dialup]
         return list(dict.fromkeys([*self.config.unicast_targets, *dialup]))
 
     def _announce(self, mode: int, include_peers: bool = False) -> None:

@@ -21,7 +21,8 @@ class Peer:
     away: bool = False
     away_text: str = ""
     version: str = "1"  # the raw version field: names the client family
-    capabilities: int = 0  # the option bits of its last entry packet
+    capabilities: int = 0  # the option bits of its last entry packet, DIALUPOPT aside
+    dialup: bool = False  # it asked for presence packets by unicast (DIALUPOPT)
     last_seen: float = 0.0
     announced: bool = False  # False for a sender we only know from a message
     codec: str = ""  # the code page its unmarked packets were last seen in

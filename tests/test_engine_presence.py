@@ -1,0 +1,85 @@
+"""Presence between engines wired in memory: join, answer, change, leave, refresh."""
+
+from __future__ import annotations
+
+from ipmsg_tui.protocol import events as ev
+from ipmsg_tui.protocol.constants import Command, EntryOpt
+from ipmsg_tui.protocol.packet import parse_packet
+
+from .support.wire import Switch
+
+
+def test_entry_is_answered_and_both_sides_list_each_other() -> None:
+    lan = Switch()
+    alice = lan.add("10.77.0.1", "alice", group="dev")
+    bob = lan.add("10.77.0.2", "bob")
+    alice.start(lan.now)
+    bob.start(lan.now)
+    lan.deliver()
+    assert [p.nick for p in alice.peers] == ["bob"]
+    assert [(p.nick, p.group, p.key) for p in bob.peers] == [("alice", "dev", "alice@host-1")]
+    joined = lan.of(bob, ev.PeerJoined)
+    assert len(joined) == 1 and joined[0].peer.addr == ("10.77.0.1", 2425)
+
+
+def test_own_broadcast_is_not_a_peer() -> None:
+    lan = Switch()
+    alice = lan.add("10.77.0.1", "alice")
+    alice.start(lan.now)
+    lan.deliver()
+    assert list(alice.peers) == []
+
+
+def test_entry_flags_advertise_utf8_and_files_but_never_encryption() -> None:
+    lan = Switch()
+    alice = lan.add("10.77.0.1", "alice")
+    alice.start(lan.now)
+    entry = parse_packet(alice.datagrams_to_send()[0][0])
+    assert entry.mode == Command.BR_ENTRY
+    assert entry.has(EntryOpt.CAPUTF8OPT) and entry.has(EntryOpt.FILEATTACHOPT)
+    assert not entry.has(EntryOpt.ENCRYPTOPT) and not entry.has(EntryOpt.CAPIPDICTOPT)
+
+
+def test_exit_removes_only_the_sender() -> None:
+    lan = Switch()
+    alice = lan.add("10.77.0.1", "alice")
+    bob = lan.add("10.77.0.2", "bob")
+    carol = lan.add("10.77.0.3", "carol")
+    for engine in (alice, bob, carol):
+        engine.start(lan.now)
+    lan.deliver()
+    bob.stop(lan.now)
+    lan.deliver()
+    assert sorted(p.nick for p in alice.peers) == ["carol"]
+    left = lan.of(alice, ev.PeerLeft)
+    assert [(e.peer.nick, e.reason) for e in left] == [("bob", "exit")]
+
+
+def test_absence_updates_away_and_nick() -> None:
+    lan = Switch()
+    alice = lan.add("10.77.0.1", "alice")
+    bob = lan.add("10.77.0.2", "bob")
+    alice.start(lan.now)
+    bob.start(lan.now)
+    lan.deliver()
+    bob.set_presence(lan.now, nick="bobby", away=True, away_text="lunch")
+    lan.deliver()
+    (peer,) = alice.peers
+    assert peer.nick == "bobby" and peer.away
+    changed = lan.of(alice, ev.PeerChanged)
+    assert changed[-1].previous.nick == "bob"
+
+
+def test_refresh_drops_peers_that_do_not_answer() -> None:
+    lan = Switch()
+    alice = lan.add("10.77.0.1", "alice")
+    bob = lan.add("10.77.0.2", "bob")
+    alice.start(lan.now)
+    bob.start(lan.now)
+    lan.deliver()
+    del lan.engines[("10.77.0.2", 2425)]  # bob's machine is switched off without BR_EXIT
+    lan.advance(1)
+    alice.refresh(lan.now)
+    lan.advance(7)
+    assert list(alice.peers) == []
+    assert [e.reason for e in lan.of(alice, ev.PeerLeft)] == ["refresh"]
