@@ -129,8 +129,10 @@ class Node:
     def running(self) -> bool:
         return self._transport is not None
 
-    async def start(self, announce: bool = True) -> None:
-        sock = open_udp_socket(self.socket_plan)
+    async def start(self, announce: bool = True, sock: socket.socket | None = None) -> None:
+        """Listen (on ``sock`` if given: the app binds before its screen takes over, so a busy
+        port is reported on a normal terminal) and announce ourselves."""
+        sock = sock or open_udp_socket(self.socket_plan)
         self._loop = asyncio.get_running_loop()
         transport, _ = await self._loop.create_datagram_endpoint(lambda: _Protocol(self), sock=sock)
         self._transport = transport
