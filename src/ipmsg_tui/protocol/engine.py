@@ -383,6 +383,7 @@ class Engine:
         if self._note_packet_no(addr, packet.packet_no, entry=packet.mode in _ENTRY_MODES):
             # Its packet numbers start over: forget the ones we saw from its previous run.
             self._dedup.forget_where(lambda key: isinstance(key, tuple) and key[1] == addr)
+            self._entry_copies.forget_where(lambda key: isinstance(key, tuple) and key[0] == addr)
         handler = _HANDLERS.get(packet.mode)
         if handler is None:  # FeiQ typing notices, iptux icons, v4 directory packets ...
             self._drop(addr, f"ignored command 0x{packet.mode:02x}")
