@@ -230,7 +230,7 @@ def test_a_quick_restart_reusing_packet_numbers_loses_nothing() -> None:
 
 
 def test_a_restarted_peer_reusing_its_entry_number_is_answered() -> None:
-    lan, alice, bob = _pair()
+    lan, _, bob = _pair()
     bob.stop(lan.now)
     lan.deliver()
     bob = lan.add("10.77.0.2", "bob")  # same second: its BR_ENTRY has the old number again
