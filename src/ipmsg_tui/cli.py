@@ -104,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     listen.add_argument(
         "--open-sealed", action="store_true", help="open sealed messages at once (sends READMSG)"
     )
+    listen.add_argument(
+        "--commands",
+        action="store_true",
+        help="take JSON commands (send, broadcast, away ...) on stdin; implies --json",
+    )
     return parser
 
 
@@ -164,7 +169,11 @@ async def _run_command(args: argparse.Namespace, settings: Settings) -> int:
                 settings, args.target, text, sealed=args.sealed, timeout=args.timeout, store=store
             )
         return await run_listen(
-            settings, as_json=args.json, open_sealed=args.open_sealed, store=store
+            settings,
+            as_json=args.json or args.commands,
+            open_sealed=args.open_sealed,
+            commands=args.commands,
+            store=store,
         )
     finally:
         store.close()
