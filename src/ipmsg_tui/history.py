@@ -31,7 +31,7 @@ class HistoryRecorder:
             case ev.MessageOpened(addr=addr, packet_no=packet_no):
                 return self._set_state(addr, packet_no, State.OPENED, keep=())
             case ev.PeerJoined(peer=peer) | ev.PeerChanged(peer=peer):
-                if self.store.conversation(peer.key) is not None:
+                if self.store.has_conversation(peer.key):
                     self.store.upsert_conversation(peer.key, peer)
         return []
 

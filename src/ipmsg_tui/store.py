@@ -12,7 +12,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntFlag, StrEnum
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ EVERYONE = "*"
 # A retransmission of a message we kept before a crash is recognised this long.
 _DUPLICATE_WINDOW = 600.0
 _SCHEMA_VERSION = 1
+_ID_CACHE_SIZE = 4096
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -184,6 +185,9 @@ def _message(row: tuple[Any, ...]) -> StoredMessage:
 class HistoryStore:
     def __init__(self, path: Path) -> None:
         self.path = path
+        # conversation key -> (id, (nick, group, ip, port) last written): spares a write
+        # per message when nothing about the peer changed.
+        self._ids: dict[str, tuple[int, tuple[str, str, str, int] | None]] = {}
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -193,6 +197,7 @@ class HistoryStore:
             self._db.execute("PRAGMA busy_timeout=5000")
             self._db.executescript(_SCHEMA)
             self._db.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
+            self._keys = {key for (key,) in self._db.execute("SELECT key FROM conversations")}
         except (OSError, sqlite3.Error) as error:
             raise StoreError(f"cannot open the history database {path}: {error}") from None
 
@@ -201,8 +206,15 @@ class HistoryStore:
 
     # ------------------------------------------------------------------ conversations
 
+    def has_conversation(self, key: str) -> bool:
+        return key in self._keys
+
     def upsert_conversation(self, key: str, peer: Peer | None = None) -> int:
         """The conversation's id; refreshes its nick/group/address from ``peer``."""
+        signature = (peer.nick, peer.group, peer.ip, peer.port) if peer is not None else None
+        cached = self._ids.get(key)
+        if cached is not None and (signature is None or cached[1] == signature):
+            return cached[0]  # nothing changed: no need to touch the database
         if peer is None:
             self._db.execute("INSERT OR IGNORE INTO conversations (key) VALUES (?)", (key,))
         else:
@@ -215,6 +227,10 @@ class HistoryStore:
                 (key, peer.nick, peer.group, peer.ip, peer.port),
             )
         row = self._db.execute("SELECT id FROM conversations WHERE key = ?", (key,)).fetchone()
+        if len(self._ids) >= _ID_CACHE_SIZE:
+            self._ids.clear()
+        self._ids[key] = (int(row[0]), signature)
+        self._keys.add(key)
         return int(row[0])
 
     def conversations(self) -> list[Conversation]:
@@ -315,7 +331,7 @@ class HistoryStore:
                 "UPDATE conversations SET last_ts = ?, unread = unread + ? WHERE id = ?",
                 (draft.ts, unread, conversation_id),
             )
-        return self.message(int(cursor.lastrowid or 0))
+        return replace(draft, id=int(cursor.lastrowid or 0))
 
     def set_state(
         self,

@@ -1,9 +1,12 @@
-"""A virtual LAN of network namespaces for tests: hosts joined by veth pairs to a bridge.
+"""A virtual LAN of network namespaces for tests.
 
-Nothing touches the machine's main namespace: the bridge lives in its own namespace, every
-host gets 10.77.0.N/24 (broadcast 10.77.0.255, plus a route for 255.255.255.255) on its
-``eth0``, and there is no route anywhere else. Creating namespaces needs root. Without it
-the tests are skipped, except under ``CI=true``, where they fail loudly.
+Nothing touches the machine's main namespace: the hosts' links meet in a namespace of their
+own, every host gets 10.77.0.N/24 (broadcast 10.77.0.255, plus a route for
+255.255.255.255) on its ``eth0``, and there is no route anywhere else. A plain LAN is a
+kernel bridge; an impaired one is :mod:`.lossy_switch` (this kernel has no netem).
+
+Creating namespaces needs root. Without it the tests are skipped, except under ``CI=true``,
+where they fail loudly.
 """
 
 from __future__ import annotations
@@ -11,14 +14,17 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 SUBNET = "10.77.0"
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 class LabError(RuntimeError):
@@ -34,9 +40,12 @@ class Host:
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return _ip("netns", "exec", self.netns, *args, check=check)
 
-    def netem(self, spec: str) -> None:
-        """Impair this host's link, e.g. ``loss 10% duplicate 5% delay 5ms 3ms reorder 25%``."""
-        self.run("tc", "qdisc", "replace", "dev", "eth0", "root", "netem", *spec.split())
+
+@dataclass(frozen=True)
+class Impairment:
+    loss: float = 0.0
+    duplicate: float = 0.0
+    jitter_ms: float = 0.0  # a random delay per frame, which reorders them
 
 
 def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -47,13 +56,15 @@ def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
 
 
 class Lan:
-    def __init__(self, names: list[str]) -> None:
+    def __init__(self, names: list[str], impairment: Impairment | None = None) -> None:
         tag = uuid.uuid4().hex[:6]
-        self.bridge_ns = f"ipmt-{tag}-lan"
+        self.impairment = impairment
+        self.link_ns = f"ipmt-{tag}-lan"
         self.hosts = {
             name: Host(name, f"ipmt-{tag}-{name}", f"{SUBNET}.{index}")
             for index, name in enumerate(names, start=1)
         }
+        self.switch: subprocess.Popen[str] | None = None
         self._made: list[str] = []
 
     @property
@@ -64,53 +75,65 @@ class Lan:
         return self.hosts[name]
 
     def create(self) -> None:
-        self._add_netns(self.bridge_ns)
-        lan = self.bridge_ns
-        _ip("-n", lan, "link", "set", "lo", "up")
+        for name in [self.link_ns, *(h.netns for h in self.hosts.values())]:
+            _ip("netns", "add", name)
+            self._made.append(name)
+            _ip("-n", name, "link", "set", "lo", "up")
+        if self.impairment is None:
+            self._wire_bridge()
+        else:
+            self._wire_lossy_switch(self.impairment)
+        for host in self.hosts.values():
+            ns = host.netns
+            _ip("-n", ns, "addr", "add", f"{host.ip}/24", "brd", self.broadcast, "dev", "eth0")
+            _ip("-n", ns, "link", "set", "eth0", "up")
+            _ip("-n", ns, "route", "add", "255.255.255.255/32", "dev", "eth0")
+
+    def _wire_bridge(self) -> None:
+        lan = self.link_ns
         _ip("-n", lan, "link", "add", "br0", "type", "bridge", "stp_state", "0")
         _ip("-n", lan, "link", "set", "br0", "up")
         for index, host in enumerate(self.hosts.values(), start=1):
-            self._add_netns(host.netns)
             veth = f"veth{index}"
-            _ip(
-                "-n",
-                lan,
-                "link",
-                "add",
-                veth,
-                "type",
-                "veth",
-                "peer",
-                "name",
-                "eth0",
-                "netns",
-                host.netns,
-            )
+            _ip("-n", lan, "link", "add", veth, "type", "veth", "peer", "name", "eth0")
+            _ip("-n", lan, "link", "set", "eth0", "netns", host.netns)
             _ip("-n", lan, "link", "set", veth, "master", "br0", "up")
-            _ip("-n", host.netns, "link", "set", "lo", "up")
-            _ip(
-                "-n",
-                host.netns,
-                "addr",
-                "add",
-                f"{host.ip}/24",
-                "brd",
-                self.broadcast,
-                "dev",
-                "eth0",
-            )
-            _ip("-n", host.netns, "link", "set", "eth0", "up")
-            _ip("-n", host.netns, "route", "add", "255.255.255.255/32", "dev", "eth0")
 
-    def _add_netns(self, name: str) -> None:
-        _ip("netns", "add", name)
-        self._made.append(name)
+    def _wire_lossy_switch(self, impairment: Impairment) -> None:
+        taps = [f"tap{index}" for index in range(1, len(self.hosts) + 1)]
+        faults = [
+            f"--loss={impairment.loss}",
+            f"--duplicate={impairment.duplicate}",
+            f"--jitter-ms={impairment.jitter_ms}",
+        ]
+        switch = [sys.executable, "-m", "tests.support.lossy_switch", *faults, *taps]
+        self.switch = subprocess.Popen(
+            ["ip", "netns", "exec", self.link_ns, *switch],
+            cwd=REPO_ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.switch.stdout is not None
+        if self.switch.stdout.readline().strip() != "ready":
+            raise LabError("the lossy switch did not start")
+        for tap, host in zip(taps, self.hosts.values(), strict=True):
+            _ip("-n", self.link_ns, "link", "set", tap, "netns", host.netns)
+            _ip("-n", host.netns, "link", "set", tap, "name", "eth0")
+
+    def stop_switch(self) -> dict[str, int]:
+        """Stop the lossy switch; what it did: frames, lost, duplicated."""
+        assert self.switch is not None and self.switch.stdout is not None
+        self.switch.terminate()
+        report, _ = self.switch.communicate(timeout=10)
+        return {k: int(v) for k, v in (item.split("=") for item in report.split())}
 
     def destroy(self) -> None:
+        if self.switch is not None and self.switch.poll() is None:
+            self.switch.kill()
+            self.switch.wait(5)
         for name in reversed(self._made):
             # Anything still running in it would keep its sockets: kill, then delete.
-            pids = _ip("netns", "pids", name, check=False).stdout.split()
-            for pid in pids:
+            for pid in _ip("netns", "pids", name, check=False).stdout.split():
                 subprocess.run(["kill", "-9", pid], capture_output=True)
             _ip("netns", "del", name, check=False)
         self._made.clear()
@@ -125,13 +148,13 @@ def lab_unavailable_reason() -> str | None:
 
 
 @contextmanager
-def lan_of(*names: str) -> Iterator[Lan]:
+def lan_of(*names: str, impairment: Impairment | None = None) -> Iterator[Lan]:
     """Build a LAN with the named hosts for the duration of the block.
 
     Skips the test when namespaces cannot be made here, but fails under CI=true.
     """
     reason = lab_unavailable_reason()
-    lan = Lan(list(names))
+    lan = Lan(list(names), impairment)
     if reason is None:
         try:
             lan.create()

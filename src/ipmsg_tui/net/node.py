@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import fcntl
 import logging
 import socket
+import struct
+import termios
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -30,6 +33,7 @@ Listener = Callable[[ev.Event], object]
 _T = TypeVar("_T")
 _SO_RCVBUF = 1 << 20
 _DROP_SUMMARY_EVERY = 10.0
+_MAX_SEND_BACKLOG = 256 * 1024
 
 
 class PortInUse(Exception):
@@ -118,6 +122,8 @@ class Node:
         self.clock = clock
         self.engine = Engine(config, clock())
         self._transport: asyncio.DatagramTransport | None = None
+        self._socket: socket.socket | None = None
+        self._sndbuf = 0
         self._timer: asyncio.TimerHandle | None = None
         self._drops: Counter[str] = Counter()
         self._drops_logged_at = 0.0
@@ -133,6 +139,8 @@ class Node:
         """Listen (on ``sock`` if given: the app binds before its screen takes over, so a busy
         port is reported on a normal terminal) and announce ourselves."""
         sock = sock or open_udp_socket(self.socket_plan)
+        self._socket = sock
+        self._sndbuf = sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
         self._loop = asyncio.get_running_loop()
         transport, _ = await self._loop.create_datagram_endpoint(lambda: _Protocol(self), sock=sock)
         self._transport = transport
@@ -250,10 +258,42 @@ class Node:
     def _send(self, datagram: bytes, addr: Addr) -> None:
         if self._transport is None:
             return
+        if self._send_backlog() > _MAX_SEND_BACKLOG:
+            # The kernel's queue is full; UDP may lose it anyway: drop, do not queue forever.
+            self._drops["send queue full"] += 1
+            return
+        if not self._important(addr) and self._kernel_queue_crowded():
+            # Datagrams to hosts that never answer ARP (spoofed senders) wait in the kernel's
+            # send queue for seconds. Keep half of it for the peers we know.
+            self._drops["send queue crowded, answer to an unconfirmed sender"] += 1
+            return
         try:
             self._transport.sendto(datagram, addr)
         except OSError as error:  # unreachable network, no route ...
             log.debug("cannot send to %s:%d: %s", addr[0], addr[1], error)
+
+    def _important(self, addr: Addr) -> bool:
+        """Confirmed peers and our presence targets: never shed under load."""
+        peer = self.engine.peers.get(addr)
+        if peer is not None and peer.confirmed:
+            return True
+        return addr in self.config.broadcast_targets or addr in self.config.unicast_targets
+
+    def _kernel_queue_crowded(self) -> bool:
+        if self._socket is None:
+            return False
+        try:
+            queued = struct.unpack(
+                "i", fcntl.ioctl(self._socket.fileno(), termios.TIOCOUTQ, b"\0" * 4)
+            )[0]
+        except OSError:
+            return False
+        return bool(queued > self._sndbuf // 2)
+
+    def _send_backlog(self) -> int:
+        # asyncio queues what the kernel would not take; DatagramTransport does not declare it.
+        size: int = getattr(self._transport, "get_write_buffer_size", lambda: 0)()
+        return size
 
     def _schedule_timer(self) -> None:
         when = self.engine.get_timer()

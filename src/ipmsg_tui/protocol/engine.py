@@ -37,6 +37,7 @@ from .dedup import DedupCache
 from .entry import build_entry, parse_entry
 from .packet import IPDictPacket, Packet, ParseError, format_packet, join_parts, parse_packet
 from .peers import Addr, Peer, PeerTable
+from .ratelimit import TokenBucket
 
 ENCRYPTED_NOTICE = "[encrypted message, not supported: ask the sender to turn encryption off]"
 NOT_ABSENT_TEXT = "Not absence mode"
@@ -46,6 +47,9 @@ OUR_CAPABILITIES = EntryOpt.FILEATTACHOPT | EntryOpt.CAPUTF8OPT
 _ENTRY_MODES = frozenset({Command.BR_ENTRY, Command.ANSENTRY, Command.BR_ABSENCE})
 # Copies of one BR_ENTRY (one per broadcast address) arrive within this many seconds.
 _ENTRY_COPY_WINDOW = 3.0
+# Plain ints for the hot path (IntFlag arithmetic is slow).
+_PER_PACKET_ENTRY_BITS = int(EntryOpt.DIALUPOPT | EntryOpt.UTF8OPT)
+_CAPUTF8 = int(EntryOpt.CAPUTF8OPT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +78,13 @@ class EngineConfig:
     rebroadcast_after: float = 5.0
     refresh_window: float = 6.0
     probe_interval: float = 30.0
+    # Messages from senders that never announced themselves, per second (burst: twice
+    # that). Beyond it a first copy is dropped unacknowledged and remembered; its
+    # retransmission is taken. A real sender retries; a flood of spoofed senders does not,
+    # so it cannot fill the history.
+    stranger_message_rate: float = 100.0
+    # Answers (ANSENTRY, RECVMSG, ...) per second to senders heard from only once.
+    unconfirmed_answer_rate: float = 200.0
 
 
 _PendingKey = tuple[Addr, str, int]
@@ -141,6 +152,14 @@ class Engine:
         self._pending: dict[_PendingKey, _Pending] = {}
         self._timers: list[tuple[float, int, _PendingKey]] = []
         self._timer_seq = itertools.count()
+        self._entry_ext_cache: dict[tuple[str, str, str], bytes] = {}
+        self._answer_budget = TokenBucket(
+            config.unconfirmed_answer_rate, config.unconfirmed_answer_rate * 2
+        )
+        self._stranger_knocks = DedupCache(config.dedup_size, config.dedup_ttl)
+        self._stranger_budget = TokenBucket(
+            config.stranger_message_rate, config.stranger_message_rate * 2
+        )
         self._rebroadcast_at: float | None = None
         self._refresh_started: float | None = None
         self._refresh_deadline: float | None = None
@@ -416,13 +435,14 @@ class Engine:
             dialup=packet.has(EntryOpt.DIALUPOPT) or (peer is not None and peer.dialup),
             last_seen=now,
             announced=True,
+            confirmed=peer is not None or packet.mode == Command.ANSENTRY,
             codec=self._observed_codec(packet, peer, codec),
             iptux_encoding=info.iptux_encoding,
             encoding_override=self._peer_encodings.get(key),
         )
         copy_key = (addr, packet.packet_no)
         if packet.mode == Command.BR_ENTRY and not self._entry_copies.check_and_add(copy_key, now):
-            self._answer_entry(updated)
+            self._answer_entry(updated, now)
         self._store_peer(updated, peer)
 
     def _on_exit(self, packet: Packet, addr: Addr, now: float) -> None:
@@ -433,12 +453,18 @@ class Engine:
             self._events.append(ev.PeerLeft(peer, "exit"))
 
     def _on_sendmsg(self, packet: Packet, addr: Addr, now: float) -> None:
+        known = self.peers.get(addr)
+        if (known is None or not known.announced) and not self._stranger_budget.take(now):
+            knock = (addr, packet.packet_no)
+            if not self._stranger_knocks.check_and_add(knock, now):
+                self._drop(addr, "message from a stranger over the rate limit")
+                return
         peer = self._sender(packet, addr, now)
-        no_reply = bool(packet.command & NO_REPLY_OPTS)
+        no_reply = packet.has(NO_REPLY_OPTS)
         wants_ack = packet.has(SendOpt.SENDCHECKOPT) and not no_reply
         tag = ("msg", addr, packet.packet_no)
         if wants_ack:  # duplicates too: our first RECVMSG may have been lost
-            self._reply(peer, Command.RECVMSG, b"%d" % packet.packet_no, tag=tag)
+            self._reply(peer, Command.RECVMSG, b"%d" % packet.packet_no, now, tag=tag)
         # A retransmission repeats the content; a restarted sender reusing the number of an
         # earlier message (iptux counts from 1, quick restarts reuse Unix-time numbers) does
         # not, so its new message is not mistaken for a duplicate.
@@ -477,7 +503,7 @@ class Engine:
             )
         )
         if self.away and self.config.auto_reply and not no_reply:
-            self._auto_reply(peer)
+            self._auto_reply(peer, now)
 
     def _on_recvmsg(self, packet: Packet, addr: Addr, now: float) -> None:
         self.peers.touch(addr, now)
@@ -492,9 +518,8 @@ class Engine:
             self._drop(addr, "bad READMSG")
             return
         if packet.has(SendOpt.READCHECKOPT):
-            self._reply(
-                self.peers.get(addr), Command.ANSREADMSG, b"%d" % packet.packet_no, addr=addr
-            )
+            number_text = b"%d" % packet.packet_no
+            self._reply(self.peers.get(addr), Command.ANSREADMSG, number_text, now, addr=addr)
         if not self._dedup.check_and_add(("read", addr, number), now):
             self._events.append(ev.MessageOpened(addr, number))
 
@@ -510,14 +535,14 @@ class Engine:
         peer = self.peers.get(addr)
         codec, _ = self._out_codec(peer)
         body = wire_text.encode(self.config.info_text, codec)
-        self._reply(peer, Command.SENDINFO, body, addr=addr)
+        self._reply(peer, Command.SENDINFO, body, now, addr=addr)
 
     def _on_getabsenceinfo(self, packet: Packet, addr: Addr, now: float) -> None:
         self.peers.touch(addr, now)
         peer = self.peers.get(addr)
         codec, _ = self._out_codec(peer)
         text = (self.away_text or "Away") if self.away else NOT_ABSENT_TEXT
-        self._reply(peer, Command.SENDABSENCEINFO, wire_text.encode(text, codec), addr=addr)
+        self._reply(peer, Command.SENDABSENCEINFO, wire_text.encode(text, codec), now, addr=addr)
 
     def _on_sendinfo(self, packet: Packet, addr: Addr, now: float) -> None:
         self.peers.touch(addr, now)
@@ -562,9 +587,10 @@ class Engine:
             encoding_override=self._peer_encodings.get(f"{user}@{host}"),
         )
         self._store_peer(stranger, None)
-        one_shot = packet.has(SendOpt.NOADDLISTOPT) or packet.command & NO_REPLY_OPTS
+        one_shot = packet.has(SendOpt.NOADDLISTOPT | NO_REPLY_OPTS)
         last_probe = self._probed.get(addr)
-        if not one_shot and (last_probe is None or now - last_probe > self.config.probe_interval):
+        due = last_probe is None or now - last_probe > self.config.probe_interval
+        if not one_shot and due and self._may_answer(False, now):
             self._probed[addr] = now
             _bound(self._probed, self.config.max_peers)
             self._queue(self._entry_packet(Command.BR_ENTRY, self.next_packet_no()), addr)
@@ -656,12 +682,33 @@ class Engine:
             command |= EntryOpt.UTF8OPT
         if dialup:  # "send me your entry/exit/absence by unicast": we are beyond its broadcast
             command |= EntryOpt.DIALUPOPT
-        nick = wire_text.truncate_encoded(self.nick, codec, MAX_NAME_BYTES)
-        group = wire_text.truncate_encoded(self.group, codec, MAX_NAME_BYTES)
-        ext = build_entry(nick, group, self.config.user, self.config.host, codec)
-        return self._packet(packet_no, command, ext, codec)
+        return self._packet(packet_no, command, self._entry_extension(codec), codec)
 
-    def _answer_entry(self, peer: Peer) -> None:
+    def _entry_extension(self, codec: str) -> bytes:
+        # Every BR_ENTRY we hear is answered with one of these: build it once per state.
+        key = (codec, self.nick, self.group)
+        cached = self._entry_ext_cache.get(key)
+        if cached is None:
+            nick = wire_text.truncate_encoded(self.nick, codec, MAX_NAME_BYTES)
+            group = wire_text.truncate_encoded(self.group, codec, MAX_NAME_BYTES)
+            cached = build_entry(nick, group, self.config.user, self.config.host, codec)
+            if len(self._entry_ext_cache) > 8:
+                self._entry_ext_cache.clear()
+            self._entry_ext_cache[key] = cached
+        return cached
+
+    def _may_answer(self, confirmed: bool, now: float) -> bool:
+        """Answers to senders heard only once are rate limited. Their address may be spoofed,
+        and datagrams to hosts that do not exist wait for ARP in our send queue, where they
+        would hold up the answers to real peers."""
+        if confirmed or self._answer_budget.take(now):
+            return True
+        self._count("answer to an unconfirmed sender over the rate limit")
+        return False
+
+    def _answer_entry(self, peer: Peer, now: float) -> None:
+        if not self._may_answer(peer.confirmed, now):
+            return
         # UTF-8 to peers that read it (as Windows does); the legacy code page otherwise.
         utf8 = peer.speaks_utf8 and peer.encoding_override in (None, wire_text.UTF8)
         self._queue(self._entry_packet(Command.ANSENTRY, self.next_packet_no(), utf8), peer.addr)
@@ -694,12 +741,13 @@ class Engine:
         peer: Peer | None,
         mode: int,
         body: bytes,
+        now: float,
         *,
         addr: Addr | None = None,
         tag: object = None,
     ) -> None:
         target = addr if addr is not None else (peer.addr if peer is not None else None)
-        if target is None:
+        if target is None or not self._may_answer(peer is not None and peer.confirmed, now):
             return
         codec, utf8 = self._out_codec(peer)
         # Windows sends RECVMSG without UTF8OPT; there is nothing to decode in it.
@@ -707,7 +755,9 @@ class Engine:
         datagram = self._packet(self.next_packet_no(), command, body + b"\0", codec)
         self._queue(datagram, target, tag)
 
-    def _auto_reply(self, peer: Peer) -> None:
+    def _auto_reply(self, peer: Peer, now: float) -> None:
+        if not self._may_answer(peer.confirmed, now):
+            return
         codec, utf8 = self._out_codec(peer)
         command = Command.SENDMSG | SendOpt.AUTORETOPT | (SendOpt.UTF8OPT if utf8 else 0)
         text = self.away_text or "I am away from my desk."
@@ -774,9 +824,9 @@ def _bound(table: OrderedDict[Addr, Any], limit: int) -> None:
 def _capabilities(packet: Packet) -> int:
     """What an entry packet says the peer can do. DIALUPOPT (how to reach it) and UTF8OPT
     (how this one packet is coded) vary between copies, so they are not kept as such."""
-    options = packet.options & ~(EntryOpt.DIALUPOPT | EntryOpt.UTF8OPT)
+    options = packet.options & ~_PER_PACKET_ENTRY_BITS
     if packet.has(EntryOpt.UTF8OPT):
-        options |= EntryOpt.CAPUTF8OPT
+        options |= _CAPUTF8
     return options
 
 

@@ -48,7 +48,8 @@ class Packet:
         return get_options(self.command)
 
     def has(self, option: int) -> bool:
-        return bool(self.command & option)
+        # int.__and__ directly: "int & IntFlag" would dispatch to the (slow) enum operator.
+        return int.__and__(self.command, option) != 0
 
     def parts(self) -> list[bytes]:
         """The ``\\0``-separated extension parts, without trailing empty ones.

@@ -25,6 +25,8 @@ class Peer:
     dialup: bool = False  # it asked for presence packets by unicast (DIALUPOPT)
     last_seen: float = 0.0
     announced: bool = False  # False for a sender we only know from a message
+    # Heard from more than once (or answering us): a spoofed source rarely manages that.
+    confirmed: bool = False
     codec: str = ""  # the code page its unmarked packets were last seen in
     iptux_encoding: str | None = None
     encoding_override: str | None = None
@@ -63,8 +65,15 @@ class Peer:
         return bool(self.capabilities & EntryOpt.FILEATTACHOPT) or not self.announced
 
 
+_EVICTION_SCAN = 256
+
+
 class PeerTable:
-    """A bounded map addr -> Peer; the least recently seen peer is evicted when full."""
+    """A bounded map addr -> Peer.
+
+    When full, the least recently seen *unconfirmed* peer makes room, so a flood of entries
+    from spoofed addresses churns among itself instead of pushing out real peers.
+    """
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
@@ -86,15 +95,19 @@ class PeerTable:
         """Insert or replace; returns a peer evicted to make room, if any."""
         self._peers[peer.addr] = peer
         self._peers.move_to_end(peer.addr)
-        if len(self._peers) > self.limit:
-            _, evicted = self._peers.popitem(last=False)
-            return evicted
-        return None
+        if len(self._peers) <= self.limit:
+            return None
+        victim = next(iter(self._peers))  # least recently seen
+        for _, candidate in zip(range(_EVICTION_SCAN), self._peers.values(), strict=False):
+            if not candidate.confirmed and candidate.addr != peer.addr:
+                victim = candidate.addr
+                break
+        return self._peers.pop(victim)
 
     def touch(self, addr: Addr, now: float) -> Peer | None:
         peer = self._peers.get(addr)
-        if peer is not None and peer.last_seen != now:
-            peer = replace(peer, last_seen=now)
+        if peer is not None and (peer.last_seen != now or not peer.confirmed):
+            peer = replace(peer, last_seen=now, confirmed=True)
             self._peers[addr] = peer
             self._peers.move_to_end(addr)
         return peer
