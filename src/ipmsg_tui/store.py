@@ -245,10 +245,11 @@ class HistoryStore:
     ) -> StoredMessage | None:
         """Commit a received message; None if it is a retransmission of one already kept."""
         peer = event.peer
+        # The same number *and* text: a retransmission (a restarted sender may reuse numbers).
         duplicate = self._db.execute(
             "SELECT 1 FROM messages WHERE packet_no = ? AND ip = ? AND port = ? "
-            "AND direction = 'in' AND ts > ?",
-            (event.packet_no, peer.ip, peer.port, event.timestamp - _DUPLICATE_WINDOW),
+            "AND direction = 'in' AND ts > ? AND text = ?",
+            (event.packet_no, peer.ip, peer.port, event.timestamp - _DUPLICATE_WINDOW, event.text),
         ).fetchone()
         if duplicate:
             return None

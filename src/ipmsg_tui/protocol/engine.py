@@ -43,6 +43,9 @@ NOT_ABSENT_TEXT = "Not absence mode"
 # Entry flags we advertise. Never ENCRYPTOPT/CAPIPDICTOPT/CAPFILEENCOPT/CLIPBOARDOPT: peers
 # would then send what we cannot read.
 OUR_CAPABILITIES = EntryOpt.FILEATTACHOPT | EntryOpt.CAPUTF8OPT
+_ENTRY_MODES = frozenset({Command.BR_ENTRY, Command.ANSENTRY, Command.BR_ABSENCE})
+# Copies of one BR_ENTRY (one per broadcast address) arrive within this many seconds.
+_ENTRY_COPY_WINDOW = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +135,7 @@ class Engine:
         self._outbox: list[tuple[bytes, Addr, object]] = []
         self._events: deque[ev.Event] = deque()
         self._dedup = DedupCache(config.dedup_size, config.dedup_ttl)
+        self._entry_copies = DedupCache(config.dedup_size, _ENTRY_COPY_WINDOW)
         self._last_packet_no: OrderedDict[Addr, int] = OrderedDict()
         self._probed: OrderedDict[Addr, float] = OrderedDict()
         self._pending: dict[_PendingKey, _Pending] = {}
@@ -335,9 +339,9 @@ class Engine:
 
     def retract(self, event: ev.MessageReceived) -> None:
         """Take back the acknowledgement of a message the application could not keep."""
-        key = ("msg", event.addr, event.packet_no)
-        self._dedup.forget(key)
-        self._outbox = [entry for entry in self._outbox if entry[2] != key]
+        tag = ("msg", event.addr, event.packet_no)
+        self._dedup.forget_where(lambda key: isinstance(key, tuple) and key[:3] == tag)
+        self._outbox = [entry for entry in self._outbox if entry[2] != tag]
 
     # ------------------------------------------------------------------ timers
 
@@ -350,7 +354,7 @@ class Engine:
             self._refresh_deadline = self._refresh_started = None
             for peer in self.peers:
                 if peer.last_seen < started:
-                    self._forget_peer(peer.addr)
+                    self.peers.remove(peer.addr)
                     self._events.append(ev.PeerLeft(peer, "refresh"))
         while self._timers and self._timers[0][0] <= now:
             entry = heapq.heappop(self._timers)
@@ -388,6 +392,10 @@ class Engine:
         if packet.version != 1:
             self._drop(addr, "unsupported version")
             return
+        if self._note_packet_no(addr, packet.packet_no, entry=packet.mode in _ENTRY_MODES):
+            # Its packet numbers start over: forget the ones we saw from its previous run.
+            self._dedup.forget_where(lambda key: isinstance(key, tuple) and key[1] == addr)
+            self._entry_copies.forget_where(lambda key: isinstance(key, tuple) and key[0] == addr)
         handler = _HANDLERS.get(packet.mode)
         if handler is None:  # FeiQ typing notices, iptux icons, v4 directory packets ...
             self._drop(addr, f"ignored command 0x{packet.mode:02x}")
@@ -424,18 +432,15 @@ class Engine:
             iptux_encoding=info.iptux_encoding,
             encoding_override=self._peer_encodings.get(key),
         )
-        if self._note_packet_no(addr, packet.packet_no, entry=True):
-            # Its packet numbers start over: forget the ones we saw from its previous run.
-            self._dedup.forget_where(lambda k: isinstance(k, tuple) and k[1] == addr)
-        # Several copies of one BR_ENTRY arrive (one per broadcast address): answer once.
-        entry_key = ("entry", addr, packet.packet_no)
-        if packet.mode == Command.BR_ENTRY and not self._dedup.check_and_add(entry_key, now):
+        copy_key = (addr, packet.packet_no)
+        if packet.mode == Command.BR_ENTRY and not self._entry_copies.check_and_add(copy_key, now):
             self._answer_entry(updated)
         self._store_peer(updated, peer)
 
     def _on_exit(self, packet: Packet, addr: Addr, now: float) -> None:
-        # Only the sender's own address leaves: a BR_EXIT cannot remove anyone else.
-        peer = self._forget_peer(addr)
+        # Only the sender's own address leaves: a BR_EXIT cannot remove anyone else. Its
+        # last packet number is kept, to recognise its restart when it comes back.
+        peer = self.peers.remove(addr)
         if peer is not None:
             self._events.append(ev.PeerLeft(peer, "exit"))
 
@@ -443,15 +448,17 @@ class Engine:
         peer = self._sender(packet, addr, now)
         no_reply = bool(packet.command & NO_REPLY_OPTS)
         wants_ack = packet.has(SendOpt.SENDCHECKOPT) and not no_reply
-        key = ("msg", addr, packet.packet_no)
+        tag = ("msg", addr, packet.packet_no)
         if wants_ack:  # duplicates too: our first RECVMSG may have been lost
-            self._reply(peer, Command.RECVMSG, b"%d" % packet.packet_no, tag=key)
-        self._note_packet_no(addr, packet.packet_no)
-        if self._dedup.check_and_add(key, now):
+            self._reply(peer, Command.RECVMSG, b"%d" % packet.packet_no, tag=tag)
+        # A retransmission repeats the content; a restarted sender reusing the number of an
+        # earlier message (iptux counts from 1, quick restarts reuse Unix-time numbers) does
+        # not, so its new message is not mistaken for a duplicate.
+        parts = packet.parts()
+        if self._dedup.check_and_add((*tag, hash(tuple(parts))), now):
             self._count("duplicate message")
             return
         codec = self._in_codec(packet, peer)
-        parts = packet.parts()
         encrypted = packet.has(SendOpt.ENCRYPTOPT)
         attachments: list[Attachment] = []
         if encrypted:
@@ -578,16 +585,11 @@ class Engine:
     def _store_peer(self, peer: Peer, previous: Peer | None) -> None:
         evicted = self.peers.put(peer)
         if evicted is not None:
-            self._last_packet_no.pop(evicted.addr, None)
             self._events.append(ev.PeerLeft(evicted, "evicted"))
         if previous is None:
             self._events.append(ev.PeerJoined(peer))
         elif _visible(previous) != _visible(peer):
             self._events.append(ev.PeerChanged(peer, previous))
-
-    def _forget_peer(self, addr: Addr) -> Peer | None:
-        self._last_packet_no.pop(addr, None)
-        return self.peers.remove(addr)
 
     def _note_packet_no(self, addr: Addr, packet_no: int, entry: bool = False) -> bool:
         """Track the highest packet number from ``addr``.

@@ -6,7 +6,7 @@ from ipmsg_tui.protocol import events as ev
 from ipmsg_tui.protocol.constants import Command, EntryOpt
 from ipmsg_tui.protocol.packet import parse_packet
 
-from .support.wire import Switch
+from ..support.wire import Switch
 
 
 def test_entry_is_answered_and_both_sides_list_each_other() -> None:

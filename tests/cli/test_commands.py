@@ -1,0 +1,189 @@
+"""The headless commands as a script would use them: real processes on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from ipmsg_tui.net.node import SocketPlan, open_udp_socket
+
+from ..support.procs import Listener, run
+
+
+def common(port: int, *peers: int, data: Path) -> list[str]:
+    args = ["--bind", "127.0.0.1", "--port", str(port), "--data-dir", str(data)]
+    for peer in peers:
+        args += ["--host", f"127.0.0.1:{peer}"]
+    return args
+
+
+def test_send_who_and_listen_round_trip(ports: list[int], tmp_path: Path) -> None:
+    with Listener(
+        [*common(ports[0], ports[1], data=tmp_path / "a"), "--nick", "阿明", "--group", "开发部"]
+    ) as alice:
+        sent = run(
+            [
+                "send",
+                f"127.0.0.1:{ports[0]}",
+                "你好，世界 🌏",
+                *common(ports[1], data=tmp_path / "b"),
+                "--nick",
+                "bob",
+            ]
+        )
+        assert sent.returncode == 0, sent.stderr
+        message = alice.wait_for(lambda e: e["event"] == "message")
+        assert (
+            message["text"] == "你好，世界 🌏"
+            and message["port"] == ports[1]
+            and not message["sealed"]
+        )
+        assert message["nick"] == "bob"
+
+        who = run(
+            ["who", "--json", "--wait", "1", *common(ports[2], ports[0], data=tmp_path / "c")]
+        )
+        assert who.returncode == 0, who.stderr
+        (peer,) = json.loads(who.stdout)
+        assert (peer["nick"], peer["group"], peer["port"], peer["away"]) == (
+            "阿明",
+            "开发部",
+            ports[0],
+            False,
+        )
+
+        # Each command said goodbye: alice saw bob and the who-runner leave again.
+        left = alice.wait_for(lambda e: e["event"] == "peer_left" and e["port"] == ports[2])
+        assert left["reason"] == "exit"
+        assert alice.stop() == 0
+
+
+def test_send_by_nick_sealed(ports: list[int], tmp_path: Path) -> None:
+    with Listener([*common(ports[0], ports[1], data=tmp_path / "a"), "--nick", "taro"]) as taro:
+        sent = run(
+            [
+                "send",
+                "taro",
+                "sealed note",
+                "--sealed",
+                *common(ports[1], ports[0], data=tmp_path / "b"),
+            ]
+        )
+        assert sent.returncode == 0, sent.stderr
+        message = taro.wait_for(lambda e: e["event"] == "message")
+        assert message["sealed"] and message["text"] == "sealed note"
+
+
+def test_listen_keeps_messages_in_the_history(ports: list[int], tmp_path: Path) -> None:
+    with Listener(common(ports[0], data=tmp_path / "a")) as alice:
+        for text in ("one", "two"):
+            assert (
+                run(
+                    ["send", f"127.0.0.1:{ports[0]}", text, *common(ports[1], data=tmp_path / "b")]
+                ).returncode
+                == 0
+            )
+        alice.wait_for(lambda e: e.get("text") == "two")
+    with sqlite3.connect(tmp_path / "a" / "history.sqlite3") as db:
+        assert [
+            r[0] for r in db.execute("SELECT text FROM messages WHERE direction='in' ORDER BY id")
+        ] == ["one", "two"]
+    with sqlite3.connect(tmp_path / "b" / "history.sqlite3") as db:
+        rows = db.execute(
+            "SELECT text, state FROM messages WHERE direction='out' ORDER BY id"
+        ).fetchall()
+        assert rows == [("one", "delivered"), ("two", "delivered")]
+
+
+def test_text_from_stdin(ports: list[int], tmp_path: Path) -> None:
+    with Listener(common(ports[0], data=tmp_path / "a")) as alice:
+        sent = run(
+            ["send", f"127.0.0.1:{ports[0]}", "-", *common(ports[1], data=tmp_path / "b")],
+            input="line 1\nline 2\n",
+        )
+        assert sent.returncode == 0, sent.stderr
+        assert alice.wait_for(lambda e: e["event"] == "message")["text"] == "line 1\nline 2\n"
+
+
+def test_send_to_nobody_fails_with_one_line(ports: list[int], tmp_path: Path) -> None:
+    sent = run(
+        [
+            "send",
+            f"127.0.0.1:{ports[0]}",
+            "hello?",
+            "--timeout",
+            "1.5",
+            *common(ports[1], data=tmp_path),
+        ]
+    )
+    assert sent.returncode == 1
+    assert sent.stderr.strip().count("\n") == 0
+    assert f"127.0.0.1:{ports[0]} did not acknowledge the message" in sent.stderr
+
+
+def test_send_to_an_unknown_nick_fails(ports: list[int], tmp_path: Path) -> None:
+    sent = run(["send", "nobody-here", "hello?", *common(ports[1], data=tmp_path)])
+    assert sent.returncode == 1
+    assert "no peer named 'nobody-here'" in sent.stderr
+
+
+def test_listen_says_goodbye_on_sigint_and_sigterm(ports: list[int], tmp_path: Path) -> None:
+    with Listener(common(ports[0], ports[1], data=tmp_path / "a")) as watcher:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with Listener(common(ports[1], ports[0], data=tmp_path / "b")) as other:
+                watcher.wait_for(lambda e: e["event"] == "peer_joined" and e["port"] == ports[1])
+                assert other.stop(sig) == 0
+            watcher.wait_for(lambda e: e["event"] == "peer_left" and e["port"] == ports[1])
+            watcher.events.clear()
+
+
+def test_busy_port_exits_2_with_one_clear_line(ports: list[int], tmp_path: Path) -> None:
+    holder = open_udp_socket(SocketPlan("127.0.0.1", ports[0]))
+    try:
+        result = run(["listen", *common(ports[0], data=tmp_path)])
+    finally:
+        holder.close()
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"ipmsg-tui: UDP port {ports[0]} on 127.0.0.1 is already in use (is another IP Messenger "
+        "running?). Quit it, or pick another port with --port."
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("nick = [unclosed", "is not valid TOML"),
+        ("nick = 5", "'nick' has the wrong type"),
+        ("colour = 'red'", "unknown setting 'colour'"),
+        ("encoding = 'klingon'", "unknown encoding"),
+        ("hosts = ['not-an-ip']", "is not an IPv4 address"),
+    ],
+)
+def test_bad_config_exits_2_with_one_line(tmp_path: Path, content: str, message: str) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text(content)
+    result = run(["who", "--config", str(config), "--bind", "127.0.0.1"])
+    assert result.returncode == 2
+    assert message in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_unreadable_config_exits_2(tmp_path: Path) -> None:
+    result = run(["who", "--config", str(tmp_path), "--bind", "127.0.0.1"])
+    assert result.returncode == 2 and "is a directory" in result.stderr
+
+
+def test_bind_to_a_foreign_address_exits_2(tmp_path: Path) -> None:
+    result = run(["who", "--bind", "203.0.113.9", "--data-dir", str(tmp_path)])
+    assert result.returncode == 2
+    assert "203.0.113.9 is not an address of this machine" in result.stderr
+
+
+def test_bad_flags_and_version() -> None:
+    assert run(["--port", "99999", "who"]).returncode == 2
+    version = run(["--version"])
+    assert version.returncode == 0 and version.stdout.startswith("ipmsg-tui ")

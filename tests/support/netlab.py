@@ -1,0 +1,148 @@
+"""A virtual LAN of network namespaces for tests: hosts joined by veth pairs to a bridge.
+
+Nothing touches the machine's main namespace: the bridge lives in its own namespace, every
+host gets 10.77.0.N/24 (broadcast 10.77.0.255, plus a route for 255.255.255.255) on its
+``eth0``, and there is no route anywhere else. Creating namespaces needs root. Without it
+the tests are skipped, except under ``CI=true``, where they fail loudly.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import pytest
+
+SUBNET = "10.77.0"
+
+
+class LabError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Host:
+    name: str
+    netns: str
+    ip: str
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return _ip("netns", "exec", self.netns, *args, check=check)
+
+    def netem(self, spec: str) -> None:
+        """Impair this host's link, e.g. ``loss 10% duplicate 5% delay 5ms 3ms reorder 25%``."""
+        self.run("tc", "qdisc", "replace", "dev", "eth0", "root", "netem", *spec.split())
+
+
+def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(["ip", *args], capture_output=True, text=True, timeout=20)
+    if check and result.returncode != 0:
+        raise LabError(f"ip {' '.join(args)}: {result.stderr.strip()}")
+    return result
+
+
+class Lan:
+    def __init__(self, names: list[str]) -> None:
+        tag = uuid.uuid4().hex[:6]
+        self.bridge_ns = f"ipmt-{tag}-lan"
+        self.hosts = {
+            name: Host(name, f"ipmt-{tag}-{name}", f"{SUBNET}.{index}")
+            for index, name in enumerate(names, start=1)
+        }
+        self._made: list[str] = []
+
+    @property
+    def broadcast(self) -> str:
+        return f"{SUBNET}.255"
+
+    def __getitem__(self, name: str) -> Host:
+        return self.hosts[name]
+
+    def create(self) -> None:
+        self._add_netns(self.bridge_ns)
+        lan = self.bridge_ns
+        _ip("-n", lan, "link", "set", "lo", "up")
+        _ip("-n", lan, "link", "add", "br0", "type", "bridge", "stp_state", "0")
+        _ip("-n", lan, "link", "set", "br0", "up")
+        for index, host in enumerate(self.hosts.values(), start=1):
+            self._add_netns(host.netns)
+            veth = f"veth{index}"
+            _ip(
+                "-n",
+                lan,
+                "link",
+                "add",
+                veth,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                "eth0",
+                "netns",
+                host.netns,
+            )
+            _ip("-n", lan, "link", "set", veth, "master", "br0", "up")
+            _ip("-n", host.netns, "link", "set", "lo", "up")
+            _ip(
+                "-n",
+                host.netns,
+                "addr",
+                "add",
+                f"{host.ip}/24",
+                "brd",
+                self.broadcast,
+                "dev",
+                "eth0",
+            )
+            _ip("-n", host.netns, "link", "set", "eth0", "up")
+            _ip("-n", host.netns, "route", "add", "255.255.255.255/32", "dev", "eth0")
+
+    def _add_netns(self, name: str) -> None:
+        _ip("netns", "add", name)
+        self._made.append(name)
+
+    def destroy(self) -> None:
+        for name in reversed(self._made):
+            # Anything still running in it would keep its sockets: kill, then delete.
+            pids = _ip("netns", "pids", name, check=False).stdout.split()
+            for pid in pids:
+                subprocess.run(["kill", "-9", pid], capture_output=True)
+            _ip("netns", "del", name, check=False)
+        self._made.clear()
+
+
+def lab_unavailable_reason() -> str | None:
+    if os.geteuid() != 0:
+        return "network namespaces need root"
+    if shutil.which("ip") is None:
+        return "the ip command (iproute2) is not installed"
+    return None
+
+
+@contextmanager
+def lan_of(*names: str) -> Iterator[Lan]:
+    """Build a LAN with the named hosts for the duration of the block.
+
+    Skips the test when namespaces cannot be made here, but fails under CI=true.
+    """
+    reason = lab_unavailable_reason()
+    lan = Lan(list(names))
+    if reason is None:
+        try:
+            lan.create()
+        except (LabError, OSError) as error:
+            lan.destroy()
+            reason = f"cannot create network namespaces: {error}"
+    if reason is not None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true but {reason}")
+        pytest.skip(reason)
+    try:
+        yield lan
+    finally:
+        lan.destroy()
