@@ -560,10 +560,13 @@ class FileService:
             else:
                 count = attachment.size - request.offset
                 await send_file(writer, Path(shared.path), request.offset, count, transfer.advance)
-            await writer.drain()
+            # Done only once the last byte has left our buffers, so a sender that quits on
+            # "fetched" (``send --file``) never cuts the stream short.
+            writer.close()
+            await asyncio.wait_for(writer.wait_closed(), self.idle_timeout)
         except asyncio.CancelledError:
             transfer.end(State.CANCELLED, "cancelled")
-        except (OSError, ShortRead, ConnectionError) as error:
+        except (OSError, ShortRead, ConnectionError, TimeoutError) as error:
             transfer.end(State.FAILED, str(error) or type(error).__name__)
         else:
             transfer.end(State.DONE)
