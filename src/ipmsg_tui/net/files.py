@@ -481,6 +481,9 @@ class FileService:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peername = writer.get_extra_info("peername")
+        if not peername:  # gone already
+            writer.close()
+            return
         ip, port = str(peername[0]), int(peername[1])
         uploads = sum(
             1 for t in self.transfers if t.direction == Direction.OUT and not t.state.finished

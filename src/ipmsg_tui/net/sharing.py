@@ -152,7 +152,10 @@ async def send_folder(
 ) -> int:
     """The GETDIRFILES stream of ``root`` (named ``name``); returns the files sent."""
     files = 0
-    top_mtime = max(0, int(root.stat().st_mtime))
+    info = root.lstat()  # the folder itself may have been swapped for a link since the offer
+    if not stat.S_ISDIR(info.st_mode):
+        raise OSError(f"{root} is no longer a folder")
+    top_mtime = max(0, int(info.st_mtime))
     writer.write(format_dir_header(name, 0, FileType.DIR, _times(top_mtime), codec))
     for item in walk_folder(root):
         if item.kind == "dir":
