@@ -538,7 +538,7 @@ class FileService:
             attachment,
             offer.packet_no,
             path=Path(shared.path),
-            total=attachment.size if not attachment.is_dir else None,
+            total=attachment.size,  # for our folders: the total we announced
             controls=Controls(self._cancel),
         )
         self.transfers.append(transfer)
