@@ -114,6 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--open-sealed", action="store_true", help="open sealed messages at once (sends READMSG)"
     )
     listen.add_argument(
+        "--commands",
+        action="store_true",
+        help="take JSON commands (send, broadcast, away ...) on stdin; implies --json",
+    )
+    listen.add_argument(
         "--accept-files",
         action="store_true",
         help="download every offered file and folder (file_received / file_failed events)",
@@ -191,8 +196,9 @@ async def _run_command(args: argparse.Namespace, settings: Settings) -> int:
             )
         return await run_listen(
             settings,
-            as_json=args.json,
+            as_json=args.json or args.commands,
             open_sealed=args.open_sealed,
+            commands=args.commands,
             store=store,
             accept_files=args.accept_files,
             save_dir=args.save_dir,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from .config import ConfigError, Settings, parse_target
+from .config import Settings
 from .history import HistoryRecorder
 from .net.files import (
     FileEvent,
@@ -31,7 +31,9 @@ from .net.transfers import State as TransferState
 from .protocol import events as ev
 from .protocol.peers import Addr, Peer
 from .session import build_file_service, build_node
+from .stdin_commands import CommandRunner
 from .store import HistoryStore, State
+from .targets import AmbiguousTarget, UnknownTarget, is_address, resolve_target
 
 # How long `send` waits for a named peer, and for an addressed peer's ANSENTRY (which tells
 # us its code page and whether it reads UTF-8).
@@ -102,23 +104,21 @@ def event_record(event: ev.Event) -> dict[str, Any] | None:
                     for a in event.attachments
                 ],
             }
+        case ev.MessageDelivered(addr=addr, packet_no=packet_no):
+            return _about_message("message_delivered", addr, packet_no)
+        case ev.MessageFailed(addr=addr, packet_no=packet_no):
+            return _about_message("message_failed", addr, packet_no)
         case ev.MessageOpened(addr=addr, packet_no=packet_no):
-            return {
-                "event": "message_opened",
-                "ip": addr[0],
-                "port": addr[1],
-                "packet_no": packet_no,
-            }
+            return _about_message("message_opened", addr, packet_no)
+        case ev.FilesReleased(addr=addr, packet_no=packet_no):
+            return _about_message("files_released", addr, packet_no)
         case ev.UnsupportedPacket(addr=addr, reason=reason):
             return {"event": "unsupported", "ip": addr[0], "port": addr[1], "reason": reason}
-        case ev.FilesReleased(addr=addr, packet_no=packet_no):
-            return {
-                "event": "files_released",
-                "ip": addr[0],
-                "port": addr[1],
-                "packet_no": packet_no,
-            }
     return None
+
+
+def _about_message(kind: str, addr: Addr, packet_no: int) -> dict[str, Any]:
+    return {"event": kind, "ip": addr[0], "port": addr[1], "packet_no": packet_no}
 
 
 def file_record(event: FileEvent) -> dict[str, Any] | None:
@@ -193,6 +193,10 @@ def event_line(event: ev.Event | FileEvent, now: float) -> str | None:
             files = "".join(f"\n    [file] {a.name} ({a.size} bytes)" for a in event.attachments)
             text = event.text.replace("\n", "\n    ")
             return f"{stamp} {kind} from {peer.name} [{peer.ip}:{peer.port}]: {text}{files}"
+        case ev.MessageDelivered(addr=addr, packet_no=packet_no):
+            return f"{stamp} delivered message {packet_no} to {addr[0]}:{addr[1]}"
+        case ev.MessageFailed(addr=addr, packet_no=packet_no):
+            return f"{stamp} NOT delivered: message {packet_no} to {addr[0]}:{addr[1]}"
         case ev.MessageOpened(addr=addr, packet_no=packet_no):
             return f"{stamp} opened   {addr[0]}:{addr[1]} opened message {packet_no}"
         case ev.UnsupportedPacket(addr=addr, reason=reason):
@@ -280,42 +284,25 @@ class _Delivery:
 
 
 def _resolve(node: Node, target: str, default_port: int) -> Addr | None:
-    """An address for TARGET (IP, IP:PORT, nick, user or user@host), or None if unknown."""
+    """The address TARGET names, or None while it is unknown."""
     try:
-        addr = parse_target(target, default_port)
-    except ConfigError:
-        matches = node.engine.peers.find(target)
-        if len(matches) > 1:
-            listing = ", ".join(f"{p.key} {p.ip}:{p.port}" for p in matches)
-            raise CommandError(
-                f"{target!r} matches several peers ({listing}); give IP:PORT"
-            ) from None
-        return matches[0].addr if matches else None
-    if ":" not in target:  # a bare IP: prefer the peer we know there, whatever its port
-        known = [p for p in node.peers if p.ip == addr[0]]
-        if len(known) == 1:
-            return known[0].addr
-    return addr
-
-
-def _is_address(target: str) -> bool:
-    try:
-        parse_target(target, 1)
-    except ConfigError:
-        return False
-    return True
+        return resolve_target(node.engine.peers, target, default_port)
+    except UnknownTarget:
+        return None
+    except AmbiguousTarget as error:
+        raise CommandError(str(error)) from None
 
 
 async def _find_target(node: Node, target: str, port: int, changed: asyncio.Event) -> Addr:
     """Wait for discovery to name TARGET's address (an address needs no discovery, but its
     ANSENTRY tells us the peer's code page, so it gets a short wait too)."""
-    is_address = _is_address(target)
+    by_address = is_address(target)
 
     def known() -> bool:
         addr = _resolve(node, target, port)
-        return addr is not None and (not is_address or node.engine.peers.get(addr) is not None)
+        return addr is not None and (not by_address or node.engine.peers.get(addr) is not None)
 
-    await _until(known, changed, ADDRESS_WAIT if is_address else NAME_WAIT)
+    await _until(known, changed, ADDRESS_WAIT if by_address else NAME_WAIT)
     addr = _resolve(node, target, port)
     if addr is None:
         raise CommandError(
@@ -353,7 +340,7 @@ async def run_send(
                 delivery.failed.add(number)
         changed.set()
 
-    if _is_address(target):  # announce ourselves to it directly, as to a --host
+    if is_address(target):  # announce ourselves to it directly, as to a --host
         settings = replace(settings, hosts=(*settings.hosts, target))
     node = build_node(settings, [listener])
     service = build_file_service(settings, node) if paths else None
@@ -446,6 +433,7 @@ async def run_listen(
     *,
     as_json: bool,
     open_sealed: bool = False,
+    commands: bool = False,
     store: HistoryStore | None = None,
     out: TextIO = sys.stdout,
     accept_files: bool = False,
@@ -459,11 +447,14 @@ async def run_listen(
         except SaveError as error:
             raise CommandError(str(error), 2) from None
 
+    def emit(record: dict[str, Any]) -> None:
+        _emit(out, json.dumps(record, ensure_ascii=False))
+
     def show(event: ev.Event | FileEvent) -> None:
         if as_json:
             record = event_record(event) if isinstance(event, ev.Event) else file_record(event)
             if record is not None:
-                _emit(out, json.dumps(record, ensure_ascii=False))
+                emit(record)
         else:
             line = event_line(event, time.time())
             if line is not None:
@@ -498,9 +489,24 @@ async def run_listen(
     await node.start()
     stop = asyncio.Event()
     _stop_on_signals(stop)
+    reader = None
+    if commands:
+        runner = CommandRunner(node, emit, settings.port, recorder, settings.display_nick)
+        reader = asyncio.create_task(_read_commands(runner))
     try:
         await stop.wait()
     finally:
+        if reader is not None:
+            reader.cancel()
         await service.stop()
         await node.stop()
     return 0
+
+
+async def _read_commands(runner: CommandRunner) -> None:
+    """Feed stdin lines to ``runner``; at end of input keep listening."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    while line := await reader.readline():
+        runner.handle_line(line.decode("utf-8", errors="replace"))

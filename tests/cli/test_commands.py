@@ -187,3 +187,31 @@ def test_bad_flags_and_version() -> None:
     assert run(["--port", "99999", "who"]).returncode == 2
     version = run(["--version"])
     assert version.returncode == 0 and version.stdout.startswith("ipmsg-tui ")
+
+
+def test_listen_takes_commands_on_stdin(ports: list[int], tmp_path: Path) -> None:
+    with (
+        Listener(
+            [*common(ports[0], ports[1], data=tmp_path / "a"), "--nick", "bot"], commands=True
+        ) as bot,
+        Listener([*common(ports[1], ports[0], data=tmp_path / "b"), "--nick", "human"]) as human,
+    ):
+        bot.wait_for(lambda e: e["event"] == "peer_joined" and e["nick"] == "human")
+        bot.command(send="build #42 is green ✅", to="human", id="b42")
+        sent = bot.wait_for(lambda e: e["event"] == "sent")
+        assert sent["id"] == "b42" and sent["port"] == ports[1]
+        delivered = bot.wait_for(lambda e: e["event"] == "message_delivered")
+        assert delivered["packet_no"] == sent["packet_no"]
+        assert human.wait_for(lambda e: e["event"] == "message")["text"] == "build #42 is green ✅"
+
+        bot.command(away="in a meeting")
+        changed = human.wait_for(lambda e: e["event"] == "peer_changed" and e["away"])
+        assert changed["nick"] == "bot"
+        bot.command(send="hi", to="nobody")
+        error = bot.wait_for(lambda e: e["event"] == "error")
+        assert "no peer named 'nobody'" in error["error"]
+        bot.command(frobnicate=1)
+        assert (
+            "unknown command"
+            in bot.wait_for(lambda e: e["event"] == "error" and e is not error)["error"]
+        )

@@ -45,9 +45,18 @@ def _env() -> dict[str, str]:
 class Listener:
     """``ipmsg-tui listen --json`` in the background; its events arrive in ``self.events``."""
 
-    def __init__(self, args: Sequence[str], *, netns: str | None = None, cwd: Path | None = None):
+    def __init__(
+        self,
+        args: Sequence[str],
+        *,
+        netns: str | None = None,
+        cwd: Path | None = None,
+        commands: bool = False,
+    ):
+        extra = ["--commands"] if commands else []
         self.proc = subprocess.Popen(
-            command("listen", "--json", *args, netns=netns),
+            command("listen", "--json", *extra, *args, netns=netns),
+            stdin=subprocess.PIPE if commands else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -59,6 +68,12 @@ class Listener:
         self._lines: queue.Queue[str | None] = queue.Queue()
         self.stderr = ""
         threading.Thread(target=self._pump, daemon=True).start()
+
+    def command(self, **request: Any) -> None:
+        """Write one JSON command to a ``--commands`` listener."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(request, ensure_ascii=False) + "\n")
+        self.proc.stdin.flush()
 
     def _pump(self) -> None:
         assert self.proc.stdout is not None

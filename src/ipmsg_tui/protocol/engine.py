@@ -424,7 +424,7 @@ class Engine:
             away=away,
             away_text=peer.away_text if peer is not None and away else "",
             version=version,
-            capabilities=packet.options & ~EntryOpt.DIALUPOPT,
+            capabilities=_capabilities(packet),
             dialup=packet.has(EntryOpt.DIALUPOPT) or (peer is not None and peer.dialup),
             last_seen=now,
             announced=True,
@@ -781,6 +781,15 @@ def _measure(codecs_: list[str]) -> Callable[[str], int]:
 def _bound(table: OrderedDict[Addr, Any], limit: int) -> None:
     while len(table) > limit:
         table.popitem(last=False)
+
+
+def _capabilities(packet: Packet) -> int:
+    """What an entry packet says the peer can do. DIALUPOPT (how to reach it) and UTF8OPT
+    (how this one packet is coded) vary between copies, so they are not kept as such."""
+    options = packet.options & ~(EntryOpt.DIALUPOPT | EntryOpt.UTF8OPT)
+    if packet.has(EntryOpt.UTF8OPT):
+        options |= EntryOpt.CAPUTF8OPT
+    return options
 
 
 def _version_text(packet: Packet) -> str:

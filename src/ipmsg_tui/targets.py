@@ -1,0 +1,47 @@
+"""Naming a peer on the command line: IP, IP:PORT, nick, user or user@host."""
+
+from __future__ import annotations
+
+from .config import ConfigError, parse_target
+from .protocol.peers import Addr, PeerTable
+
+
+class TargetError(Exception):
+    pass
+
+
+class UnknownTarget(TargetError):
+    pass
+
+
+class AmbiguousTarget(TargetError):
+    pass
+
+
+def is_address(target: str) -> bool:
+    try:
+        parse_target(target, 1)
+    except ConfigError:
+        return False
+    return True
+
+
+def resolve_target(peers: PeerTable, target: str, default_port: int) -> Addr:
+    """The address TARGET names; a bare IP prefers the one peer known there, whatever its port."""
+    try:
+        addr = parse_target(target, default_port)
+    except ConfigError:
+        matches = peers.find(target)
+        if not matches:
+            raise UnknownTarget(f"no peer named {target!r} is online") from None
+        if len(matches) > 1:
+            listing = ", ".join(f"{p.key} {p.ip}:{p.port}" for p in matches)
+            raise AmbiguousTarget(
+                f"{target!r} matches several peers ({listing}); give IP:PORT"
+            ) from None
+        return matches[0].addr
+    if ":" not in target:
+        known = [p for p in peers if p.ip == addr[0]]
+        if len(known) == 1:
+            return known[0].addr
+    return addr
