@@ -486,9 +486,11 @@ async def run_listen(
     service = build_file_service(settings, node)
     service.listeners.append(on_file_event)
     await service.start(serve=False)  # listen offers nothing, so it serves nothing
-    await node.start()
+    # Ready for Ctrl+C/SIGTERM before anyone can hear of us: a signal that arrives right
+    # after our BR_ENTRY must still end in a clean BR_EXIT.
     stop = asyncio.Event()
     _stop_on_signals(stop)
+    await node.start()
     reader = None
     if commands:
         runner = CommandRunner(node, emit, settings.port, recorder, settings.display_nick)
