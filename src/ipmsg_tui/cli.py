@@ -98,6 +98,15 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("text", metavar="TEXT", help="the message ('-' reads it from stdin)")
     send.add_argument("--sealed", action="store_true", help="seal it: the peer must open it")
     send.add_argument("--timeout", type=_seconds, metavar="SECONDS", help="give up after this long")
+    send.add_argument(
+        "--file",
+        dest="files",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="attach a file or folder (repeatable); waits until the peer has fetched them",
+    )
 
     listen = commands.add_parser("listen", parents=[common], help="stay online and print events")
     listen.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -108,6 +117,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--commands",
         action="store_true",
         help="take JSON commands (send, broadcast, away ...) on stdin; implies --json",
+    )
+    listen.add_argument(
+        "--accept-files",
+        action="store_true",
+        help="download every offered file and folder (file_received / file_failed events)",
+    )
+    listen.add_argument(
+        "--save-dir",
+        type=Path,
+        metavar="DIR",
+        help="where accepted files go (default: the download_dir setting)",
     )
     return parser
 
@@ -163,10 +183,16 @@ async def _run_command(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.command == "send":
             text = sys.stdin.read() if args.text == "-" else args.text
-            if not text:
+            if not text and not args.files:
                 raise CommandError("nothing to send", USAGE_ERROR)
             return await run_send(
-                settings, args.target, text, sealed=args.sealed, timeout=args.timeout, store=store
+                settings,
+                args.target,
+                text,
+                sealed=args.sealed,
+                timeout=args.timeout,
+                store=store,
+                paths=args.files,
             )
         return await run_listen(
             settings,
@@ -174,6 +200,8 @@ async def _run_command(args: argparse.Namespace, settings: Settings) -> int:
             open_sealed=args.open_sealed,
             commands=args.commands,
             store=store,
+            accept_files=args.accept_files,
+            save_dir=args.save_dir,
         )
     finally:
         store.close()

@@ -67,6 +67,7 @@ class Settings:
     theme: str = "textual-dark"
     data_dir: Path = field(default_factory=default_data_dir)
     download_dir: Path = field(default_factory=default_download_dir)
+    offer_ttl: float = 3600.0  # seconds an offer of ours stays downloadable
     log_file: Path | None = None
     config_path: Path = field(default_factory=default_config_path)
 
@@ -104,6 +105,7 @@ _FILE_KEYS: dict[str, type | tuple[type, ...]] = {
     "theme": str,
     "data_dir": str,
     "download_dir": str,
+    "offer_ttl": (int, float),
     "log_file": str,
 }
 
@@ -155,6 +157,8 @@ def _validate(settings: Settings) -> Settings:
         raise ConfigError(f"port {settings.port} is out of range (1-65535)")
     if settings.retry_count < 1 or not 0.05 <= settings.retry_interval <= 60:
         raise ConfigError("retry_count must be >= 1 and retry_interval within 0.05-60 seconds")
+    if not 0 < settings.offer_ttl <= 30 * 86400:
+        raise ConfigError("offer_ttl must be between 0 and 30 days (in seconds)")
     try:
         encoding = normalize_codec(settings.encoding)
         peer_encodings = {k: normalize_codec(v) for k, v in settings.peer_encodings.items()}
@@ -185,7 +189,7 @@ def load_settings(config_path: Path | None = None, **overrides: Any) -> Settings
             value = Path(value).expanduser()
         elif key == "peer_encodings":
             value = {str(k): str(v) for k, v in value.items()}
-        elif key == "retry_interval":
+        elif key in ("retry_interval", "offer_ttl"):
             value = float(value)
         values[key] = value
     for key, value in overrides.items():

@@ -9,16 +9,28 @@ import signal
 import sys
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, TextIO
 
 from .config import Settings
 from .history import HistoryRecorder
+from .net.files import (
+    FileEvent,
+    FileService,
+    OfferError,
+    OfferReceived,
+    SentFiles,
+    TransferEnded,
+)
 from .net.node import Node
+from .net.saving import SaveError, prepare_folder
+from .net.transfers import Direction, Transfer
+from .net.transfers import State as TransferState
 from .protocol import events as ev
 from .protocol.peers import Addr, Peer
-from .session import build_node
+from .session import build_file_service, build_node
 from .stdin_commands import CommandRunner
 from .store import HistoryStore, State
 from .targets import AmbiguousTarget, UnknownTarget, is_address, resolve_target
@@ -109,6 +121,46 @@ def _about_message(kind: str, addr: Addr, packet_no: int) -> dict[str, Any]:
     return {"event": kind, "ip": addr[0], "port": addr[1], "packet_no": packet_no}
 
 
+def file_record(event: FileEvent) -> dict[str, Any] | None:
+    """``file_received`` / ``file_failed`` for a finished download, or None."""
+    if not isinstance(event, TransferEnded) or event.transfer.direction != Direction.IN:
+        return None
+    transfer = event.transfer
+    peer = _transfer_peer(transfer)
+    if transfer.state == TransferState.DONE:
+        record: dict[str, Any] = {
+            "event": "file_received",
+            "path": str(transfer.path),
+            "name": transfer.name,
+            "size": transfer.done,
+            "dir": transfer.is_folder,
+        }
+        if transfer.is_folder:
+            record["files"] = transfer.files_done
+        else:
+            record["sha256"] = transfer.sha256
+            record["resumed_from"] = transfer.offset
+    else:
+        record = {
+            "event": "file_failed",
+            "name": transfer.attachment.name,
+            "dir": transfer.is_folder,
+            "state": str(transfer.state),
+            "error": transfer.error or "",
+            "bytes_saved": transfer.done,
+        }
+    return {
+        **record,
+        **peer,
+        "packet_no": transfer.packet_no,
+        "file_id": transfer.attachment.file_id,
+    }
+
+
+def _transfer_peer(transfer: Transfer) -> dict[str, Any]:
+    return {"ip": transfer.addr[0], "port": transfer.addr[1], "nick": transfer.peer_name}
+
+
 def _clock(ts: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(ts))
 
@@ -119,10 +171,15 @@ def _who(peer: Peer) -> str:
     return f"{peer.name}{group}{away} {peer.key} {peer.ip}:{peer.port}"
 
 
-def event_line(event: ev.Event, now: float) -> str | None:
+def event_line(event: ev.Event | FileEvent, now: float) -> str | None:
     """A human-readable line for ``listen``, or None."""
     stamp = _clock(now)
     match event:
+        case TransferEnded(transfer=transfer) if transfer.direction == Direction.IN:
+            source = f"{transfer.peer_name} [{transfer.addr[0]}:{transfer.addr[1]}]"
+            if transfer.state == TransferState.DONE:
+                return f"{stamp} received {transfer.path} ({transfer.done} bytes) from {source}"
+            return f"{stamp} failed   {transfer.attachment.name} from {source}: {transfer.error}"
         case ev.PeerJoined(peer=peer):
             return f"{stamp} joined   {_who(peer)}"
         case ev.PeerChanged(peer=peer):
@@ -172,13 +229,15 @@ def _width(text: str) -> int:
 # ---------------------------------------------------------------------- helpers
 
 
-async def _until(predicate: Callable[[], bool], changed: asyncio.Event, timeout: float) -> bool:
+async def _until(
+    predicate: Callable[[], bool], changed: asyncio.Event, timeout: float | None
+) -> bool:
     """Wait until ``predicate()`` holds, re-checking whenever ``changed`` fires."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = None if timeout is None else loop.time() + timeout
     while not predicate():
-        remaining = deadline - loop.time()
-        if remaining <= 0:
+        remaining = None if deadline is None else deadline - loop.time()
+        if remaining is not None and remaining <= 0:
             return False
         changed.clear()
         try:
@@ -261,10 +320,14 @@ async def run_send(
     sealed: bool = False,
     timeout: float | None = None,
     store: HistoryStore | None = None,
+    paths: Sequence[Path] = (),
 ) -> int:
+    """Send a message (offering ``paths``); 0 once acknowledged and, with files, fetched."""
     changed = asyncio.Event()
     delivery = _Delivery(set(), set())
     recorder = HistoryRecorder(store) if store is not None else None
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout if timeout is not None else None
 
     def listener(event: ev.Event) -> None:
         if recorder is not None:
@@ -280,28 +343,86 @@ async def run_send(
     if is_address(target):  # announce ourselves to it directly, as to a --host
         settings = replace(settings, hosts=(*settings.hosts, target))
     node = build_node(settings, [listener])
+    service = build_file_service(settings, node) if paths else None
+    if service is not None:  # TCP first: a busy port fails before anyone hears from us
+        service.listeners.append(lambda event: changed.set())
+        await service.start()
     await node.start()
     try:
         addr = await _find_target(node, target, settings.port, changed)
         peer = node.engine.peers.get(addr)
-        sent = node.send_message([addr], text, sealed=sealed)
+        name = peer.name if peer is not None else f"{addr[0]}:{addr[1]}"
+        offered: SentFiles | None = None
+        if service is not None:
+            try:
+                offered = await service.send([addr], text, paths, sealed=sealed)
+            except OfferError as error:
+                raise CommandError(str(error), 2) from None
+            sent = offered.messages
+        else:
+            sent = node.send_message([addr], text, sealed=sealed)
         if recorder is not None:
-            recorder.record_sent(sent, [peer], settings.display_nick, time.time(), sealed=sealed)
+            attachments = offered.attachments if offered is not None else ()
+            recorder.record_sent(
+                sent,
+                [peer],
+                settings.display_nick,
+                time.time(),
+                sealed=sealed,
+                attachments=attachments,
+            )
         delivery.waiting.update(part.packet_no for part in sent)
         limit = (
             timeout if timeout is not None else settings.retry_interval * settings.retry_count + 1
         )
         done = await _until(lambda: not delivery.waiting, changed, limit)
-        name = peer.name if peer is not None else f"{addr[0]}:{addr[1]}"
         if delivery.failed or not done:
             raise CommandError(
                 f"{name} did not acknowledge the message (offline, or UDP port {addr[1]} blocked)"
             )
         if len(sent) > 1:
             print(f"delivered to {name} in {len(sent)} parts (too long for one packet)")
+        if service is not None and offered is not None:
+            remaining = None if deadline is None else max(0.0, deadline - loop.time())
+            await _until_fetched(service, offered, name, changed, remaining, timeout)
         return 0
     finally:
+        if service is not None:
+            await service.stop()
         await node.stop()
+
+
+async def _until_fetched(
+    service: FileService,
+    offered: SentFiles,
+    name: str,
+    changed: asyncio.Event,
+    remaining: float | None,
+    timeout: float | None,
+) -> None:
+    """Serve until the peer has every file; CommandError if it declines or time runs out."""
+    offer = offered.offer
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    stop_waiter = asyncio.ensure_future(stop.wait())
+    stop_waiter.add_done_callback(lambda _: changed.set())
+
+    def finished() -> bool:
+        return offer.complete or not offer.recipients or stop.is_set()
+
+    try:
+        done = await _until(finished, changed, remaining)
+    finally:
+        stop_waiter.cancel()
+    if offer.complete:
+        return
+    if not offer.recipients:
+        raise CommandError(f"{name} declined the files")
+    if stop.is_set():
+        raise CommandError("interrupted before the files were fetched", 130)
+    assert not done and timeout is not None
+    left = len(offer.required - offer.fetched.get(offer.recipients[0], set()))
+    raise CommandError(f"{name} did not fetch the files within {timeout:g} s ({left} left)")
 
 
 # ---------------------------------------------------------------------- listen
@@ -315,25 +436,35 @@ async def run_listen(
     commands: bool = False,
     store: HistoryStore | None = None,
     out: TextIO = sys.stdout,
+    accept_files: bool = False,
+    save_dir: Path | None = None,
 ) -> int:
     recorder = HistoryRecorder(store) if store is not None else None
     node_ref: list[Node] = []
+    if accept_files:
+        try:
+            save_dir = prepare_folder(save_dir or settings.download_dir)
+        except SaveError as error:
+            raise CommandError(str(error), 2) from None
 
     def emit(record: dict[str, Any]) -> None:
         _emit(out, json.dumps(record, ensure_ascii=False))
 
-    def listener(event: ev.Event) -> bool | None:
-        # The history write comes first: it must succeed before the RECVMSG leaves.
-        if recorder is not None and recorder.on_event(event) is None:
-            return False  # a retransmission of a message we already kept
+    def show(event: ev.Event | FileEvent) -> None:
         if as_json:
-            record = event_record(event)
+            record = event_record(event) if isinstance(event, ev.Event) else file_record(event)
             if record is not None:
                 emit(record)
         else:
             line = event_line(event, time.time())
             if line is not None:
                 _emit(out, line)
+
+    def listener(event: ev.Event) -> bool | None:
+        # The history write comes first: it must succeed before the RECVMSG leaves.
+        if recorder is not None and recorder.on_event(event) is None:
+            return False  # a retransmission of a message we already kept
+        show(event)
         if open_sealed and isinstance(event, ev.MessageReceived) and event.sealed:
             # After this step's RECVMSG has gone out: READMSG must not overtake it.
             asyncio.get_running_loop().call_soon(_open, event)
@@ -344,11 +475,22 @@ async def run_listen(
         if store is not None:
             store.set_state(event.addr, event.packet_no, "in", State.OPENED)
 
+    def on_file_event(event: FileEvent) -> None:
+        if isinstance(event, OfferReceived) and accept_files:
+            service.download_all(event.offer, save_dir)
+        elif isinstance(event, TransferEnded) and event.transfer.direction == Direction.IN:
+            show(event)
+
     node = build_node(settings, [listener])
     node_ref.append(node)
-    await node.start()
+    service = build_file_service(settings, node)
+    service.listeners.append(on_file_event)
+    await service.start(serve=False)  # listen offers nothing, so it serves nothing
+    # Ready for Ctrl+C/SIGTERM before anyone can hear of us: a signal that arrives right
+    # after our BR_ENTRY must still end in a clean BR_EXIT.
     stop = asyncio.Event()
     _stop_on_signals(stop)
+    await node.start()
     reader = None
     if commands:
         runner = CommandRunner(node, emit, settings.port, recorder, settings.display_nick)
@@ -358,6 +500,7 @@ async def run_listen(
     finally:
         if reader is not None:
             reader.cancel()
+        await service.stop()
         await node.stop()
     return 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from .protocol import events as ev
+from .protocol.attachments import Attachment
 from .protocol.engine import OutgoingMessage
 from .protocol.peers import Addr, Peer
 from .store import EVERYONE, Flag, HistoryStore, State, StoredMessage
@@ -49,8 +50,9 @@ class HistoryRecorder:
         timestamp: float,
         *,
         sealed: bool = False,
+        attachments: tuple[Attachment, ...] = (),
     ) -> list[StoredMessage]:
-        """One row per part and recipient, in state "sending"."""
+        """One row per part and recipient, in state "sending"; attachments go with part 1."""
         rows: list[StoredMessage] = []
         flags = Flag.SEALED | Flag.READ_CHECK if sealed else Flag(0)
         for part in sent:
@@ -67,6 +69,7 @@ class HistoryRecorder:
                         sender=sender,
                         peer=peer,
                         flags=flags | multicast,
+                        attachments=attachments if part.part == 1 else (),
                     )
                 )
         return rows

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from . import __version__
 from .config import Settings
+from .net.files import FileService
 from .net.interfaces import (
     InterfaceError,
     broadcast_addresses,
@@ -67,3 +68,8 @@ def engine_config(settings: Settings) -> tuple[EngineConfig, SocketPlan]:
 def build_node(settings: Settings, listeners: Sequence[Listener] = ()) -> Node:
     config, plan = engine_config(settings)
     return Node(config, plan, listeners)
+
+
+def build_file_service(settings: Settings, node: Node) -> FileService:
+    """File transfers for ``node``: downloads to ``download_dir``, offers live ``offer_ttl``."""
+    return FileService(node, download_dir=settings.download_dir, offer_ttl=settings.offer_ttl)

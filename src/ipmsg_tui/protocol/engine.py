@@ -192,6 +192,18 @@ class Engine:
         """A fresh packet number, for requests sent outside the engine (TCP)."""
         return next(self._packet_counter)
 
+    def codec_for(self, addr: Addr) -> tuple[str, bool]:
+        """The code page we write to the peer at ``addr`` in, and whether it reads UTF8OPT."""
+        return self._out_codec(self.peers.get(addr))
+
+    def request_packet(self, addr: Addr, mode: int, extension: bytes) -> bytes:
+        """A NUL-terminated request for the TCP connection to ``addr`` (GETFILEDATA...):
+        a fresh packet number, our names in the peer's code page, UTF8OPT if it reads it
+        (then a folder stream comes back with UTF-8 names)."""
+        codec, utf8 = self.codec_for(addr)
+        command = mode | (SendOpt.UTF8OPT if utf8 else 0)
+        return self._packet(self.next_packet_no(), command, extension, codec) + b"\0"
+
     # ------------------------------------------------------------------ presence
 
     def start(self, now: float) -> None:

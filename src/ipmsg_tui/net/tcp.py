@@ -1,0 +1,87 @@
+"""TCP sockets for file transfers: the listening socket beside the UDP one, and connecting out.
+
+IPMSG serves file data on the TCP port with the same number as the UDP port. The app binds
+it before its screen starts (like the UDP socket) so that a busy port is one clear error.
+Connecting to a peer that answered over UDP but whose TCP port is firewalled is the classic
+IPMSG support case; the error says exactly that instead of hanging.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import socket
+
+from ..protocol.peers import Addr
+from .node import BindFailed, SocketPlan
+
+CONNECT_TIMEOUT = 10.0
+_BACKLOG = 64
+
+
+class TcpPortInUse(BindFailed):
+    def __init__(self, port: int, bind: str) -> None:
+        super().__init__(
+            f"TCP port {port} on {bind} is already in use (is another IP Messenger running?); "
+            "files could not be sent. Quit it, or pick another port with --port."
+        )
+        self.port = port
+
+
+class TcpUnreachable(ConnectionError):
+    """We could talk to the peer over UDP, but not open a TCP connection to it."""
+
+    def __init__(self, addr: Addr, reason: str) -> None:
+        super().__init__(
+            f"UDP works but TCP {addr[1]} is not reachable on {addr[0]} ({reason}); "
+            f"a firewall on the sender's side may block TCP port {addr[1]}"
+        )
+        self.addr = addr
+        self.reason = reason
+
+
+def open_tcp_socket(plan: SocketPlan) -> socket.socket:
+    """A listening TCP socket on the UDP socket's address and port."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        # SO_REUSEADDR: restart at once despite TIME_WAIT connections; on Linux it does not
+        # let a second listener share the port, so a busy port is still reported.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        host = plan.host
+        if plan.device:
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, plan.device.encode())
+                host = "0.0.0.0"
+            except OSError:
+                pass  # the bound address alone then decides
+        try:
+            sock.bind((host, plan.port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise TcpPortInUse(plan.port, plan.host) from None
+            raise BindFailed(
+                f"cannot listen on TCP {plan.host}:{plan.port}: {error.strerror}"
+            ) from None
+        sock.listen(_BACKLOG)
+        sock.setblocking(False)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+async def connect(
+    addr: Addr, timeout: float = CONNECT_TIMEOUT, local_host: str | None = None
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """Open a TCP connection to a peer; TcpUnreachable with a clear reason otherwise."""
+    local = (local_host, 0) if local_host and local_host != "0.0.0.0" else None
+    try:
+        return await asyncio.wait_for(
+            asyncio.open_connection(addr[0], addr[1], local_addr=local), timeout
+        )
+    except TimeoutError:
+        raise TcpUnreachable(addr, f"no answer within {timeout:g} s") from None
+    except ConnectionRefusedError:
+        raise TcpUnreachable(addr, "connection refused") from None
+    except OSError as error:
+        raise TcpUnreachable(addr, error.strerror or str(error)) from None
