@@ -38,9 +38,13 @@ def engine_config(settings: Settings) -> tuple[EngineConfig, SocketPlan]:
     broadcasts += settings.broadcast_targets()
     unicasts = settings.unicast_targets()
     if not broadcasts and not unicasts:
-        where = f"the interface of {settings.bind}" if settings.bind else "any network interface"
+        problem = (
+            f"the interface of {settings.bind} has no broadcast address"
+            if settings.bind
+            else "no network interface has a broadcast address"
+        )
         raise InterfaceError(
-            f"{where} has no broadcast address, so nobody would hear us; "
+            f"{problem}, so nobody would hear us; "
             "add peers with --host ADDR or a broadcast address with --broadcast ADDR"
         )
     config = EngineConfig(

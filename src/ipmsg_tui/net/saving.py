@@ -13,6 +13,7 @@ import errno
 import hashlib
 import os
 import shutil
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -42,6 +43,11 @@ def prepare_folder(folder: Path) -> Path:
         raise SaveError(f"cannot use {folder}: {error.strerror or error}") from None
     if not resolved.is_dir():
         raise SaveError(f"{folder} is not a folder")
+    try:  # read-only mounts and missing permissions show only when writing
+        with tempfile.TemporaryFile(dir=resolved):
+            pass
+    except OSError as error:
+        raise SaveError(f"cannot write to {folder}: {error.strerror or error}") from None
     return resolved
 
 
