@@ -83,3 +83,26 @@ def test_refresh_drops_peers_that_do_not_answer() -> None:
     lan.advance(7)
     assert list(alice.peers) == []
     assert [e.reason for e in lan.of(alice, ev.PeerLeft)] == ["refresh"]
+
+
+def test_an_entry_storm_is_answered_completely_within_seconds() -> None:
+    from ipmsg_tui.protocol.constants import Command
+    from ipmsg_tui.protocol.packet import format_packet, join_parts
+
+    from ..support.wire import make_engine
+
+    now = 1_800_000_000.0
+    engine = make_engine("10.77.0.1", "me", now)
+    peers = [(f"10.77.{i // 250 + 1}.{i % 250 + 1}", 2425) for i in range(3000)]
+    for i, addr in enumerate(peers):  # 3,000 hosts start within 0.3 s
+        entry = format_packet(
+            b"1", i + 1, b"u%d" % i, b"h", Command.BR_ENTRY, join_parts(b"n", b"g")
+        )
+        engine.receive_datagram(entry, addr, now + i * 0.0001)
+    answered = {addr for _, addr in engine.datagrams_to_send()}
+    assert 500 <= len(answered) < 3000  # a burst at once, the rest owed
+    while (timer := engine.get_timer()) is not None and timer < now + 10:
+        now = timer
+        engine.handle_timer(now)
+        answered |= {addr for _, addr in engine.datagrams_to_send()}
+    assert answered == set(peers) and now < 1_800_000_000.0 + 6

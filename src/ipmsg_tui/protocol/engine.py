@@ -83,8 +83,10 @@ class EngineConfig:
     # retransmission is taken. A real sender retries; a flood of spoofed senders does not,
     # so it cannot fill the history.
     stranger_message_rate: float = 100.0
-    # Answers (ANSENTRY, RECVMSG, ...) per second to senders heard from only once.
-    unconfirmed_answer_rate: float = 200.0
+    # Answers (ANSENTRY, RECVMSG, ...) per second to senders heard from only once; entry
+    # answers beyond it wait in a queue of this size.
+    unconfirmed_answer_rate: float = 500.0
+    max_owed_answers: int = 4096
 
 
 _PendingKey = tuple[Addr, str, int]
@@ -153,6 +155,7 @@ class Engine:
         self._timers: list[tuple[float, int, _PendingKey]] = []
         self._timer_seq = itertools.count()
         self._entry_ext_cache: dict[tuple[str, str, str], bytes] = {}
+        self._owed_answers: deque[Addr] = deque()
         self._answer_budget = TokenBucket(
             config.unconfirmed_answer_rate, config.unconfirmed_answer_rate * 2
         )
@@ -181,6 +184,8 @@ class Engine:
         while self._timers and self._is_stale_timer(self._timers[0]):
             heapq.heappop(self._timers)
         candidates = [t for t in (self._rebroadcast_at, self._refresh_deadline) if t is not None]
+        if self._owed_answers:
+            candidates.append(self._answer_budget.ready_at())
         if self._timers:
             candidates.append(self._timers[0][0])
         return min(candidates) if candidates else None
@@ -365,6 +370,7 @@ class Engine:
     # ------------------------------------------------------------------ timers
 
     def handle_timer(self, now: float) -> None:
+        self._pay_owed_answers(now)
         if self._rebroadcast_at is not None and now >= self._rebroadcast_at:
             self._rebroadcast_at = None
             self._announce(Command.BR_ENTRY)
@@ -719,8 +725,25 @@ class Engine:
         return False
 
     def _answer_entry(self, peer: Peer, now: float) -> None:
-        if not self._may_answer(peer.confirmed, now):
-            return
+        """ANSENTRY now, or, to a sender heard only once while many are, a little later.
+
+        A LAN where thousands start at once gets every answer within seconds (Windows itself
+        delays answers up to 4 s); a spoofed flood only ever fills the bounded queue.
+        """
+        if peer.confirmed or (not self._owed_answers and self._answer_budget.take(now)):
+            self._send_ansentry(peer)
+        elif len(self._owed_answers) < self.config.max_owed_answers:
+            self._owed_answers.append(peer.addr)
+        else:
+            self._count("entry answer queue full")
+
+    def _pay_owed_answers(self, now: float) -> None:
+        while self._owed_answers and self._answer_budget.take(now):
+            peer = self.peers.get(self._owed_answers.popleft())
+            if peer is not None:  # still there
+                self._send_ansentry(peer)
+
+    def _send_ansentry(self, peer: Peer) -> None:
         # UTF-8 to peers that read it (as Windows does); the legacy code page otherwise.
         utf8 = peer.speaks_utf8 and peer.encoding_override in (None, wire_text.UTF8)
         self._queue(self._entry_packet(Command.ANSENTRY, self.next_packet_no(), utf8), peer.addr)
