@@ -19,10 +19,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .history import HistoryRecorder
-from .net.node import Node
-from .protocol.engine import EngineError
-from .targets import TargetError, resolve_target
+from ..history import HistoryRecorder
+from ..net.node import Node
+from ..protocol.engine import EngineError
+from ..targets import TargetError, resolve_target
 
 Emit = Callable[[dict[str, Any]], None]
 

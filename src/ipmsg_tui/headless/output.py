@@ -1,0 +1,190 @@
+"""How the commands print events: JSON records and human-readable lines."""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from typing import Any, TextIO
+
+from ..net.files import (
+    FileEvent,
+    TransferEnded,
+)
+from ..net.transfers import Direction, Transfer
+from ..net.transfers import State as TransferState
+from ..protocol import events as ev
+from ..protocol.peers import Addr, Peer
+
+
+def peer_record(peer: Peer) -> dict[str, Any]:
+    return {
+        "ip": peer.ip,
+        "port": peer.port,
+        "user": peer.user,
+        "host": peer.host,
+        "nick": peer.nick,
+        "group": peer.group,
+        "away": peer.away,
+        "away_text": peer.away_text,
+        "version": peer.version,
+        "key": peer.key,
+        "announced": peer.announced,
+    }
+
+
+def event_record(event: ev.Event) -> dict[str, Any] | None:
+    """The JSON object ``listen --json`` prints for an event, or None for internal ones."""
+    match event:
+        case ev.PeerJoined(peer=peer):
+            return {"event": "peer_joined", **peer_record(peer)}
+        case ev.PeerChanged(peer=peer):
+            return {"event": "peer_changed", **peer_record(peer)}
+        case ev.PeerLeft(peer=peer, reason=reason):
+            return {"event": "peer_left", **peer_record(peer), "reason": reason}
+        case ev.MessageReceived(peer=peer):
+            return {
+                "event": "message",
+                "ip": peer.ip,
+                "port": peer.port,
+                "user": peer.user,
+                "host": peer.host,
+                "nick": peer.nick,
+                "text": event.text,
+                "sealed": event.sealed,
+                "packet_no": event.packet_no,
+                "timestamp": event.timestamp,
+                "broadcast": event.broadcast,
+                "multicast": event.multicast,
+                "auto_reply": event.auto_reply,
+                "encrypted": event.encrypted,
+                "attachments": [
+                    {
+                        "id": a.file_id,
+                        "name": a.name,
+                        "size": a.size,
+                        "mtime": a.mtime,
+                        "dir": a.is_dir,
+                    }
+                    for a in event.attachments
+                ],
+            }
+        case ev.MessageDelivered(addr=addr, packet_no=packet_no):
+            return _about_message("message_delivered", addr, packet_no)
+        case ev.MessageFailed(addr=addr, packet_no=packet_no):
+            return _about_message("message_failed", addr, packet_no)
+        case ev.MessageOpened(addr=addr, packet_no=packet_no):
+            return _about_message("message_opened", addr, packet_no)
+        case ev.FilesReleased(addr=addr, packet_no=packet_no):
+            return _about_message("files_released", addr, packet_no)
+        case ev.UnsupportedPacket(addr=addr, reason=reason):
+            return {"event": "unsupported", "ip": addr[0], "port": addr[1], "reason": reason}
+    return None
+
+
+def _about_message(kind: str, addr: Addr, packet_no: int) -> dict[str, Any]:
+    return {"event": kind, "ip": addr[0], "port": addr[1], "packet_no": packet_no}
+
+
+def file_record(event: FileEvent) -> dict[str, Any] | None:
+    """``file_received`` / ``file_failed`` for a finished download, or None."""
+    if not isinstance(event, TransferEnded) or event.transfer.direction != Direction.IN:
+        return None
+    transfer = event.transfer
+    peer = _transfer_peer(transfer)
+    if transfer.state == TransferState.DONE:
+        record: dict[str, Any] = {
+            "event": "file_received",
+            "path": str(transfer.path),
+            "name": transfer.name,
+            "size": transfer.done,
+            "dir": transfer.is_folder,
+        }
+        if transfer.is_folder:
+            record["files"] = transfer.files_done
+        else:
+            record["sha256"] = transfer.sha256
+            record["resumed_from"] = transfer.offset
+    else:
+        record = {
+            "event": "file_failed",
+            "name": transfer.attachment.name,
+            "dir": transfer.is_folder,
+            "state": str(transfer.state),
+            "error": transfer.error or "",
+            "bytes_saved": transfer.done,
+        }
+    return {
+        **record,
+        **peer,
+        "packet_no": transfer.packet_no,
+        "file_id": transfer.attachment.file_id,
+    }
+
+
+def _transfer_peer(transfer: Transfer) -> dict[str, Any]:
+    return {"ip": transfer.addr[0], "port": transfer.addr[1], "nick": transfer.peer_name}
+
+
+def _clock(ts: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(ts))
+
+
+def _who(peer: Peer) -> str:
+    group = f" ({peer.group})" if peer.group else ""
+    away = " [away]" if peer.away else ""
+    return f"{peer.name}{group}{away} {peer.key} {peer.ip}:{peer.port}"
+
+
+def event_line(event: ev.Event | FileEvent, now: float) -> str | None:
+    """A human-readable line for ``listen``, or None."""
+    stamp = _clock(now)
+    match event:
+        case TransferEnded(transfer=transfer) if transfer.direction == Direction.IN:
+            source = f"{transfer.peer_name} [{transfer.addr[0]}:{transfer.addr[1]}]"
+            if transfer.state == TransferState.DONE:
+                return f"{stamp} received {transfer.path} ({transfer.done} bytes) from {source}"
+            return f"{stamp} failed   {transfer.attachment.name} from {source}: {transfer.error}"
+        case ev.PeerJoined(peer=peer):
+            return f"{stamp} joined   {_who(peer)}"
+        case ev.PeerChanged(peer=peer):
+            return f"{stamp} changed  {_who(peer)}"
+        case ev.PeerLeft(peer=peer, reason=reason):
+            return f"{stamp} left     {_who(peer)} ({reason})"
+        case ev.MessageReceived(peer=peer):
+            kind = "sealed message" if event.sealed else "message"
+            if event.broadcast:
+                kind = "broadcast"
+            files = "".join(f"\n    [file] {a.name} ({a.size} bytes)" for a in event.attachments)
+            text = event.text.replace("\n", "\n    ")
+            return f"{stamp} {kind} from {peer.name} [{peer.ip}:{peer.port}]: {text}{files}"
+        case ev.MessageDelivered(addr=addr, packet_no=packet_no):
+            return f"{stamp} delivered message {packet_no} to {addr[0]}:{addr[1]}"
+        case ev.MessageFailed(addr=addr, packet_no=packet_no):
+            return f"{stamp} NOT delivered: message {packet_no} to {addr[0]}:{addr[1]}"
+        case ev.MessageOpened(addr=addr, packet_no=packet_no):
+            return f"{stamp} opened   {addr[0]}:{addr[1]} opened message {packet_no}"
+        case ev.UnsupportedPacket(addr=addr, reason=reason):
+            return f"{stamp} notice   {addr[0]}:{addr[1]}: {reason}"
+    return None
+
+
+def write_line(out: TextIO, line: str) -> None:
+    out.write(line + "\n")
+    out.flush()
+
+
+def format_peer_table(peers: list[Peer]) -> str:
+    rows = [("NICK", "GROUP", "USER@HOST", "ADDRESS", "AWAY")]
+    for peer in peers:
+        rows.append(
+            (peer.name, peer.group, peer.key, f"{peer.ip}:{peer.port}", "away" if peer.away else "")
+        )
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row)).rstrip()
+        for row in rows
+    )
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

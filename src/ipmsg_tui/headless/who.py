@@ -1,0 +1,32 @@
+"""``ipmsg-tui who``: announce, collect answers, print who is online, leave."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sys
+from typing import TextIO
+
+from ..config import Settings
+from ..session import build_node
+from .common import stop_on_signals
+from .output import format_peer_table, peer_record, write_line
+
+
+async def run_who(settings: Settings, wait: float, as_json: bool, out: TextIO = sys.stdout) -> int:
+    node = build_node(settings)
+    await node.start()
+    stop = asyncio.Event()
+    stop_on_signals(stop)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), wait)
+    peers = sorted(node.peers, key=lambda p: (p.group.casefold(), p.name.casefold(), p.ip))
+    await node.stop()
+    if as_json:
+        write_line(out, json.dumps([peer_record(p) for p in peers], ensure_ascii=False))
+    elif peers:
+        write_line(out, format_peer_table(peers))
+    else:
+        write_line(out, f"nobody answered within {wait:g} s")
+    return 0
