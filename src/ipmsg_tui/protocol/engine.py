@@ -14,7 +14,6 @@ the acknowledgement back, so the sender retransmits.
 
 from __future__ import annotations
 
-import heapq
 import itertools
 from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping, Sequence
@@ -24,6 +23,7 @@ from typing import Any
 from . import events as ev
 from . import text as wire_text
 from .attachments import Attachment, format_attachments, parse_attachments
+from .codepages import incoming_codec, observed_codec, outgoing_codec
 from .constants import (
     MAX_DATAGRAM_DEFAULT,
     MAX_DATAGRAM_IPTUX,
@@ -35,9 +35,10 @@ from .constants import (
 )
 from .dedup import DedupCache
 from .entry import build_entry, parse_entry
+from .floodguard import FloodGuard
 from .packet import IPDictPacket, Packet, ParseError, format_packet, join_parts, parse_packet
 from .peers import Addr, Peer, PeerTable
-from .ratelimit import TokenBucket
+from .retransmit import Pending, Retransmissions
 
 ENCRYPTED_NOTICE = "[encrypted message, not supported: ask the sender to turn encryption off]"
 NOT_ABSENT_TEXT = "Not absence mode"
@@ -89,28 +90,6 @@ class EngineConfig:
     max_owed_answers: int = 4096
 
 
-_PendingKey = tuple[Addr, str, int]
-
-
-@dataclass(slots=True)
-class _Pending:
-    """A datagram retransmitted until its answer arrives."""
-
-    key: _PendingKey  # (addr, kind, packet number the answer names)
-    datagram: bytes
-    reported_no: int  # the packet number events about it carry
-    sends: int
-    due: float
-
-    @property
-    def addr(self) -> Addr:
-        return self.key[0]
-
-    @property
-    def kind(self) -> str:  # "msg", "read", "info:version", "info:absence"
-        return self.key[1]
-
-
 @dataclass(frozen=True, slots=True)
 class OutgoingMessage:
     """One SENDMSG as sent: a long text goes out as several parts, one packet each."""
@@ -151,17 +130,14 @@ class Engine:
         self._entry_copies = DedupCache(config.dedup_size, _ENTRY_COPY_WINDOW)
         self._last_packet_no: OrderedDict[Addr, int] = OrderedDict()
         self._probed: OrderedDict[Addr, float] = OrderedDict()
-        self._pending: dict[_PendingKey, _Pending] = {}
-        self._timers: list[tuple[float, int, _PendingKey]] = []
-        self._timer_seq = itertools.count()
+        self._retries = Retransmissions(config.retry_interval, self._max_sends)
         self._entry_ext_cache: dict[tuple[str, str, str], bytes] = {}
-        self._owed_answers: deque[Addr] = deque()
-        self._answer_budget = TokenBucket(
-            config.unconfirmed_answer_rate, config.unconfirmed_answer_rate * 2
-        )
-        self._stranger_knocks = DedupCache(config.dedup_size, config.dedup_ttl)
-        self._stranger_budget = TokenBucket(
-            config.stranger_message_rate, config.stranger_message_rate * 2
+        self._guard = FloodGuard(
+            config.stranger_message_rate,
+            config.unconfirmed_answer_rate,
+            config.max_owed_answers,
+            config.dedup_size,
+            config.dedup_ttl,
         )
         self._rebroadcast_at: float | None = None
         self._refresh_started: float | None = None
@@ -181,17 +157,16 @@ class Engine:
 
     def get_timer(self) -> float | None:
         """When :meth:`handle_timer` must run next, or None."""
-        while self._timers and self._is_stale_timer(self._timers[0]):
-            heapq.heappop(self._timers)
-        candidates = [t for t in (self._rebroadcast_at, self._refresh_deadline) if t is not None]
-        if self._owed_answers:
-            candidates.append(self._answer_budget.ready_at())
-        if self._timers:
-            candidates.append(self._timers[0][0])
-        return min(candidates) if candidates else None
+        timers = [
+            self._rebroadcast_at,
+            self._refresh_deadline,
+            self._retries.next_due(),
+            self._guard.next_due(),
+        ]
+        return min((t for t in timers if t is not None), default=None)
 
     def pending_count(self) -> int:
-        return len(self._pending)
+        return len(self._retries)
 
     def next_packet_no(self) -> int:
         """A fresh packet number, for requests sent outside the engine (TCP)."""
@@ -199,7 +174,7 @@ class Engine:
 
     def codec_for(self, addr: Addr) -> tuple[str, bool]:
         """The code page we write to the peer at ``addr`` in, and whether it reads UTF8OPT."""
-        return self._out_codec(self.peers.get(addr))
+        return outgoing_codec(self.peers.get(addr), self.config.legacy_codec)
 
     def request_packet(self, addr: Addr, mode: int, extension: bytes) -> bytes:
         """A NUL-terminated request for the TCP connection to ``addr`` (GETFILEDATA...):
@@ -226,8 +201,7 @@ class Engine:
     def stop(self, now: float) -> None:
         """BR_EXIT to every target and every known peer; pending sends are abandoned."""
         self._announce(Command.BR_EXIT, include_peers=True)
-        self._pending.clear()
-        self._timers.clear()
+        self._retries.clear()
         self._rebroadcast_at = self._refresh_deadline = self._refresh_started = None
         self.started = False
 
@@ -284,14 +258,14 @@ class Engine:
         recipients = tuple(dict.fromkeys(recipients))
         if not recipients:
             raise EngineError("no recipients")
-        if len(self._pending) + len(recipients) > self.config.max_pending:
+        if len(self._retries) + len(recipients) > self.config.max_pending:
             raise EngineError("too many messages are waiting for an answer; try again shortly")
         options = SendOpt.SENDCHECKOPT
         if sealed:
             options |= SendOpt.SECRETOPT | SendOpt.READCHECKOPT
         if len(recipients) > 1:
             options |= SendOpt.MULTICASTOPT
-        route = {addr: self._out_codec(self.peers.get(addr)) for addr in recipients}
+        route = {addr: self.codec_for(addr) for addr in recipients}
         codecs_ = sorted({codec for codec, _ in route.values()})
         file_list = {c: format_attachments(list(attachments), c) for c in codecs_}
         budget = min(self._text_budget(addr) for addr in recipients)
@@ -313,7 +287,7 @@ class Engine:
                     command |= SendOpt.UTF8OPT
                 datagram = self._packet(packet_no, command, join_parts(*parts), codec)
                 self._queue(datagram, addr)
-                self._add_pending((addr, "msg", packet_no), datagram, now)
+                self._retries.add((addr, "msg", packet_no), datagram, now)
             sent.append(OutgoingMessage(packet_no, piece, recipients, index + 1, len(pieces)))
         return sent
 
@@ -337,27 +311,27 @@ class Engine:
 
     def open_sealed(self, addr: Addr, packet_no: int, read_check: bool, now: float) -> None:
         """The user opened a sealed message: READMSG, retried until ANSREADMSG if asked."""
-        codec, utf8 = self._out_codec(self.peers.get(addr))
+        codec, utf8 = self.codec_for(addr)
         command = Command.READMSG | (SendOpt.READCHECKOPT if read_check else 0)
         command |= SendOpt.UTF8OPT if utf8 else 0
         read_no = self.next_packet_no()
         datagram = self._packet(read_no, command, join_parts(b"%d" % packet_no), codec)
         self._queue(datagram, addr)
         if read_check:
-            self._add_pending((addr, "read", read_no), datagram, now, reported_no=packet_no)
+            self._retries.add((addr, "read", read_no), datagram, now, reported_no=packet_no)
 
     def request_info(self, addr: Addr, now: float, kind: str = "version") -> None:
         """GETINFO (``kind`` "version") or GETABSENCEINFO ("absence"), retried until answered."""
         mode = Command.GETINFO if kind == "version" else Command.GETABSENCEINFO
-        codec, utf8 = self._out_codec(self.peers.get(addr))
+        codec, utf8 = self.codec_for(addr)
         command = mode | (SendOpt.UTF8OPT if utf8 else 0)
         datagram = self._packet(self.next_packet_no(), command, b"\0", codec)
         self._queue(datagram, addr)
-        self._add_pending((addr, f"info:{kind}", 0), datagram, now)
+        self._retries.add((addr, f"info:{kind}", 0), datagram, now)
 
     def release_files(self, addr: Addr, packet_no: int) -> None:
         """RELEASEFILES: we will not download the attachments of message ``packet_no``."""
-        codec, _ = self._out_codec(self.peers.get(addr))
+        codec, _ = self.codec_for(addr)
         body = join_parts(b"%d" % packet_no)
         self._queue(self._packet(self.next_packet_no(), Command.RELEASEFILES, body, codec), addr)
 
@@ -370,7 +344,10 @@ class Engine:
     # ------------------------------------------------------------------ timers
 
     def handle_timer(self, now: float) -> None:
-        self._pay_owed_answers(now)
+        for addr in self._guard.entry_answers_due(now):
+            peer = self.peers.get(addr)
+            if peer is not None:  # still there
+                self._send_ansentry(peer)
         if self._rebroadcast_at is not None and now >= self._rebroadcast_at:
             self._rebroadcast_at = None
             self._announce(Command.BR_ENTRY)
@@ -381,19 +358,11 @@ class Engine:
                 if peer.last_seen < started:
                     self.peers.remove(peer.addr)
                     self._events.append(ev.PeerLeft(peer, "refresh"))
-        while self._timers and self._timers[0][0] <= now:
-            entry = heapq.heappop(self._timers)
-            if self._is_stale_timer(entry):
-                continue
-            pending = self._pending[entry[2]]
-            if pending.sends >= self._max_sends(pending.kind):
-                del self._pending[pending.key]
-                self._report_failure(pending)
-                continue
-            pending.sends += 1
-            pending.due = now + self.config.retry_interval
+        again, given_up = self._retries.due(now)
+        for pending in again:
             self._queue(pending.datagram, pending.addr)
-            heapq.heappush(self._timers, (pending.due, next(self._timer_seq), pending.key))
+        for pending in given_up:
+            self._report_failure(pending)
 
     # ------------------------------------------------------------------ input
 
@@ -432,7 +401,7 @@ class Engine:
 
     def _on_entry(self, packet: Packet, addr: Addr, now: float) -> None:
         peer = self.peers.get(addr)
-        codec = self._in_codec(packet, peer, entry=True)
+        codec = incoming_codec(packet, peer, self.config.legacy_codec, entry=True)
         info = parse_entry(packet.parts(), codec)
         user = info.user or wire_text.clean_name(wire_text.decode(packet.user, codec))
         host = info.host or wire_text.clean_name(wire_text.decode(packet.host, codec))
@@ -454,7 +423,7 @@ class Engine:
             last_seen=now,
             announced=True,
             confirmed=peer is not None or packet.mode == Command.ANSENTRY,
-            codec=self._observed_codec(packet, peer, codec),
+            codec=observed_codec(packet, peer, codec),
             iptux_encoding=info.iptux_encoding,
             encoding_override=self._peer_encodings.get(key),
         )
@@ -472,11 +441,10 @@ class Engine:
 
     def _on_sendmsg(self, packet: Packet, addr: Addr, now: float) -> None:
         known = self.peers.get(addr)
-        if (known is None or not known.announced) and not self._stranger_budget.take(now):
-            knock = (addr, packet.packet_no)
-            if not self._stranger_knocks.check_and_add(knock, now):
-                self._drop(addr, "message from a stranger over the rate limit")
-                return
+        stranger = known is None or not known.announced
+        if stranger and not self._guard.admit_stranger_message(addr, packet.packet_no, now):
+            self._drop(addr, "message from a stranger over the rate limit")
+            return
         peer = self._sender(packet, addr, now)
         no_reply = packet.has(NO_REPLY_OPTS)
         wants_ack = packet.has(SendOpt.SENDCHECKOPT) and not no_reply
@@ -490,7 +458,7 @@ class Engine:
         if self._dedup.check_and_add((*tag, hash(tuple(parts))), now):
             self._count("duplicate message")
             return
-        codec = self._in_codec(packet, peer)
+        codec = incoming_codec(packet, peer, self.config.legacy_codec)
         encrypted = packet.has(SendOpt.ENCRYPTOPT)
         attachments: list[Attachment] = []
         if encrypted:
@@ -526,7 +494,7 @@ class Engine:
     def _on_recvmsg(self, packet: Packet, addr: Addr, now: float) -> None:
         self.peers.touch(addr, now)
         number = _ext_number(packet)
-        if number is not None and self._pending.pop((addr, "msg", number), None) is not None:
+        if number is not None and self._retries.resolve((addr, "msg", number)) is not None:
             self._events.append(ev.MessageDelivered(addr, number))
 
     def _on_readmsg(self, packet: Packet, addr: Addr, now: float) -> None:
@@ -544,31 +512,31 @@ class Engine:
     def _on_ansreadmsg(self, packet: Packet, addr: Addr, now: float) -> None:
         self.peers.touch(addr, now)
         number = _ext_number(packet)
-        pending = self._pending.pop((addr, "read", number), None) if number is not None else None
+        pending = self._retries.resolve((addr, "read", number)) if number is not None else None
         if pending is not None:
             self._events.append(ev.ReadNoticeDelivered(addr, pending.reported_no))
 
     def _on_getinfo(self, packet: Packet, addr: Addr, now: float) -> None:
         self.peers.touch(addr, now)
         peer = self.peers.get(addr)
-        codec, _ = self._out_codec(peer)
+        codec, _ = outgoing_codec(peer, self.config.legacy_codec)
         body = wire_text.encode(self.config.info_text, codec)
         self._reply(peer, Command.SENDINFO, body, now, addr=addr)
 
     def _on_getabsenceinfo(self, packet: Packet, addr: Addr, now: float) -> None:
         self.peers.touch(addr, now)
         peer = self.peers.get(addr)
-        codec, _ = self._out_codec(peer)
+        codec, _ = outgoing_codec(peer, self.config.legacy_codec)
         text = (self.away_text or "Away") if self.away else NOT_ABSENT_TEXT
         self._reply(peer, Command.SENDABSENCEINFO, wire_text.encode(text, codec), now, addr=addr)
 
     def _on_sendinfo(self, packet: Packet, addr: Addr, now: float) -> None:
         self.peers.touch(addr, now)
         kind = "version" if packet.mode == Command.SENDINFO else "absence"
-        if self._pending.pop((addr, f"info:{kind}", 0), None) is None:
+        if self._retries.resolve((addr, f"info:{kind}", 0)) is None:
             return  # unasked, or a duplicate answer
         peer = self.peers.get(addr)
-        codec = self._in_codec(packet, peer)
+        codec = incoming_codec(packet, peer, self.config.legacy_codec)
         parts = packet.parts()
         text = wire_text.clean_text(wire_text.decode(parts[0] if parts else b"", codec))
         if kind == "absence" and peer is not None and peer.away:
@@ -591,7 +559,7 @@ class Engine:
         known = self.peers.touch(addr, now)
         if known is not None:
             return known
-        codec = self._in_codec(packet, None)
+        codec = incoming_codec(packet, None, self.config.legacy_codec)
         user = wire_text.clean_name(wire_text.decode(packet.user, codec))
         host = wire_text.clean_name(wire_text.decode(packet.host, codec))
         stranger = Peer(
@@ -636,39 +604,6 @@ class Engine:
         self._last_packet_no.move_to_end(addr)
         _bound(self._last_packet_no, self.config.max_peers * 2)
         return restarted
-
-    # ------------------------------------------------------------------ encodings
-
-    def _in_codec(self, packet: Packet, peer: Peer | None, entry: bool = False) -> str:
-        if packet.has(EntryOpt.UTF8OPT):
-            return wire_text.UTF8
-        if peer is not None and peer.encoding_override:
-            return peer.encoding_override
-        if entry:  # the Windows trailer is UTF-8 whatever the rest is in
-            body = b"".join(p for p in packet.parts() if not p.startswith(b"\n"))
-        else:
-            body = packet.extension
-        return wire_text.detect_codec(packet.user + packet.host + body, self.config.legacy_codec)
-
-    def _observed_codec(self, packet: Packet, peer: Peer | None, codec: str) -> str:
-        """The code page last seen in a packet from the peer that had non-ASCII text."""
-        legacy_fields = b"".join(p for p in packet.parts() if not p.startswith(b"\n"))
-        if legacy_fields.isascii() and not packet.has(EntryOpt.UTF8OPT):
-            return peer.codec if peer is not None else ""
-        return codec
-
-    def _out_codec(self, peer: Peer | None) -> tuple[str, bool]:
-        """The code page we write to ``peer`` in, and whether to mark packets UTF8OPT.
-
-        UTF-8 only to peers that said they read it; the legacy code page (GB18030 by
-        default, which iptux and FeiQ read) to everyone else, unless the user overrides.
-        """
-        if peer is not None and peer.encoding_override:
-            override = peer.encoding_override
-            return override, override == wire_text.UTF8 and peer.speaks_utf8
-        if peer is not None and peer.speaks_utf8:
-            return wire_text.UTF8, True
-        return self.config.legacy_codec, False
 
     # ------------------------------------------------------------------ sending
 
@@ -716,32 +651,16 @@ class Engine:
         return cached
 
     def _may_answer(self, confirmed: bool, now: float) -> bool:
-        """Answers to senders heard only once are rate limited. Their address may be spoofed,
-        and datagrams to hosts that do not exist wait for ARP in our send queue, where they
-        would hold up the answers to real peers."""
-        if confirmed or self._answer_budget.take(now):
+        if self._guard.may_answer(confirmed, now):
             return True
         self._count("answer to an unconfirmed sender over the rate limit")
         return False
 
     def _answer_entry(self, peer: Peer, now: float) -> None:
-        """ANSENTRY now, or, to a sender heard only once while many are, a little later.
-
-        A LAN where thousands start at once gets every answer within seconds (Windows itself
-        delays answers up to 4 s); a spoofed flood only ever fills the bounded queue.
-        """
-        if peer.confirmed or (not self._owed_answers and self._answer_budget.take(now)):
+        if self._guard.answer_entry_now(peer.confirmed, now):
             self._send_ansentry(peer)
-        elif len(self._owed_answers) < self.config.max_owed_answers:
-            self._owed_answers.append(peer.addr)
-        else:
+        elif not self._guard.owe_entry_answer(peer.addr):
             self._count("entry answer queue full")
-
-    def _pay_owed_answers(self, now: float) -> None:
-        while self._owed_answers and self._answer_budget.take(now):
-            peer = self.peers.get(self._owed_answers.popleft())
-            if peer is not None:  # still there
-                self._send_ansentry(peer)
 
     def _send_ansentry(self, peer: Peer) -> None:
         # UTF-8 to peers that read it (as Windows does); the legacy code page otherwise.
@@ -784,7 +703,7 @@ class Engine:
         target = addr if addr is not None else (peer.addr if peer is not None else None)
         if target is None or not self._may_answer(peer is not None and peer.confirmed, now):
             return
-        codec, utf8 = self._out_codec(peer)
+        codec, utf8 = outgoing_codec(peer, self.config.legacy_codec)
         # Windows sends RECVMSG without UTF8OPT; there is nothing to decode in it.
         command = mode | (EntryOpt.UTF8OPT if utf8 and mode != Command.RECVMSG else 0)
         datagram = self._packet(self.next_packet_no(), command, body + b"\0", codec)
@@ -793,28 +712,17 @@ class Engine:
     def _auto_reply(self, peer: Peer, now: float) -> None:
         if not self._may_answer(peer.confirmed, now):
             return
-        codec, utf8 = self._out_codec(peer)
+        codec, utf8 = outgoing_codec(peer, self.config.legacy_codec)
         command = Command.SENDMSG | SendOpt.AUTORETOPT | (SendOpt.UTF8OPT if utf8 else 0)
         text = self.away_text or "I am away from my desk."
         body = join_parts(wire_text.encode(text, codec))
         self._queue(self._packet(self.next_packet_no(), command, body, codec), peer.addr)
 
-    def _add_pending(
-        self, key: _PendingKey, datagram: bytes, now: float, reported_no: int = 0
-    ) -> None:
-        due = now + self.config.retry_interval
-        self._pending[key] = _Pending(key, datagram, reported_no or key[2], 1, due)
-        heapq.heappush(self._timers, (due, next(self._timer_seq), key))
-
-    def _is_stale_timer(self, entry: tuple[float, int, _PendingKey]) -> bool:
-        pending = self._pending.get(entry[2])
-        return pending is None or pending.due != entry[0]
-
     def _max_sends(self, kind: str) -> int:
         # Read notices are cheap and users care about them: twice as long, as Windows does.
         return self.config.retry_count * 2 if kind == "read" else self.config.retry_count
 
-    def _report_failure(self, pending: _Pending) -> None:
+    def _report_failure(self, pending: Pending) -> None:
         if pending.kind == "msg":
             self._events.append(ev.MessageFailed(pending.addr, pending.reported_no))
         elif pending.kind.startswith("info:"):
