@@ -34,7 +34,8 @@ def test_entry_flags_advertise_utf8_and_files_but_never_encryption() -> None:
     lan = Switch()
     alice = lan.add("10.77.0.1", "alice")
     alice.start(lan.now)
-    entry = parse_packet(alice.datagrams_to_send()[0][0])
+    noop, entry = (parse_packet(data) for data, _ in alice.datagrams_to_send())
+    assert noop.mode == Command.NOOPERATION  # first, as Windows does
     assert entry.mode == Command.BR_ENTRY
     assert entry.has(EntryOpt.CAPUTF8OPT) and entry.has(EntryOpt.FILEATTACHOPT)
     assert not entry.has(EntryOpt.ENCRYPTOPT) and not entry.has(EntryOpt.CAPIPDICTOPT)

@@ -69,7 +69,7 @@ def _entry(no: int, user: bytes, nick: bytes) -> bytes:
 
 
 def test_an_entry_flood_from_many_addresses_is_bounded() -> None:
-    engine = make_engine(ME[0], "me", NOW, max_peers=500, dedup_size=1000)
+    engine = make_engine(ME[0], "me", NOW, max_peers=500, dedup_size=1000, sender_memory=1000)
     for i in range(5000):
         addr = (f"10.77.{i // 250}.{i % 250}", 2425 + i % 7)
         engine.receive_datagram(_entry(i, b"u%d" % i, b"n%d" % i), addr, NOW + i * 0.001)
@@ -189,3 +189,15 @@ def test_absurd_attachment_sizes_are_skipped() -> None:
     engine.receive_datagram(raw, ("10.77.0.66", 2425), NOW)
     (message,) = [e for e in engine.events() if isinstance(e, ev.MessageReceived)]
     assert [a.name for a in message.attachments] == ["ok.txt"]
+
+
+def test_a_peer_heard_before_is_answered_at_once_even_when_answers_are_owed() -> None:
+    engine = make_engine(ME[0], "me", NOW, unconfirmed_answer_rate=1.0, max_owed_answers=10)
+    for i in range(50):  # spoofed entries use up the answer budget and fill the queue
+        engine.receive_datagram(_entry(i, b"x%d" % i, b"x"), (f"10.77.1.{i}", 2425), NOW)
+    engine.datagrams_to_send()
+    real = ("10.77.0.5", 2425)  # a real client: NOOPERATION, then BR_ENTRY, as we start
+    noop = format_packet(b"1", 100, b"real", b"pc", Command.NOOPERATION, b"\x00")
+    engine.receive_datagram(noop, real, NOW + 0.01)
+    engine.receive_datagram(_entry(101, b"real", b"Real"), real, NOW + 0.02)
+    assert [addr for _, addr in engine.datagrams_to_send()] == [real]

@@ -88,6 +88,7 @@ class EngineConfig:
     # answers beyond it wait in a queue of this size.
     unconfirmed_answer_rate: float = 500.0
     max_owed_answers: int = 4096
+    sender_memory: int = 65_536  # senders remembered (a few MB), to confirm them
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +129,9 @@ class Engine:
         self._events: deque[ev.Event] = deque()
         self._dedup = DedupCache(config.dedup_size, config.dedup_ttl)
         self._entry_copies = DedupCache(config.dedup_size, _ENTRY_COPY_WINDOW)
+        # The highest packet number of every sender heard lately (restarts, confirmation).
         self._last_packet_no: OrderedDict[Addr, int] = OrderedDict()
+        self._heard_before = False  # about the datagram being handled
         self._probed: OrderedDict[Addr, float] = OrderedDict()
         self._retries = Retransmissions(config.retry_interval, self._max_sends)
         self._entry_ext_cache: dict[tuple[str, str, str], bytes] = {}
@@ -187,8 +190,13 @@ class Engine:
     # ------------------------------------------------------------------ presence
 
     def start(self, now: float) -> None:
-        """Announce ourselves (BR_ENTRY), and once more a little later for slow listeners."""
+        """Announce ourselves (BR_ENTRY), and once more a little later for slow listeners.
+
+        A NOOPERATION goes first, as Windows does: it makes us a sender heard before, whose
+        BR_ENTRY a peer under a flood of spoofed entries can trust and answer at once.
+        """
         self.started = True
+        self._announce(Command.NOOPERATION)
         self._announce(Command.BR_ENTRY)
         self._rebroadcast_at = now + self.config.rebroadcast_after
 
@@ -386,6 +394,9 @@ class Engine:
         if packet.version != 1:
             self._drop(addr, "unsupported version")
             return
+        # A sender heard before is real enough to answer at once (see floodguard.py); the
+        # memory of senders outlives the peer table's churn under a flood.
+        self._heard_before = addr in self._last_packet_no
         if self._note_packet_no(addr, packet.packet_no, entry=packet.mode in _ENTRY_MODES):
             # Its packet numbers start over: forget the ones we saw from its previous run.
             self._dedup.forget_where(lambda key: isinstance(key, tuple) and key[1] == addr)
@@ -422,7 +433,7 @@ class Engine:
             dialup=packet.has(EntryOpt.DIALUPOPT) or (peer is not None and peer.dialup),
             last_seen=now,
             announced=True,
-            confirmed=peer is not None or packet.mode == Command.ANSENTRY,
+            confirmed=self._heard_before or packet.mode == Command.ANSENTRY,
             codec=observed_codec(packet, peer, codec),
             iptux_encoding=info.iptux_encoding,
             encoding_override=self._peer_encodings.get(key),
@@ -569,6 +580,7 @@ class Engine:
             version=_version_text(packet),
             last_seen=now,
             announced=False,
+            confirmed=self._heard_before,
             codec=codec,
             encoding_override=self._peer_encodings.get(f"{user}@{host}"),
         )
@@ -602,7 +614,7 @@ class Engine:
         if last is None or restarted or packet_no > last:
             self._last_packet_no[addr] = packet_no
         self._last_packet_no.move_to_end(addr)
-        _bound(self._last_packet_no, self.config.max_peers * 2)
+        _bound(self._last_packet_no, self.config.sender_memory)
         return restarted
 
     # ------------------------------------------------------------------ sending
