@@ -1,0 +1,190 @@
+"""The sidebar: a filter box over the list of contacts (an OptionList: thousands of rows are
+cheap, since it renders lines rather than mounting one widget per peer)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Input, OptionList
+from textual.widgets.option_list import Option
+
+from .roster import Contact, Entry, Header, Row
+
+_HEADER_PREFIX = "\0header:"
+
+
+def _is_header(row_id: str) -> bool:
+    return row_id.startswith(_HEADER_PREFIX)
+
+
+def contact_prompt(contact: Contact) -> Content:
+    """``● 阿明 pc-01  3``: presence, name, host, unread count."""
+    if contact.is_everyone:
+        glyph, glyph_style = "✱", "$accent"
+    elif not contact.is_online:
+        glyph, glyph_style = "○", "$text-muted"
+    elif contact.away:
+        glyph, glyph_style = "◐", "$warning"
+    else:
+        glyph, glyph_style = "●", "$success"
+    parts: list[tuple[str, str] | str] = [
+        (glyph, glyph_style),
+        " ",
+        (contact.name, "bold" if contact.unread else ""),
+    ]
+    if contact.is_everyone:
+        parts += [" ", ("broadcast", "$text-muted")]
+    elif contact.place and contact.place != contact.name:
+        parts += [" ", (contact.place, "$text-muted")]
+    if contact.away:
+        parts += [" ", ("away", "italic $warning")]
+    if contact.unread:
+        parts += [" ", (f" {contact.unread} ", "bold $text on $error")]
+    return Content.assemble(*parts)
+
+
+def header_prompt(header: Header) -> Content:
+    return Content.assemble((header.label, "bold $text-secondary"), (f" {header.count}", "dim"))
+
+
+class PeerList(OptionList):
+    """Contacts; highlighting one opens its conversation, Enter or a click goes to the input."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select", "Chat", tooltip="Write to the selected peer"),
+        Binding("tab", "select", "Chat", show=False),
+        Binding("slash", "filter", "Filter", tooltip="Filter peers by name, host, group or IP"),
+    ]
+
+    class StartTyping(Message):
+        """A printable key pressed on the list: it belongs in the input box."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    class FilterRequested(Message):
+        pass
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, markup=False)
+        self._row_ids: list[str] = []
+        self._prompts: dict[str, Content] = {}
+
+    @property
+    def highlighted_key(self) -> str | None:
+        option = self.highlighted_option
+        if option is None or option.id is None or _is_header(option.id):
+            return None
+        return option.id
+
+    def show(self, rows: list[Row], keep: str | None) -> None:
+        """Show ``rows``, keeping ``keep`` highlighted if it is still listed."""
+        ids: list[str] = []
+        prompts: dict[str, Content] = {}
+        for row in rows:
+            if isinstance(row, Entry):
+                row_id, prompt = row.contact.key, contact_prompt(row.contact)
+            else:
+                row_id, prompt = _HEADER_PREFIX + row.label, header_prompt(row)
+            ids.append(row_id)
+            prompts[row_id] = prompt
+        if ids == self._row_ids:  # same rows: only badges, names or marks changed
+            for index, row_id in enumerate(ids):
+                if prompts[row_id] != self._prompts.get(row_id):
+                    self.replace_option_prompt_at_index(index, prompts[row_id])
+            self._prompts = prompts
+            return
+        self._row_ids, self._prompts = ids, prompts
+        with self.prevent(OptionList.OptionHighlighted):
+            self.set_options(
+                Option(prompts[row_id], id=row_id, disabled=_is_header(row_id)) for row_id in ids
+            )
+        self.highlight_key(keep)
+
+    def highlight_key(self, key: str | None) -> None:
+        """Highlight ``key``'s row, or the first contact if it is not listed."""
+        if key is not None and key in self._prompts:
+            self.highlighted = self.get_option_index(key)
+        elif self.highlighted is None:
+            self.highlighted = next(
+                (i for i, row_id in enumerate(self._row_ids) if not _is_header(row_id)), None
+            )
+
+    def action_filter(self) -> None:
+        self.post_message(self.FilterRequested())
+
+    def on_key(self, event: events.Key) -> None:
+        if event.is_printable and event.character and event.character != "/":
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.StartTyping(event.character))
+
+
+class PeerFilter(Input):
+    """Narrows the list as you type; Enter or Down moves into it, Escape clears."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "leave", "To list", show=False),
+        Binding("escape", "clear", "Clear filter"),
+    ]
+
+    class Leave(Message):
+        def __init__(self, choose: bool) -> None:
+            super().__init__()
+            self.choose = choose
+
+    def action_leave(self) -> None:
+        self.post_message(self.Leave(choose=False))
+
+    def action_clear(self) -> None:
+        self.value = ""
+        self.post_message(self.Leave(choose=False))
+
+
+class Sidebar(Vertical):
+    """The filter box and the list; it owns nothing but the view."""
+
+    class FilterChanged(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def compose(self) -> ComposeResult:
+        yield PeerFilter(placeholder="/ filter", id="peer-filter", compact=True)
+        yield PeerList(id="peers")
+
+    @property
+    def peer_list(self) -> PeerList:
+        return self.query_one(PeerList)
+
+    @property
+    def filter_box(self) -> PeerFilter:
+        return self.query_one(PeerFilter)
+
+    @on(Input.Changed, "#peer-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.post_message(self.FilterChanged(event.value))
+
+    @on(Input.Submitted, "#peer-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.peer_list.focus()
+        self.peer_list.action_select()
+
+    @on(PeerFilter.Leave)
+    def _leave_filter(self, event: PeerFilter.Leave) -> None:
+        event.stop()
+        self.peer_list.focus()
+
+    @on(PeerList.FilterRequested)
+    def _focus_filter(self, event: PeerList.FilterRequested) -> None:
+        event.stop()
+        self.filter_box.focus()
