@@ -7,8 +7,10 @@ event in the history and posts a Textual message, handled below.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
+import signal
 import socket
 import time
 from collections.abc import Callable, Iterable
@@ -44,6 +46,7 @@ log = logging.getLogger(__name__)
 QUIET_START = 3.0
 SIDEBAR_DELAY = 0.05
 PREVIEW = 80
+_GOODBYE_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
 def preview(row: StoredMessage) -> str:
@@ -114,7 +117,7 @@ class MessengerApp(App[int]):
                 yield ChatHeader(id="chat-header")
                 yield ChatLog(id="log")
                 yield Composer(id="composer")
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def peer_list(self) -> PeerList:
@@ -142,13 +145,24 @@ class MessengerApp(App[int]):
         self.peer_list.highlight_key(EVERYONE)
         self.open_conversation(EVERYONE)
         self.peer_list.focus()
+        if not self.is_headless:  # a kill or a closed terminal still says goodbye
+            loop = asyncio.get_running_loop()
+            for signum in _GOODBYE_SIGNALS:
+                loop.add_signal_handler(signum, self._quit_on_signal)
         waiting = [c for c in self.roster.contacts.values() if c.unread]
         if waiting:  # kept since last time: say so, but leave them unread until opened
             names = ", ".join(c.name for c in waiting[:3]) + (" …" if len(waiting) > 3 else "")
             total = sum(c.unread for c in waiting)
             self.notify(f"{total} unread from {names}", title="While you were away", markup=False)
 
+    def _quit_on_signal(self) -> None:
+        self.run_worker(self.action_quit(), exclusive=True, group="quit")
+
     async def on_unmount(self) -> None:
+        if not self.is_headless:
+            loop = asyncio.get_running_loop()
+            for signum in _GOODBYE_SIGNALS:
+                loop.remove_signal_handler(signum)
         await self.stop_node()
         if self._own_store:
             self.store.close()
@@ -218,7 +232,7 @@ class MessengerApp(App[int]):
             return
         composer = self.composer
         composer.border_title = f"To {contact.name}"
-        composer.border_subtitle = "🔒 sealed · ctrl+s" if self.seal_next else "ctrl+s seals"
+        composer.border_subtitle = "🔒 sealed" if self.seal_next else ""
         if contact.is_everyone:
             composer.placeholder = "Message everyone on the LAN (broadcast, no receipts)"
         else:
@@ -229,9 +243,13 @@ class MessengerApp(App[int]):
     def open_conversation(self, key: str) -> None:
         if key == self.open_key or self.roster.get(key) is None:
             return
-        previous = self.open_key
+        previous = self.roster.get(self.open_key) if self.open_key is not None else None
         self.open_key = key
         contact = self.roster.contacts[key]
+        # The list changes only if a badge goes, or the conversation left may leave it.
+        relist = bool(contact.unread) or (
+            previous is not None and not previous.is_online and not previous.last_ts
+        )
         window = ConversationWindow(self.store, key)
         window.open()
         if contact.is_everyone:
@@ -245,8 +263,8 @@ class MessengerApp(App[int]):
         if contact.away and not contact.away_text and contact.peer is not None and self.node:
             self.node.request_info(contact.peer.addr, "absence")  # the away text, as Windows
         self.refresh_chat_header()
-        if previous is not None and previous != key:
-            self.schedule_sidebar()  # the previous one may leave the list, badges change
+        if relist:
+            self.schedule_sidebar()
 
     @on(OptionList.OptionHighlighted, "#peers")
     def _peer_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -378,6 +396,10 @@ class MessengerApp(App[int]):
         return not self._quiet_period() and (contact.last_ts > 0 or contact.key == self.open_key)
 
     def on_peer_online(self, message: ui.PeerOnline) -> None:
+        previous = message.previous
+        if previous is not None and previous.key != message.peer.key:
+            # Same address, another identity (a different login, a renamed host).
+            self.roster.peer_offline(previous, self.open_key)
         contact = self.roster.peer_online(message.peer)
         if message.joined and len(contact.online) == 1 and self._worth_a_toast(contact):
             self.notify(f"{contact.name} is online", timeout=3, markup=False)

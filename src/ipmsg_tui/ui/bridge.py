@@ -32,9 +32,9 @@ class EngineBridge:
                 unread = not self.recorder.is_read(peer.key)
                 self._post(ui.MessageArrived(rows[0], peer, unread))
             case ev.PeerJoined(peer=peer):
-                self._post(ui.PeerOnline(peer, joined=True))
-            case ev.PeerChanged(peer=peer):
-                self._post(ui.PeerOnline(peer, joined=False))
+                self._post(ui.PeerOnline(peer))
+            case ev.PeerChanged(peer=peer, previous=previous):
+                self._post(ui.PeerOnline(peer, previous))
             case ev.PeerLeft(peer=peer, reason=reason):
                 self._post(ui.PeerOffline(peer, reason))
             case ev.MessageDelivered() | ev.MessageFailed() | ev.MessageOpened():

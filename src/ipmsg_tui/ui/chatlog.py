@@ -109,12 +109,10 @@ class ChatLog(ScrollView, can_focus=True):
         """A new message of the open conversation."""
         if self.window is None:
             return
-        at_end = self._at_end()
+        at_end, anchor = self._at_end(), self._anchor()
         paged = self.window.add(row)
-        if paged is None:  # the window is scrolled far back; paging will bring it
-            self._refresh_banner()
-            return
-        self._after_append(paged, end=at_end)
+        if paged is not None:  # None: the window is far back; paging down will bring it
+            self._after_append(paged, anchor, end=at_end)
 
     def update(self, row: StoredMessage) -> None:
         """A shown message changed state (delivered, opened ...)."""
@@ -145,7 +143,7 @@ class ChatLog(ScrollView, can_focus=True):
         self._blocks = [self._render_block(i) for i in range(len(self.rows))]
         self._reindex()
         if scroll == "top":
-            self.scroll_to(y=0, animate=False)
+            self.scroll_to(y=0, animate=False, force=True)
         else:
             self._settle(anchor, end=scroll == "end" or anchor is None)
 
@@ -165,9 +163,9 @@ class ChatLog(ScrollView, can_focus=True):
             self._banner = [Content.styled(self.empty_hint, "italic $text-muted")]
             self._banner = [line for text in self._banner for line in text.wrap(max(width, 8))]
         elif self.window.has_older:
-            self._banner = [rule_line("↑ older messages", width, "italic $text-muted")]
+            self._banner = [Content.styled("↑ older messages", "dim italic").center(width)]
         else:
-            self._banner = [rule_line("start of the conversation", width, "italic $text-muted")]
+            self._banner = [Content.styled("start of the conversation", "dim italic").center(width)]
 
     def _reindex(self) -> None:
         self._refresh_banner()
@@ -185,24 +183,25 @@ class ChatLog(ScrollView, can_focus=True):
 
     def _anchor(self) -> tuple[int, int] | None:
         """The message at the top of the view and how far into it the view starts."""
-        index = self._row_at(self.scroll_offset.y)
-        if index is None:
+        if not self._starts:
             return None
-        return self.rows[index].id, self.scroll_offset.y - self._starts[index]
+        y = self.scroll_offset.y
+        index = self._row_at(y) or 0  # above the first message: anchor to it, offset < 0
+        return self.rows[index].id, y - self._starts[index]
 
     def _settle(self, anchor: tuple[int, int] | None, end: bool) -> None:
         """Scroll to the end, or back onto the anchored message."""
         if end:
-            self.scroll_to(y=self.max_scroll_y, animate=False)
+            self.scroll_to(y=self.max_scroll_y, animate=False, force=True)
             return
         if anchor is None or self.window is None:
             return
         index = self.window.index_of(anchor[0])
         if index is not None:
-            self.scroll_to(y=self._starts[index] + anchor[1], animate=False)
+            self.scroll_to(y=self._starts[index] + anchor[1], animate=False, force=True)
 
-    def _after_append(self, paged: Paged, end: bool) -> None:
-        anchor = self._anchor()
+    def _after_append(self, paged: Paged, anchor: tuple[int, int] | None, end: bool) -> None:
+        """Blocks for rows the window took at the end (and lost at the top)."""
         if paged.dropped:
             del self._blocks[: paged.dropped]
             if self.cursor is not None:
@@ -266,9 +265,10 @@ class ChatLog(ScrollView, can_focus=True):
     def load_newer(self) -> int:
         if self.window is None:
             return 0
+        anchor = self._anchor()
         paged = self.window.newer()
         if paged.added:
-            self._after_append(paged, end=False)
+            self._after_append(paged, anchor, end=False)
         return paged.added
 
     # ------------------------------------------------------------------ rendering
@@ -351,7 +351,7 @@ class ChatLog(ScrollView, can_focus=True):
     def action_page(self, direction: int) -> None:
         height = max(self.scrollable_content_region.height - 1, 1)
         target = self.scroll_offset.y + direction * height
-        self.scroll_to(y=target, animate=False)
+        self.scroll_to(y=target, animate=False, force=True)
         index = self._row_at(min(max(target, 0), max(self.virtual_size.height - 1, 0)))
         if index is not None:
             self.cursor = index

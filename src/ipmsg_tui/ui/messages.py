@@ -9,12 +9,16 @@ from ..store import StoredMessage
 
 
 class PeerOnline(Message):
-    """A peer joined, or changed its nick, group or away state."""
+    """A peer joined (``previous`` is None), or changed its nick, group or away state."""
 
-    def __init__(self, peer: Peer, joined: bool) -> None:
+    def __init__(self, peer: Peer, previous: Peer | None = None) -> None:
         super().__init__()
         self.peer = peer
-        self.joined = joined
+        self.previous = previous
+
+    @property
+    def joined(self) -> bool:
+        return self.previous is None
 
 
 class PeerOffline(Message):

@@ -168,15 +168,6 @@ class Roster:
     def get(self, key: str) -> Contact | None:
         return self.contacts.get(key)
 
-    def by_addr(self, addr: Addr) -> Contact | None:
-        for contact in self.contacts.values():
-            if addr in contact.online:
-                return contact
-        for contact in self.contacts.values():
-            if contact.last_addr == addr:
-                return contact
-        return None
-
     @property
     def online_count(self) -> int:
         return sum(1 for c in self.contacts.values() if c.online)

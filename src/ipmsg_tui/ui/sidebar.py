@@ -38,14 +38,15 @@ def contact_prompt(contact: Contact) -> Content:
         " ",
         (contact.name, "bold" if contact.unread else ""),
     ]
+    # The badge comes before the details, so a narrow sidebar never cuts it off.
+    if contact.unread:
+        parts += [" ", (f" {contact.unread} ", "bold $text on $error")]
+    if contact.away:
+        parts += [" ", ("away", "italic $warning")]
     if contact.is_everyone:
         parts += [" ", ("broadcast", "$text-muted")]
     elif contact.place and contact.place != contact.name:
         parts += [" ", (contact.place, "$text-muted")]
-    if contact.away:
-        parts += [" ", ("away", "italic $warning")]
-    if contact.unread:
-        parts += [" ", (f" {contact.unread} ", "bold $text on $error")]
     return Content.assemble(*parts)
 
 
@@ -177,7 +178,9 @@ class Sidebar(Vertical):
     def _filter_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.peer_list.focus()
-        self.peer_list.action_select()
+        # Run in the list's own context: a message a widget posts from here would not
+        # bubble past this container (Textual stops messages at their sender).
+        self.peer_list.call_later(self.peer_list.action_select)
 
     @on(PeerFilter.Leave)
     def _leave_filter(self, event: PeerFilter.Leave) -> None:
