@@ -75,7 +75,8 @@ class MessengerApp(App[int]):
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("f2", "toggle_away", "Away", tooltip="Away on/off, with a message"),
         Binding("f3", "peer_info", "Info", tooltip="What the selected peer runs and supports"),
-        Binding("f5", "refresh", "Refresh", tooltip="Ask everyone who is online (BR_ENTRY)"),
+        Binding("f1", "toggle_keys", "Keys", tooltip="Show or hide the keys of the focused pane"),
+        Binding("f5", "refresh", "Refresh", show=False),
         Binding("ctrl+o", "open_sealed", "Open sealed", show=False),
         Binding("ctrl+r", "resend_failed", "Resend", show=False),
     ]
@@ -145,6 +146,7 @@ class MessengerApp(App[int]):
         self.peer_list.highlight_key(EVERYONE)
         self.open_conversation(EVERYONE)
         self.peer_list.focus()
+        self.set_interval(60, self.chat_log.refresh_days)
         if not self.is_headless:  # a kill or a closed terminal still says goodbye
             loop = asyncio.get_running_loop()
             for signum in _GOODBYE_SIGNALS:
@@ -461,6 +463,12 @@ class MessengerApp(App[int]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield from self.commands.palette()
+
+    def action_toggle_keys(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
 
     def action_toggle_away(self) -> None:
         self.commands.toggle_away()

@@ -26,7 +26,7 @@ from textual.strip import Strip
 from textual.style import Style
 
 from ..store import State, StoredMessage
-from .chatrender import message_lines, rule_line
+from .chatrender import centered_line, message_lines, rule_line
 from .timefmt import day_label, day_of
 from .window import ConversationWindow, Paged
 
@@ -81,6 +81,7 @@ class ChatLog(ScrollView, can_focus=True):
         self._starts: list[int] = []  # the first line of each block
         self._banner: list[Content] = []  # above the first block
         self._width = 0
+        self._rendered_on = (0, 0, 0)  # the day the day rules were written on
         self._paging = False
 
     # ------------------------------------------------------------------ content
@@ -140,6 +141,7 @@ class ChatLog(ScrollView, can_focus=True):
             return
         anchor = self._anchor() if scroll == "keep" and self._blocks else None
         self._width = width
+        self._rendered_on = day_of(self.clock())
         self._blocks = [self._render_block(i) for i in range(len(self.rows))]
         self._reindex()
         if scroll == "top":
@@ -163,9 +165,9 @@ class ChatLog(ScrollView, can_focus=True):
             self._banner = [Content.styled(self.empty_hint, "italic $text-muted")]
             self._banner = [line for text in self._banner for line in text.wrap(max(width, 8))]
         elif self.window.has_older:
-            self._banner = [Content.styled("↑ older messages", "dim italic").center(width)]
+            self._banner = [centered_line("↑ older messages", width, "dim italic")]
         else:
-            self._banner = [Content.styled("start of the conversation", "dim italic").center(width)]
+            self._banner = [centered_line("start of the conversation", width, "dim italic")]
 
     def _reindex(self) -> None:
         self._refresh_banner()
@@ -217,6 +219,12 @@ class ChatLog(ScrollView, can_focus=True):
         if not self._starts or line < self._starts[0]:
             return None
         return min(bisect_right(self._starts, line) - 1, len(self._starts) - 1)
+
+    def refresh_days(self) -> None:
+        """Relabel the day rules once the date has changed ("Today" becomes "Yesterday")."""
+        today = day_of(self.clock())
+        if today != self._rendered_on:
+            self._layout("keep")
 
     def on_resize(self, event: events.Resize) -> None:
         if self._content_width() != self._width:

@@ -87,3 +87,10 @@ def rule_line(label: str, width: int, style: str = "$text-muted") -> Content:
     free = max(width - cell_len(label), 0)
     left = free // 2
     return Content.styled("─" * left + label + "─" * (free - left), style)
+
+
+def centered_line(text: str, width: int, style: str) -> Content:
+    """``text`` in the middle of ``width`` cells (Content.center pads too much on the right
+    in Textual 8.2)."""
+    line = Content.styled(text, style).truncate(width, ellipsis=True)
+    return line.pad_left(max(width - line.cell_length, 0) // 2)
