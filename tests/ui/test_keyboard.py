@@ -50,6 +50,24 @@ async def test_up_and_down_in_an_empty_input_recall_what_was_sent(lan: Lan) -> N
         await wait_for(pilot, lambda: bob.texts() == ["one", "two", "two"])
 
 
+async def test_the_list_stops_at_its_ends_and_up_from_the_top_goes_to_the_filter(
+    lan: Lan,
+) -> None:
+    await lan.peer("Bob", knows=("Ann",), group="Ops")
+    await lan.peer("Carol", knows=("Ann",), group="Design")
+    app = lan.app("Ann", knows=("Bob", "Carol"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(listed(app)) == 3)
+        await pilot.press("down", "down", "down", "down")  # headers are skipped, no wrap
+        assert app.open_key == "bob@bob-pc"  # Design: Carol, then Ops: Bob
+        await pilot.press("up", "up")
+        assert app.open_key == EVERYONE
+        await pilot.press("up")
+        assert isinstance(app.focused, PeerFilter)
+        await pilot.press("down")
+        assert isinstance(app.focused, PeerList)
+
+
 async def test_escape_tab_and_shift_tab_move_between_list_input_and_messages(lan: Lan) -> None:
     app = lan.app("Ann")
     async with app.run_test(size=SIZE) as pilot:

@@ -21,7 +21,7 @@ class Composer(TextArea):
         Binding("up", "recall(-1)", "Recall", show=False, priority=True),
         Binding("down", "recall(1)", "Recall", show=False, priority=True),
         Binding("ctrl+s", "app.toggle_seal", "Seal", priority=True),
-        Binding("escape", "leave", "Peers", priority=True),
+        Binding("escape", "leave", "Peers", show=False, priority=True),
     ]
 
     class Submitted(Message):

@@ -118,6 +118,24 @@ class PeerList(OptionList):
                 (i for i, row_id in enumerate(self._row_ids) if not _is_header(row_id)), None
             )
 
+    def action_cursor_down(self) -> None:
+        self._step(1)
+
+    def action_cursor_up(self) -> None:
+        """Up from the top row goes to the filter box (OptionList would wrap around)."""
+        if not self._step(-1):
+            self.post_message(self.FilterRequested())
+
+    def _step(self, direction: int) -> bool:
+        """Highlight the next contact that way, skipping headers; False at the end."""
+        index = (self.highlighted if self.highlighted is not None else -1) + direction
+        while 0 <= index < self.option_count:
+            if not self.options[index].disabled:
+                self.highlighted = index
+                return True
+            index += direction
+        return False
+
     def action_filter(self) -> None:
         self.post_message(self.FilterRequested())
 
