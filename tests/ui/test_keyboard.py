@@ -111,3 +111,20 @@ async def test_slash_filters_the_list_and_enter_writes_to_the_match(lan: Lan) ->
         assert len(listed(app)) == 3
         await pilot.press("ctrl+u", *"everyone")
         assert listed(app) == [EVERYONE]
+
+
+async def test_a_draft_stays_with_its_conversation(lan: Lan) -> None:
+    bob = await lan.peer("Bob", knows=("Ann",))
+    carol = await lan.peer("Carol", knows=("Ann",))
+    app = lan.app("Ann", knows=("Bob", "Carol"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(listed(app)) == 3)
+        await pilot.press("down", *"half a thought for Bob", "escape", "down")
+        assert app.open_key == "carol@carol-pc"
+        assert app.composer.text == ""  # Carol does not get Bob's words
+        await pilot.press(*"hi Carol", "enter")
+        await pilot.press("escape", "up")
+        assert app.composer.text == "half a thought for Bob"
+        await pilot.press("tab", "end", *" (finished)", "enter")
+        await wait_for(pilot, lambda: bob.texts() == ["half a thought for Bob (finished)"])
+        assert carol.texts() == ["hi Carol"]

@@ -103,6 +103,7 @@ class MessengerApp(App[int]):
         self.roster = Roster()
         self.open_key: str | None = None
         self.seal_next = False
+        self._drafts: dict[str, str] = {}
         self._filter = ""
         self._sidebar_pending = False
         self._started_at = time.monotonic()
@@ -246,7 +247,10 @@ class MessengerApp(App[int]):
         if key == self.open_key or self.roster.get(key) is None:
             return
         previous = self.roster.get(self.open_key) if self.open_key is not None else None
+        self._keep_draft()
         self.open_key = key
+        self.seal_next = False  # sealing is for one message to one peer
+        self.composer.load_text(self._drafts.pop(key, ""))
         contact = self.roster.contacts[key]
         # The list changes only if a badge goes, or the conversation left may leave it.
         relist = bool(contact.unread) or (
@@ -267,6 +271,16 @@ class MessengerApp(App[int]):
         self.refresh_chat_header()
         if relist:
             self.schedule_sidebar()
+
+    def _keep_draft(self) -> None:
+        """What was typed for the conversation being left waits for it, not for the next."""
+        if self.open_key is None:
+            return
+        text = self.composer.text
+        if text.strip():
+            self._drafts[self.open_key] = text
+        else:
+            self._drafts.pop(self.open_key, None)
 
     @on(OptionList.OptionHighlighted, "#peers")
     def _peer_highlighted(self, event: OptionList.OptionHighlighted) -> None:
