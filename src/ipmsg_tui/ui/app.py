@@ -35,8 +35,10 @@ from .actions import PeerSearch, UserCommands
 from .bars import ChatHeader, StatusBar
 from .bridge import EngineBridge
 from .chatlog import ChatLog
+from .chatrender import preview
 from .composer import Composer
 from .roster import Contact, Roster
+from .screens.peer_info import PeerInfoScreen
 from .sidebar import PeerList, Sidebar
 from .window import ConversationWindow
 
@@ -45,27 +47,14 @@ log = logging.getLogger(__name__)
 # Presence toasts wait until the first wave of answers to our BR_ENTRY is over.
 QUIET_START = 3.0
 SIDEBAR_DELAY = 0.05
-PREVIEW = 80
 _GOODBYE_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
-
-
-def preview(row: StoredMessage) -> str:
-    if row.state is State.SEALED:
-        return "sent you a sealed message"
-    text = " ".join(row.text.split())
-    if len(text) > PREVIEW:
-        text = text[: PREVIEW - 1] + "…"
-    if row.attachments:
-        files = f"{len(row.attachments)} file" + ("s" if len(row.attachments) > 1 else "")
-        text = f"{text} [{files}]" if text else f"sent {files}"
-    return text
 
 
 class MessengerApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "IP Messenger"
     COMMANDS = App.COMMANDS | {PeerSearch}
-    # Textual declares it a ClassVar but annotates it as an instance attribute.
+    # App annotates this as an instance attribute, so a ClassVar here would not type-check.
     HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012
         (0, "-narrow"),
         (90, "-normal"),
@@ -138,6 +127,7 @@ class MessengerApp(App[int]):
             self.theme = self.settings.theme
         self.watch(self, "theme", self._theme_changed, init=False)
         self.chat_log.clock = self.clock
+        self._started_at = time.monotonic()
         self.roster.load(self.store.conversations())
         self.node = Node(self.engine_config, self.socket_plan, [self.bridge], clock=self.clock)
         await self.node.start(sock=self._sock)
@@ -333,6 +323,7 @@ class MessengerApp(App[int]):
                     sent, [recipient], self.my_nick, now, sealed=sealed
                 )
         except EngineError as error:
+            log.warning("not sent to %s: %s", contact.key, error)
             self.notify(str(error), title="Not sent", severity="error")
             return
         if self.seal_next:
@@ -363,6 +354,7 @@ class MessengerApp(App[int]):
         try:
             sent = self.node.send_message([addr], row.text, sealed=row.sealed)
         except EngineError as error:
+            log.warning("not resent to %s: %s", row.conversation, error)
             self.notify(str(error), title="Not sent", severity="error")
             return
         self.chat_log.update(self.store.requeue(row.id, addr, sent[0].packet_no))
@@ -462,8 +454,6 @@ class MessengerApp(App[int]):
                 )
 
     def on_info_answered(self, message: ui.InfoAnswered) -> None:
-        from .screens.peer_info import PeerInfoScreen
-
         screen = self.screen
         if isinstance(screen, PeerInfoScreen) and screen.contact.addr == message.addr:
             screen.show_answer(message.kind, message.text)

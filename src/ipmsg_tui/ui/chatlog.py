@@ -99,13 +99,6 @@ class ChatLog(ScrollView, can_focus=True):
         self._blocks = []
         self._layout("end")
 
-    def close(self) -> None:
-        self.window = None
-        self.cursor = None
-        self._blocks, self._starts, self._banner = [], [], []
-        self.virtual_size = Size(self._width, 0)
-        self.refresh()
-
     def add(self, row: StoredMessage) -> None:
         """A new message of the open conversation."""
         if self.window is None:

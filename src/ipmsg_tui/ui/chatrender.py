@@ -10,6 +10,7 @@ from ..store import Flag, State, StoredMessage
 from .timefmt import clock_time, file_size
 
 INDENT = 2
+PREVIEW = 80  # characters of a message shown in a toast
 SEALED_BODY = "Sealed message: press Enter on it, or click it, to open it."
 
 
@@ -94,3 +95,16 @@ def centered_line(text: str, width: int, style: str) -> Content:
     in Textual 8.2)."""
     line = Content.styled(text, style).truncate(width, ellipsis=True)
     return line.pad_left(max(width - line.cell_length, 0) // 2)
+
+
+def preview(row: StoredMessage) -> str:
+    """A message in one short line, for a toast (a sealed one is not given away)."""
+    if row.state is State.SEALED:
+        return "sent you a sealed message"
+    text = " ".join(row.text.split())
+    if len(text) > PREVIEW:
+        text = text[: PREVIEW - 1] + "…"
+    if row.attachments:
+        files = f"{len(row.attachments)} file" + ("s" if len(row.attachments) > 1 else "")
+        text = f"{text} [{files}]" if text else f"sent {files}"
+    return text
