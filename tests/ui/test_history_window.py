@@ -52,7 +52,7 @@ async def test_a_conversation_of_100000_messages_opens_at_once_and_pages(lan: La
         await pilot.press("down")  # Everyone -> Bob (offline, with history)
         opened = time.perf_counter() - started
         assert app.open_key == KEY
-        assert opened < 0.5, f"opening took {opened:.3f} s"
+        assert opened < 1.0, f"opening took {opened:.3f} s"  # ~0.1 s here, pilot included
         assert shown_numbers(app) == list(range(TOTAL - PAGE, TOTAL))
         assert f"  message {TOTAL - 1}" in app.chat_log.plain_lines()
         log = app.chat_log
