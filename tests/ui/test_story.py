@@ -237,3 +237,44 @@ async def test_everyone_sends_one_broadcast_to_all(lan: Lan) -> None:
         assert all(m.broadcast for m in bob.of(ev.MessageReceived))
         assert states(app) == [("cake in the kitchen", State.DELIVERED)]
         assert "→ everyone" in "\n".join(app.chat_log.plain_lines())
+
+
+async def test_people_one_talks_to_come_and_go_as_quiet_toasts(lan: Lan) -> None:
+    app = lan.app("Ann", knows=("Bob", "Carol"))
+    app.quiet_start = 0
+    store = app.store  # Ann talked with Bob yesterday; Carol is a stranger
+    store.record_outgoing("bob@bob-pc", ("127.0.0.1", 9), 1, "hi", 1_700_000_000.0, sender="Ann")
+    notes: list[str] = []
+
+    def hook(message: Any) -> None:
+        if isinstance(message, Notify):
+            notes.append(message.notification.message)
+
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        await pilot.pause()
+        bob = await lan.peer("Bob", knows=("Ann",))
+        await lan.peer("Carol", knows=("Ann",))
+        await wait_for(pilot, lambda: len(listed(app)) == 3)
+        await wait_for(pilot, lambda: "Bob is online" in notes)
+        await bob.stop()
+        await wait_for(pilot, lambda: "Bob went offline" in notes)
+        assert not any("Carol" in note for note in notes)
+        assert "bob@bob-pc" in listed(app)  # offline, kept for its history
+
+
+async def test_a_peer_at_a_new_address_keeps_its_conversation(lan: Lan) -> None:
+    bob = await lan.peer("Bob", knows=("Ann",))
+    app = lan.app("Ann", knows=("Bob", "Bob2"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
+        bob.node.send_message([("127.0.0.1", app.settings.port)], "from my desk")
+        await wait_for(pilot, lambda: app.roster.contacts["bob@bob-pc"].unread == 1)
+        await bob.stop()
+        # Same user@host, another address (a new DHCP lease, another port here).
+        moved = await lan.peer("Bob2", knows=("Ann",), nick="Bob", user="bob", host="bob-pc")
+        await wait_for(pilot, lambda: app.roster.contacts["bob@bob-pc"].is_online)
+        assert listed(app) == [EVERYONE, "bob@bob-pc"]
+        await pilot.press("down", "enter", *"welcome back", "enter")
+        await wait_for(pilot, lambda: moved.texts() == ["welcome back"])
+        assert [row.text for row in app.chat_log.rows] == ["from my desk", "welcome back"]
+        assert f":{moved.settings.port}" in str(app.query_one("#chat-header").render())

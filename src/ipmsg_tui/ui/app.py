@@ -96,6 +96,7 @@ class MessengerApp(App[int]):
         self._filter = ""
         self._sidebar_pending = False
         self._started_at = time.monotonic()
+        self.quiet_start = QUIET_START  # seconds without presence toasts after start
         self.commands = UserCommands(self)
 
     # ------------------------------------------------------------------ layout
@@ -397,7 +398,7 @@ class MessengerApp(App[int]):
     # ------------------------------------------------------------------ engine events
 
     def _quiet_period(self) -> bool:
-        return time.monotonic() - self._started_at < QUIET_START
+        return time.monotonic() - self._started_at < self.quiet_start
 
     def _worth_a_toast(self, contact: Contact) -> bool:
         """Presence toasts only for people one talks to, and not in the opening burst."""
