@@ -60,6 +60,19 @@ def test_an_address_that_is_not_ours_is_one_line_before_the_screen() -> None:
     assert "192.0.2.77 is not an address of this machine" in line
 
 
+def test_a_log_file_that_cannot_be_written_is_one_line_before_the_screen(
+    tmp_path: Path, ports: list[int]
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    args = ["--bind", "127.0.0.1", "--port", str(ports[0]), "--log-file", f"{blocker}/app.log"]
+    result = run(args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("ipmsg-tui: cannot write the log file")
+
+
 async def read_until(fd: int, needle: bytes, seen: bytearray, timeout: float = 15) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
