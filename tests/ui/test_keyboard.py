@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual import events
+
 from ipmsg_tui.store import EVERYONE
 from ipmsg_tui.ui.chatlog import ChatLog
 from ipmsg_tui.ui.composer import Composer
@@ -128,3 +130,21 @@ async def test_a_draft_stays_with_its_conversation(lan: Lan) -> None:
         await pilot.press("tab", "end", *" (finished)", "enter")
         await wait_for(pilot, lambda: bob.texts() == ["half a thought for Bob (finished)"])
         assert carol.texts() == ["hi Carol"]
+
+
+async def test_a_fast_burst_typed_on_the_list_is_sent_whole(lan: Lan) -> None:
+    """As a terminal delivers keys typed quickly (or injected by tmux): all queued at once."""
+    bob = await lan.peer("Bob", knows=("Ann",))
+    app = lan.app("Ann", knows=("Bob",))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
+        await pilot.press("down")
+        for char in "quick hello":
+            app.post_message(events.Key("space" if char == " " else char, char))
+        app.post_message(events.Key("enter", "\r"))
+        await wait_for(pilot, lambda: bob.texts() == ["quick hello"])
+        assert isinstance(app.focused, Composer) and app.composer.text == ""
+        # In the input box too, a new line and Enter keep their place among the characters.
+        for key in ("a", "b", "ctrl+j", "c", "d", "enter"):
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await wait_for(pilot, lambda: bob.texts()[1:] == ["ab\ncd"])

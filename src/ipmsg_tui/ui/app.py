@@ -128,6 +128,7 @@ class MessengerApp(App[int]):
             self.theme = self.settings.theme
         self.watch(self, "theme", self._theme_changed, init=False)
         self.chat_log.clock = self.clock
+        self.peer_list.type_into = self.composer
         self._started_at = time.monotonic()
         self.roster.load(self.store.conversations())
         self.node = Node(self.engine_config, self.socket_plan, [self.bridge], clock=self.clock)
@@ -283,11 +284,6 @@ class MessengerApp(App[int]):
         if event.option_id is not None and self.roster.get(event.option_id) is not None:
             self.open_conversation(event.option_id)
             self.composer.focus()
-
-    @on(PeerList.StartTyping)
-    def _start_typing(self, event: PeerList.StartTyping) -> None:
-        self.composer.focus()
-        self.composer.insert(event.text)
 
     @on(Sidebar.FilterChanged)
     def _filter_changed(self, event: Sidebar.FilterChanged) -> None:

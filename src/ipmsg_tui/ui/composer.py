@@ -13,8 +13,11 @@ HISTORY_SIZE = 200
 
 
 class Composer(TextArea):
-    # TextArea handles Enter itself, so these must be priority bindings (they apply only
-    # while the box has focus).
+    """TextArea handles Enter itself, so these are priority bindings (they apply only while
+    the box has focus). Priority bindings run as the app reads a key, while typed characters
+    wait in this widget's queue: each action therefore runs via ``call_later``, after the
+    characters typed before its key (a fast "hi⏎" sends "hi", not an empty box)."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "send", "Send", priority=True),
         Binding("ctrl+j,alt+enter", "newline", "New line", priority=True, key_display="^j"),
@@ -38,6 +41,18 @@ class Composer(TextArea):
         self._recall_at: int | None = None  # index into ``sent`` while recalling
 
     def action_send(self) -> None:
+        self.call_later(self._send)
+
+    def action_newline(self) -> None:
+        self.call_later(self.insert, "\n")
+
+    def action_leave(self) -> None:
+        self.call_later(self.post_message, self.Leave())
+
+    def action_recall(self, step: int) -> None:
+        self.call_later(self._recall, step)
+
+    def _send(self) -> None:
         text = self.text.strip("\n")
         if not text.strip():
             return
@@ -45,19 +60,13 @@ class Composer(TextArea):
         self.clear()
         self.post_message(self.Submitted(text))
 
-    def action_newline(self) -> None:
-        self.insert("\n")
-
-    def action_leave(self) -> None:
-        self.post_message(self.Leave())
-
     def remember(self, text: str) -> None:
         if not self.sent or self.sent[-1] != text:
             self.sent.append(text)
             del self.sent[:-HISTORY_SIZE]
         self._recall_at = None
 
-    def action_recall(self, step: int) -> None:
+    def _recall(self, step: int) -> None:
         """Up/Down: recall sent texts while the box is empty or shows a recalled one;
         otherwise move the cursor as usual."""
         showing_recalled = self._recall_at is not None and self.text == self.sent[self._recall_at]

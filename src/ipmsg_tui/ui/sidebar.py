@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
@@ -50,6 +51,11 @@ def contact_prompt(contact: Contact) -> Content:
     return Content.assemble(*parts)
 
 
+def _look(contact: Contact) -> tuple[object, ...]:
+    """Everything :func:`contact_prompt` shows: a prompt is redrawn only when this changes."""
+    return (contact.name, contact.place, contact.is_online, contact.away, contact.unread)
+
+
 def header_prompt(header: Header) -> Content:
     return Content.assemble((header.label, "bold $text-secondary"), (f" {header.count}", "dim"))
 
@@ -63,13 +69,6 @@ class PeerList(OptionList):
         Binding("slash", "filter", "Filter", tooltip="Filter peers by name, host, group or IP"),
     ]
 
-    class StartTyping(Message):
-        """A printable key pressed on the list: it belongs in the input box."""
-
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
-
     class FilterRequested(Message):
         pass
 
@@ -77,6 +76,9 @@ class PeerList(OptionList):
         super().__init__(id=id, markup=False)
         self._row_ids: list[str] = []
         self._prompts: dict[str, Content] = {}
+        self._looks: dict[str, tuple[object, ...]] = {}  # what each prompt was made from
+        self.type_into: Widget | None = None  # where typing on the list goes
+        self._handing_on = False
 
     @property
     def highlighted_key(self) -> str | None:
@@ -89,24 +91,32 @@ class PeerList(OptionList):
         """Show ``rows``, keeping ``keep`` highlighted if it is still listed."""
         ids: list[str] = []
         prompts: dict[str, Content] = {}
+        looks: dict[str, tuple[object, ...]] = {}
+        changed: list[str] = []
         for row in rows:
             if isinstance(row, Entry):
-                row_id, prompt = row.contact.key, contact_prompt(row.contact)
+                row_id, look = row.contact.key, _look(row.contact)
             else:
-                row_id, prompt = _HEADER_PREFIX + row.label, header_prompt(row)
+                row_id, look = _HEADER_PREFIX + row.label, (row.count,)
+            if self._looks.get(row_id) == look:
+                prompt = self._prompts[row_id]
+            else:  # only what changed is drawn again: thousands of rows stay cheap
+                changed.append(row_id)
+                prompt = (
+                    contact_prompt(row.contact) if isinstance(row, Entry) else header_prompt(row)
+                )
             ids.append(row_id)
             prompts[row_id] = prompt
+            looks[row_id] = look
+        self._prompts, self._looks = prompts, looks
         if ids == self._row_ids:  # same rows: only badges, names or marks changed
-            for index, row_id in enumerate(ids):
-                if prompts[row_id] != self._prompts.get(row_id):
-                    self.replace_option_prompt_at_index(index, prompts[row_id])
-            self._prompts = prompts
+            for row_id in changed:
+                self.replace_option_prompt_at_index(self.get_option_index(row_id), prompts[row_id])
             return
-        self._row_ids, self._prompts = ids, prompts
-        with self.prevent(OptionList.OptionHighlighted):
-            self.set_options(
-                Option(prompts[row_id], id=row_id, disabled=_is_header(row_id)) for row_id in ids
-            )
+        self._row_ids = ids
+        self.set_options(
+            Option(prompts[row_id], id=row_id, disabled=_is_header(row_id)) for row_id in ids
+        )
         self.highlight_key(keep)
 
     def highlight_key(self, key: str | None) -> None:
@@ -140,10 +150,24 @@ class PeerList(OptionList):
         self.post_message(self.FilterRequested())
 
     def on_key(self, event: events.Key) -> None:
-        if event.is_printable and event.character and event.character != "/":
-            event.stop()
-            event.prevent_default()
-            self.post_message(self.StartTyping(event.character))
+        """Typing on the list writes to the peer: the keys go to ``type_into``.
+
+        Keys reach the list already queued, so the ones after the first printable key (the
+        rest of a fast burst, its Enter) are handed back to the app too, in order; the app
+        sends them on to the widget that has the focus by then.
+        """
+        starts = event.is_printable and bool(event.character) and event.character != "/"
+        if self.type_into is None or not (starts or self._handing_on):
+            return
+        event.stop()
+        event.prevent_default()
+        if not self._handing_on:
+            self._handing_on = True
+            self.screen.set_focus(self.type_into)
+        self.app.post_message(events.Key(event.key, event.character))
+
+    def on_focus(self) -> None:
+        self._handing_on = False
 
 
 class PeerFilter(Input):
