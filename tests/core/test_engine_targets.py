@@ -6,7 +6,7 @@ from ipmsg_tui.protocol import events as ev
 from ipmsg_tui.protocol.constants import Command, EntryOpt
 from ipmsg_tui.protocol.packet import parse_packet
 
-from .support.wire import Switch
+from ..support.wire import Switch
 
 
 def test_an_added_host_hears_our_entry_at_once_and_from_then_on() -> None:
