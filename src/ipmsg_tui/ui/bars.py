@@ -9,7 +9,7 @@ from textual.widgets import Static
 
 from .roster import Contact
 
-SEP = ("  ·  ", "$text-muted")
+SEP = (" · ", "$text-muted")
 
 
 def presence_mark(contact: Contact) -> tuple[str, str]:
