@@ -162,11 +162,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     verbosity = getattr(args, "verbose", 0) or 0
     try:
         if args.command is None:
-            setup_logging(verbosity, settings.log_file or default_log_file(), to_stderr=False)
+            _setup_logging(verbosity, settings.log_file or default_log_file(), to_stderr=False)
             from .ui.app import run_app  # textual is only imported for the app
 
             return run_app(settings, mouse=not args.no_mouse)
-        setup_logging(verbosity, settings.log_file, to_stderr=True)
+        _setup_logging(verbosity, settings.log_file, to_stderr=True)
         return asyncio.run(_run_command(args, settings))
     except (ConfigError, InterfaceError, PortInUse, BindFailed, StoreError) as error:
         return _fail(str(error))
@@ -174,6 +174,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(error), error.status)
     except KeyboardInterrupt:
         return 130
+
+
+def _setup_logging(verbosity: int, log_file: Path | None, *, to_stderr: bool) -> None:
+    try:
+        setup_logging(verbosity, log_file, to_stderr=to_stderr)
+    except OSError as error:  # a log file that cannot be written is a user error too
+        raise ConfigError(
+            f"cannot write the log file {log_file}: {error.strerror or error}"
+        ) from None
 
 
 async def _run_command(args: argparse.Namespace, settings: Settings) -> int:

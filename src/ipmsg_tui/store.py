@@ -356,6 +356,15 @@ class HistoryStore:
             self._db.execute("UPDATE messages SET state = ? WHERE id = ?", (state.value, id_))
         return [self.message(id_) for id_ in ids]
 
+    def requeue(self, message_id: int, addr: Addr, packet_no: int) -> StoredMessage:
+        """An outgoing message sent again: it now waits for the receipt of ``packet_no``."""
+        self._db.execute(
+            "UPDATE messages SET ip = ?, port = ?, packet_no = ?, state = ? "
+            "WHERE id = ? AND direction = 'out'",
+            (addr[0], addr[1], packet_no, State.SENDING.value, message_id),
+        )
+        return self.message(message_id)
+
     def set_state_by_id(self, message_id: int, state: State) -> StoredMessage:
         self._db.execute("UPDATE messages SET state = ? WHERE id = ?", (state.value, message_id))
         return self.message(message_id)
@@ -371,9 +380,23 @@ class HistoryStore:
         return _message(row)
 
     def messages(
-        self, key: str, *, before_id: int | None = None, limit: int = 100
+        self,
+        key: str,
+        *,
+        before_id: int | None = None,
+        after_id: int | None = None,
+        limit: int = 100,
     ) -> list[StoredMessage]:
-        """Up to ``limit`` messages of a conversation older than ``before_id``, oldest first."""
+        """Up to ``limit`` messages of a conversation, oldest first: the newest ones older than
+        ``before_id``, or (with ``after_id``) the oldest ones newer than ``after_id``."""
+        if after_id is not None:
+            rows = self._db.execute(
+                f"SELECT {_MESSAGE_COLUMNS} FROM messages m JOIN conversations c "
+                "ON c.id = m.conversation_id WHERE c.key = ? AND m.id > ? "
+                "ORDER BY m.id ASC LIMIT ?",
+                (key, after_id, limit),
+            ).fetchall()
+            return [_message(row) for row in rows]
         rows = self._db.execute(
             f"SELECT {_MESSAGE_COLUMNS} FROM messages m JOIN conversations c "
             "ON c.id = m.conversation_id WHERE c.key = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?",

@@ -210,6 +210,9 @@ class Node:
             )
         )
 
+    def add_target(self, addr: Addr, *, broadcast: bool = False) -> None:
+        self._act(lambda now: self.engine.add_target(addr, broadcast=broadcast))
+
     def set_peer_encoding(self, key: str, codec: str | None) -> None:
         self._act(lambda now: self.engine.set_peer_encoding(key, codec))
 

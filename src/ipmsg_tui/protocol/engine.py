@@ -234,6 +234,23 @@ class Engine:
         if self.started:
             self._announce(Command.BR_ABSENCE)
 
+    def add_target(self, addr: Addr, *, broadcast: bool = False) -> None:
+        """One more broadcast address or far host to announce ourselves to, from now on.
+
+        It hears our BR_ENTRY at once (if we are started), so its peers answer right away.
+        """
+        if broadcast:
+            if addr not in self.config.broadcast_targets:
+                targets = (*self.config.broadcast_targets, addr)
+                self.config = replace(self.config, broadcast_targets=targets)
+        elif addr not in self.config.unicast_targets:
+            self.config = replace(self.config, unicast_targets=(*self.config.unicast_targets, addr))
+        if self.started:
+            entry = self._entry_packet(
+                Command.BR_ENTRY, self.next_packet_no(), dialup=not broadcast
+            )
+            self._queue(entry, addr)
+
     def set_peer_encoding(self, key: str, codec: str | None) -> None:
         """Override (with None: stop overriding) the code page of the peer ``user@host``."""
         if codec is None:

@@ -1,9 +1,504 @@
-"""Placeholder until the Textual app lands (issue 3)."""
+"""The full-screen messenger: peers on the left, the conversation on the right.
+
+The app only reacts to engine events and calls engine methods. Its node runs on Textual's
+own loop (created in ``on_mount``); the node's listener (:class:`EngineBridge`) stores each
+event in the history and posts a Textual message, handled below.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
+import logging
+import signal
+import socket
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from typing import ClassVar
+
+from textual import on
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList
+
 from ..config import Settings
+from ..history import HistoryRecorder
+from ..net.node import Node, SocketPlan, open_udp_socket
+from ..protocol.engine import EngineConfig, EngineError
+from ..session import engine_config
+from ..store import EVERYONE, Flag, HistoryStore, State, StoredMessage
+from . import messages as ui
+from .actions import PeerSearch, UserCommands
+from .bars import ChatHeader, StatusBar
+from .bridge import EngineBridge
+from .chatlog import ChatLog
+from .chatrender import preview
+from .composer import Composer
+from .roster import Contact, Roster
+from .screens.peer_info import PeerInfoScreen
+from .sidebar import PeerList, Sidebar
+from .window import ConversationWindow
+
+log = logging.getLogger(__name__)
+
+# Presence toasts wait until the first wave of answers to our BR_ENTRY is over.
+QUIET_START = 3.0
+SIDEBAR_DELAY = 0.05
+_GOODBYE_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+class MessengerApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "IP Messenger"
+    COMMANDS = App.COMMANDS | {PeerSearch}
+    # App annotates this as an instance attribute, so a ClassVar here would not type-check.
+    HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012
+        (0, "-narrow"),
+        (90, "-normal"),
+        (130, "-wide"),
+    ]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("f2", "toggle_away", "Away", tooltip="Away on/off, with a message"),
+        Binding("f3", "peer_info", "Info", tooltip="What the selected peer runs and supports"),
+        Binding("f1", "toggle_keys", "Keys", tooltip="Show or hide the keys of the focused pane"),
+        Binding("f5", "refresh", "Refresh", show=False),
+        Binding("ctrl+o", "open_sealed", "Open sealed", show=False),
+        Binding("ctrl+r", "resend_failed", "Resend", show=False),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: HistoryStore | None = None,
+        sock: socket.socket | None = None,
+        engine: tuple[EngineConfig, SocketPlan] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.engine_config, self.socket_plan = engine or engine_config(settings)
+        self._own_store = store is None
+        self.store = store if store is not None else HistoryStore(settings.history_path)
+        self._sock = sock
+        self.clock = clock
+        self.recorder = HistoryRecorder(self.store, is_read=self.is_open)
+        self.bridge = EngineBridge(self.recorder, self.post_message)
+        self.node: Node | None = None
+        self.roster = Roster()
+        self.open_key: str | None = None
+        self.seal_next = False
+        self._drafts: dict[str, str] = {}
+        self._filter = ""
+        self._sidebar_pending = False
+        self._started_at = time.monotonic()
+        self.quiet_start = QUIET_START  # seconds without presence toasts after start
+        self.commands = UserCommands(self)
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        with Horizontal(id="main"):
+            yield Sidebar(id="sidebar")
+            with Vertical(id="chat"):
+                yield ChatHeader(id="chat-header")
+                yield ChatLog(id="log")
+                yield Composer(id="composer")
+        yield Footer(compact=True)
+
+    @property
+    def peer_list(self) -> PeerList:
+        return self.query_one(PeerList)
+
+    @property
+    def chat_log(self) -> ChatLog:
+        return self.query_one(ChatLog)
+
+    @property
+    def composer(self) -> Composer:
+        return self.query_one(Composer)
+
+    async def on_mount(self) -> None:
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        self.watch(self, "theme", self._theme_changed, init=False)
+        self.chat_log.clock = self.clock
+        self.peer_list.type_into = self.composer
+        self._started_at = time.monotonic()
+        self.roster.load(self.store.conversations())
+        self.node = Node(self.engine_config, self.socket_plan, [self.bridge], clock=self.clock)
+        await self.node.start(sock=self._sock)
+        self._sock = None  # the node owns it now
+        self.refresh_status()
+        self.rebuild_sidebar()
+        self.peer_list.highlight_key(EVERYONE)
+        self.open_conversation(EVERYONE)
+        self.peer_list.focus()
+        self.set_interval(60, self.chat_log.refresh_days)
+        if not self.is_headless:  # a kill or a closed terminal still says goodbye
+            loop = asyncio.get_running_loop()
+            for signum in _GOODBYE_SIGNALS:
+                loop.add_signal_handler(signum, self._quit_on_signal)
+        waiting = [c for c in self.roster.contacts.values() if c.unread]
+        if waiting:  # kept since last time: say so, but leave them unread until opened
+            names = ", ".join(c.name for c in waiting[:3]) + (" …" if len(waiting) > 3 else "")
+            total = sum(c.unread for c in waiting)
+            self.notify(f"{total} unread from {names}", title="While you were away", markup=False)
+
+    def _quit_on_signal(self) -> None:
+        self.run_worker(self.action_quit(), exclusive=True, group="quit")
+
+    async def on_unmount(self) -> None:
+        if not self.is_headless:
+            loop = asyncio.get_running_loop()
+            for signum in _GOODBYE_SIGNALS:
+                loop.remove_signal_handler(signum)
+        await self.stop_node()
+        if self._own_store:
+            self.store.close()
+        if self._sock is not None:
+            self._sock.close()
+
+    async def stop_node(self) -> None:
+        """Say goodbye (BR_EXIT) once."""
+        if self.node is not None and self.node.running:
+            await self.node.stop()
+
+    async def action_quit(self) -> None:
+        await self.stop_node()
+        self.exit(0)
+
+    # ------------------------------------------------------------------ state
+
+    def is_open(self, key: str) -> bool:
+        """Whether the conversation is on screen (then its messages arrive read)."""
+        return key == self.open_key
+
+    @property
+    def my_nick(self) -> str:
+        return self.node.engine.nick if self.node is not None else self.settings.display_nick
+
+    def my_addresses(self) -> list[str]:
+        if self.settings.bind:
+            return [self.settings.bind]
+        return sorted(
+            (ip for ip in self.engine_config.local_ips if not ipaddress.ip_address(ip).is_loopback),
+            key=ipaddress.ip_address,
+        )
+
+    @property
+    def open_contact(self) -> Contact | None:
+        return self.roster.get(self.open_key) if self.open_key is not None else None
+
+    def refresh_status(self) -> None:
+        engine = self.node.engine if self.node is not None else None
+        self.query_one(StatusBar).show(
+            nick=self.my_nick,
+            group=engine.group if engine is not None else self.settings.group,
+            key=f"{self.settings.user}@{self.settings.host}",
+            addresses=self.my_addresses(),
+            away=engine.away if engine is not None else False,
+            away_text=engine.away_text if engine is not None else "",
+            online=self.roster.online_count,
+            unread=self.roster.unread_total,
+        )
+
+    def schedule_sidebar(self) -> None:
+        """Rebuild the list soon: a burst of joins costs one rebuild, not one each."""
+        if not self._sidebar_pending:
+            self._sidebar_pending = True
+            self.set_timer(SIDEBAR_DELAY, self.rebuild_sidebar)
+
+    def rebuild_sidebar(self) -> None:
+        self._sidebar_pending = False
+        rows = self.roster.rows(self._filter, self.open_key)
+        self.peer_list.show(rows, keep=self.open_key)
+        self.refresh_status()
+
+    def refresh_chat_header(self) -> None:
+        self.query_one(ChatHeader).show(self.open_contact, self.settings.port)
+        contact = self.open_contact
+        if contact is None:
+            return
+        composer = self.composer
+        composer.border_title = f"To {contact.name}"
+        composer.border_subtitle = "🔒 sealed" if self.seal_next else ""
+        if contact.is_everyone:
+            composer.placeholder = "Message everyone on the LAN (broadcast, no receipts)"
+        else:
+            composer.placeholder = f"Message {contact.name} · Enter sends, Ctrl+J new line"
+
+    # ------------------------------------------------------------------ conversations
+
+    def open_conversation(self, key: str) -> None:
+        if key == self.open_key or self.roster.get(key) is None:
+            return
+        previous = self.roster.get(self.open_key) if self.open_key is not None else None
+        self._keep_draft()
+        self.open_key = key
+        self.seal_next = False  # sealing is for one message to one peer
+        self.composer.load_text(self._drafts.pop(key, ""))
+        contact = self.roster.contacts[key]
+        # The list changes only if a badge goes, or the conversation left may leave it.
+        relist = bool(contact.unread) or (
+            previous is not None and not previous.is_online and not previous.last_ts
+        )
+        window = ConversationWindow(self.store, key)
+        window.open()
+        if contact.is_everyone:
+            hint = "Nothing sent to everyone yet. A message here goes to the whole LAN."
+        else:
+            hint = f"No messages with {contact.name} yet. Say hello!"
+        self.chat_log.open(window, hint)
+        if contact.unread:
+            self.store.mark_read(key)
+            self.roster.mark_read(key)
+        if contact.away and not contact.away_text and contact.peer is not None and self.node:
+            self.node.request_info(contact.peer.addr, "absence")  # the away text, as Windows
+        self.refresh_chat_header()
+        if relist:
+            self.schedule_sidebar()
+
+    def _keep_draft(self) -> None:
+        """What was typed for the conversation being left waits for it, not for the next."""
+        if self.open_key is None:
+            return
+        text = self.composer.text
+        if text.strip():
+            self._drafts[self.open_key] = text
+        else:
+            self._drafts.pop(self.open_key, None)
+
+    @on(OptionList.OptionHighlighted, "#peers")
+    def _peer_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_id is not None and self.roster.get(event.option_id) is not None:
+            self.open_conversation(event.option_id)
+
+    @on(OptionList.OptionSelected, "#peers")
+    def _peer_chosen(self, event: OptionList.OptionSelected) -> None:
+        if event.option_id is not None and self.roster.get(event.option_id) is not None:
+            self.open_conversation(event.option_id)
+            self.composer.focus()
+
+    @on(Sidebar.FilterChanged)
+    def _filter_changed(self, event: Sidebar.FilterChanged) -> None:
+        self._filter = event.text
+        self.rebuild_sidebar()
+
+    @on(Composer.Leave)
+    def _composer_left(self) -> None:
+        self.peer_list.focus()
+
+    def action_focus_composer(self) -> None:
+        self.composer.focus()
+
+    # ------------------------------------------------------------------ sending
+
+    @on(Composer.Submitted)
+    def _send(self, event: Composer.Submitted) -> None:
+        contact = self.open_contact
+        if contact is None or self.node is None:
+            return
+        now = self.clock()
+        try:
+            if contact.is_everyone:
+                sent = self.node.broadcast_message(event.text)
+                rows = self.recorder.record_broadcast(sent, self.my_nick, now)
+            else:
+                recipient = contact.recipient()
+                if recipient is None:
+                    self.notify(f"No address known for {contact.name}", severity="error")
+                    return
+                sealed = self.seal_next
+                sent = self.node.send_message([recipient.addr], event.text, sealed=sealed)
+                rows = self.recorder.record_sent(
+                    sent, [recipient], self.my_nick, now, sealed=sealed
+                )
+        except EngineError as error:
+            log.warning("not sent to %s: %s", contact.key, error)
+            self.notify(str(error), title="Not sent", severity="error")
+            return
+        if self.seal_next:
+            self.seal_next = False
+            self.refresh_chat_header()
+        for row in rows:
+            self.chat_log.add(row)
+        if len(rows) > 1 and not contact.is_everyone:
+            self.notify(f"Too long for one packet: sent as {len(rows)} messages", timeout=3)
+        self.roster.note_message(contact.key, now)
+        self.schedule_sidebar()
+
+    def action_toggle_seal(self) -> None:
+        contact = self.open_contact
+        if contact is not None and contact.is_everyone:
+            self.notify("Broadcast messages cannot be sealed", severity="warning", timeout=3)
+            return
+        self.seal_next = not self.seal_next
+        self.refresh_chat_header()
+
+    def resend(self, row: StoredMessage) -> None:
+        """Send a message that was not delivered again, in its place in the conversation."""
+        if self.node is None:
+            return
+        contact = self.roster.get(row.conversation)
+        recipient = contact.recipient() if contact is not None else None
+        addr = recipient.addr if recipient is not None else row.addr
+        try:
+            sent = self.node.send_message([addr], row.text, sealed=row.sealed)
+        except EngineError as error:
+            log.warning("not resent to %s: %s", row.conversation, error)
+            self.notify(str(error), title="Not sent", severity="error")
+            return
+        self.chat_log.update(self.store.requeue(row.id, addr, sent[0].packet_no))
+        extra = self.recorder.record_sent(
+            sent[1:], [recipient], self.my_nick, self.clock(), sealed=row.sealed
+        )
+        for part in extra:
+            self.chat_log.add(part)
+
+    def open_sealed(self, row: StoredMessage) -> None:
+        """Show a sealed message and tell its sender it was opened (READMSG)."""
+        if self.node is None:
+            return
+        self.node.open_sealed(row.addr, row.packet_no, bool(row.flags & Flag.READ_CHECK))
+        self.chat_log.update(self.store.set_state_by_id(row.id, State.OPENED))
+
+    @on(ChatLog.Activated)
+    def _message_activated(self, event: ChatLog.Activated) -> None:
+        row = event.row
+        if row.incoming and row.state is State.SEALED:
+            self.open_sealed(row)
+        elif not row.incoming and row.state is State.FAILED:
+            self.resend(row)
+
+    def action_open_sealed(self) -> None:
+        """Open the oldest sealed message of the conversation that is still sealed."""
+        sealed = [r for r in self.chat_log.rows if r.incoming and r.state is State.SEALED]
+        if sealed:
+            self.open_sealed(sealed[0])
+        else:
+            self.notify("No sealed message here", timeout=2)
+
+    def action_resend_failed(self) -> None:
+        failed = [r for r in self.chat_log.rows if not r.incoming and r.state is State.FAILED]
+        for row in failed:
+            self.resend(row)
+        if not failed:
+            self.notify("Nothing to resend here", timeout=2)
+
+    # ------------------------------------------------------------------ engine events
+
+    def _quiet_period(self) -> bool:
+        return time.monotonic() - self._started_at < self.quiet_start
+
+    def _worth_a_toast(self, contact: Contact) -> bool:
+        """Presence toasts only for people one talks to, and not in the opening burst."""
+        return not self._quiet_period() and (contact.last_ts > 0 or contact.key == self.open_key)
+
+    def on_peer_online(self, message: ui.PeerOnline) -> None:
+        previous = message.previous
+        if previous is not None and previous.key != message.peer.key:
+            # Same address, another identity (a different login, a renamed host).
+            self.roster.peer_offline(previous, self.open_key)
+        contact = self.roster.peer_online(message.peer)
+        if message.joined and len(contact.online) == 1 and self._worth_a_toast(contact):
+            self.notify(f"{contact.name} is online", timeout=3, markup=False)
+        if contact.key == self.open_key:
+            self.refresh_chat_header()
+        self.schedule_sidebar()
+
+    def on_peer_offline(self, message: ui.PeerOffline) -> None:
+        contact = self.roster.peer_offline(message.peer, self.open_key)
+        if contact is None:
+            return
+        if not contact.online and self._worth_a_toast(contact):
+            self.notify(f"{contact.name} went offline", timeout=3, markup=False)
+        if contact.key == self.open_key:
+            self.refresh_chat_header()
+        self.schedule_sidebar()
+
+    def on_message_arrived(self, message: ui.MessageArrived) -> None:
+        row = message.row
+        key = row.conversation
+        shown_here = key == self.open_key
+        contact = self.roster.note_message(key, row.ts, unread=message.unread and not shown_here)
+        if shown_here:
+            self.chat_log.add(row)
+            if message.unread:  # it arrived while another conversation was open
+                self.store.mark_read(key)
+        elif message.unread:
+            self.bell()
+            self.notify(preview(row), title=contact.name, markup=False)
+        self.schedule_sidebar()
+
+    def on_messages_updated(self, message: ui.MessagesUpdated) -> None:
+        for row in message.rows:
+            if row.conversation == self.open_key:
+                self.chat_log.update(row)
+            elif row.state is State.FAILED:
+                contact = self.roster.get(row.conversation)
+                name = contact.name if contact is not None else row.conversation
+                self.notify(
+                    f"Not delivered to {name}: {preview(row)}",
+                    title="Not delivered",
+                    severity="warning",
+                    markup=False,
+                )
+
+    def on_info_answered(self, message: ui.InfoAnswered) -> None:
+        screen = self.screen
+        if isinstance(screen, PeerInfoScreen) and screen.contact.addr == message.addr:
+            screen.show_answer(message.kind, message.text)
+
+    def on_peer_notice(self, message: ui.PeerNotice) -> None:
+        who = message.peer.name if message.peer is not None else message.addr[0]
+        self.notify(f"{who}: {message.text}", severity="warning", markup=False)
+
+    # ------------------------------------------------------------------ commands
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield from self.commands.palette()
+
+    def action_toggle_keys(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def action_toggle_away(self) -> None:
+        self.commands.toggle_away()
+
+    def action_peer_info(self) -> None:
+        self.commands.peer_info()
+
+    def action_refresh(self) -> None:
+        self.commands.refresh()
+
+    def _theme_changed(self, theme: str) -> None:
+        self.settings = replace(self.settings, theme=theme)
+        self.commands.save(theme=theme)
 
 
 def run_app(settings: Settings, mouse: bool = True) -> int:
-    raise NotImplementedError
+    """Check the network and the history before the screen is taken over: a busy port or an
+    unusable address ends here with one line (the caller prints it), not inside the UI."""
+    config, plan = engine_config(settings)
+    store = HistoryStore(settings.history_path)
+    try:
+        sock = open_udp_socket(plan)
+    except BaseException:
+        store.close()
+        raise
+    app = MessengerApp(settings, store=store, sock=sock, engine=(config, plan))
+    try:
+        app.run(mouse=mouse)
+    finally:
+        store.close()
+        sock.close()
+    return app.return_code or 0

@@ -1,0 +1,225 @@
+"""Regenerate screenshots/*.svg: the app in real use, on loopback.
+
+Starts real IPMSG nodes on 127.0.0.1 (each on its own free port, introduced to each other
+by unicast, nothing broadcast beyond loopback), runs the app with a fresh history and
+config in a temporary directory, drives it with Textual's Pilot and saves SVG screenshots.
+
+    .venv/bin/python scripts/screenshots.py [OUTPUT_DIR]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from ipmsg_tui.config import Settings, load_settings
+from ipmsg_tui.history import HistoryRecorder
+from ipmsg_tui.net.node import Node
+from ipmsg_tui.protocol import events as ev
+from ipmsg_tui.protocol.engine import OutgoingMessage
+from ipmsg_tui.protocol.peers import Peer
+from ipmsg_tui.session import build_node
+from ipmsg_tui.store import HistoryStore, State
+from ipmsg_tui.ui.app import MessengerApp
+
+SIZE = (110, 32)
+SMALL = (60, 20)
+# Screenshots read 09:41 today, whatever the time they are made at.
+START = time.time()
+BASE = time.mktime((*time.localtime(START)[:3], 9, 41, 0, 0, 0, -1))
+
+
+def clock() -> float:
+    return BASE + (time.time() - START)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+# (nick, user, host, group)
+PEOPLE = {
+    "me": ("Lin", "lin", "lin-laptop", "开发部"),
+    "aming": ("阿明", "aming", "pc-01", "开发部"),
+    "xiaohong": ("小红", "xiaohong", "pc-07", "开发部"),
+    "taro": ("太郎", "taro", "JUPITER", "営業"),
+    "carol": ("Carol", "carol", "mbp-carol", "Design"),
+    "build": ("build-bot", "ci", "build-01", ""),
+}
+
+
+class Scene:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.ports = {name: free_port() for name in PEOPLE}
+        self.nodes: dict[str, Node] = {}
+
+    def settings(self, name: str, **extra: Any) -> Settings:
+        nick, user, host, group = PEOPLE[name]
+        others = [f"127.0.0.1:{port}" for other, port in self.ports.items() if other != name]
+        return load_settings(
+            self.root / f"{name}.toml",
+            nick=nick,
+            user=user,
+            host=host,
+            group=group,
+            bind="127.0.0.1",
+            port=self.ports[name],
+            hosts=others if name == "me" else [f"127.0.0.1:{self.ports['me']}"],
+            data_dir=self.root / name,
+            **extra,
+        )
+
+    async def start_peers(self) -> None:
+        for name in PEOPLE:
+            if name == "me":
+                continue
+            node = build_node(self.settings(name), [self._reader(name)])
+            await node.start()
+            self.nodes[name] = node
+        self.nodes["taro"].set_presence(away=True, away_text="会議中 (in a meeting)")
+
+    def _reader(self, name: str) -> Callable[[ev.Event], None]:
+        """Peers open sealed messages a moment after they arrive (as a person would)."""
+
+        def listener(event: ev.Event) -> None:
+            if isinstance(event, ev.MessageReceived) and event.sealed:
+                asyncio.get_running_loop().call_later(
+                    0.3, self.nodes[name].open_sealed, event.addr, event.packet_no, event.read_check
+                )
+
+        return listener
+
+    async def stop_peers(self) -> None:
+        for node in self.nodes.values():
+            await node.stop()
+
+    def say(self, name: str, text: str, sealed: bool = False) -> None:
+        self.nodes[name].send_message([("127.0.0.1", self.ports["me"])], text, sealed=sealed)
+
+    def seed_yesterday(self, settings: Settings) -> None:
+        """Yesterday's talk with 阿明, as the history of an earlier session holds it."""
+        store = HistoryStore(settings.history_path)
+        recorder = HistoryRecorder(store, is_read=lambda key: True)
+        nick, user, host, group = PEOPLE["aming"]
+        aming = Peer(("127.0.0.1", self.ports["aming"]), user, host, nick=nick, group=group)
+        yesterday = clock() - 86400 + 6 * 3600
+        recorder.on_event(ev.MessageReceived(aming, 1, "明天的评审改到十点，可以吗？", yesterday))
+        sent = [OutgoingMessage(2, "没问题，十点见 👍", (aming.addr,))]
+        rows = recorder.record_sent(sent, [aming], "Lin", yesterday + 120)
+        store.set_state_by_id(rows[0].id, State.DELIVERED)
+        store.close()
+
+
+async def type_text(pilot: Pilot[Any], app: MessengerApp, text: str) -> None:
+    """Type ASCII key by key; other text arrives whole, as an input method commits it."""
+    for char in text:
+        if char.isascii():
+            await pilot.press(char if char != " " else "space")
+        else:
+            app.composer.insert(char)
+    await pilot.pause()
+
+
+async def until(pilot: Pilot[Any], predicate: Callable[[], object], timeout: float = 8) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {predicate}")
+        await pilot.pause(0.02)
+
+
+async def make(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["IPMSG_TUI_CONFIG"] = str(Path(tmp) / "config.toml")
+        scene = Scene(Path(tmp))
+        await scene.start_peers()
+        settings = scene.settings("me")
+        scene.seed_yesterday(settings)
+        app = MessengerApp(settings, clock=clock)
+        try:
+            async with app.run_test(size=SIZE, notifications=True) as pilot:
+                await shoot(app, pilot, scene, out)
+        finally:
+            await scene.stop_peers()
+
+
+async def shoot(app: MessengerApp, pilot: Pilot[Any], scene: Scene, out: Path) -> None:
+    def save(name: str) -> None:
+        app.save_screenshot(filename=f"{name}.svg", path=str(out))
+        print(f"wrote {out / name}.svg")
+
+    await until(pilot, lambda: app.roster.online_count == len(PEOPLE) - 1)
+    aming = "aming@pc-01"
+    await pilot.press("down")
+    await until(pilot, lambda: app.open_key is not None and app.open_key != "*")
+    app.commands.chat_with(aming)
+    await pilot.pause()
+    scene.say("aming", "早！评审的幻灯片发你了吗？")
+    await until(pilot, lambda: len(app.chat_log.rows) == 3)
+    await type_text(pilot, app, "收到了，我看一下。")
+    await pilot.press("ctrl+j")
+    await type_text(pilot, app, "Carol 也来吗？")
+    await pilot.press("enter")
+    await until(pilot, lambda: app.chat_log.rows[-1].state.value == "delivered")
+    scene.say("aming", "她说来 🙌 Taro is in a meeting, though.")
+    await until(pilot, lambda: len(app.chat_log.rows) == 5)
+    app.clear_notifications()
+    await pilot.pause(0.3)
+    save("conversation")
+
+    # Someone else writes: a badge in the sidebar, a toast, the bell.
+    scene.say("build", "main is green again ✅ (build #1482)")
+    scene.say("carol", "Can you look at the new icons before lunch?")
+    scene.say("carol", "Figma link is in the channel 🎨")
+    await until(pilot, lambda: app.roster.unread_total == 3)
+    await pilot.pause(0.5)
+    save("unread")
+    app.clear_notifications()
+
+    # A sealed message: shown sealed until it is opened (then READMSG goes out).
+    app.commands.chat_with("xiaohong@pc-07")
+    await pilot.pause()
+    scene.say("xiaohong", "周五的聚餐我请客，先别告诉大家 🤫", sealed=True)
+    await until(pilot, lambda: len(app.chat_log.rows) == 1)
+    await type_text(pilot, app, "好的，我保密 🤐")
+    await pilot.press("enter", "ctrl+s")
+    await type_text(pilot, app, "我带一瓶酒来")
+    await pilot.press("enter")
+    await until(pilot, lambda: app.chat_log.rows[-1].state.value == "opened")
+    await pilot.press("shift+tab", "up", "up")  # the cursor on the sealed one
+    await pilot.pause(0.3)
+    save("sealed")
+    await pilot.press("escape")
+
+    # The command palette.
+    await pilot.press("ctrl+p")
+    await pilot.pause(0.2)
+    await pilot.press(*"set")
+    await pilot.pause(0.5)
+    save("palette")
+    await pilot.press("escape")
+    await pilot.pause()
+
+    # Small terminals stay usable.
+    await pilot.resize_terminal(*SMALL)
+    app.commands.chat_with(aming)
+    await pilot.pause(0.5)
+    save("small")
+
+
+if __name__ == "__main__":
+    default = Path(__file__).resolve().parent.parent / "screenshots"
+    asyncio.run(make(Path(sys.argv[1]) if len(sys.argv) > 1 else default))

@@ -1,0 +1,294 @@
+"""The user's commands (palette and key bindings): presence, targets, encodings, peer info.
+
+Each changes the running engine first, then the settings file shared with the headless
+commands, and says in a toast what happened.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from textual.app import SystemCommand
+from textual.command import Hit, Hits, Provider
+
+from ..config import ConfigError, parse_target
+from ..protocol.text import UnknownCodec, normalize_codec
+from .prefs import Preferences
+from .roster import Contact
+from .screens.peer_info import PeerInfoScreen
+from .screens.prompt import TextPrompt
+
+if TYPE_CHECKING:
+    from .app import MessengerApp
+
+CODECS = ("auto", "utf-8", "gb18030", "gbk", "cp932", "big5", "euc-kr", "euc-jp", "latin-1")
+
+
+class UserCommands:
+    def __init__(self, app: MessengerApp) -> None:
+        self.app = app
+
+    # ------------------------------------------------------------------ helpers
+
+    def save(self, **changes: Any) -> None:
+        error = Preferences(self.app.settings).save(**changes)
+        if error:
+            self.app.notify(error, severity="error", markup=False)
+
+    def _ask(self, prompt: TextPrompt, then: Any) -> None:
+        self.app.push_screen(prompt, then)
+
+    def _peer(self) -> Contact | None:
+        """The open conversation's peer, or None (with a word) for Everyone."""
+        contact = self.app.open_contact
+        if contact is None or contact.is_everyone:
+            self.app.notify("Select a peer first", severity="warning", timeout=3)
+            return None
+        return contact
+
+    # ------------------------------------------------------------------ presence
+
+    def set_nick(self) -> None:
+        def done(answer: str | None) -> None:
+            if not answer or self.app.node is None:
+                return
+            self.app.node.set_presence(nick=answer)
+            self.app.settings = replace(self.app.settings, nick=answer)
+            self.save(nick=answer)
+            self.app.refresh_status()
+            self.app.notify(f"You are now {answer}", timeout=3, markup=False)
+
+        self._ask(TextPrompt("Your nick", value=self.app.my_nick, help="How others see you"), done)
+
+    def set_group(self) -> None:
+        node = self.app.node
+
+        def done(answer: str | None) -> None:
+            if answer is None or self.app.node is None:
+                return
+            self.app.node.set_presence(group=answer)
+            self.app.settings = replace(self.app.settings, group=answer)
+            self.save(group=answer or None)
+            self.app.refresh_status()
+            self.app.notify(
+                f"Your group is now {answer}" if answer else "You are in no group",
+                timeout=3,
+                markup=False,
+            )
+
+        current = node.engine.group if node is not None else self.app.settings.group
+        self._ask(TextPrompt("Your group", value=current, help="Empty for none"), done)
+
+    def toggle_away(self) -> None:
+        node = self.app.node
+        if node is None:
+            return
+        if node.engine.away:
+            node.set_presence(away=False)
+            self.app.refresh_status()
+            self.app.notify("You are back", timeout=2)
+            return
+
+        def done(answer: str | None) -> None:
+            if answer is None or self.app.node is None:
+                return
+            self.app.node.set_presence(away=True, away_text=answer)
+            self.app.settings = replace(self.app.settings, away_text=answer)
+            self.save(away_text=answer or None)
+            self.app.refresh_status()
+            self.app.notify("You are away; messages get your away text as a reply", timeout=3)
+
+        self._ask(
+            TextPrompt(
+                "Away message",
+                value=node.engine.away_text or self.app.settings.away_text,
+                placeholder="At lunch, back at 14:00",
+                help="Sent as an automatic reply while you are away. F2 again to come back.",
+            ),
+            done,
+        )
+
+    def refresh(self) -> None:
+        if self.app.node is not None:
+            self.app.node.refresh()
+            self.app.notify("Asking everyone who is online…", timeout=2)
+
+    def add_target(self, broadcast: bool) -> None:
+        def done(answer: str | None) -> None:
+            if not answer or self.app.node is None:
+                return
+            port = self.app.settings.port
+            try:
+                addr = parse_target(answer, port)
+            except ConfigError as bad:
+                self.app.notify(str(bad), severity="error", markup=False)
+                return
+            self.app.node.add_target(addr, broadcast=broadcast)
+            text = addr[0] if addr[1] == port else f"{addr[0]}:{addr[1]}"
+            settings = self.app.settings
+            if broadcast and text not in settings.broadcast:
+                self.app.settings = replace(settings, broadcast=(*settings.broadcast, text))
+            elif not broadcast and text not in settings.hosts:
+                self.app.settings = replace(settings, hosts=(*settings.hosts, text))
+            key = "broadcast" if broadcast else "hosts"
+            failure = Preferences(self.app.settings).add_to_list(key, text)
+            if failure:
+                self.app.notify(failure, severity="error", markup=False)
+            else:
+                self.app.notify(f"Announced to {text}, and saved for next time", timeout=3)
+
+        if broadcast:
+            prompt = TextPrompt(
+                "Add a broadcast address",
+                placeholder="10.30.1.255",
+                help="Another subnet's broadcast address (ADDR or ADDR:PORT)",
+            )
+        else:
+            prompt = TextPrompt(
+                "Add a host",
+                placeholder="10.20.0.7",
+                help="A peer beyond the broadcast domain, told about us directly (ADDR[:PORT])",
+            )
+        self._ask(prompt, done)
+
+    # ------------------------------------------------------------------ peers
+
+    def peer_encoding(self) -> None:
+        contact = self._peer()
+        if contact is None:
+            return
+        key = contact.key
+
+        def done(answer: str | None) -> None:
+            if answer is None or self.app.node is None:
+                return
+            codec: str | None = None
+            if answer.lower() not in ("", "auto"):
+                try:
+                    codec = normalize_codec(answer)
+                except UnknownCodec:
+                    self.app.notify(f"Unknown encoding {answer!r}", severity="error", markup=False)
+                    return
+            self.app.node.set_peer_encoding(key, codec)
+            table = dict(self.app.settings.peer_encodings)
+            if codec is None:
+                table.pop(key, None)
+            else:
+                table[key] = codec
+            self.app.settings = replace(self.app.settings, peer_encodings=table)
+            error = Preferences(self.app.settings).set_peer_encoding(key, codec)
+            if error:
+                self.app.notify(error, severity="error", markup=False)
+            else:
+                self.app.notify(f"{key}: {codec or 'automatic'} encoding", timeout=3, markup=False)
+
+        current = self.app.settings.peer_encodings.get(key, "auto")
+        self._ask(
+            TextPrompt(
+                f"Encoding for {contact.name}",
+                value=current,
+                suggestions=CODECS,
+                help="auto, utf-8, gb18030 (GBK), cp932 (Shift_JIS), big5, euc-kr …",
+            ),
+            done,
+        )
+
+    def peer_info(self) -> None:
+        contact = self._peer()
+        if contact is None:
+            return
+        self.app.push_screen(PeerInfoScreen(contact))
+        peer = contact.peer
+        if peer is not None and self.app.node is not None:
+            self.app.node.request_info(peer.addr, "version")
+
+    def mark_all_read(self) -> None:
+        for contact in self.app.roster.contacts.values():
+            if contact.unread:
+                self.app.store.mark_read(contact.key)
+                contact.unread = 0
+        self.app.rebuild_sidebar()
+
+    def chat_with(self, key: str) -> None:
+        self.app.open_conversation(key)
+        self.app.peer_list.highlight_key(key)
+        self.app.composer.focus()
+
+    # ------------------------------------------------------------------ palette
+
+    def palette(self) -> Iterable[SystemCommand]:
+        app = self.app
+        away = app.node is not None and app.node.engine.away
+        yield SystemCommand("Set nick", f"How others see you (now {app.my_nick})", self.set_nick)
+        yield SystemCommand("Set group", "The group others see you in", self.set_group)
+        if away:
+            yield SystemCommand("Away off", "Come back (F2)", self.toggle_away)
+        else:
+            yield SystemCommand("Away on", "Away, with an automatic reply (F2)", self.toggle_away)
+        yield SystemCommand("Refresh peers", "Ask everyone who is online (F5)", self.refresh)
+        yield SystemCommand(
+            "Add host",
+            "A peer beyond the broadcast domain, remembered in the config",
+            functools.partial(self.add_target, False),
+        )
+        yield SystemCommand(
+            "Add broadcast address",
+            "Another subnet to announce to, remembered in the config",
+            functools.partial(self.add_target, True),
+        )
+        contact = app.open_contact
+        if contact is not None and not contact.is_everyone:
+            yield SystemCommand(
+                "Peer info", f"What {contact.name} runs and supports (F3)", self.peer_info
+            )
+            yield SystemCommand(
+                "Peer encoding",
+                f"The code page for {contact.name}'s messages",
+                self.peer_encoding,
+            )
+            yield SystemCommand(
+                "Seal next message" if not app.seal_next else "Do not seal",
+                "A sealed message must be opened; you see when it is (ctrl+s)",
+                app.action_toggle_seal,
+            )
+        yield SystemCommand("Open sealed message", "Open one here (ctrl+o)", app.action_open_sealed)
+        yield SystemCommand(
+            "Resend undelivered",
+            "Send failed messages here again (ctrl+r)",
+            app.action_resend_failed,
+        )
+        yield SystemCommand("Mark all read", "Clear every unread count", self.mark_all_read)
+
+
+class PeerSearch(Provider):
+    """``ctrl+p`` then a name: jump to that peer's conversation."""
+
+    def _contacts(self) -> list[Contact]:
+        from .app import MessengerApp
+
+        app = self.app
+        if not isinstance(app, MessengerApp):
+            return []
+        return [c for c in app.roster.contacts.values() if not c.is_everyone]
+
+    def _open(self, key: str) -> None:
+        from .app import MessengerApp
+
+        if isinstance(self.app, MessengerApp):
+            self.app.commands.chat_with(key)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for contact in self._contacts():
+            text = f"Chat with {contact.name} ({contact.key})"
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(text),
+                    functools.partial(self._open, contact.key),
+                    help="online" if contact.is_online else "offline",
+                )

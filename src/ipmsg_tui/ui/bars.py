@@ -1,0 +1,81 @@
+"""One-line bars: who I am (top of the screen) and who the open conversation is with."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.widgets import Static
+
+from .roster import Contact
+
+SEP = (" · ", "$text-muted")
+
+
+def presence_mark(contact: Contact) -> tuple[str, str]:
+    if contact.is_everyone:
+        return "broadcast · no receipts", "$text-muted"
+    if not contact.is_online:
+        return "○ offline", "$text-muted"
+    if contact.away:
+        text = f"◐ away: {contact.away_text}" if contact.away_text else "◐ away"
+        return text, "$warning"
+    return "● online", "$success"
+
+
+class StatusBar(Horizontal):
+    """``阿明 · 开发部 · aming@pc-01 · 192.168.1.20      ● online  3 peers``"""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="me")
+        yield Static(id="presence")
+
+    def show(
+        self,
+        *,
+        nick: str,
+        group: str,
+        key: str,
+        addresses: list[str],
+        away: bool,
+        away_text: str,
+        online: int,
+        unread: int,
+    ) -> None:
+        parts: list[tuple[str, str] | str] = [(nick, "bold $text-accent")]
+        if group:
+            parts += [SEP, group]
+        parts += [SEP, (key, "$text-muted")]
+        if addresses:
+            parts += [SEP, ", ".join(addresses)]
+        self.query_one("#me", Static).update(Content.assemble(*parts))
+        state = (
+            (f"◐ away: {away_text}" if away_text else "◐ away", "bold $warning")
+            if away
+            else ("● online", "$success")
+        )
+        right: list[tuple[str, str] | str] = [state, SEP, f"{online} online"]
+        if unread:
+            right += [SEP, (f"{unread} unread", "bold $text-error")]
+        self.query_one("#presence", Static).update(Content.assemble(*right))
+
+
+class ChatHeader(Static):
+    """``阿明 · 开发部 · aming@pc-01 · 192.168.1.20 · ● online``"""
+
+    def show(self, contact: Contact | None, my_port: int) -> None:
+        if contact is None:
+            self.update("")
+            return
+        parts: list[tuple[str, str] | str] = [(contact.name, "bold")]
+        if contact.group:
+            parts += [SEP, contact.group]
+        if not contact.is_everyone:
+            if not contact.key.startswith("?@"):
+                parts += [SEP, (contact.key, "$text-muted")]
+            addr = contact.addr
+            if addr is not None:
+                where = addr[0] if addr[1] == my_port else f"{addr[0]}:{addr[1]}"
+                parts += [SEP, (where, "$text-muted")]
+        parts += [SEP, presence_mark(contact)]
+        self.update(Content.assemble(*parts))

@@ -1,0 +1,110 @@
+"""How one stored message looks in the chat: a header line (time, sender, state) and the
+text below it, wrapped to the pane's width."""
+
+from __future__ import annotations
+
+from rich.cells import cell_len
+from textual.content import Content
+
+from ..store import Flag, State, StoredMessage
+from .timefmt import clock_time, file_size
+
+INDENT = 2
+PREVIEW = 80  # characters of a message shown in a toast
+SEALED_BODY = "Sealed message: press Enter on it, or click it, to open it."
+
+
+def state_label(row: StoredMessage) -> tuple[str, str]:
+    """The state shown after the sender, and its style."""
+    if row.incoming:
+        if row.state is State.SEALED:
+            return "🔒 sealed · Enter or click to open", "bold $warning"
+        marks = []
+        if row.sealed:
+            marks.append("🔓 opened")
+        if row.flags & Flag.AUTO_REPLY:
+            marks.append("auto-reply")
+        if row.flags & Flag.BROADCAST:
+            marks.append("to everyone")
+        elif row.flags & Flag.MULTICAST:
+            marks.append("to several")
+        return " · ".join(marks), "$text-muted"
+    if row.flags & Flag.BROADCAST:
+        return "→ everyone", "$text-muted"
+    sealed = "🔒 " if row.sealed else ""
+    match row.state:
+        case State.SENDING:
+            return f"{sealed}… sending", "$text-muted"
+        case State.DELIVERED:
+            return f"{sealed}✓ delivered", "$success"
+        case State.OPENED:
+            return f"{sealed}✓✓ opened", "bold $success"
+        case State.FAILED:
+            return "✗ not delivered · Enter or click to resend", "bold $error"
+    return row.state.value, "$text-muted"
+
+
+def header_line(row: StoredMessage) -> Content:
+    label, style = state_label(row)
+    sender_style = "bold $text-accent" if not row.incoming else "bold $text-primary"
+    parts: list[tuple[str, str] | str] = [
+        (clock_time(row.ts), "$text-muted"),
+        " ",
+        (row.sender, sender_style),
+    ]
+    if label:
+        parts += ["  ", (label, style)]
+    return Content.assemble(*parts)
+
+
+def body_lines(row: StoredMessage) -> list[Content]:
+    """The message text (or the sealed notice) and its attachments, one Content per line."""
+    if row.incoming and row.state is State.SEALED:
+        return [Content.styled(SEALED_BODY, "italic $text-warning")]
+    style = "italic $text-muted" if row.flags & (Flag.AUTO_REPLY | Flag.ENCRYPTED) else ""
+    lines = [Content.styled(line, style) for line in row.text.split("\n")] if row.text else []
+    for attachment in row.attachments:
+        name = attachment.name + ("/" if attachment.is_dir else "")
+        size = "folder" if attachment.is_dir else file_size(attachment.size)
+        lines.append(Content.assemble("📎 ", (name, "underline"), (f"  {size}", "$text-muted")))
+    return lines
+
+
+def message_lines(row: StoredMessage, width: int) -> list[Content]:
+    """The message as screen lines at ``width`` cells: header, then the indented body."""
+    lines = header_line(row).wrap(max(width, 8))
+    body_width = max(width - INDENT, 4)
+    for line in body_lines(row):
+        if not line:
+            lines.append(Content(""))
+            continue
+        lines.extend(part.pad_left(INDENT) for part in line.wrap(body_width))
+    return lines
+
+
+def rule_line(label: str, width: int, style: str = "$text-muted") -> Content:
+    """``──── Today ────`` across ``width`` cells."""
+    label = f" {label} "
+    free = max(width - cell_len(label), 0)
+    left = free // 2
+    return Content.styled("─" * left + label + "─" * (free - left), style)
+
+
+def centered_line(text: str, width: int, style: str) -> Content:
+    """``text`` in the middle of ``width`` cells (Content.center pads too much on the right
+    in Textual 8.2)."""
+    line = Content.styled(text, style).truncate(width, ellipsis=True)
+    return line.pad_left(max(width - line.cell_length, 0) // 2)
+
+
+def preview(row: StoredMessage) -> str:
+    """A message in one short line, for a toast (a sealed one is not given away)."""
+    if row.state is State.SEALED:
+        return "sent you a sealed message"
+    text = " ".join(row.text.split())
+    if len(text) > PREVIEW:
+        text = text[: PREVIEW - 1] + "…"
+    if row.attachments:
+        files = f"{len(row.attachments)} file" + ("s" if len(row.attachments) > 1 else "")
+        text = f"{text} [{files}]" if text else f"sent {files}"
+    return text

@@ -1,0 +1,91 @@
+"""The input box: Enter sends, Ctrl+J (or Alt+Enter) starts a new line, Up/Down in an empty
+box recall what was sent, Escape goes back to the peer list."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import TextArea
+
+HISTORY_SIZE = 200
+
+
+class Composer(TextArea):
+    """TextArea handles Enter itself, so these are priority bindings (they apply only while
+    the box has focus). Priority bindings run as the app reads a key, while typed characters
+    wait in this widget's queue: each action therefore runs via ``call_later``, after the
+    characters typed before its key (a fast "hi⏎" sends "hi", not an empty box)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "send", "Send", priority=True),
+        Binding("ctrl+j,alt+enter", "newline", "New line", priority=True, key_display="^j"),
+        Binding("up", "recall(-1)", "Recall", show=False, priority=True),
+        Binding("down", "recall(1)", "Recall", show=False, priority=True),
+        Binding("ctrl+s", "app.toggle_seal", "Seal", priority=True),
+        Binding("escape", "leave", "Peers", show=False, priority=True),
+    ]
+
+    class Submitted(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    class Leave(Message):
+        """Escape: the user wants the peer list back."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, soft_wrap=True, tab_behavior="focus", show_line_numbers=False)
+        self.sent: list[str] = []
+        self._recall_at: int | None = None  # index into ``sent`` while recalling
+
+    def action_send(self) -> None:
+        self.call_later(self._send)
+
+    def action_newline(self) -> None:
+        self.call_later(self.insert, "\n")
+
+    def action_leave(self) -> None:
+        self.call_later(self.post_message, self.Leave())
+
+    def action_recall(self, step: int) -> None:
+        self.call_later(self._recall, step)
+
+    def _send(self) -> None:
+        text = self.text.strip("\n")
+        if not text.strip():
+            return
+        self.remember(text)
+        self.clear()
+        self.post_message(self.Submitted(text))
+
+    def remember(self, text: str) -> None:
+        if not self.sent or self.sent[-1] != text:
+            self.sent.append(text)
+            del self.sent[:-HISTORY_SIZE]
+        self._recall_at = None
+
+    def _recall(self, step: int) -> None:
+        """Up/Down: recall sent texts while the box is empty or shows a recalled one;
+        otherwise move the cursor as usual."""
+        showing_recalled = self._recall_at is not None and self.text == self.sent[self._recall_at]
+        if not (self.text == "" or showing_recalled) or not self.sent:
+            if step < 0:
+                self.action_cursor_up()
+            else:
+                self.action_cursor_down()
+            return
+        if self._recall_at is None or not showing_recalled:
+            if step > 0:
+                return
+            index = len(self.sent) - 1
+        else:
+            index = self._recall_at + step
+        if index >= len(self.sent):
+            self._recall_at = None
+            self.clear()
+            return
+        self._recall_at = max(index, 0)
+        self.load_text(self.sent[self._recall_at])
+        self.move_cursor(self.document.end)

@@ -1,0 +1,66 @@
+"""What the engine bridge tells the app: Textual messages carrying what the UI needs."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from ..protocol.peers import Addr, Peer
+from ..store import StoredMessage
+
+
+class PeerOnline(Message):
+    """A peer joined (``previous`` is None), or changed its nick, group or away state."""
+
+    def __init__(self, peer: Peer, previous: Peer | None = None) -> None:
+        super().__init__()
+        self.peer = peer
+        self.previous = previous
+
+    @property
+    def joined(self) -> bool:
+        return self.previous is None
+
+
+class PeerOffline(Message):
+    def __init__(self, peer: Peer, reason: str) -> None:
+        super().__init__()
+        self.peer = peer
+        self.reason = reason  # "exit", "refresh" or "evicted"
+
+
+class MessageArrived(Message):
+    """A new incoming message, already in the history; ``unread`` if it was stored unread."""
+
+    def __init__(self, row: StoredMessage, peer: Peer, unread: bool) -> None:
+        super().__init__()
+        self.row = row
+        self.peer = peer
+        self.unread = unread
+
+
+class MessagesUpdated(Message):
+    """Stored messages whose state changed (delivered, not delivered, opened)."""
+
+    def __init__(self, rows: list[StoredMessage]) -> None:
+        super().__init__()
+        self.rows = rows
+
+
+class InfoAnswered(Message):
+    """A peer's answer to GETINFO / GETABSENCEINFO; ``text`` is None when it never came."""
+
+    def __init__(self, addr: Addr, kind: str, text: str | None) -> None:
+        super().__init__()
+        self.addr = addr
+        self.kind = kind
+        self.text = text
+
+
+class PeerNotice(Message):
+    """Something from a peer that we cannot show as a message (encryption, IPDict)."""
+
+    def __init__(self, addr: Addr, peer: Peer | None, text: str) -> None:
+        super().__init__()
+        self.addr = addr
+        self.peer = peer
+        self.text = text

@@ -1,0 +1,217 @@
+"""Who is in the sidebar: online peers by group, then recent offline conversations.
+
+A contact is a conversation partner keyed by ``user@host`` (addresses change). It is online
+while at least one address announced it; one that leaves keeps its history, its unread
+count and its place among the recent conversations.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ..protocol.peers import Addr, Peer
+from ..store import EVERYONE, Conversation
+
+EVERYONE_NAME = "Everyone"
+NO_GROUP = "No group"
+OFFLINE = "Offline"
+# Offline conversations listed without a filter; the rest are found by filtering.
+RECENT_OFFLINE = 50
+
+
+@dataclass
+class Contact:
+    key: str
+    nick: str = ""
+    group: str = ""
+    last_addr: Addr | None = None
+    # Online addresses, the most recently heard last.
+    online: dict[Addr, Peer] = field(default_factory=dict)
+    unread: int = 0
+    last_ts: float = 0.0
+
+    @property
+    def is_everyone(self) -> bool:
+        return self.key == EVERYONE
+
+    @property
+    def user(self) -> str:
+        return self.key.rpartition("@")[0]
+
+    @property
+    def host(self) -> str:
+        return self.key.rpartition("@")[2]
+
+    @property
+    def peer(self) -> Peer | None:
+        """The announcement heard last, while online."""
+        return next(reversed(self.online.values()), None)
+
+    @property
+    def is_online(self) -> bool:
+        return self.is_everyone or bool(self.online)
+
+    @property
+    def away(self) -> bool:
+        peer = self.peer
+        return peer is not None and peer.away
+
+    @property
+    def away_text(self) -> str:
+        peer = self.peer
+        return peer.away_text if peer is not None else ""
+
+    @property
+    def addr(self) -> Addr | None:
+        """Where a message goes: the current address, or the last one known."""
+        peer = self.peer
+        return peer.addr if peer is not None else self.last_addr
+
+    @property
+    def name(self) -> str:
+        if self.is_everyone:
+            return EVERYONE_NAME
+        if self.nick:
+            return self.nick
+        if self.user and self.user != "?":
+            return self.user
+        return self.addr[0] if self.addr else self.key
+
+    @property
+    def place(self) -> str:
+        """Host name, or the address when the host says nothing."""
+        if self.host and not self.key.startswith("?@"):
+            return self.host
+        return self.addr[0] if self.addr else ""
+
+    def recipient(self) -> Peer | None:
+        """The peer to write to: the online one, or a stand-in at the last known address
+        (an offline peer may still be reachable; if not, the message shows undelivered)."""
+        peer = self.peer
+        if peer is not None or self.is_everyone or self.last_addr is None:
+            return peer
+        return Peer(self.last_addr, self.user, self.host, nick=self.nick, group=self.group)
+
+    def matches(self, needle: str) -> bool:
+        if not needle:
+            return True
+        addr = self.addr
+        haystack = (self.name, self.nick, self.group, self.key, addr[0] if addr else "")
+        return any(needle in text.casefold() for text in haystack)
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    label: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    contact: Contact
+
+
+Row = Header | Entry
+
+
+class Roster:
+    def __init__(self) -> None:
+        self.contacts: dict[str, Contact] = {EVERYONE: Contact(EVERYONE)}
+
+    # ------------------------------------------------------------------ changes
+
+    def load(self, conversations: Iterable[Conversation]) -> None:
+        """Conversations from the history: offline until their peer announces itself."""
+        for conversation in conversations:
+            contact = self.contacts.setdefault(conversation.key, Contact(conversation.key))
+            contact.nick = contact.nick or conversation.nick
+            contact.group = contact.group or conversation.group
+            if conversation.ip:
+                contact.last_addr = contact.last_addr or (conversation.ip, conversation.port)
+            contact.unread = conversation.unread
+            contact.last_ts = max(contact.last_ts, conversation.last_ts)
+
+    def peer_online(self, peer: Peer) -> Contact:
+        contact = self.contacts.setdefault(peer.key, Contact(peer.key))
+        contact.online.pop(peer.addr, None)
+        contact.online[peer.addr] = peer
+        contact.last_addr = peer.addr
+        contact.nick = peer.nick or contact.nick
+        contact.group = peer.group
+        return contact
+
+    def peer_offline(self, peer: Peer, open_key: str | None) -> Contact | None:
+        """The contact that lost this address; forgotten if nothing else keeps it."""
+        contact = self.contacts.get(peer.key)
+        if contact is None or contact.online.pop(peer.addr, None) is None:
+            return None
+        if not contact.online and not self._worth_keeping(contact, open_key):
+            del self.contacts[contact.key]
+        return contact
+
+    def note_message(self, key: str, ts: float, *, unread: bool = False) -> Contact:
+        contact = self.contacts.setdefault(key, Contact(key))
+        contact.last_ts = max(contact.last_ts, ts)
+        if unread:
+            contact.unread += 1
+        return contact
+
+    def mark_read(self, key: str) -> None:
+        contact = self.contacts.get(key)
+        if contact is not None:
+            contact.unread = 0
+
+    # ------------------------------------------------------------------ queries
+
+    def get(self, key: str) -> Contact | None:
+        return self.contacts.get(key)
+
+    @property
+    def online_count(self) -> int:
+        return sum(1 for c in self.contacts.values() if c.online)
+
+    @property
+    def unread_total(self) -> int:
+        return sum(c.unread for c in self.contacts.values())
+
+    def rows(self, needle: str = "", open_key: str | None = None) -> list[Row]:
+        """The sidebar, top to bottom, showing only contacts matching ``needle``."""
+        needle = needle.strip().casefold()
+        rows: list[Row] = []
+        everyone = self.contacts[EVERYONE]
+        if everyone.matches(needle):
+            rows.append(Entry(everyone))
+        online = sorted(
+            (c for c in self.contacts.values() if c.online and c.matches(needle)),
+            key=lambda c: (not c.group, c.group.casefold(), c.name.casefold(), c.key),
+        )
+        grouped = any(c.group for c in online)
+        for group, members in itertools.groupby(online, key=lambda c: c.group):
+            listed = list(members)
+            if grouped:
+                rows.append(Header(group or NO_GROUP, len(listed)))
+            rows.extend(Entry(c) for c in listed)
+        offline = sorted(
+            (
+                c
+                for c in self.contacts.values()
+                if not c.is_online and self._worth_keeping(c, open_key) and c.matches(needle)
+            ),
+            key=lambda c: (not c.unread, -c.last_ts, c.key),
+        )
+        if not needle:  # a long tail of old conversations is reached by filtering
+            offline = [
+                c
+                for i, c in enumerate(offline)
+                if i < RECENT_OFFLINE or c.unread or c.key == open_key
+            ]
+        if offline:
+            rows.append(Header(OFFLINE, len(offline)))
+            rows.extend(Entry(c) for c in offline)
+        return rows
+
+    @staticmethod
+    def _worth_keeping(contact: Contact, open_key: str | None) -> bool:
+        return contact.last_ts > 0 or contact.unread > 0 or contact.key == open_key

@@ -1,0 +1,1 @@
+"""Modal screens: small dialogs over the main screen."""

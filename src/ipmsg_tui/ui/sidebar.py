@@ -1,0 +1,235 @@
+"""The sidebar: a filter box over the list of contacts (an OptionList: thousands of rows are
+cheap, since it renders lines rather than mounting one widget per peer)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Input, OptionList
+from textual.widgets.option_list import Option
+
+from .roster import Contact, Entry, Header, Row
+
+_HEADER_PREFIX = "\0header:"
+
+
+def _is_header(row_id: str) -> bool:
+    return row_id.startswith(_HEADER_PREFIX)
+
+
+def contact_prompt(contact: Contact) -> Content:
+    """``● 阿明 pc-01  3``: presence, name, host, unread count."""
+    if contact.is_everyone:
+        glyph, glyph_style = "✱", "$accent"
+    elif not contact.is_online:
+        glyph, glyph_style = "○", "$text-muted"
+    elif contact.away:
+        glyph, glyph_style = "◐", "$warning"
+    else:
+        glyph, glyph_style = "●", "$success"
+    parts: list[tuple[str, str] | str] = [
+        (glyph, glyph_style),
+        " ",
+        (contact.name, "bold" if contact.unread else ""),
+    ]
+    # The badge comes before the details, so a narrow sidebar never cuts it off.
+    if contact.unread:
+        parts += [" ", (f" {contact.unread} ", "bold $text on $error")]
+    if contact.away:
+        parts += [" ", ("away", "italic $warning")]
+    if contact.is_everyone:
+        parts += [" ", ("broadcast", "$text-muted")]
+    elif contact.place and contact.place != contact.name:
+        parts += [" ", (contact.place, "$text-muted")]
+    return Content.assemble(*parts)
+
+
+def _look(contact: Contact) -> tuple[object, ...]:
+    """Everything :func:`contact_prompt` shows: a prompt is redrawn only when this changes."""
+    return (contact.name, contact.place, contact.is_online, contact.away, contact.unread)
+
+
+def header_prompt(header: Header) -> Content:
+    return Content.assemble((header.label, "bold $text-secondary"), (f" {header.count}", "dim"))
+
+
+class PeerList(OptionList):
+    """Contacts; highlighting one opens its conversation, Enter or a click goes to the input."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select", "Chat", tooltip="Write to the selected peer"),
+        Binding("tab", "select", "Chat", show=False),
+        Binding("slash", "filter", "Filter", tooltip="Filter peers by name, host, group or IP"),
+    ]
+
+    class FilterRequested(Message):
+        pass
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, markup=False)
+        self._row_ids: list[str] = []
+        self._prompts: dict[str, Content] = {}
+        self._looks: dict[str, tuple[object, ...]] = {}  # what each prompt was made from
+        self.type_into: Widget | None = None  # where typing on the list goes
+        self._handing_on = False
+
+    @property
+    def highlighted_key(self) -> str | None:
+        option = self.highlighted_option
+        if option is None or option.id is None or _is_header(option.id):
+            return None
+        return option.id
+
+    def show(self, rows: list[Row], keep: str | None) -> None:
+        """Show ``rows``, keeping ``keep`` highlighted if it is still listed."""
+        ids: list[str] = []
+        prompts: dict[str, Content] = {}
+        looks: dict[str, tuple[object, ...]] = {}
+        changed: list[str] = []
+        for row in rows:
+            if isinstance(row, Entry):
+                row_id, look = row.contact.key, _look(row.contact)
+            else:
+                row_id, look = _HEADER_PREFIX + row.label, (row.count,)
+            if self._looks.get(row_id) == look:
+                prompt = self._prompts[row_id]
+            else:  # only what changed is drawn again: thousands of rows stay cheap
+                changed.append(row_id)
+                prompt = (
+                    contact_prompt(row.contact) if isinstance(row, Entry) else header_prompt(row)
+                )
+            ids.append(row_id)
+            prompts[row_id] = prompt
+            looks[row_id] = look
+        self._prompts, self._looks = prompts, looks
+        if ids == self._row_ids:  # same rows: only badges, names or marks changed
+            for row_id in changed:
+                self.replace_option_prompt_at_index(self.get_option_index(row_id), prompts[row_id])
+            return
+        self._row_ids = ids
+        self.set_options(
+            Option(prompts[row_id], id=row_id, disabled=_is_header(row_id)) for row_id in ids
+        )
+        self.highlight_key(keep)
+
+    def highlight_key(self, key: str | None) -> None:
+        """Highlight ``key``'s row, or the first contact if it is not listed."""
+        if key is not None and key in self._prompts:
+            self.highlighted = self.get_option_index(key)
+        elif self.highlighted is None:
+            self.highlighted = next(
+                (i for i, row_id in enumerate(self._row_ids) if not _is_header(row_id)), None
+            )
+
+    def action_cursor_down(self) -> None:
+        self._step(1)
+
+    def action_cursor_up(self) -> None:
+        """Up from the top row goes to the filter box (OptionList would wrap around)."""
+        if not self._step(-1):
+            self.post_message(self.FilterRequested())
+
+    def _step(self, direction: int) -> bool:
+        """Highlight the next contact that way, skipping headers; False at the end."""
+        index = (self.highlighted if self.highlighted is not None else -1) + direction
+        while 0 <= index < self.option_count:
+            if not self.options[index].disabled:
+                self.highlighted = index
+                return True
+            index += direction
+        return False
+
+    def action_filter(self) -> None:
+        self.post_message(self.FilterRequested())
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing on the list writes to the peer: the keys go to ``type_into``.
+
+        Keys reach the list already queued, so the ones after the first printable key (the
+        rest of a fast burst, its Enter) are handed back to the app too, in order; the app
+        sends them on to the widget that has the focus by then.
+        """
+        starts = event.is_printable and bool(event.character) and event.character != "/"
+        if self.type_into is None or not (starts or self._handing_on):
+            return
+        event.stop()
+        event.prevent_default()
+        if not self._handing_on:
+            self._handing_on = True
+            self.screen.set_focus(self.type_into)
+        self.app.post_message(events.Key(event.key, event.character))
+
+    def on_focus(self) -> None:
+        self._handing_on = False
+
+
+class PeerFilter(Input):
+    """Narrows the list as you type; Enter or Down moves into it, Escape clears."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "leave", "To list", show=False),
+        Binding("escape", "clear", "Clear filter"),
+    ]
+
+    class Leave(Message):
+        def __init__(self, choose: bool) -> None:
+            super().__init__()
+            self.choose = choose
+
+    def action_leave(self) -> None:
+        self.post_message(self.Leave(choose=False))
+
+    def action_clear(self) -> None:
+        self.value = ""
+        self.post_message(self.Leave(choose=False))
+
+
+class Sidebar(Vertical):
+    """The filter box and the list; it owns nothing but the view."""
+
+    class FilterChanged(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def compose(self) -> ComposeResult:
+        yield PeerFilter(placeholder="/ filter", id="peer-filter", compact=True)
+        yield PeerList(id="peers")
+
+    @property
+    def peer_list(self) -> PeerList:
+        return self.query_one(PeerList)
+
+    @property
+    def filter_box(self) -> PeerFilter:
+        return self.query_one(PeerFilter)
+
+    @on(Input.Changed, "#peer-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.post_message(self.FilterChanged(event.value))
+
+    @on(Input.Submitted, "#peer-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.peer_list.focus()
+        # Run in the list's own context: a message a widget posts from here would not
+        # bubble past this container (Textual stops messages at their sender).
+        self.peer_list.call_later(self.peer_list.action_select)
+
+    @on(PeerFilter.Leave)
+    def _leave_filter(self, event: PeerFilter.Leave) -> None:
+        event.stop()
+        self.peer_list.focus()
+
+    @on(PeerList.FilterRequested)
+    def _focus_filter(self, event: PeerList.FilterRequested) -> None:
+        event.stop()
+        self.filter_box.focus()

@@ -1,0 +1,104 @@
+"""UI test fixtures: apps and headless peers on 127.0.0.1, each on its own port."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from ipmsg_tui.config import Settings, load_settings
+from ipmsg_tui.net.node import Node
+from ipmsg_tui.protocol import events as ev
+from ipmsg_tui.session import build_node
+from ipmsg_tui.ui.app import MessengerApp
+
+WAIT = 8.0
+
+
+async def wait_for(
+    pilot: Pilot[Any], predicate: Callable[[], object], timeout: float = WAIT
+) -> None:
+    """Let the app run until ``predicate()`` holds; fail after ``timeout`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {predicate}")
+        await pilot.pause(0.02)
+
+
+class Peer:
+    """A headless IPMSG node (the engine ``listen`` runs) that records what it hears."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.events: list[ev.Event] = []
+        self.node: Node = build_node(settings, [self.events.append])
+
+    @property
+    def addr(self) -> tuple[str, int]:
+        return "127.0.0.1", self.settings.port
+
+    async def start(self) -> Peer:
+        await self.node.start()
+        return self
+
+    async def stop(self) -> None:
+        await self.node.stop()
+
+    def of(self, kind: type[ev.Event]) -> list[Any]:
+        return [e for e in self.events if isinstance(e, kind)]
+
+    def texts(self) -> list[str]:
+        return [e.text for e in self.of(ev.MessageReceived)]
+
+
+class Lan:
+    """Settings for named instances that know each other by unicast (no real broadcast)."""
+
+    def __init__(self, tmp_path: Path, ports: list[int]) -> None:
+        self.tmp_path = tmp_path
+        self.ports = ports
+        self.names: list[str] = []
+        self.started: list[Peer] = []
+
+    def port_of(self, name: str) -> int:
+        if name not in self.names:
+            self.names.append(name)
+        return self.ports[self.names.index(name)]
+
+    def settings(self, name: str, *, knows: tuple[str, ...] = (), **extra: Any) -> Settings:
+        values: dict[str, Any] = {
+            "nick": name,
+            "user": name.lower(),
+            "host": f"{name.lower()}-pc",
+            "bind": "127.0.0.1",
+            "port": self.port_of(name),
+            "hosts": [f"127.0.0.1:{self.port_of(other)}" for other in knows],
+            "data_dir": self.tmp_path / name,
+            "retry_interval": 0.2,
+            "retry_count": 3,
+        }
+        values.update(extra)
+        return load_settings(self.tmp_path / f"{name}.toml", **values)
+
+    async def peer(self, name: str, *, knows: tuple[str, ...] = (), **extra: Any) -> Peer:
+        """A started headless peer; stopped (BR_EXIT) at the end of the test if still up."""
+        peer = await Peer(self.settings(name, knows=knows, **extra)).start()
+        self.started.append(peer)
+        return peer
+
+    def app(self, name: str, *, knows: tuple[str, ...] = (), **extra: Any) -> MessengerApp:
+        return MessengerApp(self.settings(name, knows=knows, **extra))
+
+
+@pytest.fixture
+async def lan(tmp_path: Path, ports: list[int]) -> AsyncIterator[Lan]:
+    network = Lan(tmp_path, ports)
+    yield network
+    for peer in network.started:
+        await peer.stop()

@@ -1,0 +1,177 @@
+"""Commands from the palette and the function keys; what they change is saved in the config."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from ipmsg_tui.config import load_settings
+from ipmsg_tui.protocol import events as ev
+from ipmsg_tui.ui.app import MessengerApp
+from ipmsg_tui.ui.screens.peer_info import PeerInfoScreen
+from ipmsg_tui.ui.screens.prompt import TextPrompt
+
+from .conftest import Lan, wait_for
+from .test_story import SIZE, listed
+
+
+def saved(app: MessengerApp) -> dict[str, Any]:
+    with Path(app.settings.config_path).open("rb") as handle:
+        return tomllib.load(handle)
+
+
+async def run_command(pilot: Pilot[Any], name: str) -> None:
+    """ctrl+p, type the command's name, Enter."""
+    await pilot.press("ctrl+p")
+    await pilot.press(*name)
+    await wait_for(pilot, lambda: name.lower() in highlighted_command(pilot).lower())
+    await pilot.press("enter")
+
+
+def highlighted_command(pilot: Pilot[Any]) -> str:
+    from textual.command import CommandList
+
+    lists = pilot.app.screen.query(CommandList)
+    if not lists or lists.first().highlighted_option is None:
+        return ""
+    return str(lists.first().highlighted_option.prompt)
+
+
+async def answer(pilot: Pilot[Any], text: str) -> None:
+    """Replace the prompt's text and press Enter."""
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, TextPrompt))
+    await pilot.press("ctrl+a", "ctrl+k", *text, "enter")
+    await wait_for(pilot, lambda: not isinstance(pilot.app.screen, TextPrompt))
+
+
+async def test_nick_and_group_change_live_and_are_saved(lan: Lan) -> None:
+    bob = await lan.peer("Bob", knows=("Ann",))
+    app = lan.app("Ann", knows=("Bob",))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
+        await run_command(pilot, "set nick")
+        await answer(pilot, "Annie")
+        await wait_for(pilot, lambda: any(e.peer.nick == "Annie" for e in bob.of(ev.PeerChanged)))
+        await run_command(pilot, "set group")
+        await answer(pilot, "QA")
+        await wait_for(pilot, lambda: any(e.peer.group == "QA" for e in bob.of(ev.PeerChanged)))
+        assert "Annie" in str(app.query_one("#me").render())
+        assert saved(app)["nick"] == "Annie" and saved(app)["group"] == "QA"
+    again = load_settings(app.settings.config_path)
+    assert (again.nick, again.group) == ("Annie", "QA")
+
+
+async def test_away_with_a_text_answers_messages_and_f2_comes_back(lan: Lan) -> None:
+    bob = await lan.peer("Bob", knows=("Ann",))
+    app = lan.app("Ann", knows=("Bob",))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
+        await pilot.press("f2")
+        await answer(pilot, "at lunch")
+        await wait_for(pilot, lambda: any(e.peer.away for e in bob.of(ev.PeerChanged)))
+        assert "away: at lunch" in str(app.query_one("#presence").render())
+        bob.node.send_message([("127.0.0.1", app.settings.port)], "ping")
+        await wait_for(pilot, lambda: "at lunch" in bob.texts())  # the automatic reply
+        assert saved(app)["away_text"] == "at lunch"
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: not bob.of(ev.PeerChanged)[-1].peer.away)
+        assert "● online" in str(app.query_one("#presence").render())
+
+
+async def test_add_host_finds_a_peer_beyond_the_broadcast_and_remembers_it(lan: Lan) -> None:
+    carol = await lan.peer("Carol")  # knows nobody, and nobody knows her
+    app = lan.app("Ann")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert listed(app) == ["*"]
+        await run_command(pilot, "add host")
+        await answer(pilot, f"127.0.0.1:{carol.settings.port}")
+        await wait_for(pilot, lambda: "carol@carol-pc" in listed(app))
+        assert saved(app)["hosts"] == [f"127.0.0.1:{carol.settings.port}"]
+        await run_command(pilot, "add broadcast")
+        await answer(pilot, "10.78.255")  # not an address: refused, nothing saved
+        assert "broadcast" not in saved(app)
+        await run_command(pilot, "add broadcast")
+        await answer(pilot, "127.255.255.255")
+        assert saved(app)["broadcast"] == ["127.255.255.255"]
+        assert app.node is not None
+        assert ("127.255.255.255", app.settings.port) in app.node.engine.config.broadcast_targets
+
+
+async def test_refresh_drops_a_peer_that_vanished_without_a_goodbye(lan: Lan) -> None:
+    bob = await lan.peer("Bob", knows=("Ann",))
+    app = lan.app("Ann", knows=("Bob",))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
+        bob.node._transport.close()  # type: ignore[union-attr]  # its machine is switched off
+        bob.node._transport = None
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: listed(app) == ["*"], timeout=10)
+
+
+async def test_peer_encoding_override_is_used_and_saved(lan: Lan) -> None:
+    taro = await lan.peer("Taro", knows=("Ann",), encoding="cp932")
+    app = lan.app("Ann", knows=("Taro",))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "taro@taro-pc" in listed(app))
+        await pilot.press("down")
+        await run_command(pilot, "peer encoding")
+        await answer(pilot, "CP932")
+        assert saved(app)["peer_encodings"] == {"taro@taro-pc": "cp932"}
+        peer = app.roster.contacts["taro@taro-pc"].peer
+        assert peer is not None and peer.encoding_override == "cp932"
+        await pilot.press("enter")
+        app.composer.insert("こんにちは、太郎さん")  # as an input method commits it
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: taro.texts() == ["こんにちは、太郎さん"])
+        await run_command(pilot, "peer encoding")
+        await answer(pilot, "auto")
+        assert saved(app)["peer_encodings"] == {}
+
+
+async def test_peer_info_shows_what_the_peer_says_about_itself(lan: Lan) -> None:
+    await lan.peer("Bob", knows=("Ann",))
+    app = lan.app("Ann", knows=("Bob",))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
+        await pilot.press("f3")  # on Everyone: nothing to show
+        assert not isinstance(app.screen, PeerInfoScreen)
+        await pilot.press("down", "f3")
+        assert isinstance(app.screen, PeerInfoScreen)
+        facts = str(app.screen.query_one("#facts").render())
+        assert "bob@bob-pc" in facts and "ipmsg-tui" in facts and "UTF-8" in facts
+        await wait_for(pilot, lambda: "Says" in str(app.screen.query_one("#answer").render()))
+        assert "ipmsg-tui" in str(app.screen.query_one("#answer").render())
+        await pilot.press("escape")
+        assert not isinstance(app.screen, PeerInfoScreen)
+
+
+async def test_the_theme_is_saved_and_used_next_time(lan: Lan) -> None:
+    app = lan.app("Ann")
+    async with app.run_test(size=SIZE) as pilot:
+        await run_command(pilot, "theme")
+        await pilot.press(*"nord")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.theme == "nord")
+        assert saved(app)["theme"] == "nord"
+    again = MessengerApp(
+        load_settings(app.settings.config_path, bind="127.0.0.1", port=app.settings.port)
+    )
+    async with again.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert again.theme == "nord"
+
+
+async def test_quit_says_goodbye(lan: Lan) -> None:
+    bob = await lan.peer("Bob", knows=("Ann",))
+    app = lan.app("Ann", knows=("Bob",))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: bob.of(ev.PeerLeft))
+    assert app.return_code == 0
+    assert [(e.peer.key, e.reason) for e in bob.of(ev.PeerLeft)] == [("ann@ann-pc", "exit")]

@@ -1,0 +1,150 @@
+"""Keyboard details: the composer, the filter, moving between the panes."""
+
+from __future__ import annotations
+
+from textual import events
+
+from ipmsg_tui.store import EVERYONE
+from ipmsg_tui.ui.chatlog import ChatLog
+from ipmsg_tui.ui.composer import Composer
+from ipmsg_tui.ui.sidebar import PeerFilter, PeerList
+
+from .conftest import Lan, wait_for
+from .test_story import SIZE, listed
+
+
+async def test_enter_sends_ctrl_j_breaks_the_line_and_empty_input_sends_nothing(lan: Lan) -> None:
+    bob = await lan.peer("Bob", knows=("Ann",))
+    app = lan.app("Ann", knows=("Bob",))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
+        await pilot.press("down", "tab")
+        assert isinstance(app.focused, Composer)
+        await pilot.press("enter", "space", "enter")  # nothing to send
+        await pilot.press("backspace", *"first line", "ctrl+j", *"second line", "enter")
+        await wait_for(pilot, lambda: bob.texts() == ["first line\nsecond line"])
+        assert [row.text for row in app.chat_log.rows] == ["first line\nsecond line"]
+        lines = app.chat_log.plain_lines()
+        assert "  first line" in lines and "  second line" in lines  # indented under the header
+
+
+async def test_up_and_down_in_an_empty_input_recall_what_was_sent(lan: Lan) -> None:
+    bob = await lan.peer("Bob", knows=("Ann",))
+    app = lan.app("Ann", knows=("Bob",))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
+        await pilot.press("down", "enter", *"one", "enter", *"two", "enter")
+        await wait_for(pilot, lambda: bob.texts() == ["one", "two"])
+        composer = app.composer
+        await pilot.press("up")
+        assert composer.text == "two"
+        await pilot.press("up")
+        assert composer.text == "one"
+        await pilot.press("up")  # the oldest stays
+        assert composer.text == "one"
+        await pilot.press("down")
+        assert composer.text == "two"
+        await pilot.press("down")
+        assert composer.text == ""
+        await pilot.press(*"draft", "up")  # with text of one's own, Up is just the cursor
+        assert composer.text == "draft"
+        await pilot.press("end", "ctrl+u", "up", "enter")  # resend a recalled text
+        await wait_for(pilot, lambda: bob.texts() == ["one", "two", "two"])
+
+
+async def test_the_list_stops_at_its_ends_and_up_from_the_top_goes_to_the_filter(
+    lan: Lan,
+) -> None:
+    await lan.peer("Bob", knows=("Ann",), group="Ops")
+    await lan.peer("Carol", knows=("Ann",), group="Design")
+    app = lan.app("Ann", knows=("Bob", "Carol"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(listed(app)) == 3)
+        await pilot.press("down", "down", "down", "down")  # headers are skipped, no wrap
+        assert app.open_key == "bob@bob-pc"  # Design: Carol, then Ops: Bob
+        await pilot.press("up", "up")
+        assert app.open_key == EVERYONE
+        await pilot.press("up")
+        assert isinstance(app.focused, PeerFilter)
+        await pilot.press("down")
+        assert isinstance(app.focused, PeerList)
+
+
+async def test_escape_tab_and_shift_tab_move_between_list_input_and_messages(lan: Lan) -> None:
+    app = lan.app("Ann")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.focused, PeerList)
+        await pilot.press("tab")
+        assert isinstance(app.focused, Composer)
+        await pilot.press("shift+tab")
+        assert isinstance(app.focused, ChatLog)
+        await pilot.press("escape")
+        assert isinstance(app.focused, Composer)
+        await pilot.press("escape")
+        assert isinstance(app.focused, PeerList)
+
+
+async def test_slash_filters_the_list_and_enter_writes_to_the_match(lan: Lan) -> None:
+    await lan.peer("Bob", knows=("Ann",), group="Ops")
+    carol = await lan.peer("Carol", knows=("Ann",), group="Design")
+    await lan.peer("Caspar", knows=("Ann",), group="Design", nick="卡斯帕")
+    app = lan.app("Ann", knows=("Bob", "Carol", "Caspar"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(listed(app)) == 4)
+        headers = [str(o.prompt) for o in app.peer_list.options if o.disabled]
+        assert headers == ["Design 2", "Ops 1"]  # grouped, groups sorted
+        await pilot.press("slash")
+        assert isinstance(app.focused, PeerFilter)
+        await pilot.press(*"ca")
+        assert listed(app) == ["carol@carol-pc", "caspar@caspar-pc"]  # Carol, then 卡斯帕
+        await pilot.press("r", "o")
+        assert listed(app) == ["carol@carol-pc"]
+        assert app.open_key == "carol@carol-pc"
+        await pilot.press("enter")
+        assert isinstance(app.focused, Composer)
+        await pilot.press(*"found you", "enter")
+        await wait_for(pilot, lambda: carol.texts() == ["found you"])
+        await pilot.press("escape", "slash", "escape")  # Escape clears the filter
+        assert app.query_one(PeerFilter).value == ""
+        assert isinstance(app.focused, PeerList)
+        assert len(listed(app)) == 4
+        await pilot.press("slash", *"-pc")  # matches user@host too
+        assert len(listed(app)) == 3
+        await pilot.press("ctrl+u", *"everyone")
+        assert listed(app) == [EVERYONE]
+
+
+async def test_a_draft_stays_with_its_conversation(lan: Lan) -> None:
+    bob = await lan.peer("Bob", knows=("Ann",))
+    carol = await lan.peer("Carol", knows=("Ann",))
+    app = lan.app("Ann", knows=("Bob", "Carol"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(listed(app)) == 3)
+        await pilot.press("down", *"half a thought for Bob", "escape", "down")
+        assert app.open_key == "carol@carol-pc"
+        assert app.composer.text == ""  # Carol does not get Bob's words
+        await pilot.press(*"hi Carol", "enter")
+        await pilot.press("escape", "up")
+        assert app.composer.text == "half a thought for Bob"
+        await pilot.press("tab", "end", *" (finished)", "enter")
+        await wait_for(pilot, lambda: bob.texts() == ["half a thought for Bob (finished)"])
+        assert carol.texts() == ["hi Carol"]
+
+
+async def test_a_fast_burst_typed_on_the_list_is_sent_whole(lan: Lan) -> None:
+    """As a terminal delivers keys typed quickly (or injected by tmux): all queued at once."""
+    bob = await lan.peer("Bob", knows=("Ann",))
+    app = lan.app("Ann", knows=("Bob",))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
+        await pilot.press("down")
+        for char in "quick hello":
+            app.post_message(events.Key("space" if char == " " else char, char))
+        app.post_message(events.Key("enter", "\r"))
+        await wait_for(pilot, lambda: bob.texts() == ["quick hello"])
+        assert isinstance(app.focused, Composer) and app.composer.text == ""
+        # In the input box too, a new line and Enter keep their place among the characters.
+        for key in ("a", "b", "ctrl+j", "c", "d", "enter"):
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await wait_for(pilot, lambda: bob.texts()[1:] == ["ab\ncd"])
