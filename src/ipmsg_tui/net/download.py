@@ -32,6 +32,11 @@ from .transfers import Transfer
 CHUNK = 256 * 1024
 IDLE_TIMEOUT = 60.0  # Windows gives up after 120 s without data
 EOF_GRACE = 2.0  # after the last byte: how long a sender may take to close
+# A sender that accepts the connection and closes it at once has refused the request.
+REFUSED = (
+    "the sender closed the connection without sending anything "
+    "(it refused the request: offer withdrawn or expired?)"
+)
 
 
 class TransferError(Exception):
@@ -84,10 +89,7 @@ async def fetch_file(
             if not chunk:
                 got = transfer.done - transfer.offset
                 if not got:
-                    raise TransferError(
-                        "the sender closed the connection without sending anything "
-                        "(it refused the request: offer withdrawn or expired?)"
-                    )
+                    raise TransferError(REFUSED)
                 raise TransferError(f"the connection ended {missing} bytes before the end")
             _write_all(fd, chunk)
             digest.update(chunk)
@@ -164,10 +166,7 @@ async def fetch_folder(
             chunk = await _read(reader, CHUNK, link.idle_timeout)
             if not chunk:
                 if decoder.entries == 0:
-                    raise TransferError(
-                        "the sender closed the connection without sending anything "
-                        "(it refused the request: offer withdrawn or expired?)"
-                    )
+                    raise TransferError(REFUSED)
                 decoder.close()  # raises: the stream ended early
             try:
                 for event in decoder.feed(chunk):
