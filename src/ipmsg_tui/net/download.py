@@ -52,9 +52,15 @@ class Connection:
     idle_timeout: float = IDLE_TIMEOUT
 
 
+# asyncio.timeout, not asyncio.wait_for: on Python 3.11 wait_for swallows a cancellation
+# that arrives when the read is already complete, which is every read of a fast stream, so
+# a download could not be cancelled.
+
+
 async def _read(reader: asyncio.StreamReader, size: int, timeout: float) -> bytes:
     try:
-        return await asyncio.wait_for(reader.read(size), timeout)
+        async with asyncio.timeout(timeout):
+            return await reader.read(size)
     except TimeoutError:
         raise TransferError(f"no data from the sender for {timeout:g} s") from None
 
@@ -62,7 +68,8 @@ async def _read(reader: asyncio.StreamReader, size: int, timeout: float) -> byte
 async def _expect_end(reader: asyncio.StreamReader) -> None:
     """After the last expected byte the sender should close; more bytes are an error."""
     try:
-        extra = await asyncio.wait_for(reader.read(1), EOF_GRACE)
+        async with asyncio.timeout(EOF_GRACE):
+            extra = await reader.read(1)
     except TimeoutError:
         return  # it keeps the connection open; what we wanted is complete
     if extra:
