@@ -101,8 +101,13 @@ def make_app(tmp_path: Path, port: int) -> MessengerApp:
 
 
 def arrive(app: MessengerApp, who: Peer, text: str, minutes: float, **flags: Any) -> None:
-    """A message from ``who``, delivered through the app's engine listener."""
-    app.bridge(ev.MessageReceived(who, int(NOON) + int(minutes * 60), text, NOON, **flags))
+    """A message from ``who``, handed to the node's listeners as the node does (the app's
+    engine listener first, then its file service, which takes offers of files)."""
+    assert app.node is not None
+    event = ev.MessageReceived(who, int(NOON) + int(minutes * 60), text, NOON, **flags)
+    for listener in app.node.listeners:
+        if listener(event) is False:
+            break
 
 
 async def lan_with_talk(pilot: Pilot[Any]) -> None:

@@ -1,8 +1,9 @@
 """The full-screen messenger: peers on the left, the conversation on the right.
 
-The app only reacts to engine events and calls engine methods. Its node runs on Textual's
-own loop (created in ``on_mount``); the node's listener (:class:`EngineBridge`) stores each
-event in the history and posts a Textual message, handled below.
+The app only reacts to engine events and calls engine methods. Its node and file service run
+on Textual's own loop (created in ``on_mount``); the node's listener (:class:`EngineBridge`)
+stores each event in the history and posts a Textual message, the file service's listener
+(:class:`FileBridge`) posts its events; both are handled below.
 """
 
 from __future__ import annotations
@@ -26,20 +27,30 @@ from textual.widgets import Footer, OptionList
 
 from ..config import Settings
 from ..history import HistoryRecorder
+from ..net.files import FileService
 from ..net.node import Node, SocketPlan, open_udp_socket
+from ..net.tcp import open_tcp_socket
+from ..net.transfers import Direction, Transfer
+from ..net.transfers import State as TransferState
 from ..protocol.engine import EngineConfig, EngineError
-from ..session import engine_config
+from ..session import build_file_service, engine_config
 from ..store import EVERYONE, Flag, HistoryStore, State, StoredMessage
 from . import messages as ui
 from .actions import PeerSearch, UserCommands
+from .attachbar import AttachmentBar
 from .bars import ChatHeader, StatusBar
 from .bridge import EngineBridge
 from .chatlog import ChatLog
 from .chatrender import preview
 from .composer import Composer
+from .fileactions import FileCommands
+from .fileboard import FileBoard, OfferKey, OfferView, key_of
+from .filebridge import FileBridge
 from .roster import Contact, Roster
 from .screens.peer_info import PeerInfoScreen
+from .screens.transfers import TransfersScreen
 from .sidebar import PeerList, Sidebar
+from .transfertext import state_text
 from .window import ConversationWindow
 
 log = logging.getLogger(__name__)
@@ -48,6 +59,7 @@ log = logging.getLogger(__name__)
 QUIET_START = 3.0
 SIDEBAR_DELAY = 0.05
 _GOODBYE_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+FILES = Binding.Group("Files", compact=True)
 
 
 class MessengerApp(App[int]):
@@ -66,6 +78,21 @@ class MessengerApp(App[int]):
         Binding("f3", "peer_info", "Info", tooltip="What the selected peer runs and supports"),
         Binding("f1", "toggle_keys", "Keys", tooltip="Show or hide the keys of the focused pane"),
         Binding("f5", "refresh", "Refresh", show=False),
+        # One footer entry for both: "^f ^t Files" fits where two would not.
+        Binding(
+            "ctrl+f",
+            "attach",
+            "Attach",
+            tooltip="ctrl+f: attach files or folders to the message",
+            group=FILES,
+        ),
+        Binding(
+            "ctrl+t",
+            "transfers",
+            "Transfers",
+            tooltip="ctrl+t: uploads and downloads",
+            group=FILES,
+        ),
         Binding("ctrl+o", "open_sealed", "Open sealed", show=False),
         Binding("ctrl+r", "resend_failed", "Resend", show=False),
     ]
@@ -76,6 +103,7 @@ class MessengerApp(App[int]):
         *,
         store: HistoryStore | None = None,
         sock: socket.socket | None = None,
+        tcp_sock: socket.socket | None = None,
         engine: tuple[EngineConfig, SocketPlan] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -85,10 +113,14 @@ class MessengerApp(App[int]):
         self._own_store = store is None
         self.store = store if store is not None else HistoryStore(settings.history_path)
         self._sock = sock
+        self._tcp_sock = tcp_sock
         self.clock = clock
         self.recorder = HistoryRecorder(self.store, is_read=self.is_open)
         self.bridge = EngineBridge(self.recorder, self.post_message)
         self.node: Node | None = None
+        self.files: FileService | None = None
+        self.board = FileBoard()
+        self.file_bridge = FileBridge(self.post_message)
         self.roster = Roster()
         self.open_key: str | None = None
         self.seal_next = False
@@ -98,6 +130,7 @@ class MessengerApp(App[int]):
         self._started_at = time.monotonic()
         self.quiet_start = QUIET_START  # seconds without presence toasts after start
         self.commands = UserCommands(self)
+        self.file_commands = FileCommands(self)
 
     # ------------------------------------------------------------------ layout
 
@@ -108,6 +141,7 @@ class MessengerApp(App[int]):
             with Vertical(id="chat"):
                 yield ChatHeader(id="chat-header")
                 yield ChatLog(id="log")
+                yield AttachmentBar(id="attachments")
                 yield Composer(id="composer")
         yield Footer(compact=True)
 
@@ -128,10 +162,18 @@ class MessengerApp(App[int]):
             self.theme = self.settings.theme
         self.watch(self, "theme", self._theme_changed, init=False)
         self.chat_log.clock = self.clock
+        self.chat_log.offer_view = self.offer_view
         self.peer_list.type_into = self.composer
+        self.query_one(AttachmentBar).display = False
         self._started_at = time.monotonic()
         self.roster.load(self.store.conversations())
         self.node = Node(self.engine_config, self.socket_plan, [self.bridge], clock=self.clock)
+        self.files = build_file_service(self.settings, self.node)
+        self.board.service = self.files
+        self.files.listeners.append(self.file_bridge)
+        # TCP first (as the commands do): nobody hears of us before we can serve files.
+        await self.files.start(sock=self._tcp_sock)
+        self._tcp_sock = None  # the file service owns it now
         await self.node.start(sock=self._sock)
         self._sock = None  # the node owns it now
         self.refresh_status()
@@ -161,11 +203,14 @@ class MessengerApp(App[int]):
         await self.stop_node()
         if self._own_store:
             self.store.close()
-        if self._sock is not None:
-            self._sock.close()
+        for sock in (self._sock, self._tcp_sock):
+            if sock is not None:
+                sock.close()
 
     async def stop_node(self) -> None:
-        """Say goodbye (BR_EXIT) once."""
+        """Stop serving files (running transfers end), then say goodbye (BR_EXIT) once."""
+        if self.files is not None:
+            await self.files.stop()
         if self.node is not None and self.node.running:
             await self.node.stop()
 
@@ -230,6 +275,8 @@ class MessengerApp(App[int]):
         composer.border_subtitle = "🔒 sealed" if self.seal_next else ""
         if contact.is_everyone:
             composer.placeholder = "Message everyone on the LAN (broadcast, no receipts)"
+        elif self.file_commands.waiting(contact.key):
+            composer.placeholder = "Add a few words if you like · Enter sends the files"
         else:
             composer.placeholder = f"Message {contact.name} · Enter sends, Ctrl+J new line"
 
@@ -243,6 +290,7 @@ class MessengerApp(App[int]):
         self.open_key = key
         self.seal_next = False  # sealing is for one message to one peer
         self.composer.load_text(self._drafts.pop(key, ""))
+        self.show_attachments()
         contact = self.roster.contacts[key]
         # The list changes only if a badge goes, or the conversation left may leave it.
         relist = bool(contact.unread) or (
@@ -304,6 +352,10 @@ class MessengerApp(App[int]):
         contact = self.open_contact
         if contact is None or self.node is None:
             return
+        if self.file_commands.waiting(contact.key):
+            self.file_commands.send(contact, event.text, sealed=self.seal_next)
+            self._unseal()
+            return
         now = self.clock()
         try:
             if contact.is_everyone:
@@ -323,15 +375,33 @@ class MessengerApp(App[int]):
             log.warning("not sent to %s: %s", contact.key, error)
             self.notify(str(error), title="Not sent", severity="error")
             return
+        self._unseal()
+        self.show_sent(contact, rows)
+
+    def _unseal(self) -> None:
         if self.seal_next:
             self.seal_next = False
             self.refresh_chat_header()
-        for row in rows:
-            self.chat_log.add(row)
+
+    def show_sent(self, contact: Contact, rows: list[StoredMessage]) -> None:
+        """Messages we just sent (and stored): in the chat if it is open, and in the list."""
+        if contact.key == self.open_key:
+            for row in rows:
+                self.chat_log.add(row)
         if len(rows) > 1 and not contact.is_everyone:
             self.notify(f"Too long for one packet: sent as {len(rows)} messages", timeout=3)
-        self.roster.note_message(contact.key, now)
+        if rows:
+            self.roster.note_message(contact.key, rows[0].ts)
         self.schedule_sidebar()
+
+    def restore_draft(self, key: str, text: str) -> None:
+        """Text whose sending failed goes back where it was typed (unless more was typed)."""
+        if not text:
+            return
+        if key == self.open_key and not self.composer.text.strip():
+            self.composer.load_text(text)
+        elif key != self.open_key and key not in self._drafts:
+            self._drafts[key] = text
 
     def action_toggle_seal(self) -> None:
         contact = self.open_contact
@@ -347,6 +417,12 @@ class MessengerApp(App[int]):
             return
         contact = self.roster.get(row.conversation)
         recipient = contact.recipient() if contact is not None else None
+        if row.attachments:
+            if recipient is None:
+                self.notify("No address known for this peer", severity="error")
+            else:
+                self.file_commands.resend(row, recipient)
+            return
         addr = recipient.addr if recipient is not None else row.addr
         try:
             sent = self.node.send_message([addr], row.text, sealed=row.sealed)
@@ -373,6 +449,8 @@ class MessengerApp(App[int]):
         row = event.row
         if row.incoming and row.state is State.SEALED:
             self.open_sealed(row)
+        elif row.incoming and row.attachments:
+            self.file_commands.activate(row)
         elif not row.incoming and row.state is State.FAILED:
             self.resend(row)
 
@@ -459,6 +537,95 @@ class MessengerApp(App[int]):
         who = message.peer.name if message.peer is not None else message.addr[0]
         self.notify(f"{who}: {message.text}", severity="warning", markup=False)
 
+    # ------------------------------------------------------------------ files
+
+    def offer_view(self, row: StoredMessage) -> OfferView | None:
+        contact = self.roster.get(row.conversation)
+        return self.board.view(row, contact.name if contact is not None else row.sender)
+
+    def redraw_offer(self, key: OfferKey) -> None:
+        self.chat_log.redraw(lambda row: key_of(row) == key)
+
+    def show_attachments(self) -> None:
+        waiting = self.file_commands.waiting(self.open_key)
+        self.query_one(AttachmentBar).show(waiting)
+        if self.composer.allow_empty != bool(waiting):
+            self.composer.allow_empty = bool(waiting)
+            self.refresh_chat_header()
+
+    @on(AttachmentBar.Removed)
+    def _attachment_removed(self, event: AttachmentBar.Removed) -> None:
+        self.file_commands.remove(self.open_key, event.index)
+
+    @on(Composer.RemoveAttachment)
+    def _last_attachment_removed(self) -> None:
+        self.file_commands.remove(self.open_key, len(self.file_commands.waiting(self.open_key)) - 1)
+
+    def on_offer_arrived(self, message: ui.OfferArrived) -> None:
+        offer = message.offer
+        self.redraw_offer(("in", offer.addr, offer.packet_no))
+
+    def on_transfer_added(self, message: ui.TransferAdded) -> None:
+        self._transfers_moved([message.transfer])
+
+    def on_transfers_changed(self, message: ui.TransfersChanged) -> None:
+        self._transfers_moved(self.file_bridge.take_changed())
+
+    def _transfers_moved(self, transfers: list[Transfer]) -> None:
+        keys = {self.board.track(transfer) for transfer in transfers}
+        self.chat_log.redraw(lambda row: key_of(row) in keys)
+        screen = self.screen
+        if isinstance(screen, TransfersScreen):
+            screen.changed(transfers)
+        self.refresh_status()
+
+    def on_transfer_finished(self, message: ui.TransferFinished) -> None:
+        """A toast for what the user waits for: a download done or failed, an upload cut."""
+        transfer = message.transfer
+        if transfer.direction == Direction.IN:
+            if transfer.state == TransferState.DONE:
+                self._downloads_done(transfer)
+            elif transfer.state == TransferState.FAILED:
+                record = self.board.get(self.board.key_for(transfer))
+                text, _ = state_text(transfer, refused_means_gone=bool(record and record.earlier))
+                self.notify(
+                    text.removeprefix("✗ "),
+                    title=f"{transfer.name} not downloaded",
+                    severity="error",
+                    timeout=10,
+                    markup=False,
+                )
+        elif transfer.state == TransferState.FAILED:
+            self.notify(
+                f"Sending {transfer.name} to {transfer.peer_name} stopped: {transfer.error}",
+                severity="warning",
+                markup=False,
+            )
+
+    def _downloads_done(self, transfer: Transfer) -> None:
+        """One toast per offer, when its last download is saved: where they are."""
+        record = self.board.get(self.board.key_for(transfer))
+        group = list(record.transfers.values()) if record is not None else [transfer]
+        if any(not t.state.finished for t in group):
+            return
+        saved = [t for t in group if t.state == TransferState.DONE and t.path is not None]
+        if len(saved) == 1:
+            title, text = f"Downloaded {transfer.name}", f"Saved to {transfer.path}"
+        else:
+            folders = {t.path.parent for t in saved if t.path is not None}
+            where = f"in {folders.pop()}" if len(folders) == 1 else "(see ctrl+t)"
+            title, text = f"Downloaded {len(saved)} files", f"Saved {where}"
+        self.notify(f"{text}\nctrl+t: transfers", title=title, markup=False)
+
+    def on_offer_closed(self, message: ui.OfferClosed) -> None:
+        for addr in message.addrs:
+            key = self.board.offer_ended(message.packet_no, addr, message.outcome)
+            self.redraw_offer(key)
+            if message.outcome == "released":
+                contact = self.roster.by_addr(addr)
+                name = contact.name if contact is not None else f"{addr[0]}:{addr[1]}"
+                self.notify(f"{name} declined your files", severity="warning", markup=False)
+
     # ------------------------------------------------------------------ commands
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
@@ -480,6 +647,12 @@ class MessengerApp(App[int]):
     def action_refresh(self) -> None:
         self.commands.refresh()
 
+    def action_attach(self) -> None:
+        self.file_commands.attach()
+
+    def action_transfers(self) -> None:
+        self.file_commands.show_transfers()
+
     def _theme_changed(self, theme: str) -> None:
         self.settings = replace(self.settings, theme=theme)
         self.commands.save(theme=theme)
@@ -490,15 +663,21 @@ def run_app(settings: Settings, mouse: bool = True) -> int:
     unusable address ends here with one line (the caller prints it), not inside the UI."""
     config, plan = engine_config(settings)
     store = HistoryStore(settings.history_path)
+    sockets: list[socket.socket] = []
     try:
-        sock = open_udp_socket(plan)
+        sockets.append(open_udp_socket(plan))
+        sockets.append(open_tcp_socket(plan))  # files are served on the same port number
     except BaseException:
+        for sock in sockets:
+            sock.close()
         store.close()
         raise
-    app = MessengerApp(settings, store=store, sock=sock, engine=(config, plan))
+    udp, tcp = sockets
+    app = MessengerApp(settings, store=store, sock=udp, tcp_sock=tcp, engine=(config, plan))
     try:
         app.run(mouse=mouse)
     finally:
         store.close()
-        sock.close()
+        udp.close()
+        tcp.close()
     return app.return_code or 0
