@@ -37,6 +37,7 @@ from ..session import build_file_service, engine_config
 from ..store import EVERYONE, Flag, HistoryStore, State, StoredMessage
 from . import messages as ui
 from .actions import PeerSearch, UserCommands
+from .alerts import MessageAlerts
 from .attachbar import AttachmentBar
 from .bars import ChatHeader, StatusBar
 from .bridge import EngineBridge
@@ -130,6 +131,7 @@ class MessengerApp(App[int]):
         self._started_at = time.monotonic()
         self.quiet_start = QUIET_START  # seconds without presence toasts after start
         self.commands = UserCommands(self)
+        self.alerts = MessageAlerts(self)
         self.file_commands = FileCommands(self)
 
     # ------------------------------------------------------------------ layout
@@ -259,8 +261,15 @@ class MessengerApp(App[int]):
             self._sidebar_pending = True
             self.set_timer(SIDEBAR_DELAY, self.rebuild_sidebar)
 
+    @property
+    def torn_down(self) -> bool:
+        """The widgets are gone (the app is closing); late timers and events find nothing."""
+        return not self.query(PeerList)
+
     def rebuild_sidebar(self) -> None:
         self._sidebar_pending = False
+        if self.torn_down:
+            return
         rows = self.roster.rows(self._filter, self.open_key)
         self.peer_list.show(rows, keep=self.open_key)
         self.refresh_status()
@@ -479,6 +488,8 @@ class MessengerApp(App[int]):
         return not self._quiet_period() and (contact.last_ts > 0 or contact.key == self.open_key)
 
     def on_peer_online(self, message: ui.PeerOnline) -> None:
+        if self.torn_down:  # closing: nothing left to show it in (the history has it)
+            return
         previous = message.previous
         if previous is not None and previous.key != message.peer.key:
             # Same address, another identity (a different login, a renamed host).
@@ -491,6 +502,8 @@ class MessengerApp(App[int]):
         self.schedule_sidebar()
 
     def on_peer_offline(self, message: ui.PeerOffline) -> None:
+        if self.torn_down:  # closing: nothing left to show it in (the history has it)
+            return
         contact = self.roster.peer_offline(message.peer, self.open_key)
         if contact is None:
             return
@@ -501,6 +514,8 @@ class MessengerApp(App[int]):
         self.schedule_sidebar()
 
     def on_message_arrived(self, message: ui.MessageArrived) -> None:
+        if self.torn_down:  # closing: nothing left to show it in (the history has it)
+            return
         row = message.row
         key = row.conversation
         shown_here = key == self.open_key
@@ -510,11 +525,12 @@ class MessengerApp(App[int]):
             if message.unread:  # it arrived while another conversation was open
                 self.store.mark_read(key)
         elif message.unread:
-            self.bell()
-            self.notify(preview(row), title=contact.name, markup=False)
+            self.alerts.message(contact.name, preview(row))
         self.schedule_sidebar()
 
     def on_messages_updated(self, message: ui.MessagesUpdated) -> None:
+        if self.torn_down:  # closing: nothing left to show it in (the history has it)
+            return
         for row in message.rows:
             if row.conversation == self.open_key:
                 self.chat_log.update(row)
@@ -544,7 +560,8 @@ class MessengerApp(App[int]):
         return self.board.view(row, contact.name if contact is not None else row.sender)
 
     def redraw_offer(self, key: OfferKey) -> None:
-        self.chat_log.redraw(lambda row: key_of(row) == key)
+        if not self.torn_down:
+            self.chat_log.redraw(lambda row: key_of(row) == key)
 
     def show_attachments(self) -> None:
         waiting = self.file_commands.waiting(self.open_key)
@@ -573,6 +590,8 @@ class MessengerApp(App[int]):
 
     def _transfers_moved(self, transfers: list[Transfer]) -> None:
         keys = {self.board.track(transfer) for transfer in transfers}
+        if self.torn_down:  # transfers cancelled as the app closes
+            return
         self.chat_log.redraw(lambda row: key_of(row) in keys)
         screen = self.screen
         if isinstance(screen, TransfersScreen):
@@ -618,6 +637,8 @@ class MessengerApp(App[int]):
         self.notify(f"{text}\nctrl+t: transfers", title=title, markup=False)
 
     def on_offer_closed(self, message: ui.OfferClosed) -> None:
+        if self.torn_down:  # closing: nothing left to show it in (the history has it)
+            return
         for addr in message.addrs:
             key = self.board.offer_ended(message.packet_no, addr, message.outcome)
             self.redraw_offer(key)
