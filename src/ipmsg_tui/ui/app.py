@@ -253,6 +253,7 @@ class MessengerApp(App[int]):
             away_text=engine.away_text if engine is not None else "",
             online=self.roster.online_count,
             unread=self.roster.unread_total,
+            transfers=sum(1 for t in self.board.transfers.values() if not t.state.finished),
         )
 
     def schedule_sidebar(self) -> None:

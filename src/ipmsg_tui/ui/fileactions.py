@@ -201,14 +201,12 @@ class FileCommands:
         if record is not None and record.declined:
             self.app.notify("You declined these files", timeout=3)
             return
-        if record is not None and record.active:
-            choices = ["cancel"]
-        elif record is not None and record.retryable:
-            choices = ["retry", "decline"]
-        elif record is not None and record.transfers:
-            choices = []
-        else:
+        if record is None or not record.transfers:
             choices = ["accept", "save", "decline"]
+        else:  # some were accepted: what each of them allows
+            choices = ["cancel"] if record.active else []
+            if record.retryable:
+                choices += ["retry"] if record.active else ["retry", "decline"]
         contact = self._sender(row)
         name = contact.name if contact is not None else row.sender
         title = Content.assemble(
@@ -300,7 +298,8 @@ class FileCommands:
         if self.service is None or isinstance(self.app.screen, TransfersScreen):
             return
         where = str(self.service.download_dir)
-        self.app.push_screen(TransfersScreen(self.service.transfers, self, where))
+        transfers = self.app.board.transfers.values()
+        self.app.push_screen(TransfersScreen(transfers, self, where))
 
     def cancel(self, transfer: Transfer) -> None:
         if transfer.can_cancel:

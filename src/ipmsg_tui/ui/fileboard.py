@@ -64,6 +64,8 @@ class FileBoard:
     def __init__(self, service: FileService | None = None) -> None:
         self.service = service
         self._records: dict[OfferKey, OfferRecord] = {}
+        # Every transfer heard of and not forgotten, oldest first: the transfers panel.
+        self.transfers: dict[int, Transfer] = {}
         # Downloads of an offer from an earlier session go to the sender's address of today;
         # the message in the history names the address it came from.
         self._aliases: dict[OfferKey, OfferKey] = {}
@@ -86,10 +88,12 @@ class FileBoard:
         """Note a transfer (new, or a change of one); returns the offer it belongs to."""
         key = self.key_for(transfer)
         self.record(key).transfers[transfer.attachment.file_id] = transfer
+        self.transfers.setdefault(transfer.id, transfer)
         return key
 
     def forget(self, transfer: Transfer) -> OfferKey | None:
         """Drop a transfer; returns its offer if the offer showed it."""
+        self.transfers.pop(transfer.id, None)
         key = self.key_for(transfer)
         record = self._records.get(key)
         if record is None or record.transfers.get(transfer.attachment.file_id) is not transfer:
@@ -141,8 +145,10 @@ class FileBoard:
         if record is not None and record.declined:
             return "declined", QUIET
         if record is not None and record.transfers:
+            if record.active and record.retryable:
+                return "Enter or click: cancel · retry", QUIET
             if record.active:
-                return "ctrl+t: transfers · Enter: cancel", QUIET
+                return "Enter or click: cancel · ctrl+t: transfers", QUIET
             if record.retryable:
                 return "Enter or click: retry · decline", HINT
             return None  # every file saved: each says where

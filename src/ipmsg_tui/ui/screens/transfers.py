@@ -52,13 +52,13 @@ class TransferRow(Widget, can_focus=True):
 
     DEFAULT_CSS = """
     TransferRow {
-        height: 2;
+        height: auto;
         padding: 0 1;
         &:focus { background: $block-hover-background; }
         & > Horizontal { height: 1; }
         & #what { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
         & ProgressBar { width: auto; margin-left: 1; }
-        & #state { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; padding-left: 2; }
+        & #state { width: 1fr; padding-left: 2; }
         &.-failed Bar > .bar--bar { color: $error; }
         &.-cancelled Bar > .bar--bar { color: $warning; }
     }
