@@ -47,6 +47,7 @@ from .composer import Composer
 from .fileactions import FileCommands
 from .fileboard import FileBoard, OfferKey, OfferView, key_of
 from .filebridge import FileBridge
+from .paths import tilde
 from .roster import Contact, Roster
 from .screens.peer_info import PeerInfoScreen
 from .screens.transfers import TransfersScreen
@@ -630,10 +631,10 @@ class MessengerApp(App[int]):
             return
         saved = [t for t in group if t.state == TransferState.DONE and t.path is not None]
         if len(saved) == 1:
-            title, text = f"Downloaded {transfer.name}", f"Saved to {transfer.path}"
+            title, text = f"Downloaded {transfer.name}", f"Saved to {tilde(transfer.path or '')}"
         else:
             folders = {t.path.parent for t in saved if t.path is not None}
-            where = f"in {folders.pop()}" if len(folders) == 1 else "(see ctrl+t)"
+            where = f"in {tilde(folders.pop())}" if len(folders) == 1 else "(see ctrl+t)"
             title, text = f"Downloaded {len(saved)} files", f"Saved {where}"
         self.notify(f"{text}\nctrl+t: transfers", title=title, markup=False)
 

@@ -20,6 +20,7 @@ from ..protocol.peers import Peer
 from ..store import StoredMessage
 from .chatrender import body_lines
 from .fileboard import key_of
+from .paths import tilde
 from .prefs import Preferences
 from .roster import Contact
 from .screens.attach import AttachPicker
@@ -219,7 +220,7 @@ class FileCommands:
             view = replace(view, hint=None)
         lines = body_lines(replace(row, text=""), view)
         files = Content("\n").join(line.pad_left(indent) for line, indent in lines)
-        where = f"Downloads go to {self.service.download_dir}" if self.service else ""
+        where = f"Downloads go to {tilde(self.service.download_dir)}" if self.service else ""
 
         def decided(choice: str | None) -> None:
             self.decide(row, choice)

@@ -17,6 +17,15 @@ from textual.suggester import Suggester
 MAX_SUGGESTION_ENTRIES = 2000  # a huge folder is not listed in full for one suggestion
 
 
+def tilde(path: Path | str) -> str:
+    """A path as it reads best: ``~/Downloads/x.pdf`` under the home folder."""
+    text = str(path)
+    home = str(Path.home())
+    if home != "/" and (text == home or text.startswith(home + "/")):
+        return "~" + text[len(home) :]
+    return text
+
+
 def expand(text: str, base: Path) -> Path:
     """``~`` expanded; relative paths are taken from ``base``."""
     if text.startswith("file://"):

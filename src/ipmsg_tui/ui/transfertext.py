@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..net.download import REFUSED
 from ..net.transfers import Direction, State, Transfer
+from .paths import tilde
 from .timefmt import file_size
 
 # Failed downloads of an offer from an earlier session: the sender answered but refused,
@@ -59,7 +60,7 @@ def state_text(transfer: Transfer, *, refused_means_gone: bool = False) -> tuple
             return text, "$text-accent"
         case State.DONE:
             if transfer.direction == Direction.IN:
-                return f"✓ saved to {transfer.path}", "$success"
+                return f"✓ saved to {tilde(transfer.path or '')}", "$success"
             return "✓ sent", "$success"
         case State.CANCELLED:
             return "cancelled", "$text-warning"

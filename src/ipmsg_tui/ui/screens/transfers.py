@@ -15,6 +15,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Label, ProgressBar, Static
 
 from ...net.transfers import Direction, State, Transfer
+from ..paths import tilde
 from ..timefmt import file_size
 from ..transfertext import arrow, state_text
 
@@ -87,7 +88,7 @@ class TransferRow(Widget, can_focus=True):
         self._bar.update(total=100, progress=(transfer.fraction or 0.0) * 100)
         text, style = state_text(transfer)
         if transfer.state == State.DONE and transfer.direction == Direction.OUT:
-            text = f"{text} · {transfer.path}"
+            text = f"{text} · {tilde(transfer.path or '')}"
         self._state.update(Content.styled(text, style))
         for state in State:
             self.set_class(transfer.state == state, f"-{state.value}")
@@ -134,7 +135,7 @@ class TransfersScreen(Screen[None]):
         parts: list[tuple[str, str] | str] = [("Transfers", "bold")]
         if running:
             parts.append((f" · {running} running", "$text-accent"))
-        parts.append((f" · downloads go to {self.where}", "$text-muted"))
+        parts.append((f" · downloads go to {tilde(self.where)}", "$text-muted"))
         self.query_one("#transfers-title", Static).update(Content.assemble(*parts))
         self.query_one("#transfers-empty").display = not transfers
 
