@@ -25,11 +25,13 @@ from ipmsg_tui.ui.browsetree import BrowseTree
 from ipmsg_tui.ui.composer import Composer
 from ipmsg_tui.ui.screens.attach import AttachPicker
 from ipmsg_tui.ui.screens.offer import OfferScreen
+from ipmsg_tui.ui.screens.prompt import TextPrompt
 from ipmsg_tui.ui.screens.save_as import SaveAsPicker
 from ipmsg_tui.ui.screens.transfers import TransfersScreen
 
 from ..support.procs import Listener
 from .conftest import Lan, wait_for
+from .test_commands import answer, run_command, saved
 from .test_story import SIZE, listed
 
 
@@ -446,7 +448,9 @@ async def test_a_failed_download_retried_from_the_chat_resumes_where_it_stopped(
     whole = video.read_bytes()
     ann = lan.app("Ann", knows=("Bob",))
     bob = lan.app("Bob", knows=("Ann",))
-    async with ann.run_test(size=SIZE) as ann_pilot, bob.run_test(size=SIZE) as bob_pilot:
+    notes: list[Notification] = []
+    with_notes = bob.run_test(size=SIZE, message_hook=collect(notes))
+    async with ann.run_test(size=SIZE) as ann_pilot, with_notes as bob_pilot:
         await wait_for(ann_pilot, lambda: "bob@bob-pc" in listed(ann))
         await wait_for(bob_pilot, lambda: "ann@ann-pc" in listed(bob))
         await ann_pilot.press("down", "tab")
@@ -469,3 +473,76 @@ async def test_a_failed_download_retried_from_the_chat_resumes_where_it_stopped(
         uploads = ann.files.transfers  # type: ignore[union-attr]
         assert [t.offset for t in uploads] == [0, 1_500_000]  # Ann sent only the rest
         await wait_for(bob_pilot, lambda: "✓ saved to" in shown(bob))
+
+        # In the panel: Enter shows (and copies) where it is; f forgets it.
+        await bob_pilot.press("ctrl+t")
+        await wait_for(bob_pilot, lambda: isinstance(bob.screen, TransfersScreen))
+        await wait_for(bob_pilot, lambda: "video.bin" in panel_text(bob))
+        await bob_pilot.press("enter")
+        await wait_for(bob_pilot, lambda: any(str(landed) in n.message for n in notes))
+        await bob_pilot.press("f")
+        await wait_for(bob_pilot, lambda: not bob.board.transfers)
+        await wait_for(bob_pilot, lambda: not panel_text(bob))
+        assert download not in bob.files.transfers  # type: ignore[union-attr]
+        await bob_pilot.press("escape")
+        assert "✓ saved to" not in shown(bob)  # forgotten: the offer can be fetched again
+        assert "accept · save as · decline" in shown(bob)
+
+
+async def test_the_download_folder_command_changes_where_files_go(lan: Lan, tmp_path: Path) -> None:
+    sam = await lan.peer("Sam", knows=("Ann",), files=True)
+    app = lan.app("Ann", knows=("Sam",))
+    parts = [random_file(tmp_path / "outbox" / f"part-{i}.bin", 10_000 + i, seed=i) for i in (1, 2)]
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "sam@sam-pc" in listed(app))
+        await pilot.press("down")
+        await run_command(pilot, "open download folder")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextPrompt))
+        box = app.screen.query_one("#answer")
+        assert box.value == str(lan.tmp_path / "Ann-downloads")  # type: ignore[attr-defined]
+        archive = tmp_path / "Archive" / "from the LAN"
+        await answer(pilot, str(archive))
+        assert app.files is not None and app.files.download_dir == archive
+        assert saved(app)["download_dir"] == str(archive)
+        await sam.files.send([("127.0.0.1", lan.port_of("Ann"))], "two parts", parts)
+        await wait_for(pilot, lambda: "accept · save as · decline" in shown(app))
+        await answer_offer(pilot, app, "a")
+        await wait_for(pilot, lambda: all((archive / p.name).exists() for p in parts))
+        assert [sha256(archive / p.name) for p in parts] == [sha256(p) for p in parts]
+
+        # Save as with several files: they go into the folder chosen.
+        await sam.files.send([("127.0.0.1", lan.port_of("Ann"))], "again", parts)
+        await wait_for(pilot, lambda: shown(app).count("accept · save as · decline") == 1)
+        await answer_offer(pilot, app, "s")
+        await wait_for(pilot, lambda: isinstance(app.screen, SaveAsPicker))
+        box = app.screen.query_one("#path")
+        assert box.value == str(archive)  # type: ignore[attr-defined]
+        box.value = str(tmp_path / "elsewhere")  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await wait_for(
+            pilot, lambda: all((tmp_path / "elsewhere" / p.name).exists() for p in parts)
+        )
+
+
+async def test_a_path_completes_and_a_file_gone_before_sending_comes_back(
+    lan: Lan, tmp_path: Path
+) -> None:
+    bob = await lan.peer("Bob", knows=("Ann",), files=True)
+    report = random_file(tmp_path / "outbox" / "quarterly-report.pdf", 3_000)
+    app = lan.app("Ann", knows=("Bob",))
+    notes: list[Notification] = []
+    async with app.run_test(size=SIZE, message_hook=collect(notes)) as pilot:
+        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
+        await pilot.press("down", "tab")
+        await pilot.press("ctrl+f")
+        await wait_for(pilot, lambda: isinstance(app.screen, AttachPicker))
+        box = app.screen.query_one("#path")
+        box.insert_text_at_cursor(str(tmp_path / "outbox" / "quar"))  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: box._suggestion == str(report))  # type: ignore[attr-defined]
+        await pilot.press("right", "enter")  # → takes the suggestion, as in a shell
+        await wait_for(pilot, lambda: chips(app) == [report.name])
+        report.unlink()  # gone before Enter: nothing is sent, the chip and the text stay
+        await pilot.press(*"see attached", "enter")
+        await wait_for(pilot, lambda: any("no such file" in n.message for n in notes))
+        assert chips(app) == [report.name] and app.composer.text == "see attached"
+        assert not bob.of(ev.MessageReceived)

@@ -107,6 +107,7 @@ class FileCommands:
         recipient = contact.recipient()
         if recipient is None or self.service is None:
             self.pending[contact.key] = paths
+            self.app.restore_draft(contact.key, text)
             self._error(f"No address known for {contact.name}")
             return
         self.app.show_attachments()
@@ -125,6 +126,7 @@ class FileCommands:
         except (OfferError, EngineError) as error:
             log.warning("files not offered to %s: %s", contact.key, error)
             self.pending[contact.key] = paths + self.pending.get(contact.key, [])
+            self.app.show_attachments()
             self.app.restore_draft(contact.key, text)
             self._error(str(error), "Not sent")
             return
