@@ -530,6 +530,7 @@ async def test_a_path_completes_and_a_file_gone_before_sending_comes_back(
     bob = await lan.peer("Bob", knows=("Ann",), files=True)
     report = random_file(tmp_path / "outbox" / "quarterly-report.pdf", 3_000)
     app = lan.app("Ann", knows=("Bob",))
+    app.file_commands.browse_from = tmp_path
     notes: list[Notification] = []
     async with app.run_test(size=SIZE, message_hook=collect(notes)) as pilot:
         await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
@@ -537,8 +538,12 @@ async def test_a_path_completes_and_a_file_gone_before_sending_comes_back(
         await pilot.press("ctrl+f")
         await wait_for(pilot, lambda: isinstance(app.screen, AttachPicker))
         box = app.screen.query_one("#path")
-        box.insert_text_at_cursor(str(tmp_path / "outbox" / "quar"))  # type: ignore[attr-defined]
-        await wait_for(pilot, lambda: box._suggestion == str(report))  # type: ignore[attr-defined]
+        tree = app.screen.query_one(BrowseTree)
+        # Relative to where the dialog opened; a folder path ending in / opens it below.
+        await pilot.press(*"outbox/")
+        await wait_for(pilot, lambda: tree.root_path == tmp_path / "outbox")
+        await pilot.press(*"quar")
+        await wait_for(pilot, lambda: box._suggestion == "outbox/quarterly-report.pdf")  # type: ignore[attr-defined]
         await pilot.press("right", "enter")  # → takes the suggestion, as in a shell
         await wait_for(pilot, lambda: chips(app) == [report.name])
         report.unlink()  # gone before Enter: nothing is sent, the chip and the text stay

@@ -67,13 +67,15 @@ class AttachPicker(ModalScreen[list[Path] | None]):
     def _typed(self, event: Input.Changed) -> None:
         """A folder path ending in ``/`` is opened in the browser below."""
         if event.value.endswith("/"):
-            folder = expand(event.value, self.browser.root_path)
+            folder = expand(event.value, self.start)
             if folder.is_dir() and folder != self.browser.root_path:
                 self.browser.path = folder
 
     @on(Input.Submitted, "#path")
     def _submitted(self, event: Input.Submitted) -> None:
-        paths = parse_paths(event.value, self.browser.root_path)
+        # Relative to where the dialog opened, as the completion is (the tree may have moved
+        # because of the very path being typed).
+        paths = parse_paths(event.value, self.start)
         problem = describe_missing(paths)
         if problem:
             self._problem(problem)

@@ -35,10 +35,12 @@ class SaveAsPicker(ModalScreen[Path | None]):
         self.target = target
         self.single = single
         self.title_text = title
+        # Where browsing starts, and what a relative path is taken from.
+        folder = target.parent if single else target
+        self.start = folder if folder.is_dir() else Path.home()
 
     def compose(self) -> ComposeResult:
-        folder = self.target.parent if self.single else self.target
-        start = folder if folder.is_dir() else Path.home()
+        start = self.start
         with Vertical(id="picker", classes="dialog"):
             yield Label(self.title_text, classes="dialog-title", markup=False)
             yield Input(str(self.target), suggester=PathSuggester(start), id="path")
@@ -66,7 +68,7 @@ class SaveAsPicker(ModalScreen[Path | None]):
     def _submitted(self, event: Input.Submitted) -> None:
         if not event.value.strip():
             return
-        self.dismiss(expand(event.value.strip(), self.query_one(BrowseTree).root_path))
+        self.dismiss(expand(event.value.strip(), self.start))
 
     def action_browse(self) -> None:
         self.query_one(BrowseTree).enter()
