@@ -32,7 +32,7 @@ from ipmsg_tui.ui.screens.transfers import TransfersScreen
 from ..support.procs import Listener
 from .conftest import Lan, wait_for
 from .test_commands import answer, run_command, saved
-from .test_story import SIZE, listed
+from .test_story import SIZE, listed, prompt_of
 
 
 def random_file(path: Path, size: int, seed: int = 0) -> Path:
@@ -418,9 +418,10 @@ async def test_an_offer_survives_a_restart_and_says_why_it_cannot_be_fetched(
     second = lan.app("Ann", knows=("Sam",))
     notes: list[Notification] = []
     async with second.run_test(size=SIZE, message_hook=collect(notes)) as pilot:
-        await wait_for(pilot, lambda: second.roster.contacts["sam@sam-pc"].is_online)
-        await wait_for(pilot, lambda: "sam@sam-pc" in listed(second))
+        # Listed at once from the history, offline; then online: wait for the list to say so.
+        await wait_for(pilot, lambda: "●" in prompt_of(second, "sam@sam-pc"))
         await pilot.press("down")
+        await wait_for(pilot, lambda: second.open_key == "sam@sam-pc")
         # The message still lists its file, from the history.
         assert "📎 report.pdf" in shown(second) and "62.5 KB" in shown(second)
         assert "offered in an earlier session · Enter to try to download" in shown(second)

@@ -14,15 +14,17 @@ import logging
 import signal
 import socket
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, OptionList
 
 from ..config import Settings
@@ -30,8 +32,6 @@ from ..history import HistoryRecorder
 from ..net.files import FileService
 from ..net.node import Node, SocketPlan, open_udp_socket
 from ..net.tcp import open_tcp_socket
-from ..net.transfers import Direction, Transfer
-from ..net.transfers import State as TransferState
 from ..protocol.engine import EngineConfig, EngineError
 from ..session import build_file_service, engine_config
 from ..store import EVERYONE, Flag, HistoryStore, State, StoredMessage
@@ -45,21 +45,22 @@ from .chatlog import ChatLog
 from .chatrender import preview
 from .composer import Composer
 from .fileactions import FileCommands
-from .fileboard import FileBoard, OfferKey, OfferView, key_of
+from .fileboard import FileBoard
 from .filebridge import FileBridge
-from .paths import tilde
+from .filenews import FileNews
 from .roster import Contact, Roster
 from .screens.peer_info import PeerInfoScreen
-from .screens.transfers import TransfersScreen
 from .sidebar import PeerList, Sidebar
-from .transfertext import state_text
 from .window import ConversationWindow
 
 log = logging.getLogger(__name__)
+W = TypeVar("W", bound=Widget)
 
 # Presence toasts wait until the first wave of answers to our BR_ENTRY is over.
 QUIET_START = 3.0
 SIDEBAR_DELAY = 0.05
+SIDEBAR_MAX_DELAY = 0.5  # while the list keeps changing (a flood), at most twice a second
+SIDEBAR_BUSY = 5  # rebuilds within a second that mean it keeps changing
 _GOODBYE_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 FILES = Binding.Group("Files", compact=True)
 
@@ -127,13 +128,17 @@ class MessengerApp(App[int]):
         self.open_key: str | None = None
         self.seal_next = False
         self._drafts: dict[str, str] = {}
+        self._widgets: dict[type[Widget], Widget] = {}
         self._filter = ""
         self._sidebar_pending = False
+        self._sidebar_delay = SIDEBAR_DELAY
+        self._sidebar_builds: deque[float] = deque()  # when it was rebuilt, last second
         self._started_at = time.monotonic()
         self.quiet_start = QUIET_START  # seconds without presence toasts after start
         self.commands = UserCommands(self)
         self.alerts = MessageAlerts(self)
         self.file_commands = FileCommands(self)
+        self.file_news = FileNews(self)
 
     # ------------------------------------------------------------------ layout
 
@@ -148,26 +153,35 @@ class MessengerApp(App[int]):
                 yield Composer(id="composer")
         yield Footer(compact=True)
 
+    def _widget(self, kind: type[W]) -> W:
+        """The one ``kind`` of the main screen, found once: a query walks the whole DOM, and
+        on a busy LAN the handlers ask for these thousands of times a second."""
+        found = self._widgets.get(kind)
+        if found is None:
+            found = self._widgets[kind] = self.query_one(kind)
+        assert isinstance(found, kind)
+        return found
+
     @property
     def peer_list(self) -> PeerList:
-        return self.query_one(PeerList)
+        return self._widget(PeerList)
 
     @property
     def chat_log(self) -> ChatLog:
-        return self.query_one(ChatLog)
+        return self._widget(ChatLog)
 
     @property
     def composer(self) -> Composer:
-        return self.query_one(Composer)
+        return self._widget(Composer)
 
     async def on_mount(self) -> None:
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         self.watch(self, "theme", self._theme_changed, init=False)
         self.chat_log.clock = self.clock
-        self.chat_log.offer_view = self.offer_view
+        self.chat_log.offer_view = self.file_news.offer_view
         self.peer_list.type_into = self.composer
-        self.query_one(AttachmentBar).display = False
+        self._widget(AttachmentBar).display = False
         self._started_at = time.monotonic()
         self.roster.load(self.store.conversations())
         self.node = Node(self.engine_config, self.socket_plan, [self.bridge], clock=self.clock)
@@ -245,7 +259,7 @@ class MessengerApp(App[int]):
 
     def refresh_status(self) -> None:
         engine = self.node.engine if self.node is not None else None
-        self.query_one(StatusBar).show(
+        self._widget(StatusBar).show(
             nick=self.my_nick,
             group=engine.group if engine is not None else self.settings.group,
             key=f"{self.settings.user}@{self.settings.host}",
@@ -258,18 +272,30 @@ class MessengerApp(App[int]):
         )
 
     def schedule_sidebar(self) -> None:
-        """Rebuild the list soon: a burst of joins costs one rebuild, not one each."""
-        if not self._sidebar_pending:
-            self._sidebar_pending = True
-            self.set_timer(SIDEBAR_DELAY, self.rebuild_sidebar)
+        """Rebuild the list soon: a burst of joins costs one rebuild, not one each. While
+        the list keeps changing, each wait doubles (up to SIDEBAR_MAX_DELAY): the time the
+        app spends redrawing it goes back to reading its socket."""
+        if self._sidebar_pending:
+            return
+        self._sidebar_pending = True
+        recent, now = self._sidebar_builds, time.monotonic()
+        while recent and recent[0] < now - 1.0:
+            recent.popleft()
+        if len(recent) >= SIDEBAR_BUSY:
+            self._sidebar_delay = min(self._sidebar_delay * 2, SIDEBAR_MAX_DELAY)
+        else:
+            self._sidebar_delay = SIDEBAR_DELAY
+        self.set_timer(self._sidebar_delay, self.rebuild_sidebar)
 
     @property
     def torn_down(self) -> bool:
         """The widgets are gone (the app is closing); late timers and events find nothing."""
-        return not self.query(PeerList)
+        peers = self._widgets.get(PeerList)
+        return peers is None or not peers.is_attached
 
     def rebuild_sidebar(self) -> None:
         self._sidebar_pending = False
+        self._sidebar_builds.append(time.monotonic())
         if self.torn_down:
             return
         rows = self.roster.rows(self._filter, self.open_key)
@@ -277,7 +303,7 @@ class MessengerApp(App[int]):
         self.refresh_status()
 
     def refresh_chat_header(self) -> None:
-        self.query_one(ChatHeader).show(self.open_contact, self.settings.port)
+        self._widget(ChatHeader).show(self.open_contact, self.settings.port)
         contact = self.open_contact
         if contact is None:
             return
@@ -557,17 +583,9 @@ class MessengerApp(App[int]):
 
     # ------------------------------------------------------------------ files
 
-    def offer_view(self, row: StoredMessage) -> OfferView | None:
-        contact = self.roster.get(row.conversation)
-        return self.board.view(row, contact.name if contact is not None else row.sender)
-
-    def redraw_offer(self, key: OfferKey) -> None:
-        if not self.torn_down:
-            self.chat_log.redraw(lambda row: key_of(row) == key)
-
     def show_attachments(self) -> None:
         waiting = self.file_commands.waiting(self.open_key)
-        self.query_one(AttachmentBar).show(waiting)
+        self._widget(AttachmentBar).show(waiting)
         if self.composer.allow_empty != bool(waiting):
             self.composer.allow_empty = bool(waiting)
             self.refresh_chat_header()
@@ -581,73 +599,21 @@ class MessengerApp(App[int]):
         self.file_commands.remove(self.open_key, len(self.file_commands.waiting(self.open_key)) - 1)
 
     def on_offer_arrived(self, message: ui.OfferArrived) -> None:
-        offer = message.offer
-        self.redraw_offer(("in", offer.addr, offer.packet_no))
+        self.file_news.offer_arrived(message.offer)
 
     def on_transfer_added(self, message: ui.TransferAdded) -> None:
-        self._transfers_moved([message.transfer])
+        self.file_news.transfers_moved([message.transfer])
 
     def on_transfers_changed(self, message: ui.TransfersChanged) -> None:
-        self._transfers_moved(self.file_bridge.take_changed())
-
-    def _transfers_moved(self, transfers: list[Transfer]) -> None:
-        keys = {self.board.track(transfer) for transfer in transfers}
-        if self.torn_down:  # transfers cancelled as the app closes
-            return
-        self.chat_log.redraw(lambda row: key_of(row) in keys)
-        screen = self.screen
-        if isinstance(screen, TransfersScreen):
-            screen.changed(transfers)
-        self.refresh_status()
+        self.file_news.transfers_moved(self.file_bridge.take_changed())
 
     def on_transfer_finished(self, message: ui.TransferFinished) -> None:
-        """A toast for what the user waits for: a download done or failed, an upload cut."""
-        transfer = message.transfer
-        if transfer.direction == Direction.IN:
-            if transfer.state == TransferState.DONE:
-                self._downloads_done(transfer)
-            elif transfer.state == TransferState.FAILED:
-                record = self.board.get(self.board.key_for(transfer))
-                text, _ = state_text(transfer, refused_means_gone=bool(record and record.earlier))
-                self.notify(
-                    text.removeprefix("✗ "),
-                    title=f"{transfer.name} not downloaded",
-                    severity="error",
-                    timeout=10,
-                    markup=False,
-                )
-        elif transfer.state == TransferState.FAILED:
-            self.notify(
-                f"Sending {transfer.name} to {transfer.peer_name} stopped: {transfer.error}",
-                severity="warning",
-                markup=False,
-            )
-
-    def _downloads_done(self, transfer: Transfer) -> None:
-        """One toast per offer, when its last download is saved: where they are."""
-        record = self.board.get(self.board.key_for(transfer))
-        group = list(record.transfers.values()) if record is not None else [transfer]
-        if any(not t.state.finished for t in group):
-            return
-        saved = [t for t in group if t.state == TransferState.DONE and t.path is not None]
-        if len(saved) == 1:
-            title, text = f"Downloaded {transfer.name}", f"Saved to {tilde(transfer.path or '')}"
-        else:
-            folders = {t.path.parent for t in saved if t.path is not None}
-            where = f"in {tilde(folders.pop())}" if len(folders) == 1 else "(see ctrl+t)"
-            title, text = f"Downloaded {len(saved)} files", f"Saved {where}"
-        self.notify(f"{text}\nctrl+t: transfers", title=title, markup=False)
+        self.file_news.transfer_finished(message.transfer)
 
     def on_offer_closed(self, message: ui.OfferClosed) -> None:
-        if self.torn_down:  # closing: nothing left to show it in (the history has it)
+        if self.torn_down:  # closing: nothing left to show it in
             return
-        for addr in message.addrs:
-            key = self.board.offer_ended(message.packet_no, addr, message.outcome)
-            self.redraw_offer(key)
-            if message.outcome == "released":
-                contact = self.roster.by_addr(addr)
-                name = contact.name if contact is not None else f"{addr[0]}:{addr[1]}"
-                self.notify(f"{name} declined your files", severity="warning", markup=False)
+        self.file_news.offer_closed(message.packet_no, message.addrs, message.outcome)
 
     # ------------------------------------------------------------------ commands
 

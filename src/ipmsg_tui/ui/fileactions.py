@@ -262,7 +262,7 @@ class FileCommands:
         except SaveError as error:
             self._error(str(error), "Cannot save there")
             return []
-        self.app.redraw_offer(key_of(row))
+        self.app.file_news.redraw(key_of(row))
         return transfers
 
     def save_as(self, row: StoredMessage) -> None:
@@ -293,7 +293,7 @@ class FileCommands:
             offer = IncomingOffer(sender, row.packet_no, row.attachments, row.ts)
         self.service.decline(offer)
         self.app.board.record(key_of(row)).declined = True
-        self.app.redraw_offer(key_of(row))
+        self.app.file_news.redraw(key_of(row))
 
     # ------------------------------------------------------------------ transfers
 
@@ -322,7 +322,7 @@ class FileCommands:
             self.service.forget(transfer)
         key = self.app.board.forget(transfer)
         if key is not None:
-            self.app.redraw_offer(key)
+            self.app.file_news.redraw(key)
 
     def show_path(self, transfer: Transfer) -> None:
         if transfer.path is None:
