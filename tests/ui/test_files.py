@@ -16,7 +16,7 @@ from textual import events
 from textual.notifications import Notification, Notify
 from textual.pilot import Pilot
 
-from ipmsg_tui.net.files import OfferEnded
+from ipmsg_tui.net.files import OfferEnded, OfferReceived
 from ipmsg_tui.net.transfers import Direction, State
 from ipmsg_tui.protocol import events as ev
 from ipmsg_tui.ui.app import MessengerApp
@@ -552,3 +552,25 @@ async def test_a_path_completes_and_a_file_gone_before_sending_comes_back(
         await wait_for(pilot, lambda: any("no such file" in n.message for n in notes))
         assert chips(app) == [report.name] and app.composer.text == "see attached"
         assert not bob.of(ev.MessageReceived)
+
+
+async def test_files_not_delivered_are_offered_again_by_a_resend(lan: Lan, tmp_path: Path) -> None:
+    bob = await lan.peer("Bob", knows=("Ann",))
+    app = lan.app("Ann", knows=("Bob",))
+    slides = random_file(tmp_path / "outbox" / "slides.pdf", 120_000, seed=14)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
+        await pilot.press("down", "tab")
+        await bob.stop()  # Bob's machine is off: the offer is not delivered
+        await send_files(pilot, app, slides)
+        await wait_for(pilot, lambda: "not delivered" in shown(app), timeout=10)
+        back = await lan.peer("Bob", knows=("Ann",), files=True)
+        await wait_for(pilot, lambda: app.roster.contacts["bob@bob-pc"].is_online)
+        await open_last_message(pilot, app)  # Enter on it sends it again, files and all
+        await wait_for(pilot, lambda: back.file_of(OfferReceived))
+        (offer,) = [e.offer for e in back.file_of(OfferReceived)]
+        (transfer,) = back.files.download_all(offer)
+        await wait_for(pilot, lambda: transfer.state == State.DONE)
+        assert transfer.path is not None and sha256(transfer.path) == sha256(slides)
+        await wait_for(pilot, lambda: "✓ Bob has downloaded them" in shown(app))
+        assert len(app.store.messages("bob@bob-pc")) == 1  # sent again in place
