@@ -111,11 +111,7 @@ class FileCommands:
             self._error(f"No address known for {contact.name}")
             return
         self.app.show_attachments()
-        self.app.run_worker(
-            self._offer(contact, recipient, text, paths, sealed),
-            group="offers",
-            exit_on_error=False,
-        )
+        self.app.run_worker(self._offer(contact, recipient, text, paths, sealed), group="offers")
 
     async def _offer(
         self, contact: Contact, recipient: Peer, text: str, paths: list[Path], sealed: bool
