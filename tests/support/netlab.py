@@ -54,9 +54,13 @@ class Host:
         table = self.run("cat", "/proc/net/udp").stdout.splitlines()[1:]
         return any(line.split()[1].endswith(f":{port:04X}") for line in table)
 
-    def heal(self) -> None:
-        """Take back :meth:`netem`: the link is perfect again."""
-        self.run("tc", "qdisc", "del", "dev", "eth0", "root", check=False)
+    def block_to(self, ip: str) -> None:
+        """Drop what this host sends to ``ip`` (a blackhole route; netem needs a kernel
+        module that is not everywhere). What ``ip`` sends here still arrives."""
+        self.run("ip", "route", "replace", "blackhole", f"{ip}/32")
+
+    def unblock_to(self, ip: str) -> None:
+        self.run("ip", "route", "del", "blackhole", f"{ip}/32", check=False)
 
     def socket(self, family: int, kind: int, proto: int = 0) -> socket.socket:
         """A socket that lives in this host's namespace (the test process stays where it is)."""
