@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
+import signal
 import subprocess
 import time
 from dataclasses import asdict, dataclass
@@ -194,6 +195,13 @@ class Iptux:
         self.gui.quit()
         if self._iptux is not None and not self._iptux.wait_gone(timeout):
             raise IptuxError("iptux did not quit on Ctrl+Q")
+        self.stop()
+
+    def kill(self) -> None:
+        """SIGKILL iptux, as a crash or a power cut would: no BR_EXIT goes out."""
+        self._quitting = True
+        if self._iptux is not None and self._iptux.signal(signal.SIGKILL):
+            self._iptux.wait_gone(5)
         self.stop()
 
     def stop(self) -> None:
