@@ -45,14 +45,16 @@ class RawPeer:
         with self._lock:
             return [r for r in self.received if predicate(r[0])]
 
-    def wait_for(self, predicate: Callable[[bytes], bool], timeout: float = 5.0) -> Received:
-        """The first datagram received (so far or within ``timeout``) matching ``predicate``."""
+    def wait_for(
+        self, predicate: Callable[[bytes], bool], count: int = 1, timeout: float = 5.0
+    ) -> list[Received]:
+        """At least ``count`` datagrams received (so far or within ``timeout``) that match."""
         deadline = time.monotonic() + timeout
-        while not (found := self.matching(predicate)):
+        while len(found := self.matching(predicate)) < count:
             if time.monotonic() >= deadline:
-                raise AssertionError(f"no matching datagram within {timeout} s: {self.received}")
+                raise AssertionError(f"{len(found)} of {count} datagrams within {timeout} s")
             time.sleep(0.02)
-        return found[0]
+        return found
 
     def close(self) -> None:
         self._running = False
