@@ -121,7 +121,17 @@ class IptuxGui:
         self.x.xdotool("key", "--clearmodifiers", *keys)
 
     def type(self, text: str) -> None:
-        self.x.xdotool("type", "--delay", "15", text)
+        """Type ``text`` into the focused widget. ASCII goes as keys; any other character
+        through GTK's Ctrl+Shift+U code entry. (xdotool would remap a spare key for it,
+        and GTK, racing that remap, sometimes drops the character.)"""
+        for run in re.findall(r"[\x20-\x7e]+|[^\x20-\x7e]+", text):
+            if run.isascii():
+                self.x.xdotool("type", "--delay", "15", run)
+                continue
+            keys = []
+            for char in run:
+                keys += ["ctrl+shift+u", *f"{ord(char):x}", "space"]
+            self.x.xdotool("key", "--delay", "15", *keys)
 
     # ------------------------------------------------------------------ actions
 
