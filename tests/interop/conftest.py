@@ -5,8 +5,14 @@
 * ``display`` (session): Xvfb in the iptux host's namespace.
 * ``iptux`` (per test): iptux started with a fresh HOME and config, ended afterwards. A test
   picks another configuration with ``@pytest.mark.iptux(encode="gbk", ...)``
-  (the fields of :class:`.iptux.IptuxConfig`).
+  (the fields of :class:`.iptux.IptuxConfig`); ``iptux_idle`` is the same iptux not yet
+  started. Either fails the test if iptux died without being asked to.
 * ``ours``: real ``ipmsg-tui`` processes on the lab hosts (:class:`.ours.OurSide`).
+* ``wire``: every IPMSG datagram iptux's host sends or receives (:mod:`tests.support.sniff`).
+
+For the file cases: ``iptux.gui.send_file``/``send_folder`` make iptux offer files (from
+``iptux.outbox``), ``iptux.gui.accept_files`` takes an offer into ``iptux.recv_dir`` after
+``iptux.mirror_dirs`` for a folder (Debian's 0.8.3 crashes without it).
 
 The fixtures install nothing. Without root or without iptux, Xvfb and xdotool the tests are
 skipped with the reason, except under ``CI=true``, where they fail.

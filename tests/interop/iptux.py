@@ -14,7 +14,7 @@ import shutil
 import signal
 import subprocess
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..support.netlab import Host
@@ -152,7 +152,6 @@ class Iptux:
             (self.home / folder).mkdir(parents=True, exist_ok=True)
         settings = config_json(self.config, self.home)
         (self.home / ".iptux/config.json").write_text(json.dumps(settings, ensure_ascii=False))
-        (self.workdir / "config-used.json").write_text(json.dumps(asdict(self.config)))
 
     def _adopt_processes(self, timeout: float = 10.0) -> None:
         assert self._proc is not None
