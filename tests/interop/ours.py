@@ -16,9 +16,11 @@ from typing import Any
 
 from ..support.netlab import Lan
 from ..support.procs import Listener, run
+from ..support.sniff import Sniffer
 
 ROOT = Path(__file__).resolve().parents[2]
 IPMSG_PORT = 2425
+BR_ENTRY = 0x01
 LISTEN_READY_WITHIN = 10.0
 
 
@@ -63,9 +65,17 @@ class OurSide:
                 args += [flag, value]
         return args
 
-    def listen(self, host: str = "us", *extra: str, **options: str | None) -> Listener:
-        """``ipmsg-tui listen --json`` on ``host``, returned once its socket is bound;
-        killed when the test ends if it is still running."""
+    def listen(
+        self, host: str = "us", *extra: str, settled: bool = False, **options: str | None
+    ) -> Listener:
+        """``ipmsg-tui listen --json`` on ``host``, returned once its socket is bound (with
+        ``settled``: once it has also announced itself the second time, 5 s after its start);
+        killed when the test ends if it is still running.
+
+        Tests that work in iptux's chat windows want it settled: an entry packet from a pal
+        whose chat window is open can crash iptux 0.8.3 (GTK asserts in its text view).
+        """
+        tap = Sniffer(self.lab[host]) if settled else None
         listener = Listener([*self.args(host, **options), *extra], netns=self.lab[host].netns)
         self._listeners.append(listener)
         deadline = time.monotonic() + LISTEN_READY_WITHIN
@@ -73,6 +83,10 @@ class OurSide:
             if time.monotonic() > deadline or listener.proc.poll() is not None:
                 raise AssertionError(f"listen did not start: {listener.stderr_text()}")
             time.sleep(0.05)
+        if tap is not None:
+            with tap:
+                ours = self.lab[host].ip
+                tap.wait_for(lambda d: d.src[0] == ours and d.mode == BR_ENTRY, count=2)
         return listener
 
     def send(

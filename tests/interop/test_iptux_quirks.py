@@ -27,7 +27,7 @@ def test_sealed_message_to_iptux_stays_delivered_never_opened(
     assert (sent.returncode, sent.stdout) == (0, "")  # delivered, and nothing more claimed
 
     # Our node stays up on the same host and history, in case a read notice comes ...
-    listener = ours.listen("them")
+    listener = ours.listen("them", settled=True)
     # ... while iptux shows the message at once (SECRETOPT means nothing to it) and its
     # user reads it in the chat window.
     deadline = time.monotonic() + 5

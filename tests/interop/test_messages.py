@@ -78,7 +78,7 @@ def test_iptux_messages_reach_us_once(
     encoding: str | None,
     shown: tuple[str, ...],
 ) -> None:
-    listener = ours.listen("us", nick="终端用户", encoding=encoding)
+    listener = ours.listen("us", settled=True, nick="终端用户", encoding=encoding)
     listener.wait_for(joined(iptux))
     for text in TEXTS:
         iptux.gui.send_text(lab["us"].ip, text)
@@ -98,7 +98,7 @@ def test_iptux_messages_reach_us_once(
 def test_iptux_retransmissions_show_once(
     iptux: Iptux, ours: OurSide, lab: Lan, wire: Sniffer
 ) -> None:
-    listener = ours.listen("us")
+    listener = ours.listen("us", settled=True)
     listener.wait_for(joined(iptux))
     text = "说四遍，只显示一次"
     lab["us"].block_to(iptux.ip)  # our receipts never reach iptux

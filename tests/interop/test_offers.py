@@ -24,7 +24,7 @@ def test_file_and_folder_offered_by_iptux(
     (docs / "sub").mkdir(parents=True)
     (docs / "a.txt").write_text("AAAA\n")
     (docs / "sub" / "b.txt").write_text("BBBBBBBB\n")
-    listener = ours.listen("us")
+    listener = ours.listen("us", settled=True)
     listener.wait_for(lambda e: e["event"] == "peer_joined" and e["ip"] == iptux.ip)
 
     iptux.gui.send_file(lab["us"].ip, report)

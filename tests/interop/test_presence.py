@@ -34,12 +34,13 @@ def assert_is_iptux(peer: dict[str, Any], iptux: Iptux) -> None:
 def test_iptux_answers_our_entry_and_each_lists_the_other(
     iptux: Iptux, ours: OurSide, lab: Lan
 ) -> None:
-    listener = ours.listen("us", nick="终端用户", group="测试组")
+    listener = ours.listen("us", settled=True, nick="终端用户", group="测试组")
     assert_is_iptux(listener.wait_for(is_iptux_joining(iptux)), iptux)  # from its ANSENTRY
 
     iptux.gui.wait_online_pals(2)  # itself and us
     chat = iptux.gui.open_chat(lab["us"].ip)
     assert (chat.nick, chat.host) == ("终端用户", hostname_of("us"))
+    iptux.gui.close_chat(lab["us"].ip)
 
     # `who` on a third host lists both, names intact.
     listed = {peer["ip"]: peer for peer in ours.who("them")}

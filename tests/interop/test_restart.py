@@ -52,10 +52,10 @@ def test_restarted_iptux_gets_its_messages_through(
     how: str, iptux: Iptux, ours: OurSide, lab: Lan, wire: Sniffer
 ) -> None:
     us = lab["us"].ip
-    listener = ours.listen("us")
+    # Settled: our second BR_ENTRY (5 s after the start) would take an iptux number (its
+    # ANSENTRY) at a random time.
+    listener = ours.listen("us", settled=True)
     listener.wait_for(from_iptux(iptux, "peer_joined"))
-    # Our second BR_ENTRY (5 s after the start) would take an iptux number at a random time.
-    wire.wait_for(lambda d: d.src[0] == us and d.mode == BR_ENTRY, count=2, timeout=10)
     with RawPeer(lab["them"]) as nudger:
         next_number_becomes(MESSAGE_NUMBER, iptux, wire, nudger, since=0)
         iptux.gui.send_text(us, TEXT)
