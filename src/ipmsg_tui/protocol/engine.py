@@ -132,6 +132,7 @@ class Engine:
         # The highest packet number of every sender heard lately (restarts, confirmation).
         self._last_packet_no: OrderedDict[Addr, int] = OrderedDict()
         self._heard_before = False  # about the datagram being handled
+        self._exited: OrderedDict[Addr, bool] = OrderedDict()  # said BR_EXIT, not back yet
         self._probed: OrderedDict[Addr, float] = OrderedDict()
         self._retries = Retransmissions(config.retry_interval, self._max_sends)
         self._entry_ext_cache: dict[tuple[str, str, str], bytes] = {}
@@ -464,6 +465,8 @@ class Engine:
         # Only the sender's own address leaves: a BR_EXIT cannot remove anyone else. Its
         # last packet number is kept, to recognise its restart when it comes back.
         peer = self.peers.remove(addr)
+        self._exited[addr] = True
+        _bound(self._exited, self.config.sender_memory)
         if peer is not None:
             self._events.append(ev.PeerLeft(peer, "exit"))
 
@@ -621,13 +624,16 @@ class Engine:
             self._events.append(ev.PeerChanged(peer, previous))
 
     def _note_packet_no(self, addr: Addr, packet_no: int, entry: bool = False) -> bool:
-        """Track the highest packet number from ``addr``.
+        """Track the highest packet number from ``addr``; True when the sender restarted.
 
-        True when an entry packet comes with a lower number: the peer restarted (iptux
-        counts from 1 on every start) and its old numbers will be used again.
+        A restart is an entry packet after the sender's BR_EXIT, or one whose number fell
+        below half the highest seen (iptux counts from 1 on every start, after a crash too).
+        A packet that is only late or reordered has a number just below the highest: taking
+        it for a restart would show retransmissions of messages already shown again.
         """
         last = self._last_packet_no.get(addr)
-        restarted = entry and last is not None and packet_no < last
+        exited = entry and self._exited.pop(addr, False)
+        restarted = entry and last is not None and (exited or packet_no < last // 2)
         if last is None or restarted or packet_no > last:
             self._last_packet_no[addr] = packet_no
         self._last_packet_no.move_to_end(addr)
