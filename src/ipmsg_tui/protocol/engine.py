@@ -92,6 +92,21 @@ class EngineConfig:
 _PendingKey = tuple[Addr, str, int]
 
 
+@dataclass(frozen=True, slots=True)
+class _EntryFields:
+    """The sender's identity as one entry packet's content gives it."""
+
+    user: str
+    host: str
+    nick: str
+    group: str
+    version: str
+    from_iptux: bool
+    iptux_encoding: str | None
+    codec: str  # the code page its names were read in
+    codec_seen: bool  # False when they were plain ASCII: that says nothing of its code page
+
+
 @dataclass(slots=True)
 class _Pending:
     """A datagram retransmitted until its answer arrives."""
@@ -155,6 +170,8 @@ class Engine:
         self._timers: list[tuple[float, int, _PendingKey]] = []
         self._timer_seq = itertools.count()
         self._entry_ext_cache: dict[tuple[str, str, str], bytes] = {}
+        self._entry_cache: dict[tuple[bytes, bytes, bytes, bytes, bool, str | None], _EntryFields]
+        self._entry_cache = {}
         self._owed_answers: deque[Addr] = deque()
         self._answer_budget = TokenBucket(
             config.unconfirmed_answer_rate, config.unconfirmed_answer_rate * 2
@@ -432,31 +449,29 @@ class Engine:
 
     def _on_entry(self, packet: Packet, addr: Addr, now: float) -> None:
         peer = self.peers.get(addr)
-        codec = self._in_codec(packet, peer, entry=True)
-        info = parse_entry(packet.parts(), codec)
-        user = info.user or wire_text.clean_name(wire_text.decode(packet.user, codec))
-        host = info.host or wire_text.clean_name(wire_text.decode(packet.host, codec))
-        version = _version_text(packet)
+        fields = self._entry_fields(packet, peer.encoding_override if peer is not None else None)
         # iptux always sets ABSENCEOPT; there it means nothing.
-        away = packet.has(EntryOpt.ABSENCEOPT) and "iptux" not in version.lower()
-        key = f"{user}@{host}"
+        away = packet.has(EntryOpt.ABSENCEOPT) and not fields.from_iptux
+        # Names in plain ASCII say nothing of a code page: the peer's stays what it was.
+        previous_codec = peer.codec if peer is not None else ""
+        codec = fields.codec if fields.codec_seen else previous_codec
         updated = Peer(
             addr=addr,
-            user=user,
-            host=host,
-            nick=info.nick,
-            group=info.group,
+            user=fields.user,
+            host=fields.host,
+            nick=fields.nick,
+            group=fields.group,
             away=away,
             away_text=peer.away_text if peer is not None and away else "",
-            version=version,
+            version=fields.version,
             capabilities=_capabilities(packet),
             dialup=packet.has(EntryOpt.DIALUPOPT) or (peer is not None and peer.dialup),
             last_seen=now,
             announced=True,
             confirmed=peer is not None or packet.mode == Command.ANSENTRY,
-            codec=self._observed_codec(packet, peer, codec),
-            iptux_encoding=info.iptux_encoding,
-            encoding_override=self._peer_encodings.get(key),
+            codec=codec,
+            iptux_encoding=fields.iptux_encoding,
+            encoding_override=self._peer_encodings.get(f"{fields.user}@{fields.host}"),
         )
         copy_key = (addr, packet.packet_no)
         if packet.mode == Command.BR_ENTRY and not self._entry_copies.check_and_add(copy_key, now):
@@ -639,23 +654,55 @@ class Engine:
 
     # ------------------------------------------------------------------ encodings
 
-    def _in_codec(self, packet: Packet, peer: Peer | None, entry: bool = False) -> str:
+    def _in_codec(self, packet: Packet, peer: Peer | None) -> str:
         if packet.has(EntryOpt.UTF8OPT):
             return wire_text.UTF8
         if peer is not None and peer.encoding_override:
             return peer.encoding_override
-        if entry:  # the Windows trailer is UTF-8 whatever the rest is in
-            body = b"".join(p for p in packet.parts() if not p.startswith(b"\n"))
-        else:
-            body = packet.extension
-        return wire_text.detect_codec(packet.user + packet.host + body, self.config.legacy_codec)
+        body = packet.user + packet.host + packet.extension
+        return wire_text.detect_codec(body, self.config.legacy_codec)
 
-    def _observed_codec(self, packet: Packet, peer: Peer | None, codec: str) -> str:
-        """The code page last seen in a packet from the peer that had non-ASCII text."""
-        legacy_fields = b"".join(p for p in packet.parts() if not p.startswith(b"\n"))
-        if legacy_fields.isascii() and not packet.has(EntryOpt.UTF8OPT):
-            return peer.codec if peer is not None else ""
-        return codec
+    def _entry_fields(self, packet: Packet, override: str | None) -> _EntryFields:
+        """What an entry packet says about its sender, decoded once per distinct content.
+
+        Peers repeat the same entry (a BR_ENTRY per broadcast address, then the ANSENTRY,
+        re-announcements every few minutes), and decoding and cleaning names is most of the
+        cost of a presence storm.
+        """
+        utf8 = packet.has(EntryOpt.UTF8OPT)
+        key = (packet.version_raw, packet.user, packet.host, packet.extension, utf8, override)
+        fields = self._entry_cache.get(key)
+        if fields is None:
+            fields = self._decode_entry(packet, utf8, override)
+            if len(self._entry_cache) >= self.config.dedup_size:
+                self._entry_cache.clear()
+            self._entry_cache[key] = fields
+        return fields
+
+    def _decode_entry(self, packet: Packet, utf8: bool, override: str | None) -> _EntryFields:
+        parts = packet.parts()
+        # The Windows trailer is UTF-8 whatever the rest is in: only the rest tells.
+        legacy = b"".join(p for p in parts if not p.startswith(b"\n"))
+        if utf8:
+            codec = wire_text.UTF8
+        elif override:
+            codec = override
+        else:
+            sample = packet.user + packet.host + legacy
+            codec = wire_text.detect_codec(sample, self.config.legacy_codec)
+        info = parse_entry(parts, codec)
+        version = _version_text(packet)
+        return _EntryFields(
+            user=info.user or wire_text.clean_name(wire_text.decode(packet.user, codec)),
+            host=info.host or wire_text.clean_name(wire_text.decode(packet.host, codec)),
+            nick=info.nick,
+            group=info.group,
+            version=version,
+            from_iptux="iptux" in version.lower(),
+            iptux_encoding=info.iptux_encoding,
+            codec=codec,
+            codec_seen=utf8 or not legacy.isascii(),
+        )
 
     def _out_codec(self, peer: Peer | None) -> tuple[str, bool]:
         """The code page we write to ``peer`` in, and whether to mark packets UTF8OPT.
