@@ -34,6 +34,8 @@ _T = TypeVar("_T")
 _SO_RCVBUF = 1 << 20
 _DROP_SUMMARY_EVERY = 10.0
 _MAX_SEND_BACKLOG = 256 * 1024
+_READ_BATCH = 64  # datagrams handled per wake-up, at most
+_MAX_DATAGRAM_READ = 65536
 
 
 class PortInUse(Exception):
@@ -125,6 +127,7 @@ class Node:
         self._socket: socket.socket | None = None
         self._sndbuf = 0
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_due: float | None = None  # the engine time self._timer was set for
         self._drops: Counter[str] = Counter()
         self._drops_logged_at = 0.0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -225,8 +228,30 @@ class Node:
         return result
 
     def _on_datagram(self, data: bytes, addr: Addr) -> None:
-        self.engine.receive_datagram(data, addr, self.clock())
+        now = self.clock()
+        self.engine.receive_datagram(data, addr, now)
+        self._take_waiting_datagrams(now)
         self._pump()
+
+    def _take_waiting_datagrams(self, now: float) -> None:
+        """Feed the engine the datagrams already queued behind this one, up to a batch.
+
+        asyncio reads one datagram per turn of the loop; in a storm that turn, and the pump
+        after it, would cost more than the engine's work. Events still reach the listeners
+        before any datagram of the batch leaves.
+        """
+        sock = self._socket
+        if sock is None:
+            return
+        for _ in range(_READ_BATCH - 1):
+            try:
+                data, addr = sock.recvfrom(_MAX_DATAGRAM_READ)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as error:  # an ICMP error for an earlier send
+                log.debug("UDP error: %s", error)
+                return
+            self.engine.receive_datagram(data, (addr[0], addr[1]), now)
 
     def _on_timer(self) -> None:
         self._timer = None
@@ -298,8 +323,11 @@ class Node:
     def _schedule_timer(self) -> None:
         when = self.engine.get_timer()
         if self._timer is not None:
+            if when == self._timer_due:
+                return  # most steps leave the next deadline where it was
             self._timer.cancel()
             self._timer = None
+        self._timer_due = when
         if when is None or self._loop is None or self._transport is None:
             return
         delay = max(0.0, when - self.clock())
