@@ -31,7 +31,9 @@ log = logging.getLogger(__name__)
 # A listener returning False has fully handled the event: later listeners do not see it.
 Listener = Callable[[ev.Event], object]
 _T = TypeVar("_T")
-_SO_RCVBUF = 1 << 20
+# A presence storm (thousands of hosts starting together) arrives faster than any receiver
+# drains it: the buffer must hold it. The kernel caps this at net.core.rmem_max.
+_SO_RCVBUF = 4 << 20
 _DROP_SUMMARY_EVERY = 10.0
 _MAX_SEND_BACKLOG = 256 * 1024
 _READ_BATCH = 64  # datagrams handled per wake-up, at most
