@@ -50,6 +50,12 @@ _ENTRY_COPY_WINDOW = 3.0
 # Plain ints for the hot path (IntFlag arithmetic is slow).
 _PER_PACKET_ENTRY_BITS = int(EntryOpt.DIALUPOPT | EntryOpt.UTF8OPT)
 _CAPUTF8 = int(EntryOpt.CAPUTF8OPT)
+_UTF8OPT = int(SendOpt.UTF8OPT)  # the same bit in entry and send options
+_SENDCHECK = int(SendOpt.SENDCHECKOPT)
+_SEALED = int(SendOpt.SECRETOPT | SendOpt.READCHECKOPT)
+_MULTICAST = int(SendOpt.MULTICASTOPT)
+_FILEATTACH = int(SendOpt.FILEATTACHOPT)
+_OUR_CAPABILITIES = int(OUR_CAPABILITIES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +176,8 @@ class Engine:
         self._timers: list[tuple[float, int, _PendingKey]] = []
         self._timer_seq = itertools.count()
         self._entry_ext_cache: dict[tuple[str, str, str], bytes] = {}
+        self._header_names: dict[str, tuple[bytes, bytes]] = {}  # codec -> (user, host)
+        self._header_bytes: int | None = None
         self._entry_cache: dict[tuple[bytes, bytes, bytes, bytes, bool, str | None], _EntryFields]
         self._entry_cache = {}
         self._owed_answers: deque[Addr] = deque()
@@ -303,11 +311,11 @@ class Engine:
             raise EngineError("no recipients")
         if len(self._pending) + len(recipients) > self.config.max_pending:
             raise EngineError("too many messages are waiting for an answer; try again shortly")
-        options = SendOpt.SENDCHECKOPT
+        options = _SENDCHECK
         if sealed:
-            options |= SendOpt.SECRETOPT | SendOpt.READCHECKOPT
+            options |= _SEALED
         if len(recipients) > 1:
-            options |= SendOpt.MULTICASTOPT
+            options |= _MULTICAST
         route = {addr: self._out_codec(self.peers.get(addr)) for addr in recipients}
         codecs_ = sorted({codec for codec, _ in route.values()})
         file_list = {c: format_attachments(list(attachments), c) for c in codecs_}
@@ -324,10 +332,10 @@ class Engine:
                 command = Command.SENDMSG | options
                 parts = [wire_text.encode(piece, codec)]
                 if with_files:
-                    command |= SendOpt.FILEATTACHOPT
+                    command |= _FILEATTACH
                     parts.append(file_list[codec])
                 if utf8:
-                    command |= SendOpt.UTF8OPT
+                    command |= _UTF8OPT
                 datagram = self._packet(packet_no, command, join_parts(*parts), codec)
                 self._queue(datagram, addr)
                 self._add_pending((addr, "msg", packet_no), datagram, now)
@@ -723,7 +731,9 @@ class Engine:
         self._outbox.append((datagram, addr, tag))
 
     def _header_size(self) -> int:
-        return len(self._packet(0xFFFFFFFFFF, 0xFFFFFFFF, b"", wire_text.UTF8)) * 2
+        if self._header_bytes is None:  # our names never change: measure them once
+            self._header_bytes = len(self._packet(0xFFFFFFFFFF, 0xFFFFFFFF, b"", wire_text.UTF8))
+        return self._header_bytes * 2
 
     def _text_budget(self, addr: Addr) -> int:
         peer = self.peers.get(addr)
@@ -732,19 +742,22 @@ class Engine:
         return limit - self._header_size() - 1
 
     def _packet(self, packet_no: int, command: int, extension: bytes, codec: str) -> bytes:
-        user = wire_text.encode(wire_text.wire_name(self.config.user), codec)
-        host = wire_text.encode(wire_text.wire_name(self.config.host), codec)
-        return format_packet(self._version, packet_no, user, host, command, extension)
+        names = self._header_names.get(codec)
+        if names is None:  # every datagram carries them: encode once per code page
+            user = wire_text.encode(wire_text.wire_name(self.config.user), codec)
+            host = wire_text.encode(wire_text.wire_name(self.config.host), codec)
+            names = self._header_names[codec] = (user, host)
+        return format_packet(self._version, packet_no, names[0], names[1], command, extension)
 
     def _entry_packet(
         self, mode: int, packet_no: int, utf8: bool = False, dialup: bool = False
     ) -> bytes:
         codec = wire_text.UTF8 if utf8 else self.config.legacy_codec
-        command = mode | OUR_CAPABILITIES
+        command = mode | _OUR_CAPABILITIES
         if self.away:
             command |= EntryOpt.ABSENCEOPT
         if utf8:
-            command |= EntryOpt.UTF8OPT
+            command |= _UTF8OPT
         if dialup:  # "send me your entry/exit/absence by unicast": we are beyond its broadcast
             command |= EntryOpt.DIALUPOPT
         return self._packet(packet_no, command, self._entry_extension(codec), codec)
@@ -833,7 +846,7 @@ class Engine:
             return
         codec, utf8 = self._out_codec(peer)
         # Windows sends RECVMSG without UTF8OPT; there is nothing to decode in it.
-        command = mode | (EntryOpt.UTF8OPT if utf8 and mode != Command.RECVMSG else 0)
+        command = mode | (_UTF8OPT if utf8 and mode != Command.RECVMSG else 0)
         datagram = self._packet(self.next_packet_no(), command, body + b"\0", codec)
         self._queue(datagram, target, tag)
 

@@ -58,14 +58,17 @@ class Peer:
 
     @property
     def speaks_utf8(self) -> bool:
-        return bool(self.capabilities & (EntryOpt.CAPUTF8OPT | EntryOpt.UTF8OPT))
+        return bool(self.capabilities & _UTF8_BITS)
 
     @property
     def can_attach(self) -> bool:
-        return bool(self.capabilities & EntryOpt.FILEATTACHOPT) or not self.announced
+        return bool(self.capabilities & _FILEATTACH) or not self.announced
 
 
 _EVICTION_SCAN = 256
+# Plain ints: IntFlag arithmetic is slow, and these are asked for every datagram we send.
+_UTF8_BITS = int(EntryOpt.CAPUTF8OPT | EntryOpt.UTF8OPT)
+_FILEATTACH = int(EntryOpt.FILEATTACHOPT)
 
 
 class PeerTable:
