@@ -325,8 +325,11 @@ class Node:
     def _schedule_timer(self) -> None:
         when = self.engine.get_timer()
         if self._timer is not None:
-            if when == self._timer_due:
-                return  # most steps leave the next deadline where it was
+            if when is not None and self._timer_due is not None and when >= self._timer_due:
+                # Keep the earlier wake-up: an early handle_timer does nothing that is not
+                # due, then sets the timer again. Each message sent would otherwise cancel
+                # and re-create it (its retransmission is due a second later).
+                return
             self._timer.cancel()
             self._timer = None
         self._timer_due = when
