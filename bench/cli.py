@@ -17,6 +17,14 @@ def parser(description: str) -> argparse.ArgumentParser:
     p.add_argument("--smoke", action="store_true", help="a tiny size, for CI: no real figures")
     p.add_argument("--rounds", type=int, default=None, help="repetitions of each measurement")
     p.add_argument("--json", type=Path, default=None, help="also write the raw results here")
+    p.add_argument(
+        "--before",
+        type=Path,
+        default=None,
+        metavar="SRC",
+        help="also measure the ipmsg_tui package in SRC (another checkout's src/) in the same "
+        "rounds, as 'before': before/after figures that hold on a noisy machine",
+    )
     return p
 
 

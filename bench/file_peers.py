@@ -171,40 +171,42 @@ def raw_receiver() -> None:
 # ---------------------------------------------------------------------- ipmsg-tui
 
 
-async def start_service(bind: str, name: str, downloads: Path) -> tuple[Node, FileService]:
+async def start_service(
+    bind: str, port: int, name: str, downloads: Path
+) -> tuple[Node, FileService]:
     config = EngineConfig(
         user="bench",
         host=name,
         nick=name,
-        port=IPMSG_PORT,
-        broadcast_targets=((BROADCAST, IPMSG_PORT),),
+        port=port,
+        broadcast_targets=((BROADCAST, port),),
         local_ips=frozenset({bind}),
         version_field="1_ipmsg-tui bench",
     )
     # On one device, as `--bind` does: unicast and that LAN's broadcasts.
-    node = Node(config, SocketPlan(bind, IPMSG_PORT, device="eth0"))
+    node = Node(config, SocketPlan(bind, port, device="eth0"))
     files = FileService(node, download_dir=downloads)
     await files.start()
     await node.start()
     return node, files
 
 
-async def wait_for_peer(node: Node, ip: str, timeout: float = 10.0) -> None:
+async def wait_for_peer(node: Node, addr: tuple[str, int], timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
-    while node.engine.peers.get((ip, IPMSG_PORT)) is None:
+    while node.engine.peers.get(addr) is None:
         if time.monotonic() > deadline:
-            raise TimeoutError(f"{ip} never announced itself")
+            raise TimeoutError(f"{addr[0]}:{addr[1]} never announced itself")
         await asyncio.sleep(0.02)
 
 
-async def ours_sender(bind: str) -> None:
-    node, files = await start_service(bind, "sender", Path("/nonexistent"))
+async def ours_sender(bind: str, port: int) -> None:
+    node, files = await start_service(bind, port, "sender", Path("/nonexistent"))
     emit(ready="ipmsg-tui sender")
     while "quit" not in (command := await next_command()):
         if "offer" in command:
-            to = command["offer"]["to"]
+            to = (command["offer"]["to"], port)
             await wait_for_peer(node, to)
-            sent = await files.send([(to, IPMSG_PORT)], "", [Path(command["offer"]["path"])])
+            sent = await files.send([to], "", [Path(command["offer"]["path"])])
             emit(offered=sent.packet_no)
         elif "cpu" in command:
             emit(cpu=time.process_time())
@@ -212,8 +214,8 @@ async def ours_sender(bind: str) -> None:
     await node.stop()
 
 
-async def ours_receiver(bind: str) -> None:
-    node, files = await start_service(bind, "receiver", Path("/nonexistent"))
+async def ours_receiver(bind: str, port: int) -> None:
+    node, files = await start_service(bind, port, "receiver", Path("/nonexistent"))
     offers: dict[int, IncomingOffer] = {}
     arrived = asyncio.Event()
 
@@ -250,13 +252,14 @@ def main() -> None:
     parser.add_argument("role", choices=["sender", "receiver"])
     parser.add_argument("--kind", choices=["raw", "ours"], required=True)
     parser.add_argument("--bind", required=True)
+    parser.add_argument("--port", type=int, default=IPMSG_PORT, help="ipmsg-tui's UDP/TCP port")
     args = parser.parse_args()
     if args.kind == "raw":
         raw_sender(args.bind) if args.role == "sender" else raw_receiver()
     elif args.role == "sender":
-        asyncio.run(ours_sender(args.bind))
+        asyncio.run(ours_sender(args.bind, args.port))
     else:
-        asyncio.run(ours_receiver(args.bind))
+        asyncio.run(ours_receiver(args.bind, args.port))
 
 
 if __name__ == "__main__":

@@ -28,7 +28,9 @@ from .worker import Worker
 
 # (sender kind, receiver kind): an iptux leg is ("iptux", "ours") or ("ours", "iptux").
 LEGS = [("raw", "raw"), ("ours", "ours")]
-LABELS = {"raw": "raw TCP", "ours": "ipmsg-tui"}
+BEFORE_LEG = ("before", "before")  # with --before SRC: that ipmsg-tui, on its own port
+LABELS = {"raw": "raw TCP", "ours": "ipmsg-tui", "before": "ipmsg-tui before"}
+BEFORE_PORT = 2429
 GOAL_FILE_RATIO = 0.9
 MIB = 1 << 20
 
@@ -95,18 +97,26 @@ def tree_digest(root: Path) -> dict[str, str]:
 class Legs:
     """The sender and receiver workers of every kind, started once for all rounds."""
 
-    def __init__(self, lan: Lan, stack: ExitStack) -> None:
+    def __init__(
+        self, lan: Lan, stack: ExitStack, legs: list[tuple[str, str]], before: Path | None
+    ) -> None:
         self.lan = lan
+        self.before = before
         self.senders: dict[str, Worker] = {}
         self.receivers: dict[str, Worker] = {}
-        for kind in sorted({s for s, _ in LEGS}):
+        for kind in sorted({s for s, _ in legs}):
             self.senders[kind] = stack.enter_context(self._start("sender", kind))
-        for kind in sorted({r for _, r in LEGS}):
+        for kind in sorted({r for _, r in legs}):
             self.receivers[kind] = stack.enter_context(self._start("receiver", kind))
 
     def _start(self, role: str, kind: str) -> Worker:
         host = self.lan[role]
-        worker = Worker("bench.file_peers", role, "--kind", kind, "--bind", host.ip, host=host)
+        args = [role, "--kind", kind, "--bind", host.ip]
+        code = None
+        if kind == "before":
+            args = [role, "--kind", "ours", "--bind", host.ip, "--port", str(BEFORE_PORT)]
+            code = self.before
+        worker = Worker("bench.file_peers", *args, host=host, code=code)
         worker.expect("ready", 30)
         return worker
 
@@ -185,10 +195,11 @@ def main() -> None:
             make_file(root / "outbox" / "big.bin", file_size),
             make_folder(root / "outbox" / "tree", file_count),
         ]
-        legs = Legs(lan, stack)
+        legs_run = [*LEGS, *([BEFORE_LEG] if args.before else [])]
+        legs = Legs(lan, stack, legs_run, args.before)
         for index in range(rounds):
             for item in items:
-                order = LEGS if index % 2 == 0 else list(reversed(LEGS))
+                order = legs_run if index % 2 == 0 else list(reversed(legs_run))
                 for leg in order:
                     inbox = root / f"inbox-{leg[0]}-{leg[1]}"
                     inbox.mkdir()

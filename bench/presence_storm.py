@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import subprocess
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from . import cli
 from .lab import Host, Lan, alias_addresses, lan_of
@@ -21,6 +22,7 @@ from .report import median, ratio_line, save_json, table
 from .worker import Worker
 
 KINDS = {"bare": "bare asyncio receiver", "ours": "ipmsg-tui engine"}
+BEFORE = {"before": "ipmsg-tui engine, before"}  # with --before SRC
 GOAL_CPU_RATIO = 2.0
 ANSWER_WAIT = 15.0  # how long the peers wait for the engine's answers
 
@@ -33,6 +35,7 @@ class Round:
     cpu_to_list: float
     cpu_total: float
     kernel_drops: int
+    receive_buffer: int
     answered: int
     seconds_to_answer: float | None
 
@@ -46,13 +49,22 @@ def udp_receive_errors(host: Host) -> int:
     return int(values[header.index("RcvbufErrors")])
 
 
-def storm_round(kind: str, lan: Lan, peers: Worker, count: int, timeout: float) -> Round:
+def rmem_max() -> str:
+    return Path("/proc/sys/net/core/rmem_max").read_text().strip()
+
+
+def storm_round(
+    kind: str, lan: Lan, peers: Worker, count: int, timeout: float, before: Path | None
+) -> Round:
     us = lan["us"]
     drops_before = udp_receive_errors(us)
-    args = ["--kind", kind, "--expect", str(count), "--ip", us.ip, "--timeout", str(timeout)]
-    with Worker("bench.storm_listeners", *args, host=us) as receiver:
-        receiver.expect("ready", 30)
-        peers.send(go=True, answers=count if kind == "ours" else 0, wait=ANSWER_WAIT)
+    worker_kind = "bare" if kind == "bare" else "ours"
+    args = ["--kind", worker_kind, "--expect", str(count), "--ip", us.ip,
+            "--timeout", str(timeout)]  # fmt: skip
+    code = before if kind == "before" else None
+    with Worker("bench.storm_listeners", *args, host=us, code=code) as receiver:
+        ready = receiver.expect("ready", 30)
+        peers.send(go=True, answers=0 if kind == "bare" else count, wait=ANSWER_WAIT)
         sent = peers.expect("sent", 30)
         listed = receiver.expect("listed", timeout + 10)
         answered = peers.expect("answered", ANSWER_WAIT + 10)
@@ -66,15 +78,16 @@ def storm_round(kind: str, lan: Lan, peers: Worker, count: int, timeout: float) 
         cpu_to_list=listed["cpu"],
         cpu_total=final["cpu"],
         kernel_drops=udp_receive_errors(us) - drops_before,
+        receive_buffer=ready["rcvbuf"],
         answered=answered["answered"],
         seconds_to_answer=None if last_answer is None else last_answer - sent["started"],
     )
 
 
-def summary(rounds: list[Round], count: int) -> tuple[str, str]:
+def summary(rounds: list[Round], count: int, kinds: dict[str, str]) -> tuple[str, str]:
     rows = []
     medians: dict[str, float] = {}
-    for kind, label in KINDS.items():
+    for kind, label in kinds.items():
         mine = [r for r in rounds if r.kind == kind]
         cpu = median([r.cpu_to_list for r in mine])
         medians[kind] = cpu
@@ -88,8 +101,9 @@ def summary(rounds: list[Round], count: int) -> tuple[str, str]:
                 cpu / (2 * count) * 1e6,
                 median([r.cpu_total for r in mine]) * 1000,
                 max(r.kernel_drops for r in mine),
+                mine[0].receive_buffer / (1 << 20),
                 f"{min(r.answered for r in mine):,} in {median(answers) * 1000:,.0f} ms"
-                if kind == "ours" and answers
+                if kind != "bare" and answers
                 else "-",
             ]
         )
@@ -101,6 +115,7 @@ def summary(rounds: list[Round], count: int) -> tuple[str, str]:
         "CPU µs/datagram",
         "CPU ms incl. answers",
         "kernel drops",
+        "rcvbuf MiB",
         "peers answered",
     ]
     ratio = medians["ours"] / medians["bare"]
@@ -122,6 +137,7 @@ def main() -> None:
     count = args.peers or (50 if args.smoke else 2000)
     rounds_wanted = args.rounds or (1 if args.smoke else 5)
     rounds: list[Round] = []
+    kinds = {**KINDS, **(BEFORE if args.before else {})}
     with lan_of("us", "peers") as lan:
         aliases = alias_addresses(count)
         lan["peers"].add_aliases(aliases)
@@ -131,11 +147,14 @@ def main() -> None:
         with Worker("bench.storm_peers", *storm_args, host=lan["peers"]) as peers:
             peers.expect("ready", 120)
             for index in range(rounds_wanted):
-                order = list(KINDS) if index % 2 == 0 else list(reversed(KINDS))
+                order = list(kinds) if index % 2 == 0 else list(reversed(kinds))
                 for kind in order:
-                    rounds.append(storm_round(kind, lan, peers, count, args.timeout))
-    text, verdict = summary(rounds, count)
-    print(f"Presence storm: {count:,} peers, {2 * count:,} datagrams, {rounds_wanted} rounds")
+                    rounds.append(storm_round(kind, lan, peers, count, args.timeout, args.before))
+    text, verdict = summary(rounds, count, kinds)
+    print(
+        f"Presence storm: {count:,} peers, {2 * count:,} datagrams, {rounds_wanted} rounds "
+        f"(net.core.rmem_max {rmem_max()}; rcvbuf as the kernel granted it)"
+    )
     print(text)
     save_json(args.json, {"peers": count, "rounds": [asdict(r) for r in rounds]})
     print(verdict)

@@ -15,6 +15,7 @@ import socket
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from . import cli
 from .lab import Host, lan_of
@@ -22,8 +23,9 @@ from .report import median, percentile, ratio_line, save_json, table
 from .worker import Worker
 
 KINDS = {"raw": "raw UDP echo", "asyncio": "asyncio UDP echo", "ours": "ipmsg-tui engines"}
+BEFORE = {"before": "ipmsg-tui engines, before"}  # with --before SRC
 GOAL_MEDIAN_RATIO = 2.0
-LAN_PORTS = {"ours": 2425, "raw": 2426, "asyncio": 2427}
+LAN_PORTS = {"ours": 2425, "raw": 2426, "asyncio": 2427, "before": 2428}
 
 
 @dataclass
@@ -67,32 +69,44 @@ def free_port() -> int:
 
 @contextmanager
 def pairs(
-    client_host: Host | None, server_host: Host | None, client_ip: str, server_ip: str
+    kinds: list[str],
+    client_host: Host | None,
+    server_host: Host | None,
+    client_ip: str,
+    server_ip: str,
+    before: Path | None,
 ) -> Iterator[dict[str, Pair]]:
     """A started client/server pair of each kind."""
     loopback = server_host is None
     with ExitStack() as stack:
         made: dict[str, Pair] = {}
-        for kind in KINDS:
+        for kind in kinds:
+            engine = kind in ("ours", "before")
+            code = before if kind == "before" else None
             port = free_port() if loopback else LAN_PORTS[kind]
-            server_args = ["server", "--kind", kind, "--bind", server_ip, "--port", str(port)]
-            server = stack.enter_context(Worker("bench.rtt_peers", *server_args, host=server_host))
+            server_args = ["server", "--kind", "ours" if engine else kind, "--bind", server_ip,
+                           "--port", str(port)]  # fmt: skip
+            server = stack.enter_context(
+                Worker("bench.rtt_peers", *server_args, host=server_host, code=code)
+            )
             server.expect("ready", 30)
             # The engine answers from its own port; echo clients take any.
-            client_port = (free_port() if loopback else LAN_PORTS[kind]) if kind == "ours" else 0
-            client_args = ["client", "--kind", kind, "--bind", client_ip,
+            client_port = (free_port() if loopback else LAN_PORTS[kind]) if engine else 0
+            client_args = ["client", "--kind", "ours" if engine else kind, "--bind", client_ip,
                            "--port", str(client_port), "--peer", f"{server_ip}:{port}"]  # fmt: skip
-            client = stack.enter_context(Worker("bench.rtt_peers", *client_args, host=client_host))
+            client = stack.enter_context(
+                Worker("bench.rtt_peers", *client_args, host=client_host, code=code)
+            )
             client.expect("ready", 30)
             made[kind] = Pair(server, client)
         yield made
 
 
 def measure(made: dict[str, Pair], count: int, block: int) -> dict[str, Tally]:
-    tallies = {kind: Tally() for kind in KINDS}
+    tallies = {kind: Tally() for kind in made}
     for pair in made.values():  # warm up: first packets, caches, ARP
         pair.run_block(min(block, 200), None)
-    order = list(KINDS)
+    order = list(made)
     for index in range(max(1, count // block)):
         rotated = order[index % len(order) :] + order[: index % len(order)]
         for kind in rotated:
@@ -102,8 +116,8 @@ def measure(made: dict[str, Pair], count: int, block: int) -> dict[str, Tally]:
 
 def rows(path: str, tallies: dict[str, Tally]) -> list[list[object]]:
     out: list[list[object]] = []
-    for kind, label in KINDS.items():
-        t = tallies[kind]
+    for kind, t in tallies.items():
+        label = {**KINDS, **BEFORE}[kind]
         out.append(
             [
                 path,
@@ -127,9 +141,13 @@ def main() -> None:
     count = args.messages or (200 if args.smoke else 10_000)
     block = min(args.block, count)
     results: dict[str, dict[str, Tally]] = {}
-    with pairs(None, None, "127.0.0.1", "127.0.0.1") as made:
+    kinds = [*KINDS, *(BEFORE if args.before else [])]
+    with pairs(kinds, None, None, "127.0.0.1", "127.0.0.1", args.before) as made:
         results["loopback"] = measure(made, count, block)
-    with lan_of("a", "b") as lan, pairs(lan["a"], lan["b"], lan["a"].ip, lan["b"].ip) as made:
+    with (
+        lan_of("a", "b") as lan,
+        pairs(kinds, lan["a"], lan["b"], lan["a"].ip, lan["b"].ip, args.before) as made,
+    ):
         results["LAN"] = measure(made, count, block)
     header = ["path", "kind", "messages", "msgs/s", "median µs", "p99 µs", "CPU µs/msg",
               "lost"]  # fmt: skip

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import socket
 import time
 from collections.abc import Callable
 
@@ -56,15 +57,17 @@ class BareReceiver(asyncio.DatagramProtocol):
                 self.tally.check()
 
 
-async def run_bare(plan: SocketPlan, expect: int) -> Tally:
+async def run_bare(sock: socket.socket, expect: int) -> Tally:
     protocol = BareReceiver()
     loop = asyncio.get_running_loop()
-    await loop.create_datagram_endpoint(lambda: protocol, sock=open_udp_socket(plan))
+    await loop.create_datagram_endpoint(lambda: protocol, sock=sock)
     protocol.tally = Tally(expect, lambda: len(protocol.senders))
     return protocol.tally
 
 
-async def run_ours(plan: SocketPlan, expect: int, own_ip: str) -> tuple[Tally, Node]:
+async def run_ours(
+    plan: SocketPlan, sock: socket.socket, expect: int, own_ip: str
+) -> tuple[Tally, Node]:
     config = EngineConfig(
         user="bench",
         host="storm-receiver",
@@ -81,19 +84,20 @@ async def run_ours(plan: SocketPlan, expect: int, own_ip: str) -> tuple[Tally, N
             tally.check()
 
     node.listeners.append(on_event)
-    await node.start()
+    await node.start(sock=sock)
     tally.cpu_at_ready = time.process_time()
     return tally, node
 
 
 async def main_async(args: argparse.Namespace) -> None:
     plan = SocketPlan("0.0.0.0", args.port)
+    sock = open_udp_socket(plan)
     node = None
     if args.kind == "ours":
-        tally, node = await run_ours(plan, args.expect, args.ip)
+        tally, node = await run_ours(plan, sock, args.expect, args.ip)
     else:
-        tally = await run_bare(plan, args.expect)
-    emit(ready=args.kind)
+        tally = await run_bare(sock, args.expect)
+    emit(ready=args.kind, rcvbuf=sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF))
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(next_command(), args.timeout)
     if not tally.done:  # not everyone made it: say how many did

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import queue
 import subprocess
 import sys
@@ -24,11 +25,16 @@ class WorkerError(RuntimeError):
 class Worker:
     """``python -m MODULE ARGS`` (inside ``host``'s namespace if given)."""
 
-    def __init__(self, module: str, *args: str, host: Host | None = None) -> None:
+    def __init__(
+        self, module: str, *args: str, host: Host | None = None, code: Path | None = None
+    ) -> None:
         self.name = " ".join([module.rsplit(".", 1)[-1], *args[:3]])
         command = [sys.executable, "-m", module, *args]
         if host is not None:
             command = host.command(*command)
+        env = dict(os.environ)
+        if code is not None:  # another checkout's ipmsg_tui, imported before the installed one
+            env["PYTHONPATH"] = str(code)
         self._stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed in close())
         self.proc = subprocess.Popen(
             command,
@@ -37,6 +43,7 @@ class Worker:
             stdout=subprocess.PIPE,
             stderr=self._stderr,
             text=True,
+            env=env,
         )
         self._lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._pump, daemon=True).start()
