@@ -45,6 +45,8 @@ NOT_ABSENT_TEXT = "Not absence mode"
 # would then send what we cannot read.
 OUR_CAPABILITIES = EntryOpt.FILEATTACHOPT | EntryOpt.CAPUTF8OPT
 _ENTRY_MODES = frozenset({Command.BR_ENTRY, Command.ANSENTRY, Command.BR_ABSENCE})
+# Owed entry answers go out this many at a time (some 30 ms apart at the default rate).
+_OWED_ANSWER_BATCH = 16
 # Copies of one BR_ENTRY (one per broadcast address) arrive within this many seconds.
 _ENTRY_COPY_WINDOW = 3.0
 # Plain ints for the hot path (IntFlag arithmetic is slow).
@@ -210,7 +212,9 @@ class Engine:
             heapq.heappop(self._timers)
         candidates = [t for t in (self._rebroadcast_at, self._refresh_deadline) if t is not None]
         if self._owed_answers:
-            candidates.append(self._answer_budget.ready_at())
+            # Wake for a handful at a time, not once per token (every 2 ms at 500/s).
+            batch = min(len(self._owed_answers), _OWED_ANSWER_BATCH)
+            candidates.append(self._answer_budget.ready_at(batch))
         if self._timers:
             candidates.append(self._timers[0][0])
         return min(candidates) if candidates else None
