@@ -66,6 +66,7 @@ def storm_round(
         ready = receiver.expect("ready", 30)
         peers.send(go=True, answers=0 if kind == "bare" else count, wait=ANSWER_WAIT)
         sent = peers.expect("sent", 30)
+        receiver.send(begin=True)  # the whole storm is in its socket's buffer now
         listed = receiver.expect("listed", timeout + 10)
         answered = peers.expect("answered", ANSWER_WAIT + 10)
         receiver.send(quit=True)

@@ -5,7 +5,8 @@ its own address and port 2425, so the receiver sees N distinct senders and its a
 travel back to N distinct sockets. On ``{"go": ...}`` every peer sends its BR_ENTRY
 (broadcast) and its ANSENTRY to the receiver (the answer to the receiver's own start-up
 announcement), as a LAN does when everyone starts together. The peers then count the
-receiver's ANSENTRY answers, and answer any BR_ENTRY it broadcasts again, as real clients do.
+receiver's ANSENTRY answers, and answer any later BR_ENTRY it broadcasts, as real clients
+do; its first one in a round is the start-up announcement the storm already answers.
 
 The packets imitate the three families found on Chinese LANs: IP Messenger for Windows
 (GBK names plus a UTF-8 trailer), iptux (UTF-8, icon and encoding fields) and FeiQ (GBK,
@@ -80,7 +81,8 @@ class Storm:
     def __init__(self, count: int, target: str, port: int) -> None:
         self.target = (target, port)
         self.port = port
-        self.sockets = open_sockets(alias_addresses(count), port)
+        self.addresses = alias_addresses(count)
+        self.sockets = open_sockets(self.addresses, port)
         self.ear = open_broadcast_ear(port)
         self.selector = selectors.DefaultSelector()
         for index, sock in enumerate(self.sockets):
@@ -104,11 +106,18 @@ class Storm:
         announces = [entry_packet(i, BR_ENTRY, base + 1) for i in range(len(self.sockets))]
         answers = [entry_packet(i, ANSENTRY, base + 2) for i in range(len(self.sockets))]
         broadcast = (BROADCAST, self.port)
+        # The storm leaves from sockets of its own, closed once it is sent: a datagram still
+        # tied to a live local socket costs whoever frees it extra kernel work (wake-ups on
+        # the sender's side) that no datagram from another machine would.
+        senders = open_sockets(self.addresses, self.port)
         started = time.monotonic()
-        for sock, announce, answer in zip(self.sockets, announces, answers, strict=True):
+        for sock, announce, answer in zip(senders, announces, answers, strict=True):
             sock.sendto(announce, broadcast)
             sock.sendto(answer, self.target)
-        emit(sent=2 * len(self.sockets), started=started, finished=time.monotonic())
+        finished = time.monotonic()
+        for sock in senders:
+            sock.close()
+        emit(sent=2 * len(senders), started=started, finished=finished)
         answered, last = self.collect_answers(answers, answers_wanted, started + wait)
         emit(answered=answered, last_answer=last)
 
@@ -118,6 +127,7 @@ class Storm:
         """Count the peers that got an ANSENTRY; answer the receiver's re-announcements."""
         answered: set[int] = set()
         last = None
+        announcements = 0
         while len(answered) < wanted and (remaining := deadline - time.monotonic()) > 0:
             for key, _ in self.selector.select(remaining):
                 index, sock = key.data, key.fileobj
@@ -132,8 +142,10 @@ class Storm:
                         answered.add(index)
                         last = time.monotonic()
                     elif index < 0 and mode == BR_ENTRY and sender == self.target:
-                        for peer, answer in zip(self.sockets, answers, strict=True):
-                            peer.sendto(answer, self.target)
+                        announcements += 1
+                        if announcements > 1:
+                            for peer, answer in zip(self.sockets, answers, strict=True):
+                                peer.sendto(answer, self.target)
         return len(answered), last
 
 
