@@ -59,8 +59,8 @@ def storm_round(
     us = lan["us"]
     drops_before = udp_receive_errors(us)
     worker_kind = "bare" if kind == "bare" else "ours"
-    args = ["--kind", worker_kind, "--expect", str(count), "--ip", us.ip,
-            "--timeout", str(timeout)]  # fmt: skip
+    args = ["--kind", worker_kind, "--expect", str(count), "--datagrams", str(2 * count),
+            "--ip", us.ip, "--timeout", str(timeout)]  # fmt: skip
     code = before if kind == "before" else None
     with Worker("bench.storm_listeners", *args, host=us, code=code) as receiver:
         ready = receiver.expect("ready", 30)

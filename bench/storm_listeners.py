@@ -6,10 +6,11 @@
   and remembers its sender: the least any receiver on asyncio can do.
 
 Both open their socket with the product's ``open_udp_socket`` (same receive buffer) and
-report ``ready``, but start reading only on ``{"begin": true}``, once the whole storm waits in
-the socket's buffer: as a LAN delivers it at wire speed, far faster than a Python sender
-here could. They report ``listed`` once N distinct peers are known: the moment
-(``time.monotonic``, shared with the storm's process) and the CPU time used since begin.
+report ``ready``, but start reading only once the whole storm waits in the socket's buffer
+(told ``{"begin": true}`` when it is sent, they wait for the kernel to have delivered it): as
+a LAN delivers it at wire speed, far faster than a Python sender here could. They report
+``listed`` once N distinct peers are known: the moment (``time.monotonic``, shared with the
+storm's process) and the CPU time used since they began reading.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import contextlib
 import socket
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from ipmsg_tui.net.node import Node, SocketPlan, open_udp_socket
 from ipmsg_tui.protocol import events as ev
@@ -91,11 +93,35 @@ async def run_ours(
     return tally, node
 
 
+def queued_bytes(port: int) -> int:
+    """What waits in the receive queue of this namespace's UDP socket on ``port``."""
+    for line in Path("/proc/net/udp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].rsplit(":", 1)[1], 16) == port:
+            return int(fields[4].split(":")[1], 16)
+    return 0
+
+
+async def until_settled(port: int, quiet: float = 0.02, timeout: float = 5.0) -> None:
+    """Until the receive queue has stopped growing: bridged datagrams reach the socket from
+    softirq context, some time after the sender's last sendto returned."""
+    deadline = time.monotonic() + timeout
+    last, since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        size = queued_bytes(port)
+        if size != last:
+            last, since = size, time.monotonic()
+        elif size and time.monotonic() - since >= quiet:
+            return
+        await asyncio.sleep(0.002)
+
+
 async def main_async(args: argparse.Namespace) -> None:
     plan = SocketPlan("0.0.0.0", args.port)
     sock = open_udp_socket(plan)
     emit(ready=args.kind, rcvbuf=sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF))
-    await next_command()  # begin
+    await next_command()  # begin: the storm is sent, though maybe not all delivered yet
+    await until_settled(args.port)
     cpu_at_begin = time.process_time()
     node = None
     if args.kind == "ours":
@@ -116,6 +142,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--kind", choices=["ours", "bare"], required=True)
     parser.add_argument("--expect", type=int, required=True)
+    parser.add_argument("--datagrams", type=int, required=True, help="the storm's size")
     parser.add_argument("--ip", required=True)
     parser.add_argument("--port", type=int, default=2425)
     parser.add_argument("--timeout", type=float, default=60.0)
