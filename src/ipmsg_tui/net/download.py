@@ -116,7 +116,9 @@ class _FileSink(asyncio.BufferedProtocol):
             return memoryview(self._scratch)
         if self._buffer is None:  # reading is paused then; should it still ask, take more
             self._buffer, self._filled = bytearray(FILE_BUFFER), 0
-        return memoryview(self._buffer)[self._filled :]
+        # Never room for more than is missing: a byte beyond it lands in the scratch buffer
+        # on the next read and counts as an overflow.
+        return memoryview(self._buffer)[self._filled : self._filled + self.missing]
 
     def buffer_updated(self, nbytes: int) -> None:
         self.activity.set()
