@@ -257,7 +257,7 @@ class Node:
 
     def _on_timer(self) -> None:
         self._timer = None
-        self.engine.handle_timer(self.clock())
+        self.engine.handle_timer(self.clock(), answers_fit=not self._kernel_queue_crowded())
         self._pump()
 
     def _pump(self) -> None:

@@ -398,8 +398,15 @@ class Engine:
 
     # ------------------------------------------------------------------ timers
 
-    def handle_timer(self, now: float) -> None:
-        self._pay_owed_answers(now)
+    def handle_timer(self, now: float, answers_fit: bool = True) -> None:
+        """Retransmit, re-announce, expire and pay owed answers that are due.
+
+        ``answers_fit`` False (the adapter's send queue is crowded, typically with answers to
+        spoofed addresses that never resolve) keeps the owed entry answers owed: sending them
+        now would only crowd it further, and they would be dropped on the way anyway.
+        """
+        if answers_fit:
+            self._pay_owed_answers(now)
         if self._rebroadcast_at is not None and now >= self._rebroadcast_at:
             self._rebroadcast_at = None
             self._announce(Command.BR_ENTRY)
@@ -792,18 +799,22 @@ class Engine:
         """ANSENTRY now, or, to a sender heard only once while many are, a little later.
 
         A LAN where thousands start at once gets every answer within seconds (Windows itself
-        delays answers up to 4 s); a spoofed flood only ever fills the bounded queue.
+        delays answers up to 4 s); a spoofed flood only ever fills the bounded queue. The
+        newest are answered first: a client that just started is waiting now (``who`` for
+        2 s), one heard seconds ago may have given up, and a flood's backlog must not hold
+        up the first real client after it.
         """
         if peer.confirmed or (not self._owed_answers and self._answer_budget.take(now)):
             self._send_ansentry(peer)
-        elif len(self._owed_answers) < self.config.max_owed_answers:
-            self._owed_answers.append(peer.addr)
-        else:
+            return
+        if len(self._owed_answers) >= self.config.max_owed_answers:
+            self._owed_answers.popleft()  # the oldest
             self._count("entry answer queue full")
+        self._owed_answers.append(peer.addr)
 
     def _pay_owed_answers(self, now: float) -> None:
         while self._owed_answers and self._answer_budget.take(now):
-            peer = self.peers.get(self._owed_answers.popleft())
+            peer = self.peers.get(self._owed_answers.pop())
             if peer is not None:  # still there
                 self._send_ansentry(peer)
 
