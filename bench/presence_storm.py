@@ -1,10 +1,11 @@
 """Benchmark 1, presence storm: N peers announce and answer at once.
 
 N peers (one socket per IP alias in one namespace, see :mod:`bench.storm_peers`) each send
-a BR_ENTRY and an ANSENTRY to a receiver in another namespace. Measured: the time from the
-first datagram until the receiver lists all N, and the receiver's CPU time for it, for the
-ipmsg-tui engine and for a bare asyncio receiver that only splits headers
-(:mod:`bench.storm_listeners`). Each round runs both, in alternating order.
+a BR_ENTRY and an ANSENTRY to a receiver in another namespace, which starts reading once the
+whole storm is in its buffer. Measured: the time from the first datagram until the receiver
+lists all N, and the receiver's CPU time for it, for the ipmsg-tui engine and for a bare
+asyncio receiver that only splits headers (:mod:`bench.storm_listeners`). Each round runs
+both, in alternating order; the ratio compares each one's best round.
 
     sudo .venv/bin/python -m bench.presence_storm            # N = 2,000, 7 rounds
     sudo .venv/bin/python -m bench.presence_storm --smoke    # N = 50, 1 round
