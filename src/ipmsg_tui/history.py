@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 
 from .protocol import events as ev
@@ -14,16 +15,27 @@ from .store import EVERYONE, Flag, HistoryStore, State, StoredMessage
 class HistoryRecorder:
     """Write what happens to the store; return the rows touched so a UI can show them."""
 
-    def __init__(self, store: HistoryStore, *, is_read: Callable[[str], bool] = lambda key: False):
+    def __init__(
+        self,
+        store: HistoryStore,
+        *,
+        is_read: Callable[[str], bool] = lambda key: False,
+        started: float | None = None,
+    ):
         self.store = store
         # Whether the conversation is on screen right now (then it gains no unread count).
         self.is_read = is_read
+        # Messages kept since then passed this run's engine, which drops retransmissions
+        # itself and knows when a sender restarted: the store only looks further back.
+        self.started = time.time() if started is None else started
 
     def on_event(self, event: ev.Event) -> list[StoredMessage] | None:
         """The stored or updated messages; None for a duplicate message (do not show it)."""
         match event:
             case ev.MessageReceived():
-                stored = self.store.record_incoming(event, unread=not self.is_read(event.peer.key))
+                stored = self.store.record_incoming(
+                    event, unread=not self.is_read(event.peer.key), kept_before=self.started
+                )
                 return None if stored is None else [stored]
             case ev.MessageDelivered(addr=addr, packet_no=packet_no):
                 return self._set_state(addr, packet_no, State.DELIVERED, keep=(State.OPENED,))

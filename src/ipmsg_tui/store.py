@@ -257,15 +257,29 @@ class HistoryStore:
     # ------------------------------------------------------------------ messages
 
     def record_incoming(
-        self, event: MessageReceived, *, unread: bool = True
+        self, event: MessageReceived, *, unread: bool = True, kept_before: float | None = None
     ) -> StoredMessage | None:
-        """Commit a received message; None if it is a retransmission of one already kept."""
+        """Commit a received message; None if it is a retransmission of one already kept.
+
+        With ``kept_before``, only messages kept before that time count: the running engine
+        already drops retransmissions it has seen, and knows when a sender restarted and
+        reuses its packet numbers (iptux counts from 1 on every start), which this table
+        cannot tell from a retransmission.
+        """
         peer = event.peer
         # The same number *and* text: a retransmission (a restarted sender may reuse numbers).
+        newest = float("inf") if kept_before is None else kept_before
         duplicate = self._db.execute(
             "SELECT 1 FROM messages WHERE packet_no = ? AND ip = ? AND port = ? "
-            "AND direction = 'in' AND ts > ? AND text = ?",
-            (event.packet_no, peer.ip, peer.port, event.timestamp - _DUPLICATE_WINDOW, event.text),
+            "AND direction = 'in' AND ts > ? AND ts < ? AND text = ?",
+            (
+                event.packet_no,
+                peer.ip,
+                peer.port,
+                event.timestamp - _DUPLICATE_WINDOW,
+                newest,
+                event.text,
+            ),
         ).fetchone()
         if duplicate:
             return None

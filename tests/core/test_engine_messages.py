@@ -237,3 +237,16 @@ def test_a_restarted_peer_reusing_its_entry_number_is_answered() -> None:
     bob.start(lan.now)
     lan.deliver()
     assert [p.nick for p in bob.peers] == ["alice"]
+
+
+def test_a_late_entry_packet_is_not_taken_for_a_restart() -> None:
+    lan, alice, bob = _pair()
+    lan.drop = lambda data, src, dst: _mode(data) == Command.RECVMSG  # receipts get lost
+    alice.set_presence(lan.now, nick="alice2")  # a BR_ABSENCE that will arrive late
+    late = [(d, a) for d, a in alice.datagrams_to_send()]
+    alice.send_message([("10.77.0.2", 2425)], "only once", lan.now)
+    lan.deliver()
+    for data, _ in late:  # reordered: the older entry packet comes after the message
+        bob.receive_datagram(data, ("10.77.0.1", 2425), lan.now)
+    lan.advance(6)  # alice retransmits; bob must still recognise the copies
+    assert [m.text for m in lan.of(bob, ev.MessageReceived)] == ["only once"]

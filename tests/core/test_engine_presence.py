@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from ipmsg_tui.protocol import events as ev
 from ipmsg_tui.protocol.constants import Command, EntryOpt
-from ipmsg_tui.protocol.packet import parse_packet
+from ipmsg_tui.protocol.engine import Engine
+from ipmsg_tui.protocol.packet import format_packet, join_parts, parse_packet
 
-from ..support.wire import Switch
+from ..support.wire import Switch, make_engine
 
 
 def test_entry_is_answered_and_both_sides_list_each_other() -> None:
@@ -107,3 +108,36 @@ def test_an_entry_storm_is_answered_completely_within_seconds() -> None:
         engine.handle_timer(now)
         answered |= {addr for _, addr in engine.datagrams_to_send()}
     assert answered == set(peers) and now < 1_800_000_000.0 + 6
+
+
+def _entry_flood(engine: Engine, count: int, now: float) -> None:
+    """BR_ENTRYs from ``count`` senders heard once, each on its own random-looking port."""
+    for i in range(count):
+        addr = (f"10.77.{i // 250 + 1}.{i % 250 + 1}", 1024 + i)
+        entry = format_packet(b"1", i + 1, b"u%d" % i, b"h", Command.BR_ENTRY, join_parts(b"n"))
+        engine.receive_datagram(entry, addr, now)
+
+
+def test_after_a_flood_a_new_client_is_answered_first() -> None:
+    now = 1_800_000_000.0
+    engine = make_engine("10.77.0.1", "me", now)
+    _entry_flood(engine, 6000, now)  # more than the burst and the owed queue hold
+    engine.datagrams_to_send()
+    newcomer = ("10.77.0.3", 2425)
+    who = format_packet(b"1", 7, b"who", b"h", Command.BR_ENTRY, join_parts(b"client"))
+    engine.receive_datagram(who, newcomer, now + 1)
+    timer = engine.get_timer()
+    assert timer is not None and timer < now + 1.1
+    engine.handle_timer(timer)
+    assert engine.datagrams_to_send()[0][1] == newcomer
+
+
+def test_owed_answers_wait_while_the_send_queue_is_crowded() -> None:
+    now = 1_800_000_000.0
+    engine = make_engine("10.77.0.1", "me", now)
+    _entry_flood(engine, 1500, now)
+    engine.datagrams_to_send()
+    engine.handle_timer(now + 1, answers_fit=False)
+    assert engine.datagrams_to_send() == []
+    engine.handle_timer(now + 1)
+    assert len(engine.datagrams_to_send()) > 100  # a second's worth of tokens

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ipmsg_tui.protocol.entry import build_entry, parse_entry
 from ipmsg_tui.protocol.packet import parse_packet, split_parts
 
@@ -45,11 +47,26 @@ def test_names_with_escapes_are_neutralised() -> None:
 
 
 def test_our_entry_is_legacy_coded_with_a_utf8_trailer() -> None:
-    ext = build_entry("阿明", "开发部", "aming", "pc-01", "gb18030")
+    ext = build_entry("山田", "営業部", "yamada", "jupiter", "cp932")
     parts = split_parts(ext)
-    assert parts[0] == "阿明".encode("gb18030") and parts[1] == "开发部".encode("gb18030")
-    assert parts[2] == "\nUN:aming\nHN:pc-01\nNN:阿明\nGN:开发部".encode()
+    assert parts[0] == "山田".encode("cp932") and parts[1] == "営業部".encode("cp932")
+    assert parts[2] == "\nUN:yamada\nHN:jupiter\nNN:山田\nGN:営業部".encode()
     assert ext.endswith(b"\x00")
     # A Windows-style reader and a legacy reader both get the names right.
-    assert parse_entry(parts, "gb18030").nick == "阿明"
-    assert parse_entry(parts[:2], "gb18030").group == "开发部"
+    assert parse_entry(parts, "cp932").nick == "山田"
+    assert parse_entry(parts[:2], "cp932").group == "営業部"
+
+
+def test_ascii_names_keep_the_trailer_in_a_gb_code_page() -> None:
+    parts = split_parts(build_entry("Ming", "dev", "aming", "pc-01", "gb18030"))
+    assert parts == [b"Ming", b"dev", b"\nUN:aming\nHN:pc-01\nNN:Ming\nGN:dev"]
+
+
+@pytest.mark.parametrize(
+    ("nick", "group"), [("阿明", "开发部"), ("终端用户", "测试组"), ("终端用户", ""), ("一二", "")]
+)
+def test_no_trailer_that_would_make_iptux_misread_gbk_names(nick: str, group: str) -> None:
+    # iptux decodes the whole packet with one code page (gb18030, or gbk when so set).
+    ext = build_entry(nick, group, "aming", "pc-01", "gb18030")
+    assert ext == nick.encode("gbk") + b"\0" + group.encode("gbk") + b"\0"
+    assert ext.decode("gbk") == ext.decode("gb18030") == f"{nick}\0{group}\0"

@@ -243,3 +243,23 @@ def test_one_shot_sender_is_not_probed(engine: Engine) -> None:
     raw = b"1:5:bot:ci:" + str(0x20 | 0x100 | 0x80000).encode() + b":build ok\x00"
     _, replies = feed(engine, raw, ("10.77.0.50", 2425))
     assert [r.mode for r in replies] == [Command.RECVMSG]
+
+
+def test_a_repeated_entry_is_read_in_the_code_page_chosen_since(engine: Engine) -> None:
+    # A Japanese client without the UTF-8 trailer: read as GBK (the default) it is garbled.
+    entry = b"1:1714000200:yamada:JUPITER:1:" + "山田".encode("cp932") + b"\x00\x00"
+    (joined,) = feed(engine, entry, WINDOWS)[0]
+    assert isinstance(joined, ev.PeerJoined) and joined.peer.nick != "山田"
+    engine.set_peer_encoding("yamada@JUPITER", "cp932")
+    engine.events()
+    feed(engine, entry, WINDOWS)  # the same bytes again: its next announcement
+    assert engine.peers.get(WINDOWS).nick == "山田"  # type: ignore[union-attr]
+
+
+def test_the_same_entry_from_two_addresses_makes_two_peers(engine: Engine) -> None:
+    feed(engine, real.FEIQ_BR_ENTRY, FEIQ)
+    feed(engine, real.FEIQ_BR_ENTRY, ("10.77.0.8", 2425))
+    assert [(p.addr[0], p.nick, p.group) for p in engine.peers] == [
+        ("10.77.0.7", "张三", "市场部"),
+        ("10.77.0.8", "张三", "市场部"),
+    ]

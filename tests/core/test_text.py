@@ -65,6 +65,12 @@ def test_clean_text_leaves_no_control_characters(value: str) -> None:
     assert "\x1b" not in cleaned and "\u202e" not in cleaned
 
 
+@given(st.text())
+def test_the_printable_shortcut_cleans_like_the_full_scan(value: str) -> None:
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    assert text.clean_text(value) == text._remove_unsafe(value)
+
+
 def test_split_to_fit_respects_the_limit_and_keeps_every_character() -> None:
     message = "字" * 5000 + " tail"
     measure = lambda piece: len(piece.encode("gb18030"))  # noqa: E731

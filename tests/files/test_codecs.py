@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ipmsg_tui.protocol import dirstream
 from ipmsg_tui.protocol.attachments import Attachment, format_attachments, parse_attachments
 from ipmsg_tui.protocol.constants import Command, FileType, SendOpt
 from ipmsg_tui.protocol.dirstream import (
@@ -326,3 +327,21 @@ def test_folder_decoder_survives_mutated_streams(items: list[tuple[str, int]]) -
 def test_dir_entry_mtime() -> None:
     assert DirEntry("a", 0, 1, ((0x16, 5), (0x14, 9))).mtime == 9
     assert DirEntry("a", 0, 1).mtime is None
+
+
+def _split_escaped_by_hand(body: bytes) -> list[bytes]:
+    """The header split as the format defines it: ``::`` is a colon, ``:`` separates."""
+    fields, current, i = [], b"", 0
+    while i < len(body):
+        if body[i : i + 2] == b"::":
+            current, i = current + b":", i + 2
+        elif body[i : i + 1] == b":":
+            fields, current, i = [*fields, current], b"", i + 1
+        else:
+            current, i = current + body[i : i + 1], i + 1
+    return [*fields, current]
+
+
+@given(st.lists(st.sampled_from([b"a", b":", b"\xe5", b"="]), max_size=30).map(b"".join))
+def test_header_fields_split_as_the_format_defines(body: bytes) -> None:
+    assert dirstream._split_escaped(body) == _split_escaped_by_hand(body)

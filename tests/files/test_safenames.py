@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ipmsg_tui.protocol import safenames
 from ipmsg_tui.protocol.safenames import (
     MAX_COMPONENT_BYTES,
     SafeTree,
@@ -110,3 +111,25 @@ def test_many_equal_names_stay_fast() -> None:
     tree.enter("top")
     names = {tree.file("same")[-1] for _ in range(20_000)}
     assert len(names) == 20_000
+
+
+# (name, whether every character is kept): look-alikes of "/" and controls are not.
+SHORTCUT_CASES = [
+    ("report.pdf", True),
+    ("报告 2024.pdf", True),
+    ("a\u2215b", False),
+    ("ｆｕｌｌ／width", False),
+    ("x\u200dy", False),  # ZWJ is kept, but only the full scan knows it
+    ("tab\tname", False),
+]
+
+
+@pytest.mark.parametrize(("name", "kept"), SHORTCUT_CASES)
+@given(extra=st.text(max_size=40))
+def test_the_printable_shortcut_keeps_only_what_the_full_scan_keeps(
+    name: str, kept: bool, extra: str
+) -> None:
+    assert safenames._keeps_every_character(name) is kept
+    for candidate in (name, extra, name + extra):
+        if safenames._keeps_every_character(candidate):
+            assert safenames._replace_characters(candidate) == candidate

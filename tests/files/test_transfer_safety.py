@@ -412,3 +412,24 @@ async def test_a_download_that_never_waits_for_data_can_still_be_cancelled(
         await bob.files.stop()
         await bob.node.stop()
         await flowing.stop()
+
+
+async def test_bytes_beyond_a_large_file_are_refused_not_written(
+    ports: list[int], tmp_path: Path
+) -> None:
+    size = 5 * 1024 * 1024 + 10  # more than the receiver's buffers: they are reused
+    body = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    evil = RawPeer(ports[0], answers=[body + b"EXTRA"])
+    await evil.start()
+    bob = await _receiver(tmp_path, ports[1], ports[0])
+    try:
+        evil.offer(bob.addr, b"1:big:%x:0:1:\a" % size)
+        offer = await bob.next_offer()
+        (transfer,) = bob.files.download_all(offer)
+        assert await transfer.wait() == State.FAILED
+        assert "more than it offered" in (transfer.error or ""), transfer.error
+        assert (tmp_path / "downloads" / "big.part").read_bytes() == body
+    finally:
+        await bob.files.stop()
+        await bob.node.stop()
+        await evil.stop()

@@ -108,6 +108,34 @@ async def test_garbage_datagrams_do_not_disturb_the_node(
     await node.stop()
 
 
+async def test_a_burst_is_taken_whole_and_every_message_acknowledged(
+    ports: list[int], tmp_path: object
+) -> None:
+    events: list[ev.Event] = []
+    node = make(ports[0], ports[1], "target", events, tmp_path)
+    await node.start()
+    target = ("127.0.0.1", ports[0])
+    numbers = range(1001, 1301)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+        sender.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)  # all 300 receipts
+        sender.bind(("127.0.0.1", 0))
+        sender.sendto(b"1:1000:burst:box:1:burst\x00\x00", target)
+        for number in numbers:  # faster than the node reads: it takes them in batches
+            sender.sendto(b"1:%d:burst:box:288:m%d\x00" % (number, number), target)
+        received = lambda: [e for e in events if isinstance(e, ev.MessageReceived)]  # noqa: E731
+        await wait_for(lambda: len(received()) == len(numbers))
+        assert [m.text for m in received()] == [f"m{n}" for n in numbers]
+        sender.settimeout(2)
+        receipts = set()
+        while len(receipts) < len(numbers):
+            data, _ = sender.recvfrom(65536)
+            fields = data.split(b":", 5)
+            if int(fields[4]) & 0xFF == 0x21:  # RECVMSG
+                receipts.add(int(fields[5].rstrip(b"\x00")))
+    assert receipts == set(numbers)
+    await node.stop()
+
+
 def test_busy_port_is_reported(ports: list[int]) -> None:
     holder = open_udp_socket(SocketPlan("127.0.0.1", ports[0]))
     try:

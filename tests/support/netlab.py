@@ -11,10 +11,13 @@ where they fail loudly.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +28,7 @@ import pytest
 
 SUBNET = "10.77.0"
 REPO_ROOT = Path(__file__).resolve().parents[2]
+_CLONE_NEWNET = 0x40000000
 
 
 class LabError(RuntimeError):
@@ -37,8 +41,32 @@ class Host:
     netns: str
     ip: str
 
-    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return _ip("netns", "exec", self.netns, *args, check=check)
+    def run(
+        self,
+        *args: str,
+        check: bool = True,
+        env: dict[str, str] | None = None,
+        timeout: float = 20,
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a command in this host's namespace; ``env`` adds to the environment."""
+        return _ip("netns", "exec", self.netns, *args, check=check, env=env, timeout=timeout)
+
+    def udp_bound(self, port: int) -> bool:
+        """Whether a socket in this namespace listens on UDP ``port``."""
+        table = self.run("cat", "/proc/net/udp").stdout.splitlines()[1:]
+        return any(line.split()[1].endswith(f":{port:04X}") for line in table)
+
+    def block_to(self, ip: str) -> None:
+        """Drop what this host sends to ``ip`` (a blackhole route; netem needs a kernel
+        module that is not everywhere). What ``ip`` sends here still arrives."""
+        self.run("ip", "route", "replace", "blackhole", f"{ip}/32")
+
+    def unblock_to(self, ip: str) -> None:
+        self.run("ip", "route", "del", "blackhole", f"{ip}/32", check=False)
+
+    def socket(self, family: int, kind: int, proto: int = 0) -> socket.socket:
+        """A socket that lives in this host's namespace (the test process stays where it is)."""
+        return socket_in(self.netns, family, kind, proto)
 
 
 @dataclass(frozen=True)
@@ -48,11 +76,43 @@ class Impairment:
     jitter_ms: float = 0.0  # a random delay per frame, which reorders them
 
 
-def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(["ip", *args], capture_output=True, text=True, timeout=20)
+def _ip(
+    *args: str, check: bool = True, env: dict[str, str] | None = None, timeout: float = 20
+) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        ["ip", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=None if env is None else {**os.environ, **env},
+    )
     if check and result.returncode != 0:
         raise LabError(f"ip {' '.join(args)}: {result.stderr.strip()}")
     return result
+
+
+def socket_in(netns: str, family: int, kind: int, proto: int = 0) -> socket.socket:
+    """Create a socket inside ``netns``: a helper thread enters the namespace (setns affects
+    only the calling thread), makes the socket and ends; the socket stays in that namespace."""
+    made: list[socket.socket] = []
+    failed: list[BaseException] = []
+
+    def enter_and_make() -> None:
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            with open(f"/var/run/netns/{netns}", "rb") as handle:
+                if libc.setns(handle.fileno(), _CLONE_NEWNET) != 0:
+                    raise OSError(ctypes.get_errno(), f"setns into {netns} failed")
+            made.append(socket.socket(family, kind, proto))
+        except BaseException as error:
+            failed.append(error)
+
+    worker = threading.Thread(target=enter_and_make, name=f"setns-{netns}")
+    worker.start()
+    worker.join()
+    if failed:
+        raise failed[0]
+    return made[0]
 
 
 class Lan:

@@ -111,6 +111,20 @@ class Listener:
                 )
             self._drain(min(remaining, 0.2))
 
+    def wait_for_all(
+        self, predicate: Callable[[Event], bool], count: int, timeout: float = 10.0
+    ) -> list[Event]:
+        """The first ``count`` events matching ``predicate``, waiting up to ``timeout``."""
+        matched: list[Event] = []
+
+        def counting(event: Event) -> bool:
+            if predicate(event):
+                matched.append(event)
+            return len(matched) == count
+
+        self.wait_for(counting, timeout)
+        return matched
+
     def collect(self, seconds: float) -> list[Event]:
         """Every event that arrives within ``seconds`` (and those already seen)."""
         deadline = time.monotonic() + seconds

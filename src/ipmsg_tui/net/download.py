@@ -8,11 +8,15 @@ RETPARENT of its top folder. Anything shorter or longer is a failed transfer tha
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import hashlib
 import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from ..protocol.dirstream import (
     DirStreamDecoder,
@@ -26,10 +30,12 @@ from ..protocol.dirstream import (
 from ..protocol.peers import Addr
 from ..protocol.safenames import SafeTree, clean_component
 from . import saving
-from .tcp import connect
+from .tcp import connect, connect_protocol
 from .transfers import Transfer
 
 CHUNK = 256 * 1024
+FILE_BUFFER = 1 << 20  # a file stream is received, written and hashed in parts this big
+FILE_BUFFERS = 4  # parts in flight between the socket, the disk and the hashing thread
 IDLE_TIMEOUT = 60.0  # Windows gives up after 120 s without data
 EOF_GRACE = 2.0  # after the last byte: how long a sender may take to close
 # A sender that accepts the connection and closes it at once has refused the request.
@@ -76,37 +82,179 @@ async def _expect_end(reader: asyncio.StreamReader) -> None:
         raise TransferError("the sender sent more than it offered")
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def _write_all(fd: int, data: bytes | memoryview) -> None:
     view = memoryview(data)
     while view:
         written = os.write(fd, view)
         view = view[written:]
 
 
+class _FileSink(asyncio.BufferedProtocol):
+    """Takes exactly ``missing`` bytes of a file stream: into our buffers, onto disk, and
+    through SHA-256 on a thread of its own.
+
+    A StreamReader copies every byte twice more, and hashing in the event loop's thread adds
+    its whole cost to the transfer; on a thread (hashlib lets go of the GIL) it overlaps
+    with receiving the next buffer. A buffer is reused only once it has been hashed.
+    """
+
+    def __init__(self, fd: int, missing: int, transfer: Transfer, digest: hashlib._Hash):
+        self.fd = fd
+        self.missing = missing
+        self.received = 0
+        self.transfer = transfer
+        self.digest = digest
+        self.overflow = False  # the sender sent more than it offered
+        self.closed = False
+        self.failure: BaseException | None = None
+        self.activity = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+        self._transport: asyncio.Transport | None = None
+        self._allocated = 0
+        self._spare: list[bytearray] = []
+        self._buffer: bytearray | None = self._take_buffer()
+        self._filled = 0
+        self._scratch = bytearray(64)  # after the last byte: anything more is an overflow
+        self._hasher: ThreadPoolExecutor | None = None
+        self._hashed: concurrent.futures.Future[None] | None = None  # the latest hash job
+
+    # ------------------------------------------------------------------ protocol
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.Transport, transport)
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        if not self.missing:
+            return memoryview(self._scratch)
+        if self._buffer is None:  # reading is paused then; should it still ask, take more
+            self._buffer, self._filled = bytearray(FILE_BUFFER), 0
+        # Never room for more than is missing: a byte beyond it lands in the scratch buffer
+        # on the next read and counts as an overflow.
+        return memoryview(self._buffer)[self._filled : self._filled + self.missing]
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.activity.set()
+        if not self.missing or self._buffer is None:
+            self.overflow = True
+            return
+        start = self._filled
+        try:
+            _write_all(self.fd, memoryview(self._buffer)[start : start + nbytes])
+        except OSError as error:
+            self.failure = error
+            self._close()
+            return
+        self._filled += nbytes
+        self.missing -= nbytes
+        self.received += nbytes
+        self.transfer.advance(nbytes)
+        if not self.missing or self._filled == len(self._buffer):
+            self._hash_buffer()
+
+    def eof_received(self) -> bool:
+        self.closed = True
+        self.activity.set()
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if exc is not None and self.failure is None and self.missing:
+            self.failure = TransferError(f"the connection broke: {exc}")
+        self.activity.set()
+
+    # ------------------------------------------------------------------ buffers
+
+    def _take_buffer(self) -> bytearray | None:
+        if self._spare:
+            return self._spare.pop()
+        if self._allocated < FILE_BUFFERS:
+            self._allocated += 1
+            return bytearray(min(FILE_BUFFER, self.missing))  # small files: small buffers
+        return None
+
+    def _hash_buffer(self) -> None:
+        buffer, filled = self._buffer, self._filled
+        assert buffer is not None
+        if self._hasher is None:
+            self._hasher = ThreadPoolExecutor(1, thread_name_prefix="ipmsg-tui-sha256")
+        # One thread, so the parts are hashed in the order they arrived.
+        job = self._hasher.submit(self.digest.update, memoryview(buffer)[:filled])
+        job.add_done_callback(lambda _: self._from_thread(self._give_back, buffer))
+        self._hashed = job
+        self._buffer, self._filled = (self._take_buffer() if self.missing else None), 0
+        if self._buffer is None and self.missing and self._transport is not None:
+            self._transport.pause_reading()  # all buffers are with the hashing thread
+
+    def _from_thread(self, callback: Callable[[bytearray], None], buffer: bytearray) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
+            self._loop.call_soon_threadsafe(callback, buffer)
+
+    def _give_back(self, buffer: bytearray) -> None:
+        if self._buffer is not None or not self.missing:
+            self._spare.append(buffer)
+            return
+        self._buffer, self._filled = buffer, 0
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.resume_reading()
+
+    # ------------------------------------------------------------------ for fetch_file
+
+    async def wait(self, done: Callable[[], bool], timeout: float) -> bool:
+        """Until ``done()``; False if no data or end came for ``timeout`` seconds."""
+        while True:
+            self.activity.clear()
+            if done() or self.failure is not None:
+                return True
+            try:
+                await asyncio.wait_for(self.activity.wait(), timeout)
+            except TimeoutError:
+                return False
+
+    def check(self) -> None:
+        if self.failure is not None:
+            raise self.failure
+        if self.overflow:
+            raise TransferError("the sender sent more than it offered")
+
+    async def hashed(self) -> None:
+        if self._hashed is not None:
+            await asyncio.wrap_future(self._hashed)
+
+    def stop(self) -> None:
+        self._close()
+        if self._hasher is not None:
+            self._hasher.shutdown(wait=False, cancel_futures=True)
+
+    def _close(self) -> None:
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.close()
+
+
 async def fetch_file(
     link: Connection, fd: int, missing: int, transfer: Transfer, digest: hashlib._Hash
 ) -> None:
     """Stream ``missing`` bytes (the request already names the offset) into ``fd``."""
-    reader, writer = await connect(link.addr, link.connect_timeout, link.local_host)
+    transport, sink = await connect_protocol(
+        link.addr,
+        lambda: _FileSink(fd, missing, transfer, digest),
+        link.connect_timeout,
+        link.local_host,
+    )
     try:
-        writer.write(link.request)
-        await writer.drain()
-        while missing:
-            chunk = await _read(reader, min(CHUNK, missing), link.idle_timeout)
-            if not chunk:
-                got = transfer.done - transfer.offset
-                if not got:
-                    raise TransferError(REFUSED)
-                raise TransferError(f"the connection ended {missing} bytes before the end")
-            _write_all(fd, chunk)
-            digest.update(chunk)
-            missing -= len(chunk)
-            transfer.advance(len(chunk))
-        await _expect_end(reader)
+        transport.write(link.request)
+        if not await sink.wait(lambda: not sink.missing or sink.closed, link.idle_timeout):
+            raise TransferError(f"no data from the sender for {link.idle_timeout:g} s")
+        sink.check()
+        if sink.missing:
+            if not sink.received:
+                raise TransferError(REFUSED)
+            raise TransferError(f"the connection ended {sink.missing} bytes before the end")
+        # Complete. The sender should close now; it may also keep the connection open.
+        await sink.wait(lambda: sink.closed or sink.overflow, EOF_GRACE)
+        sink.check()
+        await sink.hashed()
     finally:
-        writer.close()
-        with contextlib.suppress(OSError, ConnectionError):
-            await writer.wait_closed()
+        sink.stop()
 
 
 @dataclass(slots=True)

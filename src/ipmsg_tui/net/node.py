@@ -31,9 +31,13 @@ log = logging.getLogger(__name__)
 # A listener returning False has fully handled the event: later listeners do not see it.
 Listener = Callable[[ev.Event], object]
 _T = TypeVar("_T")
-_SO_RCVBUF = 1 << 20
+# A presence storm (thousands of hosts starting together) arrives faster than any receiver
+# drains it: the buffer must hold it. The kernel caps this at net.core.rmem_max.
+_SO_RCVBUF = 4 << 20
 _DROP_SUMMARY_EVERY = 10.0
 _MAX_SEND_BACKLOG = 256 * 1024
+_READ_BATCH = 64  # datagrams handled per wake-up, at most
+_MAX_DATAGRAM_READ = 65536
 
 
 class PortInUse(Exception):
@@ -125,6 +129,7 @@ class Node:
         self._socket: socket.socket | None = None
         self._sndbuf = 0
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_due: float | None = None  # the engine time self._timer was set for
         self._drops: Counter[str] = Counter()
         self._drops_logged_at = 0.0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -228,12 +233,34 @@ class Node:
         return result
 
     def _on_datagram(self, data: bytes, addr: Addr) -> None:
-        self.engine.receive_datagram(data, addr, self.clock())
+        now = self.clock()
+        self.engine.receive_datagram(data, addr, now)
+        self._take_waiting_datagrams(now)
         self._pump()
+
+    def _take_waiting_datagrams(self, now: float) -> None:
+        """Feed the engine the datagrams already queued behind this one, up to a batch.
+
+        asyncio reads one datagram per turn of the loop; in a storm that turn, and the pump
+        after it, would cost more than the engine's work. Events still reach the listeners
+        before any datagram of the batch leaves.
+        """
+        sock = self._socket
+        if sock is None:
+            return
+        for _ in range(_READ_BATCH - 1):
+            try:
+                data, addr = sock.recvfrom(_MAX_DATAGRAM_READ)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as error:  # an ICMP error for an earlier send
+                log.debug("UDP error: %s", error)
+                return
+            self.engine.receive_datagram(data, (addr[0], addr[1]), now)
 
     def _on_timer(self) -> None:
         self._timer = None
-        self.engine.handle_timer(self.clock())
+        self.engine.handle_timer(self.clock(), answers_fit=not self._kernel_queue_crowded())
         self._pump()
 
     def _pump(self) -> None:
@@ -301,8 +328,14 @@ class Node:
     def _schedule_timer(self) -> None:
         when = self.engine.get_timer()
         if self._timer is not None:
+            if when is not None and self._timer_due is not None and when >= self._timer_due:
+                # Keep the earlier wake-up: an early handle_timer does nothing that is not
+                # due, then sets the timer again. Each message sent would otherwise cancel
+                # and re-create it (its retransmission is due a second later).
+                return
             self._timer.cancel()
             self._timer = None
+        self._timer_due = when
         if when is None or self._loop is None or self._transport is None:
             return
         delay = max(0.0, when - self.clock())

@@ -11,11 +11,15 @@ from __future__ import annotations
 import asyncio
 import errno
 import socket
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from ..protocol.peers import Addr
 from .node import BindFailed, SocketPlan
 
 CONNECT_TIMEOUT = 10.0
+_T = TypeVar("_T")
+_P = TypeVar("_P", bound=asyncio.BaseProtocol)
 _BACKLOG = 64
 
 
@@ -74,11 +78,31 @@ async def connect(
     addr: Addr, timeout: float = CONNECT_TIMEOUT, local_host: str | None = None
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     """Open a TCP connection to a peer; TcpUnreachable with a clear reason otherwise."""
-    local = (local_host, 0) if local_host and local_host != "0.0.0.0" else None
+    opening = asyncio.open_connection(addr[0], addr[1], local_addr=_local(local_host))
+    return await _reach(addr, timeout, opening)
+
+
+async def connect_protocol(
+    addr: Addr,
+    protocol_factory: Callable[[], _P],
+    timeout: float = CONNECT_TIMEOUT,
+    local_host: str | None = None,
+) -> tuple[asyncio.Transport, _P]:
+    """Like :func:`connect`, for a protocol of our own instead of streams."""
+    loop = asyncio.get_running_loop()
+    opening = loop.create_connection(
+        protocol_factory, addr[0], addr[1], local_addr=_local(local_host)
+    )
+    return await _reach(addr, timeout, opening)
+
+
+def _local(local_host: str | None) -> tuple[str, int] | None:
+    return (local_host, 0) if local_host and local_host != "0.0.0.0" else None
+
+
+async def _reach(addr: Addr, timeout: float, opening: Awaitable[_T]) -> _T:
     try:
-        return await asyncio.wait_for(
-            asyncio.open_connection(addr[0], addr[1], local_addr=local), timeout
-        )
+        return await asyncio.wait_for(opening, timeout)
     except TimeoutError:
         raise TcpUnreachable(addr, f"no answer within {timeout:g} s") from None
     except ConnectionRefusedError:

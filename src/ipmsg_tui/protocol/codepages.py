@@ -18,20 +18,27 @@ def _legacy_fields(packet: Packet) -> bytes:
     return b"".join(p for p in packet.parts() if not p.startswith(b"\n"))
 
 
-def incoming_codec(packet: Packet, peer: Peer | None, legacy: str, entry: bool = False) -> str:
+def incoming_codec(packet: Packet, peer: Peer | None, legacy: str) -> str:
+    """The code page of a packet from ``peer`` (None: a stranger)."""
     if packet.has(EntryOpt.UTF8OPT):
         return wire_text.UTF8
     if peer is not None and peer.encoding_override:
         return peer.encoding_override
-    body = _legacy_fields(packet) if entry else packet.extension
-    return wire_text.detect_codec(packet.user + packet.host + body, legacy)
+    return wire_text.detect_codec(packet.user + packet.host + packet.extension, legacy)
 
 
-def observed_codec(packet: Packet, peer: Peer | None, codec: str) -> str:
-    """The code page last seen in a packet from the peer that had non-ASCII text."""
-    if _legacy_fields(packet).isascii() and not packet.has(EntryOpt.UTF8OPT):
-        return peer.codec if peer is not None else ""
-    return codec
+def entry_codec(packet: Packet, override: str | None, legacy: str) -> str:
+    """The code page of an entry packet's names (the UTF-8 trailer aside)."""
+    if packet.has(EntryOpt.UTF8OPT):
+        return wire_text.UTF8
+    if override:
+        return override
+    return wire_text.detect_codec(packet.user + packet.host + _legacy_fields(packet), legacy)
+
+
+def tells_codec(packet: Packet) -> bool:
+    """Whether an entry packet shows its sender's code page (plain ASCII names do not)."""
+    return packet.has(EntryOpt.UTF8OPT) or not _legacy_fields(packet).isascii()
 
 
 def outgoing_codec(peer: Peer | None, legacy: str) -> tuple[str, bool]:

@@ -14,6 +14,7 @@ yields are raw names, which :mod:`.safenames` turns into paths.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ from .constants import FILE_TYPE_MASK, FileExtAttr, FileType
 _MAX_SIZE_DIGITS = 8  # Windows reads 8 bytes before it looks for the ':'
 MAX_HEADER_BYTES = 0xFFFF  # what 4 hex digits can say
 _MAX_NUMBER = (1 << 63) - 1
+_HEX_DIGITS = re.compile(r"[0-9a-fA-F]{1,17}")
 
 
 class DirStreamError(ValueError):
@@ -109,6 +111,8 @@ def format_retparent(ext: Sequence[tuple[int, int]], codec: str) -> bytes:
 
 def _split_escaped(body: bytes) -> list[bytes]:
     """Split on ``:``, where ``::`` is a literal colon."""
+    if b"::" not in body:  # most headers: no name with a colon in it
+        return body.split(b":")
     fields: list[bytes] = []
     current = bytearray()
     i = 0
@@ -130,7 +134,7 @@ def _split_escaped(body: bytes) -> list[bytes]:
 
 def _hex(raw: bytes) -> int:
     text = raw.decode("ascii").strip()
-    if not text or len(text) > 17 or not all(c in "0123456789abcdefABCDEF" for c in text):
+    if not _HEX_DIGITS.fullmatch(text):  # int(..., 16) would also take "0x", "_" and signs
         raise ValueError("not hex")
     value = int(text, 16)
     if value > _MAX_NUMBER:

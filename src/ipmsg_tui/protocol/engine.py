@@ -23,7 +23,7 @@ from typing import Any
 from . import events as ev
 from . import text as wire_text
 from .attachments import Attachment, format_attachments, parse_attachments
-from .codepages import incoming_codec, observed_codec, outgoing_codec
+from .codepages import entry_codec, incoming_codec, outgoing_codec, tells_codec
 from .constants import (
     MAX_DATAGRAM_DEFAULT,
     MAX_DATAGRAM_IPTUX,
@@ -51,6 +51,12 @@ _ENTRY_COPY_WINDOW = 3.0
 # Plain ints for the hot path (IntFlag arithmetic is slow).
 _PER_PACKET_ENTRY_BITS = int(EntryOpt.DIALUPOPT | EntryOpt.UTF8OPT)
 _CAPUTF8 = int(EntryOpt.CAPUTF8OPT)
+_UTF8OPT = int(SendOpt.UTF8OPT)  # the same bit in entry and send options
+_SENDCHECK = int(SendOpt.SENDCHECKOPT)
+_SEALED = int(SendOpt.SECRETOPT | SendOpt.READCHECKOPT)
+_MULTICAST = int(SendOpt.MULTICASTOPT)
+_FILEATTACH = int(SendOpt.FILEATTACHOPT)
+_OUR_CAPABILITIES = int(OUR_CAPABILITIES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +95,21 @@ class EngineConfig:
     unconfirmed_answer_rate: float = 500.0
     max_owed_answers: int = 4096
     sender_memory: int = 65_536  # senders remembered (a few MB), to confirm them
+
+
+@dataclass(frozen=True, slots=True)
+class _EntryFields:
+    """The sender's identity as one entry packet's content gives it."""
+
+    user: str
+    host: str
+    nick: str
+    group: str
+    version: str
+    from_iptux: bool
+    iptux_encoding: str | None
+    codec: str  # the code page its names were read in
+    codec_seen: bool  # False when they were plain ASCII: that says nothing of its code page
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,9 +153,14 @@ class Engine:
         # The highest packet number of every sender heard lately (restarts, confirmation).
         self._last_packet_no: OrderedDict[Addr, int] = OrderedDict()
         self._heard_before = False  # about the datagram being handled
+        self._exited: OrderedDict[Addr, bool] = OrderedDict()  # said BR_EXIT, not back yet
         self._probed: OrderedDict[Addr, float] = OrderedDict()
         self._retries = Retransmissions(config.retry_interval, self._max_sends)
         self._entry_ext_cache: dict[tuple[str, str, str], bytes] = {}
+        self._header_names: dict[str, tuple[bytes, bytes]] = {}  # codec -> (user, host)
+        self._header_bytes: int | None = None
+        self._entry_cache: dict[tuple[bytes, bytes, bytes, bytes, bool, str | None], _EntryFields]
+        self._entry_cache = {}
         self._guard = FloodGuard(
             config.stranger_message_rate,
             config.unconfirmed_answer_rate,
@@ -285,11 +311,11 @@ class Engine:
             raise EngineError("no recipients")
         if len(self._retries) + len(recipients) > self.config.max_pending:
             raise EngineError("too many messages are waiting for an answer; try again shortly")
-        options = SendOpt.SENDCHECKOPT
+        options = _SENDCHECK
         if sealed:
-            options |= SendOpt.SECRETOPT | SendOpt.READCHECKOPT
+            options |= _SEALED
         if len(recipients) > 1:
-            options |= SendOpt.MULTICASTOPT
+            options |= _MULTICAST
         route = {addr: self.codec_for(addr) for addr in recipients}
         codecs_ = sorted({codec for codec, _ in route.values()})
         file_list = {c: format_attachments(list(attachments), c) for c in codecs_}
@@ -306,10 +332,10 @@ class Engine:
                 command = Command.SENDMSG | options
                 parts = [wire_text.encode(piece, codec)]
                 if with_files:
-                    command |= SendOpt.FILEATTACHOPT
+                    command |= _FILEATTACH
                     parts.append(file_list[codec])
                 if utf8:
-                    command |= SendOpt.UTF8OPT
+                    command |= _UTF8OPT
                 datagram = self._packet(packet_no, command, join_parts(*parts), codec)
                 self._queue(datagram, addr)
                 self._retries.add((addr, "msg", packet_no), datagram, now)
@@ -368,11 +394,18 @@ class Engine:
 
     # ------------------------------------------------------------------ timers
 
-    def handle_timer(self, now: float) -> None:
-        for addr in self._guard.entry_answers_due(now):
-            peer = self.peers.get(addr)
-            if peer is not None:  # still there
-                self._send_ansentry(peer)
+    def handle_timer(self, now: float, answers_fit: bool = True) -> None:
+        """Retransmit, re-announce, expire and pay owed answers that are due.
+
+        ``answers_fit`` False (the adapter's send queue is crowded, typically with answers to
+        spoofed addresses that never resolve) keeps the owed entry answers owed: sending them
+        now would only crowd it further, and they would be dropped on the way anyway.
+        """
+        if answers_fit:
+            for addr in self._guard.entry_answers_due(now):
+                peer = self.peers.get(addr)
+                if peer is not None:  # still there
+                    self._send_ansentry(peer)
         if self._rebroadcast_at is not None and now >= self._rebroadcast_at:
             self._rebroadcast_at = None
             self._announce(Command.BR_ENTRY)
@@ -429,31 +462,29 @@ class Engine:
 
     def _on_entry(self, packet: Packet, addr: Addr, now: float) -> None:
         peer = self.peers.get(addr)
-        codec = incoming_codec(packet, peer, self.config.legacy_codec, entry=True)
-        info = parse_entry(packet.parts(), codec)
-        user = info.user or wire_text.clean_name(wire_text.decode(packet.user, codec))
-        host = info.host or wire_text.clean_name(wire_text.decode(packet.host, codec))
-        version = _version_text(packet)
+        fields = self._entry_fields(packet, peer.encoding_override if peer is not None else None)
         # iptux always sets ABSENCEOPT; there it means nothing.
-        away = packet.has(EntryOpt.ABSENCEOPT) and "iptux" not in version.lower()
-        key = f"{user}@{host}"
+        away = packet.has(EntryOpt.ABSENCEOPT) and not fields.from_iptux
+        # Names in plain ASCII say nothing of a code page: the peer's stays what it was.
+        previous_codec = peer.codec if peer is not None else ""
+        codec = fields.codec if fields.codec_seen else previous_codec
         updated = Peer(
             addr=addr,
-            user=user,
-            host=host,
-            nick=info.nick,
-            group=info.group,
+            user=fields.user,
+            host=fields.host,
+            nick=fields.nick,
+            group=fields.group,
             away=away,
             away_text=peer.away_text if peer is not None and away else "",
-            version=version,
+            version=fields.version,
             capabilities=_capabilities(packet),
             dialup=packet.has(EntryOpt.DIALUPOPT) or (peer is not None and peer.dialup),
             last_seen=now,
             announced=True,
             confirmed=self._heard_before or packet.mode == Command.ANSENTRY,
-            codec=observed_codec(packet, peer, codec),
-            iptux_encoding=info.iptux_encoding,
-            encoding_override=self._peer_encodings.get(key),
+            codec=codec,
+            iptux_encoding=fields.iptux_encoding,
+            encoding_override=self._peer_encodings.get(f"{fields.user}@{fields.host}"),
         )
         copy_key = (addr, packet.packet_no)
         if packet.mode == Command.BR_ENTRY and not self._entry_copies.check_and_add(copy_key, now):
@@ -464,6 +495,8 @@ class Engine:
         # Only the sender's own address leaves: a BR_EXIT cannot remove anyone else. Its
         # last packet number is kept, to recognise its restart when it comes back.
         peer = self.peers.remove(addr)
+        self._exited[addr] = True
+        _bound(self._exited, self.config.sender_memory)
         if peer is not None:
             self._events.append(ev.PeerLeft(peer, "exit"))
 
@@ -621,18 +654,56 @@ class Engine:
             self._events.append(ev.PeerChanged(peer, previous))
 
     def _note_packet_no(self, addr: Addr, packet_no: int, entry: bool = False) -> bool:
-        """Track the highest packet number from ``addr``.
+        """Track the highest packet number from ``addr``; True when the sender restarted.
 
-        True when an entry packet comes with a lower number: the peer restarted (iptux
-        counts from 1 on every start) and its old numbers will be used again.
+        A restart is an entry packet after the sender's BR_EXIT, or one whose number fell
+        below half the highest seen (iptux counts from 1 on every start, after a crash too).
+        A packet that is only late or reordered has a number just below the highest: taking
+        it for a restart would show retransmissions of messages already shown again.
         """
         last = self._last_packet_no.get(addr)
-        restarted = entry and last is not None and packet_no < last
+        exited = entry and self._exited.pop(addr, False)
+        restarted = entry and last is not None and (exited or packet_no < last // 2)
         if last is None or restarted or packet_no > last:
             self._last_packet_no[addr] = packet_no
         self._last_packet_no.move_to_end(addr)
         _bound(self._last_packet_no, self.config.sender_memory)
         return restarted
+
+    # ------------------------------------------------------------------ entries
+
+    def _entry_fields(self, packet: Packet, override: str | None) -> _EntryFields:
+        """What an entry packet says about its sender, decoded once per distinct content.
+
+        Peers repeat the same entry (a BR_ENTRY per broadcast address, then the ANSENTRY,
+        re-announcements every few minutes), and decoding and cleaning names is most of the
+        cost of a presence storm.
+        """
+        utf8 = packet.has(EntryOpt.UTF8OPT)
+        key = (packet.version_raw, packet.user, packet.host, packet.extension, utf8, override)
+        fields = self._entry_cache.get(key)
+        if fields is None:
+            fields = self._decode_entry(packet, override)
+            if len(self._entry_cache) >= self.config.dedup_size:
+                self._entry_cache.clear()
+            self._entry_cache[key] = fields
+        return fields
+
+    def _decode_entry(self, packet: Packet, override: str | None) -> _EntryFields:
+        codec = entry_codec(packet, override, self.config.legacy_codec)
+        info = parse_entry(packet.parts(), codec)
+        version = _version_text(packet)
+        return _EntryFields(
+            user=info.user or wire_text.clean_name(wire_text.decode(packet.user, codec)),
+            host=info.host or wire_text.clean_name(wire_text.decode(packet.host, codec)),
+            nick=info.nick,
+            group=info.group,
+            version=version,
+            from_iptux="iptux" in version.lower(),
+            iptux_encoding=info.iptux_encoding,
+            codec=codec,
+            codec_seen=tells_codec(packet),
+        )
 
     # ------------------------------------------------------------------ sending
 
@@ -640,7 +711,9 @@ class Engine:
         self._outbox.append((datagram, addr, tag))
 
     def _header_size(self) -> int:
-        return len(self._packet(0xFFFFFFFFFF, 0xFFFFFFFF, b"", wire_text.UTF8)) * 2
+        if self._header_bytes is None:  # our names never change: measure them once
+            self._header_bytes = len(self._packet(0xFFFFFFFFFF, 0xFFFFFFFF, b"", wire_text.UTF8))
+        return self._header_bytes * 2
 
     def _text_budget(self, addr: Addr) -> int:
         peer = self.peers.get(addr)
@@ -649,19 +722,22 @@ class Engine:
         return limit - self._header_size() - 1
 
     def _packet(self, packet_no: int, command: int, extension: bytes, codec: str) -> bytes:
-        user = wire_text.encode(wire_text.wire_name(self.config.user), codec)
-        host = wire_text.encode(wire_text.wire_name(self.config.host), codec)
-        return format_packet(self._version, packet_no, user, host, command, extension)
+        names = self._header_names.get(codec)
+        if names is None:  # every datagram carries them: encode once per code page
+            user = wire_text.encode(wire_text.wire_name(self.config.user), codec)
+            host = wire_text.encode(wire_text.wire_name(self.config.host), codec)
+            names = self._header_names[codec] = (user, host)
+        return format_packet(self._version, packet_no, names[0], names[1], command, extension)
 
     def _entry_packet(
         self, mode: int, packet_no: int, utf8: bool = False, dialup: bool = False
     ) -> bytes:
         codec = wire_text.UTF8 if utf8 else self.config.legacy_codec
-        command = mode | OUR_CAPABILITIES
+        command = mode | _OUR_CAPABILITIES
         if self.away:
             command |= EntryOpt.ABSENCEOPT
         if utf8:
-            command |= EntryOpt.UTF8OPT
+            command |= _UTF8OPT
         if dialup:  # "send me your entry/exit/absence by unicast": we are beyond its broadcast
             command |= EntryOpt.DIALUPOPT
         return self._packet(packet_no, command, self._entry_extension(codec), codec)
@@ -688,8 +764,8 @@ class Engine:
     def _answer_entry(self, peer: Peer, now: float) -> None:
         if self._guard.answer_entry_now(peer.confirmed, now):
             self._send_ansentry(peer)
-        elif not self._guard.owe_entry_answer(peer.addr):
-            self._count("entry answer queue full")
+        elif self._guard.owe_entry_answer(peer.addr):
+            self._count("entry answer queue full, oldest dropped")
 
     def _send_ansentry(self, peer: Peer) -> None:
         # UTF-8 to peers that read it (as Windows does); the legacy code page otherwise.
@@ -734,7 +810,7 @@ class Engine:
             return
         codec, utf8 = outgoing_codec(peer, self.config.legacy_codec)
         # Windows sends RECVMSG without UTF8OPT; there is nothing to decode in it.
-        command = mode | (EntryOpt.UTF8OPT if utf8 and mode != Command.RECVMSG else 0)
+        command = mode | (_UTF8OPT if utf8 and mode != Command.RECVMSG else 0)
         datagram = self._packet(self.next_packet_no(), command, body + b"\0", codec)
         self._queue(datagram, target, tag)
 

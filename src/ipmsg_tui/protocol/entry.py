@@ -10,6 +10,13 @@ Three shapes are in use:
 
 We write the classic fields in the legacy code page plus the Windows UTF-8 trailer: FeiQ reads
 GBK, Windows reads the trailer, and iptux takes the trailer for an unknown icon name.
+
+But iptux picks a peer's code page by decoding the *whole* entry packet: as UTF-8, else with
+each of its candidates (GB18030, then UTF-16; a GBK-only iptux tries GBK) until one takes all
+of it. A UTF-8 trailer after GBK names rarely reads as GBK or GB18030, so iptux settles on
+UTF-16 and garbles every name and message it exchanges with us (or shows raw bytes). Towards
+GB code pages the trailer therefore goes out only when the whole extension still reads as
+UTF-8, or as both GBK and GB18030; Chinese Windows reads the GBK names all the same.
 """
 
 from __future__ import annotations
@@ -77,9 +84,26 @@ def parse_entry(parts: list[bytes], codec: str) -> EntryInfo:
     )
 
 
+_GB_CODECS = frozenset({"gb18030", "gbk", "gb2312"})
+
+
 def build_entry(nick: str, group: str, user: str, host: str, legacy_codec: str) -> bytes:
-    """Our entry extension: legacy-coded nick and group, then the UTF-8 trailer."""
+    """Our entry extension: legacy-coded nick and group, then the UTF-8 trailer if iptux
+    can still read the whole of it."""
+    names = (wire_text.encode(nick, legacy_codec), wire_text.encode(group, legacy_codec))
     trailer = f"\nUN:{user}\nHN:{host}\nNN:{nick}\nGN:{group}".encode(wire_text.UTF8)
-    return join_parts(
-        wire_text.encode(nick, legacy_codec), wire_text.encode(group, legacy_codec), trailer
-    )
+    with_trailer = join_parts(*names, trailer)
+    if legacy_codec in _GB_CODECS and not _iptux_reads_whole(with_trailer):
+        return join_parts(*names)
+    return with_trailer
+
+
+def _iptux_reads_whole(extension: bytes) -> bool:
+    if wire_text.is_utf8(extension):
+        return True
+    try:
+        extension.decode("gbk")
+        extension.decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    return True

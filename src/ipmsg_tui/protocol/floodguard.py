@@ -10,7 +10,9 @@ senders get their messages and answers within a budget:
   exist wait for ARP in our send queue and would hold up answers to real peers;
 * entry answers (ANSENTRY) beyond that rate wait in a bounded queue, so a LAN where
   thousands start at once still gets every answer within seconds (Windows itself delays
-  its answers up to 4 s), while a flood only ever fills the queue.
+  its answers up to 4 s), while a flood only ever fills the queue. The newest are answered
+  first: a client that just started is waiting now (``who`` for 2 s), one heard seconds ago
+  may have given up, and a flood's backlog must not hold up the first real client after it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from collections import deque
 from .dedup import DedupCache
 from .peers import Addr
 from .ratelimit import TokenBucket
+
+_OWED_ANSWER_BATCH = 16
 
 
 class FloodGuard:
@@ -48,17 +52,21 @@ class FloodGuard:
         return confirmed or (not self._owed and self._answer_budget.take(now))
 
     def owe_entry_answer(self, addr: Addr) -> bool:
-        """Queue an entry answer for later; False if the queue is full (dropped)."""
-        if len(self._owed) >= self.max_owed_answers:
-            return False
+        """Queue an entry answer for later; True if the oldest owed one had to go for it."""
+        full = len(self._owed) >= self.max_owed_answers
+        if full:
+            self._owed.popleft()
         self._owed.append(addr)
-        return True
+        return full
 
     def entry_answers_due(self, now: float) -> list[Addr]:
+        """The owed answers the budget allows now, newest first."""
         due: list[Addr] = []
         while self._owed and self._answer_budget.take(now):
-            due.append(self._owed.popleft())
+            due.append(self._owed.pop())
         return due
 
     def next_due(self) -> float | None:
-        return self._answer_budget.ready_at() if self._owed else None
+        # Wake for a handful at a time, not once per token (every 2 ms at 500/s).
+        batch = min(len(self._owed), _OWED_ANSWER_BATCH)
+        return self._answer_budget.ready_at(batch) if self._owed else None

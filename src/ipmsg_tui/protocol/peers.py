@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from .constants import EntryOpt
 
@@ -58,14 +58,40 @@ class Peer:
 
     @property
     def speaks_utf8(self) -> bool:
-        return bool(self.capabilities & (EntryOpt.CAPUTF8OPT | EntryOpt.UTF8OPT))
+        return bool(self.capabilities & _UTF8_BITS)
 
     @property
     def can_attach(self) -> bool:
-        return bool(self.capabilities & EntryOpt.FILEATTACHOPT) or not self.announced
+        return bool(self.capabilities & _FILEATTACH) or not self.announced
+
+
+def heard_from(peer: Peer, now: float) -> Peer:
+    """``replace(peer, last_seen=now, confirmed=True)``, at a third of its cost: every
+    datagram a peer sends comes here, and ``dataclasses.replace`` copies field by field."""
+    return Peer(
+        addr=peer.addr,
+        user=peer.user,
+        host=peer.host,
+        nick=peer.nick,
+        group=peer.group,
+        away=peer.away,
+        away_text=peer.away_text,
+        version=peer.version,
+        capabilities=peer.capabilities,
+        dialup=peer.dialup,
+        last_seen=now,
+        announced=peer.announced,
+        confirmed=True,
+        codec=peer.codec,
+        iptux_encoding=peer.iptux_encoding,
+        encoding_override=peer.encoding_override,
+    )
 
 
 _EVICTION_SCAN = 256
+# Plain ints: IntFlag arithmetic is slow, and these are asked for every datagram we send.
+_UTF8_BITS = int(EntryOpt.CAPUTF8OPT | EntryOpt.UTF8OPT)
+_FILEATTACH = int(EntryOpt.FILEATTACHOPT)
 
 
 class PeerTable:
@@ -107,7 +133,7 @@ class PeerTable:
     def touch(self, addr: Addr, now: float) -> Peer | None:
         peer = self._peers.get(addr)
         if peer is not None and (peer.last_seen != now or not peer.confirmed):
-            peer = replace(peer, last_seen=now, confirmed=True)
+            peer = heard_from(peer, now)
             self._peers[addr] = peer
             self._peers.move_to_end(addr)
         return peer

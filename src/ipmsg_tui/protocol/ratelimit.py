@@ -25,8 +25,9 @@ class TokenBucket:
             return True
         return False
 
-    def ready_at(self) -> float:
-        """When the next token will be there (for timers)."""
-        if self._stamp is None or self._tokens >= 1 - _EPSILON:
+    def ready_at(self, count: int = 1) -> float:
+        """When ``count`` tokens (at most a burst) will be there (for timers)."""
+        count = max(1, min(count, int(self.burst)))
+        if self._stamp is None or self._tokens >= count - _EPSILON:
             return self._stamp or 0.0
-        return self._stamp + (1 - self._tokens) / self.rate + _MARGIN
+        return self._stamp + (count - self._tokens) / self.rate + _MARGIN

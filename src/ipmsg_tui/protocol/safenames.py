@@ -58,13 +58,33 @@ def _replacement_for(ch: str) -> str | None:
     return None
 
 
-def clean_component(name: str) -> str:
-    """One safe, non-empty path component made from ``name``."""
+def _keeps_every_character(name: str) -> bool:
+    """True when :func:`_replacement_for` would keep every character of ``name``.
+
+    Printable text has no control, format, private-use, unassigned or line-break character;
+    what is left to catch are slashes and what looks or folds like one. Most names end
+    here, and a folder of 10,000 files checks each name several times.
+    """
+    if not name.isprintable() or not _SEPARATOR_LOOKALIKES.isdisjoint(name):
+        return False
+    if name.isascii():
+        return True
+    folded = unicodedata.normalize("NFKC", name)
+    return "/" not in folded and "\\" not in folded
+
+
+def _replace_characters(name: str) -> str:
     out: list[str] = []
     for ch in name:
         replacement = _replacement_for(ch)
         out.append(ch if replacement is None else replacement)
-    cleaned = "".join(out).strip()
+    return "".join(out)
+
+
+def clean_component(name: str) -> str:
+    """One safe, non-empty path component made from ``name``."""
+    cleaned = name if _keeps_every_character(name) else _replace_characters(name)
+    cleaned = cleaned.strip()
     # Windows drops trailing dots and spaces, which would turn "x.." into "x".
     cleaned = cleaned.rstrip(". ").rstrip()
     if not cleaned.strip("."):  # "", ".", "..": never a name that means "here" or "up"

@@ -79,8 +79,14 @@ def _is_unsafe(ch: str) -> bool:
 def clean_text(text: str) -> str:
     """Neutralise a message from the network: no terminal escapes, controls or bidi tricks."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if text.isascii() and text.isprintable():
+    # Printable text has no Cc, Cs or Cf character (so no ESC and no bidi control): there is
+    # nothing to remove. Most names and messages, Chinese ones included, end here.
+    if text.isprintable():
         return text
+    return _remove_unsafe(text)
+
+
+def _remove_unsafe(text: str) -> str:
     text = _ESCAPE_SEQUENCE.sub("", text)
     return "".join(ch for ch in text if not _is_unsafe(ch))
 

@@ -1,0 +1,128 @@
+"""Our side of the interop tests: real ``ipmsg-tui`` processes on the lab hosts.
+
+Each lab host is its own machine: its own settings file (fixed user and host names, so
+iptux's window titles are predictable), history database and download folder.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from ..support.netlab import Lan
+from ..support.procs import Listener, run
+from ..support.sniff import Sniffer
+
+ROOT = Path(__file__).resolve().parents[2]
+IPMSG_PORT = 2425
+BR_ENTRY = 0x01
+LISTEN_READY_WITHIN = 10.0
+
+
+def user_of(host: str) -> str:
+    return f"user-{host}"
+
+
+def hostname_of(host: str) -> str:
+    return f"tui-{host}"
+
+
+class OurSide:
+    def __init__(self, lab: Lan, workdir: Path) -> None:
+        self.lab = lab
+        self.workdir = workdir
+        self._listeners: list[Listener] = []
+
+    def config_path(self, host: str) -> Path:
+        path = self.workdir / f"{host}.toml"
+        if not path.exists():
+            path.write_text(
+                f'user = "{user_of(host)}"\nhost = "{hostname_of(host)}"\n'
+                f'download_dir = "{self.workdir / host / "downloads"}"\n'
+            )
+        return path
+
+    def data_dir(self, host: str) -> Path:
+        return self.workdir / host / "data"
+
+    def args(
+        self,
+        host: str,
+        *,
+        nick: str | None = None,
+        group: str | None = None,
+        encoding: str | None = None,
+    ) -> list[str]:
+        """The common options of a command run on ``host``."""
+        args = ["--config", str(self.config_path(host)), "--data-dir", str(self.data_dir(host))]
+        for flag, value in (("--nick", nick), ("--group", group), ("--encoding", encoding)):
+            if value is not None:
+                args += [flag, value]
+        return args
+
+    def listen(
+        self, host: str = "us", *extra: str, settled: bool = False, **options: str | None
+    ) -> Listener:
+        """``ipmsg-tui listen --json`` on ``host``, returned once its socket is bound (with
+        ``settled``: once it has also announced itself the second time, 5 s after its start);
+        killed when the test ends if it is still running.
+
+        Tests that work in iptux's chat windows want it settled: an entry packet from a pal
+        whose chat window is open can crash iptux 0.8.3 (GTK asserts in its text view).
+        """
+        tap = Sniffer(self.lab[host]) if settled else None
+        listener = Listener([*self.args(host, **options), *extra], netns=self.lab[host].netns)
+        self._listeners.append(listener)
+        deadline = time.monotonic() + LISTEN_READY_WITHIN
+        while not self.lab[host].udp_bound(IPMSG_PORT):
+            if time.monotonic() > deadline or listener.proc.poll() is not None:
+                raise AssertionError(f"listen did not start: {listener.stderr_text()}")
+            time.sleep(0.05)
+        if tap is not None:
+            with tap:
+                ours = self.lab[host].ip
+                tap.wait_for(lambda d: d.src[0] == ours and d.mode == BR_ENTRY, count=2)
+        return listener
+
+    def send(
+        self, target: str, text: str, *extra: str, host: str = "them", **options: str | None
+    ) -> subprocess.CompletedProcess[str]:
+        """``ipmsg-tui send TARGET TEXT`` from ``host`` (exit status 0: acknowledged)."""
+        return run(
+            ["send", target, text, *extra, *self.args(host, **options)],
+            netns=self.lab[host].netns,
+        )
+
+    def who(self, host: str = "them", wait: float = 1.5) -> list[dict[str, Any]]:
+        """``ipmsg-tui who --json`` on ``host``."""
+        result = run(
+            ["who", "--json", "--wait", str(wait), *self.args(host)], netns=self.lab[host].netns
+        )
+        assert result.returncode == 0, result.stderr
+        peers: list[dict[str, Any]] = json.loads(result.stdout)
+        return peers
+
+    def history(self, host: str) -> list[dict[str, Any]]:
+        """Every message row of ``host``'s history database, oldest first."""
+        with sqlite3.connect(self.data_dir(host) / "history.sqlite3") as db:
+            db.row_factory = sqlite3.Row
+            rows = db.execute("SELECT * FROM messages ORDER BY id").fetchall()
+        return [dict(row) for row in rows]
+
+    def drive(self, host: str, *driver_args: str, timeout: float = 30) -> list[dict[str, Any]]:
+        """Run :mod:`.node_driver` (our node, scripted) on ``host``; the events it printed."""
+        command = ["ip", "netns", "exec", self.lab[host].netns, sys.executable]
+        command += ["-m", "tests.interop.node_driver", *self.args(host), *driver_args]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+        assert result.returncode == 0, result.stderr
+        return [json.loads(line) for line in result.stdout.splitlines()]
+
+    def close(self) -> None:
+        for listener in self._listeners:
+            listener.__exit__()
+        self._listeners.clear()
