@@ -205,8 +205,9 @@ class _FileSink(asyncio.BufferedProtocol):
             self.activity.clear()
             if done() or self.failure is not None:
                 return True
-            try:
-                await asyncio.wait_for(self.activity.wait(), timeout)
+            try:  # asyncio.timeout: see _read
+                async with asyncio.timeout(timeout):
+                    await self.activity.wait()
             except TimeoutError:
                 return False
 
