@@ -275,10 +275,7 @@ def sparse_file(path: Path, size: int) -> Path:
 def panel_text(app: MessengerApp) -> str:
     screen = app.screen
     assert isinstance(screen, TransfersScreen)
-    return "\n".join(
-        f"{row.query_one('#what').render()} | {row.query_one('#state').render()}"
-        for row in screen.rows
-    )
+    return "\n".join(row.summary for row in screen.rows)
 
 
 async def send_files(pilot: Pilot[Any], app: MessengerApp, *paths: Path) -> None:

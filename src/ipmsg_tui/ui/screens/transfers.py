@@ -72,6 +72,7 @@ class TransferRow(Widget, can_focus=True):
         self._what = Label(id="what")
         self._bar = ProgressBar(total=100, show_eta=False, id="bar")
         self._state = Label(id="state")
+        self.summary = ""  # what the row says, as plain text
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -84,12 +85,14 @@ class TransferRow(Widget, can_focus=True):
 
     def show(self) -> None:
         transfer = self.transfer
-        self._what.update(title_line(transfer))
+        title = title_line(transfer)
+        self._what.update(title)
         self._bar.update(total=100, progress=(transfer.fraction or 0.0) * 100)
         text, style = state_text(transfer)
         if transfer.state == State.DONE and transfer.direction == Direction.OUT:
             text = f"{text} · {tilde(transfer.path or '')}"
         self._state.update(Content.styled(text, style))
+        self.summary = f"{title.plain} | {text}"
         for state in State:
             self.set_class(transfer.state == state, f"-{state.value}")
 
