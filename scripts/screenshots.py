@@ -23,13 +23,16 @@ from textual.pilot import Pilot
 
 from ipmsg_tui.config import Settings, load_settings
 from ipmsg_tui.history import HistoryRecorder
+from ipmsg_tui.net.files import FileEvent, FileService, OfferReceived
 from ipmsg_tui.net.node import Node
 from ipmsg_tui.protocol import events as ev
 from ipmsg_tui.protocol.engine import OutgoingMessage
 from ipmsg_tui.protocol.peers import Peer
-from ipmsg_tui.session import build_node
+from ipmsg_tui.session import build_file_service, build_node
 from ipmsg_tui.store import HistoryStore, State
 from ipmsg_tui.ui.app import MessengerApp
+from ipmsg_tui.ui.screens.offer import OfferScreen
+from ipmsg_tui.ui.screens.transfers import TransfersScreen
 
 SIZE = (110, 32)
 SMALL = (60, 20)
@@ -64,6 +67,7 @@ class Scene:
         self.root = root
         self.ports = {name: free_port() for name in PEOPLE}
         self.nodes: dict[str, Node] = {}
+        self.files: dict[str, FileService] = {}
 
     def settings(self, name: str, **extra: Any) -> Settings:
         nick, user, host, group = PEOPLE[name]
@@ -85,9 +89,14 @@ class Scene:
         for name in PEOPLE:
             if name == "me":
                 continue
-            node = build_node(self.settings(name), [self._reader(name)])
+            settings = self.settings(name, download_dir=self.root / name / "Downloads")
+            node = build_node(settings, [self._reader(name)])
+            files = build_file_service(settings, node)
+            files.listeners.append(self._fetcher(files))
+            await files.start()
             await node.start()
             self.nodes[name] = node
+            self.files[name] = files
         self.nodes["taro"].set_presence(away=True, away_text="会議中 (in a meeting)")
 
     def _reader(self, name: str) -> Callable[[ev.Event], None]:
@@ -101,8 +110,22 @@ class Scene:
 
         return listener
 
+    @staticmethod
+    def _fetcher(files: FileService) -> Callable[[FileEvent], None]:
+        """Peers download what we offer them at once (as ``listen --accept-files``)."""
+
+        def listener(event: FileEvent) -> None:
+            if isinstance(event, OfferReceived):
+                files.download_all(event.offer)
+
+        return listener
+
+    async def offer(self, name: str, text: str, paths: list[Path]) -> None:
+        await self.files[name].send([("127.0.0.1", self.ports["me"])], text, paths)
+
     async def stop_peers(self) -> None:
-        for node in self.nodes.values():
+        for name, node in self.nodes.items():
+            await self.files[name].stop()
             await node.stop()
 
     def say(self, name: str, text: str, sealed: bool = False) -> None:
@@ -132,6 +155,16 @@ async def type_text(pilot: Pilot[Any], app: MessengerApp, text: str) -> None:
     await pilot.pause()
 
 
+def write_file(path: Path, size: int) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(os.urandom(size))
+    return path
+
+
+def shown(app: MessengerApp) -> str:
+    return "\n".join(app.chat_log.plain_lines())
+
+
 async def until(pilot: Pilot[Any], predicate: Callable[[], object], timeout: float = 8) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -144,9 +177,10 @@ async def make(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["IPMSG_TUI_CONFIG"] = str(Path(tmp) / "config.toml")
+        os.environ["HOME"] = tmp  # paths read ~/Downloads/..., not /tmp/tmpXXXX/...
         scene = Scene(Path(tmp))
         await scene.start_peers()
-        settings = scene.settings("me")
+        settings = scene.settings("me", download_dir=Path(tmp) / "Downloads" / "ipmsg-tui")
         scene.seed_yesterday(settings)
         app = MessengerApp(settings, clock=clock)
         try:
@@ -204,6 +238,47 @@ async def shoot(app: MessengerApp, pilot: Pilot[Any], scene: Scene, out: Path) -
     save("sealed")
     await pilot.press("escape")
 
+    # Files: 阿明 offers the slides and his notes; accepted, they land in ~/Downloads.
+    # Another offer waits for an answer; a folder of ours goes to Carol, who fetches it.
+    outbox = scene.root / "aming" / "outbox"
+    slides = write_file(outbox / "review-v3.pdf", 2_457_600)
+    notes = outbox / "notes"
+    for index in range(3):
+        write_file(notes / f"day-{index + 1}.md", 4_000 + index * 700)
+    app.commands.chat_with(aming)
+    await pilot.pause()
+    await scene.offer("aming", "幻灯片和笔记都在这里", [slides, notes])
+    await until(pilot, lambda: "accept · save as · decline" in shown(app))
+    app.chat_log.focus()
+    await pilot.press("end", "enter")
+    await until(pilot, lambda: isinstance(app.screen, OfferScreen))
+    await pilot.pause(0.3)
+    save("offer")
+    await pilot.press("a")
+    await until(pilot, lambda: shown(app).count("✓ saved to") == 2)
+    budget = write_file(outbox / "budget-2025.xlsx", 88_000)
+    await scene.offer("aming", "预算表也看一下？", [budget])
+    await until(pilot, lambda: "accept · save as · decline" in shown(app))
+    app.clear_notifications()
+    app.composer.focus()
+    await pilot.pause(0.3)
+    save("files")
+
+    mine = scene.root / "me" / "outbox" / "icons"
+    for name in ("app.svg", "tray.svg", "splash.png"):
+        write_file(mine / name, 30_000 + len(name) * 1_000)
+    app.commands.chat_with("carol@mbp-carol")
+    app.file_commands.add("carol@mbp-carol", [mine])
+    await type_text(pilot, app, "new icons, as promised")
+    await pilot.press("enter")
+    await until(pilot, lambda: "Carol has downloaded them" in shown(app))
+    app.clear_notifications()
+    await pilot.press("ctrl+t")
+    await until(pilot, lambda: isinstance(app.screen, TransfersScreen))
+    await pilot.pause(0.3)
+    save("transfers")
+    await pilot.press("escape")
+
     # The command palette.
     await pilot.press("ctrl+p")
     await pilot.pause(0.2)
@@ -216,6 +291,7 @@ async def shoot(app: MessengerApp, pilot: Pilot[Any], scene: Scene, out: Path) -
     # Small terminals stay usable.
     await pilot.resize_terminal(*SMALL)
     app.commands.chat_with(aming)
+    app.peer_list.focus()
     await pilot.pause(0.5)
     save("small")
 

@@ -391,6 +391,29 @@ async def test_cancel_both_ways(pair: tuple[Peer, Peer], ports: list[int], tmp_p
     assert sha256(after.path) == sha256(small)
 
 
+async def test_a_download_that_never_waits_for_data_can_still_be_cancelled(
+    ports: list[int], tmp_path: Path
+) -> None:
+    """Every read completes at once on a fast stream; the cancel must not get lost there."""
+    size = 64 * 1024 * 1024
+    flowing = RawPeer(ports[0], answers=[b"z" * size])
+    await flowing.start()
+    bob = await _receiver(tmp_path, ports[1], ports[0])
+    try:
+        flowing.offer(bob.addr, b"1:stream.bin:%x:0:1:\a" % size)
+        offer = await bob.next_offer()
+        (transfer,) = bob.files.download_all(offer)
+        await bob.wait_for(lambda: transfer.done > 0)
+        transfer.cancel()
+        assert await asyncio.wait_for(transfer.wait(), 10) == State.CANCELLED
+        assert transfer.done < size
+        assert not (tmp_path / "downloads" / "stream.bin").exists()
+    finally:
+        await bob.files.stop()
+        await bob.node.stop()
+        await flowing.stop()
+
+
 async def test_bytes_beyond_a_large_file_are_refused_not_written(
     ports: list[int], tmp_path: Path
 ) -> None:

@@ -11,9 +11,10 @@ import pytest
 from textual.pilot import Pilot
 
 from ipmsg_tui.config import Settings, load_settings
+from ipmsg_tui.net.files import FileEvent, FileService
 from ipmsg_tui.net.node import Node
 from ipmsg_tui.protocol import events as ev
-from ipmsg_tui.session import build_node
+from ipmsg_tui.session import build_file_service, build_node
 from ipmsg_tui.ui.app import MessengerApp
 
 WAIT = 8.0
@@ -32,23 +33,40 @@ async def wait_for(
 
 
 class Peer:
-    """A headless IPMSG node (the engine ``listen`` runs) that records what it hears."""
+    """A headless IPMSG node (the engine ``listen`` runs) that records what it hears; with
+    ``files``, a file service too (``serve=False``: its TCP port stays closed)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, files: bool = False, serve: bool = True) -> None:
         self.settings = settings
         self.events: list[ev.Event] = []
         self.node: Node = build_node(settings, [self.events.append])
+        self.file_events: list[FileEvent] = []
+        self.serve = serve
+        self._files = build_file_service(settings, self.node) if files else None
+
+    @property
+    def files(self) -> FileService:
+        assert self._files is not None, "a peer made without files=True"
+        return self._files
 
     @property
     def addr(self) -> tuple[str, int]:
         return "127.0.0.1", self.settings.port
 
     async def start(self) -> Peer:
+        if self._files is not None:
+            self._files.listeners.append(self.file_events.append)
+            await self._files.start(serve=self.serve)
         await self.node.start()
         return self
 
     async def stop(self) -> None:
+        if self._files is not None:
+            await self._files.stop()
         await self.node.stop()
+
+    def file_of(self, kind: type[Any]) -> list[Any]:
+        return [e for e in self.file_events if isinstance(e, kind)]
 
     def of(self, kind: type[ev.Event]) -> list[Any]:
         return [e for e in self.events if isinstance(e, kind)]
@@ -80,15 +98,25 @@ class Lan:
             "port": self.port_of(name),
             "hosts": [f"127.0.0.1:{self.port_of(other)}" for other in knows],
             "data_dir": self.tmp_path / name,
+            "download_dir": self.tmp_path / f"{name}-downloads",
             "retry_interval": 0.2,
             "retry_count": 3,
         }
         values.update(extra)
         return load_settings(self.tmp_path / f"{name}.toml", **values)
 
-    async def peer(self, name: str, *, knows: tuple[str, ...] = (), **extra: Any) -> Peer:
+    async def peer(
+        self,
+        name: str,
+        *,
+        knows: tuple[str, ...] = (),
+        files: bool = False,
+        serve: bool = True,
+        **extra: Any,
+    ) -> Peer:
         """A started headless peer; stopped (BR_EXIT) at the end of the test if still up."""
-        peer = await Peer(self.settings(name, knows=knows, **extra)).start()
+        settings = self.settings(name, knows=knows, **extra)
+        peer = await Peer(settings, files=files, serve=serve).start()
         self.started.append(peer)
         return peer
 

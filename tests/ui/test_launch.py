@@ -42,6 +42,18 @@ def test_a_busy_port_is_one_line_before_the_screen(ports: list[int]) -> None:
     assert line.startswith("ipmsg-tui: ") and f"UDP port {ports[0]}" in line and "in use" in line
 
 
+def test_a_busy_tcp_port_is_one_line_before_the_screen(ports: list[int]) -> None:
+    """Files are served on TCP with the UDP port's number: that one must be free too."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:
+        holder.bind(("127.0.0.1", ports[0]))
+        holder.listen()
+        result = run(["--bind", "127.0.0.1", "--port", str(ports[0])])
+    assert result.returncode == 2
+    assert result.stdout == ""  # no screen was drawn
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("ipmsg-tui: ") and f"TCP port {ports[0]}" in line and "in use" in line
+
+
 def test_a_bad_config_is_one_line_before_the_screen(tmp_path: Path) -> None:
     config = tmp_path / "bad.toml"
     config.write_text('nick = "Ann"\nport = "twenty"\n', encoding="utf-8")

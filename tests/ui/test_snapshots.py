@@ -18,6 +18,9 @@ from textual.pilot import Pilot
 
 from ipmsg_tui.config import load_settings
 from ipmsg_tui.history import HistoryRecorder
+from ipmsg_tui.net.files import TransferStarted
+from ipmsg_tui.net.transfers import Controls, Direction, Transfer
+from ipmsg_tui.net.transfers import State as TransferState
 from ipmsg_tui.protocol import events as ev
 from ipmsg_tui.protocol.attachments import Attachment
 from ipmsg_tui.protocol.constants import EntryOpt
@@ -27,6 +30,7 @@ from ipmsg_tui.store import HistoryStore, State
 from ipmsg_tui.ui.app import MessengerApp
 
 NOON = 1_714_737_600.0  # 2024-05-03 12:00:00 UTC, a Friday
+DOWNLOADS = Path("/home/lin/Downloads/ipmsg-tui")
 CAPS = EntryOpt.CAPUTF8OPT | EntryOpt.FILEATTACHOPT
 VERSION = "1_ipmsg-tui 0.1.0"
 
@@ -95,14 +99,20 @@ def make_app(tmp_path: Path, port: int) -> MessengerApp:
         bind="127.0.0.1",
         port=port,
         data_dir=tmp_path / "lin",
+        download_dir=DOWNLOADS,  # shown, never written: no download runs in a snapshot
     )
     seed(settings.history_path)
     return MessengerApp(settings, clock=clock)
 
 
 def arrive(app: MessengerApp, who: Peer, text: str, minutes: float, **flags: Any) -> None:
-    """A message from ``who``, delivered through the app's engine listener."""
-    app.bridge(ev.MessageReceived(who, int(NOON) + int(minutes * 60), text, NOON, **flags))
+    """A message from ``who``, handed to the node's listeners as the node does (the app's
+    engine listener first, then its file service, which takes offers of files)."""
+    assert app.node is not None
+    event = ev.MessageReceived(who, int(NOON) + int(minutes * 60), text, NOON, **flags)
+    for listener in app.node.listeners:
+        if listener(event) is False:
+            break
 
 
 async def lan_with_talk(pilot: Pilot[Any]) -> None:
@@ -174,3 +184,111 @@ def test_peer_info(snap_compare: Any, tmp_path: Path, ports: list[int]) -> None:
     app = make_app(tmp_path, ports[0])
     run_before = scene(lan_with_talk, peer_info)
     assert snap_compare(app, run_before=run_before, terminal_size=(100, 30))
+
+
+class StepClock:
+    """A transfer's clock that moves only when told (speed and time left stay fixed)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def transfer(
+    who: Peer, attachment: Attachment, packet_no: int, direction: Direction = Direction.IN
+) -> tuple[Transfer, StepClock]:
+    clock = StepClock()
+    where = DOWNLOADS if direction == Direction.IN else Path("/home/lin/outbox")
+    moving = Transfer(
+        direction,
+        who.addr,
+        who.name,
+        attachment,
+        packet_no,
+        path=where / attachment.name,
+        total=attachment.size,
+        controls=Controls(lambda t: None, (lambda t: None) if direction == Direction.IN else None),
+        clock=clock,
+    )
+    moving.begin(0)
+    return moving, clock
+
+
+def running(moving: Transfer, clock: StepClock, done: int, seconds: float) -> Transfer:
+    clock.now = seconds
+    moving.advance(done)
+    return moving
+
+
+FIGMA = Attachment(101, "icons-v2.fig", 48_234_496, 0, 1)
+ICONS = Attachment(102, "icons", 3_145_728, 0, 2)
+PSD = Attachment(103, "old-logo.psd", 9_437_184, 0, 1)
+UNREACHABLE = (
+    "UDP works but TCP 2425 is not reachable on 127.0.1.4 (connection refused); "
+    "a firewall on the sender's side may block TCP port 2425"
+)
+
+
+async def files_from_carol(pilot: Pilot[Any]) -> None:
+    """Carol offers three files: one downloading, one saved, one that failed; then two more
+    wait to be answered, and two of ours wait to go with the next message."""
+    app = pilot.app
+    assert isinstance(app, MessengerApp)
+    app.commands.chat_with(CAROL.key)
+    arrive(app, CAROL, "the new icons, and the old logo", 5, attachments=(FIGMA, ICONS, PSD))
+    packet_no = int(NOON) + 5 * 60
+    figma, figma_clock = transfer(CAROL, FIGMA, packet_no)
+    icons, icons_clock = transfer(CAROL, ICONS, packet_no)
+    psd, _ = transfer(CAROL, PSD, packet_no)
+    running(figma, figma_clock, 21_233_664, 4.0)
+    running(icons, icons_clock, ICONS.size, 1.0).end(TransferState.DONE)
+    psd.end(TransferState.FAILED, UNREACHABLE)
+    for moving in (figma, icons, psd):
+        app.file_bridge(TransferStarted(moving))
+    more = (Attachment(104, "palette.ase", 12_800, 0, 1), Attachment(105, "fonts", 1, 0, 2))
+    arrive(app, CAROL, "and these, when you have a minute", 6, attachments=more)
+    await pilot.pause()
+
+
+def attach_two(tmp_path: Path) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    async def step(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        assert isinstance(app, MessengerApp)
+        outbox = tmp_path / "outbox"
+        (outbox / "screens").mkdir(parents=True)
+        (outbox / "feedback.md").write_bytes(b"x" * 2_300)
+        app.file_commands.add(CAROL.key, [outbox / "feedback.md", outbox / "screens"])
+        app.composer.focus()
+        await pilot.pause()
+
+    return step
+
+
+def test_file_offers_in_the_chat(snap_compare: Any, tmp_path: Path, ports: list[int]) -> None:
+    app = make_app(tmp_path, ports[0])
+    run_before = scene(lan_with_talk, files_from_carol, attach_two(tmp_path))
+    assert snap_compare(app, run_before=run_before, terminal_size=(100, 32))
+
+
+async def uploads_too(pilot: Pilot[Any]) -> None:
+    app = pilot.app
+    assert isinstance(app, MessengerApp)
+    slides = Attachment(201, "review-v3.pdf", 2_457_600, 0, 1)
+    upload, clock = transfer(AMING, slides, int(NOON) - 600, Direction.OUT)
+    running(upload, clock, 614_400, 2.0)
+    stopped, _ = transfer(XIAOHONG, Attachment(202, "photos", 88_000_000, 0, 2), 7)
+    stopped.advance(0)
+    stopped.end(TransferState.CANCELLED, "cancelled")
+    for moving in (stopped, upload):
+        app.file_bridge(TransferStarted(moving))
+    await pilot.pause()
+    await pilot.press("ctrl+t")
+    await pilot.pause()
+
+
+def test_transfers_panel(snap_compare: Any, tmp_path: Path, ports: list[int]) -> None:
+    app = make_app(tmp_path, ports[0])
+    run_before = scene(lan_with_talk, files_from_carol, uploads_too)
+    assert snap_compare(app, run_before=run_before, terminal_size=(100, 20))

@@ -38,6 +38,11 @@ FILE_BUFFER = 1 << 20  # a file stream is received, written and hashed in parts 
 FILE_BUFFERS = 4  # parts in flight between the socket, the disk and the hashing thread
 IDLE_TIMEOUT = 60.0  # Windows gives up after 120 s without data
 EOF_GRACE = 2.0  # after the last byte: how long a sender may take to close
+# A sender that accepts the connection and closes it at once has refused the request.
+REFUSED = (
+    "the sender closed the connection without sending anything "
+    "(it refused the request: offer withdrawn or expired?)"
+)
 
 
 class TransferError(Exception):
@@ -53,9 +58,15 @@ class Connection:
     idle_timeout: float = IDLE_TIMEOUT
 
 
+# asyncio.timeout, not asyncio.wait_for: on Python 3.11 wait_for swallows a cancellation
+# that arrives when the read is already complete, which is every read of a fast stream, so
+# a download could not be cancelled.
+
+
 async def _read(reader: asyncio.StreamReader, size: int, timeout: float) -> bytes:
     try:
-        return await asyncio.wait_for(reader.read(size), timeout)
+        async with asyncio.timeout(timeout):
+            return await reader.read(size)
     except TimeoutError:
         raise TransferError(f"no data from the sender for {timeout:g} s") from None
 
@@ -63,7 +74,8 @@ async def _read(reader: asyncio.StreamReader, size: int, timeout: float) -> byte
 async def _expect_end(reader: asyncio.StreamReader) -> None:
     """After the last expected byte the sender should close; more bytes are an error."""
     try:
-        extra = await asyncio.wait_for(reader.read(1), EOF_GRACE)
+        async with asyncio.timeout(EOF_GRACE):
+            extra = await reader.read(1)
     except TimeoutError:
         return  # it keeps the connection open; what we wanted is complete
     if extra:
@@ -193,8 +205,9 @@ class _FileSink(asyncio.BufferedProtocol):
             self.activity.clear()
             if done() or self.failure is not None:
                 return True
-            try:
-                await asyncio.wait_for(self.activity.wait(), timeout)
+            try:  # asyncio.timeout: see _read
+                async with asyncio.timeout(timeout):
+                    await self.activity.wait()
             except TimeoutError:
                 return False
 
@@ -235,10 +248,7 @@ async def fetch_file(
         sink.check()
         if sink.missing:
             if not sink.received:
-                raise TransferError(
-                    "the sender closed the connection without sending anything "
-                    "(it refused the request: offer withdrawn or expired?)"
-                )
+                raise TransferError(REFUSED)
             raise TransferError(f"the connection ended {sink.missing} bytes before the end")
         # Complete. The sender should close now; it may also keep the connection open.
         await sink.wait(lambda: sink.closed or sink.overflow, EOF_GRACE)
@@ -312,10 +322,7 @@ async def fetch_folder(
             chunk = await _read(reader, CHUNK, link.idle_timeout)
             if not chunk:
                 if decoder.entries == 0:
-                    raise TransferError(
-                        "the sender closed the connection without sending anything "
-                        "(it refused the request: offer withdrawn or expired?)"
-                    )
+                    raise TransferError(REFUSED)
                 decoder.close()  # raises: the stream ended early
             try:
                 for event in decoder.feed(chunk):

@@ -254,6 +254,24 @@ class UserCommands:
                 "A sealed message must be opened; you see when it is (ctrl+s)",
                 app.action_toggle_seal,
             )
+        files = app.file_commands
+        yield SystemCommand(
+            "Attach file…", "Files or folders to send with the next message (ctrl+f)", files.attach
+        )
+        if files.waiting(app.open_key):
+            yield SystemCommand(
+                "Remove attachments", "Send the next message without them", files.clear
+            )
+        yield SystemCommand(
+            "Transfers",
+            "Uploads and downloads: progress, cancel, retry (ctrl+t)",
+            files.show_transfers,
+        )
+        yield SystemCommand(
+            "Open download folder path…",
+            "Where accepted files go: see it, copy it or change it",
+            files.download_folder,
+        )
         yield SystemCommand("Open sealed message", "Open one here (ctrl+o)", app.action_open_sealed)
         yield SystemCommand(
             "Resend undelivered",

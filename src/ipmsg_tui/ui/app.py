@@ -1,8 +1,9 @@
 """The full-screen messenger: peers on the left, the conversation on the right.
 
-The app only reacts to engine events and calls engine methods. Its node runs on Textual's
-own loop (created in ``on_mount``); the node's listener (:class:`EngineBridge`) stores each
-event in the history and posts a Textual message, handled below.
+The app only reacts to engine events and calls engine methods. Its node and file service run
+on Textual's own loop (created in ``on_mount``); the node's listener (:class:`EngineBridge`)
+stores each event in the history and posts a Textual message, the file service's listener
+(:class:`FileBridge`) posts its events; both are handled below.
 """
 
 from __future__ import annotations
@@ -13,41 +14,55 @@ import logging
 import signal
 import socket
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, OptionList
 
 from ..config import Settings
 from ..history import HistoryRecorder
+from ..net.files import FileService
 from ..net.node import Node, SocketPlan, open_udp_socket
+from ..net.tcp import open_tcp_socket
 from ..protocol.engine import EngineConfig, EngineError
-from ..session import engine_config
+from ..session import build_file_service, engine_config
 from ..store import EVERYONE, Flag, HistoryStore, State, StoredMessage
 from . import messages as ui
 from .actions import PeerSearch, UserCommands
+from .alerts import MessageAlerts
+from .attachbar import AttachmentBar
 from .bars import ChatHeader, StatusBar
 from .bridge import EngineBridge
 from .chatlog import ChatLog
 from .chatrender import preview
 from .composer import Composer
+from .fileactions import FileCommands
+from .fileboard import FileBoard
+from .filebridge import FileBridge
+from .filenews import FileNews
 from .roster import Contact, Roster
 from .screens.peer_info import PeerInfoScreen
 from .sidebar import PeerList, Sidebar
 from .window import ConversationWindow
 
 log = logging.getLogger(__name__)
+W = TypeVar("W", bound=Widget)
 
 # Presence toasts wait until the first wave of answers to our BR_ENTRY is over.
 QUIET_START = 3.0
 SIDEBAR_DELAY = 0.05
+SIDEBAR_MAX_DELAY = 0.5  # while the list keeps changing (a flood), at most twice a second
+SIDEBAR_BUSY = 5  # rebuilds within a second that mean it keeps changing
 _GOODBYE_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+FILES = Binding.Group("Files", compact=True)
 
 
 class MessengerApp(App[int]):
@@ -66,6 +81,21 @@ class MessengerApp(App[int]):
         Binding("f3", "peer_info", "Info", tooltip="What the selected peer runs and supports"),
         Binding("f1", "toggle_keys", "Keys", tooltip="Show or hide the keys of the focused pane"),
         Binding("f5", "refresh", "Refresh", show=False),
+        # One footer entry for both: "^f ^t Files" fits where two would not.
+        Binding(
+            "ctrl+f",
+            "attach",
+            "Attach",
+            tooltip="ctrl+f: attach files or folders to the message",
+            group=FILES,
+        ),
+        Binding(
+            "ctrl+t",
+            "transfers",
+            "Transfers",
+            tooltip="ctrl+t: uploads and downloads",
+            group=FILES,
+        ),
         Binding("ctrl+o", "open_sealed", "Open sealed", show=False),
         Binding("ctrl+r", "resend_failed", "Resend", show=False),
     ]
@@ -76,6 +106,7 @@ class MessengerApp(App[int]):
         *,
         store: HistoryStore | None = None,
         sock: socket.socket | None = None,
+        tcp_sock: socket.socket | None = None,
         engine: tuple[EngineConfig, SocketPlan] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -85,19 +116,29 @@ class MessengerApp(App[int]):
         self._own_store = store is None
         self.store = store if store is not None else HistoryStore(settings.history_path)
         self._sock = sock
+        self._tcp_sock = tcp_sock
         self.clock = clock
         self.recorder = HistoryRecorder(self.store, is_read=self.is_open)
         self.bridge = EngineBridge(self.recorder, self.post_message)
         self.node: Node | None = None
+        self.files: FileService | None = None
+        self.board = FileBoard()
+        self.file_bridge = FileBridge(self.post_message)
         self.roster = Roster()
         self.open_key: str | None = None
         self.seal_next = False
         self._drafts: dict[str, str] = {}
+        self._widgets: dict[type[Widget], Widget] = {}
         self._filter = ""
         self._sidebar_pending = False
+        self._sidebar_delay = SIDEBAR_DELAY
+        self._sidebar_builds: deque[float] = deque()  # when it was rebuilt, last second
         self._started_at = time.monotonic()
         self.quiet_start = QUIET_START  # seconds without presence toasts after start
         self.commands = UserCommands(self)
+        self.alerts = MessageAlerts(self)
+        self.file_commands = FileCommands(self)
+        self.file_news = FileNews(self)
 
     # ------------------------------------------------------------------ layout
 
@@ -108,30 +149,48 @@ class MessengerApp(App[int]):
             with Vertical(id="chat"):
                 yield ChatHeader(id="chat-header")
                 yield ChatLog(id="log")
+                yield AttachmentBar(id="attachments")
                 yield Composer(id="composer")
         yield Footer(compact=True)
 
+    def _widget(self, kind: type[W]) -> W:
+        """The one ``kind`` of the main screen, found once: a query walks the whole DOM, and
+        on a busy LAN the handlers ask for these thousands of times a second."""
+        found = self._widgets.get(kind)
+        if found is None:
+            found = self._widgets[kind] = self.query_one(kind)
+        assert isinstance(found, kind)
+        return found
+
     @property
     def peer_list(self) -> PeerList:
-        return self.query_one(PeerList)
+        return self._widget(PeerList)
 
     @property
     def chat_log(self) -> ChatLog:
-        return self.query_one(ChatLog)
+        return self._widget(ChatLog)
 
     @property
     def composer(self) -> Composer:
-        return self.query_one(Composer)
+        return self._widget(Composer)
 
     async def on_mount(self) -> None:
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         self.watch(self, "theme", self._theme_changed, init=False)
         self.chat_log.clock = self.clock
+        self.chat_log.offer_view = self.file_news.offer_view
         self.peer_list.type_into = self.composer
+        self._widget(AttachmentBar).display = False
         self._started_at = time.monotonic()
         self.roster.load(self.store.conversations())
         self.node = Node(self.engine_config, self.socket_plan, [self.bridge], clock=self.clock)
+        self.files = build_file_service(self.settings, self.node)
+        self.board.service = self.files
+        self.files.listeners.append(self.file_bridge)
+        # TCP first (as the commands do): nobody hears of us before we can serve files.
+        await self.files.start(sock=self._tcp_sock)
+        self._tcp_sock = None  # the file service owns it now
         await self.node.start(sock=self._sock)
         self._sock = None  # the node owns it now
         self.refresh_status()
@@ -161,11 +220,14 @@ class MessengerApp(App[int]):
         await self.stop_node()
         if self._own_store:
             self.store.close()
-        if self._sock is not None:
-            self._sock.close()
+        for sock in (self._sock, self._tcp_sock):
+            if sock is not None:
+                sock.close()
 
     async def stop_node(self) -> None:
-        """Say goodbye (BR_EXIT) once."""
+        """Stop serving files (running transfers end), then say goodbye (BR_EXIT) once."""
+        if self.files is not None:
+            await self.files.stop()
         if self.node is not None and self.node.running:
             await self.node.stop()
 
@@ -197,7 +259,7 @@ class MessengerApp(App[int]):
 
     def refresh_status(self) -> None:
         engine = self.node.engine if self.node is not None else None
-        self.query_one(StatusBar).show(
+        self._widget(StatusBar).show(
             nick=self.my_nick,
             group=engine.group if engine is not None else self.settings.group,
             key=f"{self.settings.user}@{self.settings.host}",
@@ -206,22 +268,42 @@ class MessengerApp(App[int]):
             away_text=engine.away_text if engine is not None else "",
             online=self.roster.online_count,
             unread=self.roster.unread_total,
+            transfers=sum(1 for t in self.board.transfers.values() if not t.state.finished),
         )
 
     def schedule_sidebar(self) -> None:
-        """Rebuild the list soon: a burst of joins costs one rebuild, not one each."""
-        if not self._sidebar_pending:
-            self._sidebar_pending = True
-            self.set_timer(SIDEBAR_DELAY, self.rebuild_sidebar)
+        """Rebuild the list soon: a burst of joins costs one rebuild, not one each. While
+        the list keeps changing, each wait doubles (up to SIDEBAR_MAX_DELAY): the time the
+        app spends redrawing it goes back to reading its socket."""
+        if self._sidebar_pending:
+            return
+        self._sidebar_pending = True
+        recent, now = self._sidebar_builds, time.monotonic()
+        while recent and recent[0] < now - 1.0:
+            recent.popleft()
+        if len(recent) >= SIDEBAR_BUSY:
+            self._sidebar_delay = min(self._sidebar_delay * 2, SIDEBAR_MAX_DELAY)
+        else:
+            self._sidebar_delay = SIDEBAR_DELAY
+        self.set_timer(self._sidebar_delay, self.rebuild_sidebar)
+
+    @property
+    def torn_down(self) -> bool:
+        """The widgets are gone (the app is closing); late timers and events find nothing."""
+        peers = self._widgets.get(PeerList)
+        return peers is None or not peers.is_attached
 
     def rebuild_sidebar(self) -> None:
         self._sidebar_pending = False
+        self._sidebar_builds.append(time.monotonic())
+        if self.torn_down:
+            return
         rows = self.roster.rows(self._filter, self.open_key)
         self.peer_list.show(rows, keep=self.open_key)
         self.refresh_status()
 
     def refresh_chat_header(self) -> None:
-        self.query_one(ChatHeader).show(self.open_contact, self.settings.port)
+        self._widget(ChatHeader).show(self.open_contact, self.settings.port)
         contact = self.open_contact
         if contact is None:
             return
@@ -230,6 +312,8 @@ class MessengerApp(App[int]):
         composer.border_subtitle = "🔒 sealed" if self.seal_next else ""
         if contact.is_everyone:
             composer.placeholder = "Message everyone on the LAN (broadcast, no receipts)"
+        elif self.file_commands.waiting(contact.key):
+            composer.placeholder = "Add a few words if you like · Enter sends the files"
         else:
             composer.placeholder = f"Message {contact.name} · Enter sends, Ctrl+J new line"
 
@@ -243,6 +327,7 @@ class MessengerApp(App[int]):
         self.open_key = key
         self.seal_next = False  # sealing is for one message to one peer
         self.composer.load_text(self._drafts.pop(key, ""))
+        self.show_attachments()
         contact = self.roster.contacts[key]
         # The list changes only if a badge goes, or the conversation left may leave it.
         relist = bool(contact.unread) or (
@@ -304,6 +389,10 @@ class MessengerApp(App[int]):
         contact = self.open_contact
         if contact is None or self.node is None:
             return
+        if self.file_commands.waiting(contact.key):
+            self.file_commands.send(contact, event.text, sealed=self.seal_next)
+            self._unseal()
+            return
         now = self.clock()
         try:
             if contact.is_everyone:
@@ -323,15 +412,33 @@ class MessengerApp(App[int]):
             log.warning("not sent to %s: %s", contact.key, error)
             self.notify(str(error), title="Not sent", severity="error")
             return
+        self._unseal()
+        self.show_sent(contact, rows)
+
+    def _unseal(self) -> None:
         if self.seal_next:
             self.seal_next = False
             self.refresh_chat_header()
-        for row in rows:
-            self.chat_log.add(row)
+
+    def show_sent(self, contact: Contact, rows: list[StoredMessage]) -> None:
+        """Messages we just sent (and stored): in the chat if it is open, and in the list."""
+        if contact.key == self.open_key:
+            for row in rows:
+                self.chat_log.add(row)
         if len(rows) > 1 and not contact.is_everyone:
             self.notify(f"Too long for one packet: sent as {len(rows)} messages", timeout=3)
-        self.roster.note_message(contact.key, now)
+        if rows:
+            self.roster.note_message(contact.key, rows[0].ts)
         self.schedule_sidebar()
+
+    def restore_draft(self, key: str, text: str) -> None:
+        """Text whose sending failed goes back where it was typed (unless more was typed)."""
+        if not text:
+            return
+        if key == self.open_key and not self.composer.text.strip():
+            self.composer.load_text(text)
+        elif key != self.open_key and key not in self._drafts:
+            self._drafts[key] = text
 
     def action_toggle_seal(self) -> None:
         contact = self.open_contact
@@ -347,6 +454,12 @@ class MessengerApp(App[int]):
             return
         contact = self.roster.get(row.conversation)
         recipient = contact.recipient() if contact is not None else None
+        if row.attachments:
+            if recipient is None:
+                self.notify("No address known for this peer", severity="error")
+            else:
+                self.file_commands.resend(row, recipient)
+            return
         addr = recipient.addr if recipient is not None else row.addr
         try:
             sent = self.node.send_message([addr], row.text, sealed=row.sealed)
@@ -373,6 +486,8 @@ class MessengerApp(App[int]):
         row = event.row
         if row.incoming and row.state is State.SEALED:
             self.open_sealed(row)
+        elif row.incoming and row.attachments:
+            self.file_commands.activate(row)
         elif not row.incoming and row.state is State.FAILED:
             self.resend(row)
 
@@ -401,6 +516,8 @@ class MessengerApp(App[int]):
         return not self._quiet_period() and (contact.last_ts > 0 or contact.key == self.open_key)
 
     def on_peer_online(self, message: ui.PeerOnline) -> None:
+        if self.torn_down:  # closing: nothing left to show it in (the history has it)
+            return
         previous = message.previous
         if previous is not None and previous.key != message.peer.key:
             # Same address, another identity (a different login, a renamed host).
@@ -413,6 +530,8 @@ class MessengerApp(App[int]):
         self.schedule_sidebar()
 
     def on_peer_offline(self, message: ui.PeerOffline) -> None:
+        if self.torn_down:  # closing: nothing left to show it in (the history has it)
+            return
         contact = self.roster.peer_offline(message.peer, self.open_key)
         if contact is None:
             return
@@ -423,6 +542,8 @@ class MessengerApp(App[int]):
         self.schedule_sidebar()
 
     def on_message_arrived(self, message: ui.MessageArrived) -> None:
+        if self.torn_down:  # closing: nothing left to show it in (the history has it)
+            return
         row = message.row
         key = row.conversation
         shown_here = key == self.open_key
@@ -432,11 +553,12 @@ class MessengerApp(App[int]):
             if message.unread:  # it arrived while another conversation was open
                 self.store.mark_read(key)
         elif message.unread:
-            self.bell()
-            self.notify(preview(row), title=contact.name, markup=False)
+            self.alerts.message(contact.name, preview(row))
         self.schedule_sidebar()
 
     def on_messages_updated(self, message: ui.MessagesUpdated) -> None:
+        if self.torn_down:  # closing: nothing left to show it in (the history has it)
+            return
         for row in message.rows:
             if row.conversation == self.open_key:
                 self.chat_log.update(row)
@@ -459,6 +581,40 @@ class MessengerApp(App[int]):
         who = message.peer.name if message.peer is not None else message.addr[0]
         self.notify(f"{who}: {message.text}", severity="warning", markup=False)
 
+    # ------------------------------------------------------------------ files
+
+    def show_attachments(self) -> None:
+        waiting = self.file_commands.waiting(self.open_key)
+        self._widget(AttachmentBar).show(waiting)
+        if self.composer.allow_empty != bool(waiting):
+            self.composer.allow_empty = bool(waiting)
+            self.refresh_chat_header()
+
+    @on(AttachmentBar.Removed)
+    def _attachment_removed(self, event: AttachmentBar.Removed) -> None:
+        self.file_commands.remove(self.open_key, event.index)
+
+    @on(Composer.RemoveAttachment)
+    def _last_attachment_removed(self) -> None:
+        self.file_commands.remove(self.open_key, len(self.file_commands.waiting(self.open_key)) - 1)
+
+    def on_offer_arrived(self, message: ui.OfferArrived) -> None:
+        self.file_news.offer_arrived(message.offer)
+
+    def on_transfer_added(self, message: ui.TransferAdded) -> None:
+        self.file_news.transfers_moved([message.transfer])
+
+    def on_transfers_changed(self, message: ui.TransfersChanged) -> None:
+        self.file_news.transfers_moved(self.file_bridge.take_changed())
+
+    def on_transfer_finished(self, message: ui.TransferFinished) -> None:
+        self.file_news.transfer_finished(message.transfer)
+
+    def on_offer_closed(self, message: ui.OfferClosed) -> None:
+        if self.torn_down:  # closing: nothing left to show it in
+            return
+        self.file_news.offer_closed(message.packet_no, message.addrs, message.outcome)
+
     # ------------------------------------------------------------------ commands
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
@@ -480,6 +636,12 @@ class MessengerApp(App[int]):
     def action_refresh(self) -> None:
         self.commands.refresh()
 
+    def action_attach(self) -> None:
+        self.file_commands.attach()
+
+    def action_transfers(self) -> None:
+        self.file_commands.show_transfers()
+
     def _theme_changed(self, theme: str) -> None:
         self.settings = replace(self.settings, theme=theme)
         self.commands.save(theme=theme)
@@ -490,15 +652,21 @@ def run_app(settings: Settings, mouse: bool = True) -> int:
     unusable address ends here with one line (the caller prints it), not inside the UI."""
     config, plan = engine_config(settings)
     store = HistoryStore(settings.history_path)
+    sockets: list[socket.socket] = []
     try:
-        sock = open_udp_socket(plan)
+        sockets.append(open_udp_socket(plan))
+        sockets.append(open_tcp_socket(plan))  # files are served on the same port number
     except BaseException:
+        for sock in sockets:
+            sock.close()
         store.close()
         raise
-    app = MessengerApp(settings, store=store, sock=sock, engine=(config, plan))
+    udp, tcp = sockets
+    app = MessengerApp(settings, store=store, sock=udp, tcp_sock=tcp, engine=(config, plan))
     try:
         app.run(mouse=mouse)
     finally:
         store.close()
-        sock.close()
+        udp.close()
+        tcp.close()
     return app.return_code or 0

@@ -41,6 +41,7 @@ class StatusBar(Horizontal):
         away_text: str,
         online: int,
         unread: int,
+        transfers: int = 0,
     ) -> None:
         parts: list[tuple[str, str] | str] = [(nick, "bold $text-accent")]
         if group:
@@ -55,6 +56,8 @@ class StatusBar(Horizontal):
             else ("● online", "$success")
         )
         right: list[tuple[str, str] | str] = [state, SEP, f"{online} online"]
+        if transfers:  # ctrl+t shows them
+            right += [SEP, (f"⇅ {transfers}", "bold $text-accent")]
         if unread:
             right += [SEP, (f"{unread} unread", "bold $text-error")]
         self.query_one("#presence", Static).update(Content.assemble(*right))

@@ -25,8 +25,9 @@ from textual.selection import Selection
 from textual.strip import Strip
 from textual.style import Style
 
-from ..store import State, StoredMessage
+from ..store import Flag, State, StoredMessage
 from .chatrender import centered_line, message_lines, rule_line
+from .fileboard import OfferView
 from .timefmt import day_label, day_of
 from .window import ConversationWindow, Paged
 
@@ -35,9 +36,10 @@ LOAD_MARGIN = 3
 
 
 def is_actionable(row: StoredMessage) -> bool:
-    """A sealed message to open, or one of ours to resend."""
+    """A sealed message to open, files offered to us, or a message of ours to resend."""
     if row.incoming:
-        return row.state is State.SEALED
+        offered = bool(row.attachments) and not row.flags & Flag.BROADCAST
+        return row.state is State.SEALED or offered
     return row.state is State.FAILED
 
 
@@ -59,13 +61,19 @@ class ChatLog(ScrollView, can_focus=True):
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("home", "first", "First", show=False),
         Binding("end", "last", "Last", show=False),
-        Binding("enter", "activate", "Open/resend", tooltip="Open a sealed message, resend"),
+        Binding(
+            "enter",
+            "activate",
+            "Open",
+            tooltip="Open a sealed message, resend one not delivered, answer an offer of files",
+        ),
         Binding("c", "copy", "Copy", tooltip="Copy the message's text"),
         Binding("escape", "app.focus_composer", "Back", show=False),
     ]
 
     class Activated(Message):
-        """The user asked to act on a message (open it if sealed, resend it if failed)."""
+        """The user asked to act on a message (open it if sealed, resend it if failed, or
+        decide about the files it offers)."""
 
         def __init__(self, row: StoredMessage) -> None:
             super().__init__()
@@ -76,6 +84,8 @@ class ChatLog(ScrollView, can_focus=True):
         self.window: ConversationWindow | None = None
         self.empty_hint = ""
         self.clock: Callable[[], float] = time.time
+        # What became of a message's files (the app's file board); None: nothing to add.
+        self.offer_view: Callable[[StoredMessage], OfferView | None] = lambda row: None
         self.cursor: int | None = None
         self._blocks: list[list[Content]] = []  # one per window row: [day rule] + lines
         self._starts: list[int] = []  # the first line of each block
@@ -121,6 +131,19 @@ class ChatLog(ScrollView, can_focus=True):
         self._reindex()
         self._settle(anchor, end=at_end)
 
+    def redraw(self, match: Callable[[StoredMessage], bool]) -> None:
+        """Draw the shown messages ``match`` picks again (their files' state changed)."""
+        if self.window is None or not self._blocks:
+            return
+        indices = [i for i, row in enumerate(self.rows) if match(row)]
+        if not indices:
+            return
+        at_end, anchor = self._at_end(), self._anchor()
+        for index in indices:
+            self._blocks[index] = self._render_block(index)
+        self._reindex()
+        self._settle(anchor, end=at_end)
+
     # ------------------------------------------------------------------ layout
 
     def _content_width(self) -> int:
@@ -147,7 +170,7 @@ class ChatLog(ScrollView, can_focus=True):
         lines = []
         if index == 0 or day_of(self.rows[index - 1].ts) != day_of(row.ts):
             lines.append(rule_line(day_label(row.ts, self.clock()), self._width))
-        lines.extend(message_lines(row, self._width))
+        lines.extend(message_lines(row, self._width, self.offer_view(row)))
         return lines
 
     def _refresh_banner(self) -> None:

@@ -6,10 +6,14 @@ from __future__ import annotations
 from rich.cells import cell_len
 from textual.content import Content
 
+from ..protocol.attachments import Attachment
+from ..protocol.text import clean_name
 from ..store import Flag, State, StoredMessage
+from .fileboard import OfferView
 from .timefmt import clock_time, file_size
 
 INDENT = 2
+STATUS_INDENT = 3  # a transfer's state, under its attachment's name
 PREVIEW = 80  # characters of a message shown in a toast
 SEALED_BODY = "Sealed message: press Enter on it, or click it, to open it."
 
@@ -57,28 +61,44 @@ def header_line(row: StoredMessage) -> Content:
     return Content.assemble(*parts)
 
 
-def body_lines(row: StoredMessage) -> list[Content]:
-    """The message text (or the sealed notice) and its attachments, one Content per line."""
+def attachment_line(attachment: Attachment) -> Content:
+    """``📎 report.pdf  2.3 MB`` or ``📁 photos/  folder · 41.0 MB``."""
+    name = clean_name(attachment.name, 255) + ("/" if attachment.is_dir else "")
+    if attachment.is_dir:
+        # Folders announce the total of their files (1 when empty or unknown).
+        size = "folder" + (f" · {file_size(attachment.size)}" if attachment.size > 1 else "")
+    else:
+        size = file_size(attachment.size)
+    icon = "📁 " if attachment.is_dir else "📎 "
+    return Content.assemble(icon, (name, "underline"), (f"  {size}", "$text-muted"))
+
+
+def body_lines(row: StoredMessage, files: OfferView | None = None) -> list[tuple[Content, int]]:
+    """The message text (or the sealed notice) and its attachments, one Content per line with
+    its extra indent; with ``files``, what became of each attachment and what can be done."""
     if row.incoming and row.state is State.SEALED:
-        return [Content.styled(SEALED_BODY, "italic $text-warning")]
+        return [(Content.styled(SEALED_BODY, "italic $text-warning"), 0)]
     style = "italic $text-muted" if row.flags & (Flag.AUTO_REPLY | Flag.ENCRYPTED) else ""
-    lines = [Content.styled(line, style) for line in row.text.split("\n")] if row.text else []
-    for attachment in row.attachments:
-        name = attachment.name + ("/" if attachment.is_dir else "")
-        size = "folder" if attachment.is_dir else file_size(attachment.size)
-        lines.append(Content.assemble("📎 ", (name, "underline"), (f"  {size}", "$text-muted")))
+    lines = [(Content.styled(line, style), 0) for line in row.text.split("\n")] if row.text else []
+    for index, attachment in enumerate(row.attachments):
+        lines.append((attachment_line(attachment), 0))
+        status = files.files[index] if files is not None and index < len(files.files) else None
+        if status is not None:
+            lines.append((Content.styled(*status), STATUS_INDENT))
+    if files is not None and files.hint is not None:
+        lines.append((Content.styled(f"⤷ {files.hint[0]}", files.hint[1]), 0))
     return lines
 
 
-def message_lines(row: StoredMessage, width: int) -> list[Content]:
+def message_lines(row: StoredMessage, width: int, files: OfferView | None = None) -> list[Content]:
     """The message as screen lines at ``width`` cells: header, then the indented body."""
     lines = header_line(row).wrap(max(width, 8))
-    body_width = max(width - INDENT, 4)
-    for line in body_lines(row):
+    for line, indent in body_lines(row, files):
         if not line:
             lines.append(Content(""))
             continue
-        lines.extend(part.pad_left(INDENT) for part in line.wrap(body_width))
+        body_width = max(width - INDENT - indent, 4)
+        lines.extend(part.pad_left(INDENT + indent) for part in line.wrap(body_width))
     return lines
 
 

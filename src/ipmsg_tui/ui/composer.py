@@ -1,5 +1,6 @@
 """The input box: Enter sends, Ctrl+J (or Alt+Enter) starts a new line, Up/Down in an empty
-box recall what was sent, Escape goes back to the peer list."""
+box recall what was sent, Escape goes back to the peer list, Backspace at its very start
+removes the last attachment waiting to go."""
 
 from __future__ import annotations
 
@@ -35,10 +36,21 @@ class Composer(TextArea):
     class Leave(Message):
         """Escape: the user wants the peer list back."""
 
+    class RemoveAttachment(Message):
+        """Backspace at the start of the box: drop the last attachment."""
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, soft_wrap=True, tab_behavior="focus", show_line_numbers=False)
         self.sent: list[str] = []
         self._recall_at: int | None = None  # index into ``sent`` while recalling
+        self.allow_empty = False  # attachments are waiting: Enter sends them without text
+
+    def action_delete_left(self) -> None:
+        at_start = self.selection.is_empty and self.cursor_location == (0, 0)
+        if at_start and self.allow_empty:
+            self.post_message(self.RemoveAttachment())
+            return
+        super().action_delete_left()
 
     def action_send(self) -> None:
         self.call_later(self._send)
@@ -55,6 +67,9 @@ class Composer(TextArea):
     def _send(self) -> None:
         text = self.text.strip("\n")
         if not text.strip():
+            if self.allow_empty:
+                self.clear()
+                self.post_message(self.Submitted(""))
             return
         self.remember(text)
         self.clear()

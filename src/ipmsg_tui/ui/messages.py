@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from textual.message import Message
 
+from ..net.files import IncomingOffer
+from ..net.transfers import Transfer
 from ..protocol.peers import Addr, Peer
 from ..store import StoredMessage
 
@@ -64,3 +66,44 @@ class PeerNotice(Message):
         self.addr = addr
         self.peer = peer
         self.text = text
+
+
+# ---------------------------------------------------------------------- files
+
+
+class OfferArrived(Message):
+    """A peer offered us files (the message itself arrives as MessageArrived)."""
+
+    def __init__(self, offer: IncomingOffer) -> None:
+        super().__init__()
+        self.offer = offer
+
+
+class TransferAdded(Message):
+    """A new transfer: a download we started, or a peer began downloading from us."""
+
+    def __init__(self, transfer: Transfer) -> None:
+        super().__init__()
+        self.transfer = transfer
+
+
+class TransfersChanged(Message):
+    """Some transfers moved on; the app asks the file bridge which (one message per burst)."""
+
+
+class TransferFinished(Message):
+    """An attempt ended: done, failed or cancelled."""
+
+    def __init__(self, transfer: Transfer) -> None:
+        super().__init__()
+        self.transfer = transfer
+
+
+class OfferClosed(Message):
+    """An offer of ours ended for ``addrs``: "fetched", "released", "expired", "withdrawn"."""
+
+    def __init__(self, packet_no: int, addrs: list[Addr], outcome: str) -> None:
+        super().__init__()
+        self.packet_no = packet_no
+        self.addrs = addrs
+        self.outcome = outcome

@@ -168,6 +168,12 @@ class Roster:
     def get(self, key: str) -> Contact | None:
         return self.contacts.get(key)
 
+    def by_addr(self, addr: Addr) -> Contact | None:
+        """The contact online at ``addr``, or else the one last seen there."""
+        contacts = list(self.contacts.values())
+        online = next((c for c in contacts if addr in c.online), None)
+        return online or next((c for c in contacts if c.last_addr == addr), None)
+
     @property
     def online_count(self) -> int:
         return sum(1 for c in self.contacts.values() if c.online)

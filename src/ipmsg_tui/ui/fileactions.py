@@ -1,0 +1,366 @@
+"""What the user does with files: attach them to a message, decide about offers (accept, save
+as, decline), and steer transfers (cancel, retry, forget). Everything goes through the
+:class:`~ipmsg_tui.net.files.FileService`; the board remembers the outcome for the chat.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual.content import Content
+
+from ..net.files import FileService, IncomingOffer, OfferError
+from ..net.saving import SaveError, prepare_folder
+from ..net.transfers import Transfer
+from ..protocol.engine import EngineError
+from ..protocol.peers import Peer
+from ..store import StoredMessage
+from .chatrender import body_lines
+from .fileboard import key_of
+from .paths import tilde
+from .prefs import Preferences
+from .roster import Contact
+from .screens.attach import AttachPicker
+from .screens.offer import OfferScreen
+from .screens.prompt import TextPrompt
+from .screens.save_as import SaveAsPicker
+from .screens.transfers import TransfersScreen
+from .timefmt import clock_time
+
+if TYPE_CHECKING:
+    from .app import MessengerApp
+
+log = logging.getLogger(__name__)
+
+NO_FILES_TO_EVERYONE = (
+    "IP Messenger cannot send files to everyone: a broadcast carries no files. Choose a peer first."
+)
+
+
+class FileCommands:
+    def __init__(self, app: MessengerApp) -> None:
+        self.app = app
+        self.pending: dict[str, list[Path]] = {}  # conversation key -> paths to send
+        self.browse_from = Path.home()
+
+    @property
+    def service(self) -> FileService | None:
+        return self.app.files
+
+    def _warn(self, text: str, title: str = "") -> None:
+        self.app.notify(text, title=title, severity="warning", markup=False)
+
+    def _error(self, text: str, title: str = "") -> None:
+        self.app.notify(text, title=title, severity="error", markup=False, timeout=10)
+
+    # ------------------------------------------------------------------ attaching
+
+    def attach(self) -> None:
+        """Open the picker for the open conversation."""
+        contact = self.app.open_contact
+        if contact is None:
+            return
+        if contact.is_everyone:
+            self._warn(NO_FILES_TO_EVERYONE, "No files to everyone")
+            return
+        key = contact.key
+
+        def chosen(paths: list[Path] | None) -> None:
+            if paths:
+                self.add(key, paths)
+                self.app.composer.focus()
+
+        start = self.browse_from if self.browse_from.is_dir() else Path.home()
+        self.app.push_screen(AttachPicker(start, contact.name), chosen)
+
+    def add(self, key: str, paths: list[Path]) -> None:
+        waiting = self.pending.setdefault(key, [])
+        for path in paths:
+            resolved = path.expanduser().absolute()
+            if resolved not in waiting:
+                waiting.append(resolved)
+        self.browse_from = paths[-1].parent
+        self.app.show_attachments()
+
+    def waiting(self, key: str | None) -> list[Path]:
+        return self.pending.get(key, []) if key is not None else []
+
+    def remove(self, key: str | None, index: int) -> None:
+        waiting = self.waiting(key)
+        if 0 <= index < len(waiting):
+            del waiting[index]
+            self.app.show_attachments()
+
+    def clear(self) -> None:
+        self.pending.pop(self.app.open_key or "", None)
+        self.app.show_attachments()
+
+    # ------------------------------------------------------------------ sending
+
+    def send(self, contact: Contact, text: str, sealed: bool) -> None:
+        """Offer the waiting files with ``text``: they leave the input box at once, and come
+        back (with the text) if they cannot be offered."""
+        paths = self.pending.pop(contact.key, [])
+        recipient = contact.recipient()
+        if recipient is None or self.service is None:
+            self.pending[contact.key] = paths
+            self.app.restore_draft(contact.key, text)
+            self._error(f"No address known for {contact.name}")
+            return
+        self.app.show_attachments()
+        self.app.run_worker(self._offer(contact, recipient, text, paths, sealed), group="offers")
+
+    async def _offer(
+        self, contact: Contact, recipient: Peer, text: str, paths: list[Path], sealed: bool
+    ) -> None:
+        assert self.service is not None
+        try:
+            sent = await self.service.send([recipient.addr], text, paths, sealed=sealed)
+        except (OfferError, EngineError) as error:
+            log.warning("files not offered to %s: %s", contact.key, error)
+            self.pending[contact.key] = paths + self.pending.get(contact.key, [])
+            self.app.show_attachments()
+            self.app.restore_draft(contact.key, text)
+            self._error(str(error), "Not sent")
+            return
+        app = self.app
+        rows = app.recorder.record_sent(
+            sent.messages,
+            [recipient],
+            app.my_nick,
+            app.clock(),
+            sealed=sealed,
+            attachments=sent.attachments,
+        )
+        app.board.record(("out", recipient.addr, sent.packet_no)).paths = tuple(paths)
+        app.show_sent(contact, rows)
+
+    def resend(self, row: StoredMessage, recipient: Peer) -> None:
+        """Offer the files of a message that was not delivered again, in its place."""
+        record = self.app.board.get(key_of(row))
+        if record is None or not record.paths or self.service is None:
+            self._warn(
+                "These files were attached in an earlier session; attach them again to send them",
+                "Not resent",
+            )
+            return
+        self.service.withdraw(row.packet_no)
+        self.app.run_worker(self._reoffer(row, recipient, record.paths), group="offers")
+
+    async def _reoffer(self, row: StoredMessage, recipient: Peer, paths: tuple[Path, ...]) -> None:
+        assert self.service is not None
+        try:
+            sent = await self.service.send([recipient.addr], row.text, paths, sealed=row.sealed)
+        except (OfferError, EngineError) as error:
+            self._error(str(error), "Not resent")
+            return
+        app = self.app
+        app.board.record(("out", recipient.addr, sent.packet_no)).paths = paths
+        app.chat_log.update(app.store.requeue(row.id, recipient.addr, sent.packet_no))
+
+    # ------------------------------------------------------------------ offers to us
+
+    def _sender(self, row: StoredMessage) -> Contact | None:
+        return self.app.roster.get(row.conversation)
+
+    def _sender_gone(self, row: StoredMessage) -> bool:
+        """The sender is offline (said goodbye, or vanished): say so instead of trying."""
+        contact = self._sender(row)
+        if contact is None or contact.is_online:
+            return False
+        self._warn(
+            f"{contact.name} is offline. Offered files can be fetched only while the sender is "
+            "online and still offers them.",
+            "Cannot download",
+        )
+        return True
+
+    def _offer_for(self, row: StoredMessage) -> IncomingOffer | None:
+        """The offer as the service knows it, or one rebuilt from the history (an earlier
+        session) to ask the sender for; None (having said why) if the sender is offline."""
+        if self.service is None or self._sender_gone(row):
+            return None
+        live = self.service.offer(row.addr, row.packet_no)
+        if live is not None:
+            return live
+        contact = self._sender(row)
+        peer = contact.peer if contact is not None else None
+        if peer is None:
+            return None
+        self.app.board.alias(("in", peer.addr, row.packet_no), key_of(row))
+        self.app.board.record(key_of(row)).earlier = True
+        return IncomingOffer(peer, row.packet_no, row.attachments, row.ts)
+
+    def activate(self, row: StoredMessage) -> None:
+        """Enter or a click on a message offering files: what can be done, in a dialog."""
+        record = self.app.board.get(key_of(row))
+        if record is not None and record.declined:
+            self.app.notify("You declined these files", timeout=3)
+            return
+        if record is None or not record.transfers:
+            choices = ["accept", "save", "decline"]
+        else:  # some were accepted: what each of them allows
+            choices = ["cancel"] if record.active else []
+            if record.retryable:
+                choices += ["retry"] if record.active else ["retry", "decline"]
+        contact = self._sender(row)
+        name = contact.name if contact is not None else row.sender
+        title = Content.assemble(
+            "Files from ", (name, "bold"), (f" · {clock_time(row.ts)}", "$text-muted")
+        )
+        if not self.app.board.offered_to_us(row) and not (record and record.transfers):
+            title += Content.styled(" · offered in an earlier session", "$text-warning")
+        view = self.app.board.view(row, name)
+        if view is not None:  # the dialog's buttons say what the hint says
+            view = replace(view, hint=None)
+        lines = body_lines(replace(row, text=""), view)
+        files = Content("\n").join(line.pad_left(indent) for line, indent in lines)
+        where = f"Downloads go to {tilde(self.service.download_dir)}" if self.service else ""
+
+        def decided(choice: str | None) -> None:
+            self.decide(row, choice)
+
+        self.app.push_screen(OfferScreen(title, files, where, choices), decided)
+
+    def decide(self, row: StoredMessage, choice: str | None) -> None:
+        record = self.app.board.get(key_of(row))
+        match choice:
+            case "accept":
+                self.accept(row)
+            case "save":
+                self.save_as(row)
+            case "decline":
+                self.decline(row)
+            case "retry" if record is not None and not self._sender_gone(row):
+                for transfer in record.retryable:
+                    self.retry(transfer)
+            case "cancel" if record is not None:
+                for transfer in record.active:
+                    transfer.cancel()
+
+    def accept(self, row: StoredMessage, target: Path | None = None) -> list[Transfer]:
+        """Download every file of the offer, into the download folder or ``target`` (a
+        folder, or for a single file or folder the path to save it as)."""
+        offer = self._offer_for(row)
+        if offer is None or self.service is None:
+            return []
+        folder, name = target, None
+        if target is not None and len(offer.attachments) == 1:
+            folder, name = target.parent, target.name
+        try:
+            transfers = [
+                self.service.download(offer, attachment, folder, name)
+                for attachment in offer.attachments
+            ]
+        except SaveError as error:
+            self._error(str(error), "Cannot save there")
+            return []
+        self.app.file_news.redraw(key_of(row))
+        return transfers
+
+    def save_as(self, row: StoredMessage) -> None:
+        if self.service is None or not row.attachments:
+            return
+        single = len(row.attachments) == 1
+        folder = self.service.download_dir
+        if single:
+            name = IncomingOffer.display_name(row.attachments[0])
+            target, title = folder / name, f"Save {name} as"
+        else:
+            target, title = folder, f"Save {len(row.attachments)} files into"
+
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self.accept(row, path)
+
+        self.app.push_screen(SaveAsPicker(target, single=single, title=title), chosen)
+
+    def decline(self, row: StoredMessage) -> None:
+        """RELEASEFILES: the sender stops offering them to us (sent to the address the offer
+        came from, even if the sender is offline now: it costs one datagram)."""
+        if self.service is None:
+            return
+        offer = self.service.offer(row.addr, row.packet_no)
+        if offer is None:
+            sender = Peer(row.addr, row.conversation.rpartition("@")[0], "")
+            offer = IncomingOffer(sender, row.packet_no, row.attachments, row.ts)
+        self.service.decline(offer)
+        self.app.board.record(key_of(row)).declined = True
+        self.app.file_news.redraw(key_of(row))
+
+    # ------------------------------------------------------------------ transfers
+
+    def show_transfers(self) -> None:
+        if self.service is None or isinstance(self.app.screen, TransfersScreen):
+            return
+        where = str(self.service.download_dir)
+        transfers = self.app.board.transfers.values()
+        self.app.push_screen(TransfersScreen(transfers, self, where))
+
+    def cancel(self, transfer: Transfer) -> None:
+        if transfer.can_cancel:
+            transfer.cancel()
+        else:
+            self.app.notify("It has already ended", timeout=2)
+
+    def retry(self, transfer: Transfer) -> None:
+        if not transfer.can_retry:
+            reason = "it is still going" if not transfer.state.finished else "only downloads can"
+            self.app.notify(f"Cannot retry: {reason}", timeout=3)
+            return
+        transfer.retry()
+
+    def forget(self, transfer: Transfer) -> None:
+        if self.service is not None:
+            self.service.forget(transfer)
+        key = self.app.board.forget(transfer)
+        if key is not None:
+            self.app.file_news.redraw(key)
+
+    def show_path(self, transfer: Transfer) -> None:
+        if transfer.path is None:
+            return
+        self.app.copy_to_clipboard(str(transfer.path))
+        self.app.notify(
+            f"{transfer.path}\n(copied to the clipboard)", title=transfer.name, markup=False
+        )
+
+    # ------------------------------------------------------------------ download folder
+
+    def download_folder(self) -> None:
+        """Show the download folder (and copy it); a new path changes it from now on."""
+        if self.service is None:
+            return
+        current = self.service.download_dir
+        self.app.copy_to_clipboard(str(current))
+
+        def done(answer: str | None) -> None:
+            if not answer or self.service is None:
+                return
+            wanted = Path(answer).expanduser()
+            if wanted == current:
+                return
+            try:
+                self.service.download_dir = prepare_folder(wanted)
+            except SaveError as error:
+                self._error(str(error), "Download folder not changed")
+                return
+            self.app.settings = replace(self.app.settings, download_dir=wanted)
+            failure = Preferences(self.app.settings).save(download_dir=wanted)
+            if failure:
+                self._error(failure)
+            else:
+                self.app.notify(f"Downloads now go to {wanted}", timeout=4, markup=False)
+
+        self.app.push_screen(
+            TextPrompt(
+                "Download folder",
+                value=str(current),
+                help="Where accepted files go (the path is copied to the clipboard). "
+                "Enter a new one to change it; Escape leaves it.",
+            ),
+            done,
+        )

@@ -1,0 +1,96 @@
+"""What the file service's events change on screen: the board, the messages whose files
+moved, the transfers panel, the status line, and a toast for what the user waits for.
+
+The counterpart of :mod:`.fileactions` (what the user does with files); the app's message
+handlers hand each file event here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..net.files import IncomingOffer
+from ..net.transfers import Direction, State, Transfer
+from ..protocol.peers import Addr
+from ..store import StoredMessage
+from .fileboard import OfferKey, OfferView, key_of
+from .paths import tilde
+from .screens.transfers import TransfersScreen
+from .transfertext import state_text
+
+if TYPE_CHECKING:
+    from .app import MessengerApp
+
+
+class FileNews:
+    def __init__(self, app: MessengerApp) -> None:
+        self.app = app
+
+    def offer_view(self, row: StoredMessage) -> OfferView | None:
+        """What the chat adds under a message's files."""
+        contact = self.app.roster.get(row.conversation)
+        return self.app.board.view(row, contact.name if contact is not None else row.sender)
+
+    def redraw(self, *keys: OfferKey) -> None:
+        if not self.app.torn_down:
+            wanted = set(keys)
+            self.app.chat_log.redraw(lambda row: key_of(row) in wanted)
+
+    def offer_arrived(self, offer: IncomingOffer) -> None:
+        self.redraw(("in", offer.addr, offer.packet_no))
+
+    def transfers_moved(self, transfers: list[Transfer]) -> None:
+        keys = [self.app.board.track(transfer) for transfer in transfers]
+        if self.app.torn_down:  # transfers cancelled as the app closes
+            return
+        self.redraw(*keys)
+        screen = self.app.screen
+        if isinstance(screen, TransfersScreen):
+            screen.changed(transfers)
+        self.app.refresh_status()
+
+    def transfer_finished(self, transfer: Transfer) -> None:
+        """A toast for what the user waits for: downloads saved or failed, an upload cut."""
+        if transfer.direction == Direction.OUT:
+            if transfer.state == State.FAILED:
+                self.app.notify(
+                    f"Sending {transfer.name} to {transfer.peer_name} stopped: {transfer.error}",
+                    severity="warning",
+                    markup=False,
+                )
+        elif transfer.state == State.DONE:
+            self._downloads_done(transfer)
+        elif transfer.state == State.FAILED:
+            record = self.app.board.get(self.app.board.key_for(transfer))
+            text, _ = state_text(transfer, refused_means_gone=bool(record and record.earlier))
+            self.app.notify(
+                text.removeprefix("✗ "),
+                title=f"{transfer.name} not downloaded",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
+
+    def _downloads_done(self, transfer: Transfer) -> None:
+        """One toast per offer, once its last download has ended: where the files are."""
+        record = self.app.board.get(self.app.board.key_for(transfer))
+        group = list(record.transfers.values()) if record is not None else [transfer]
+        if any(not t.state.finished for t in group):
+            return
+        saved = [t for t in group if t.state == State.DONE and t.path is not None]
+        if len(saved) == 1:
+            title, text = f"Downloaded {transfer.name}", f"Saved to {tilde(transfer.path or '')}"
+        else:
+            folders = {t.path.parent for t in saved if t.path is not None}
+            where = f"in {tilde(folders.pop())}" if len(folders) == 1 else "(see ctrl+t)"
+            title, text = f"Downloaded {len(saved)} files", f"Saved {where}"
+        self.app.notify(f"{text}\nctrl+t: transfers", title=title, markup=False)
+
+    def offer_closed(self, packet_no: int, addrs: list[Addr], outcome: str) -> None:
+        """An offer of ours ended: fetched, declined (a toast), expired or withdrawn."""
+        for addr in addrs:
+            self.redraw(self.app.board.offer_ended(packet_no, addr, outcome))
+            if outcome == "released":
+                contact = self.app.roster.by_addr(addr)
+                name = contact.name if contact is not None else f"{addr[0]}:{addr[1]}"
+                self.app.notify(f"{name} declined your files", severity="warning", markup=False)

@@ -1,0 +1,74 @@
+"""Files a peer offers: what they are, where they would go, and what to do about them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Static
+
+# What the user can choose, in button order: (id, label, key).
+CHOICES = {
+    "accept": ("Accept", "a"),
+    "save": ("Save as…", "s"),
+    "decline": ("Decline", "d"),
+    "retry": ("Retry", "r"),
+    "cancel": ("Cancel download", "c"),
+}
+
+
+class OfferScreen(ModalScreen[str | None]):
+    """Dismisses with one of ``choices`` (see CHOICES), or None to decide later."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "later", "Later"),
+        *(
+            Binding(key, f"choose('{choice}')", label, show=False)
+            for choice, (label, key) in CHOICES.items()
+        ),
+    ]
+
+    def __init__(self, title: Content, files: Content, where: str, choices: Sequence[str]) -> None:
+        super().__init__()
+        self.title_content = title
+        self.files = files
+        self.where = where
+        self.choices = [c for c in CHOICES if c in choices]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="offer", classes="dialog"):
+            yield Label(self.title_content, classes="dialog-title")
+            yield Static(self.files, id="offer-files")
+            yield Label(self.where, id="offer-where", classes="dialog-help", markup=False)
+            with Horizontal(id="offer-buttons"):
+                for choice in self.choices:
+                    label, key = CHOICES[choice]
+                    yield Button(
+                        f"{label} ({key})",
+                        id=choice,
+                        variant="primary" if choice in ("accept", "retry") else "default",
+                        compact=True,
+                    )
+            yield Label("Escape: decide later", classes="dialog-help")
+
+    def on_mount(self) -> None:
+        if self.choices:
+            self.query_one(f"#{self.choices[0]}", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_choose(event.button.id or "")
+
+    def action_choose(self, choice: str) -> None:
+        if choice in self.choices:
+            self.dismiss(choice)
+
+    def action_later(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,70 @@
+"""How a transfer reads on screen: its state, progress, speed and time left, in a few words.
+
+Shared by the chat (one line under an attachment) and the transfers panel, so both say the
+same thing. Each function returns plain text and a theme style name.
+"""
+
+from __future__ import annotations
+
+from ..net.download import REFUSED
+from ..net.transfers import Direction, State, Transfer
+from .paths import tilde
+from .timefmt import file_size
+
+# Failed downloads of an offer from an earlier session: the sender answered but refused,
+# which means it no longer offers the file (ipmsg-tui and others forget offers on quit).
+NO_LONGER_OFFERED = "the sender no longer offers it"
+
+
+def arrow(transfer: Transfer) -> str:
+    return "⇣" if transfer.direction == Direction.IN else "⇡"
+
+
+def duration(seconds: float) -> str:
+    """``0:07``, ``12:40``, ``1:02:03``."""
+    whole = max(0, round(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
+
+
+def speed_text(transfer: Transfer) -> str:
+    """``1.2 MB/s · 0:07 left`` while running, else empty."""
+    if transfer.state != State.RUNNING:
+        return ""
+    parts = []
+    if transfer.speed > 0:
+        parts.append(f"{file_size(int(transfer.speed))}/s")
+    eta = transfer.eta
+    if eta is not None:
+        parts.append(f"{duration(eta)} left")
+    return " · ".join(parts)
+
+
+def percent(transfer: Transfer) -> str:
+    fraction = transfer.fraction
+    return f"{int(fraction * 100)}%" if fraction is not None else file_size(transfer.done)
+
+
+def state_text(transfer: Transfer, *, refused_means_gone: bool = False) -> tuple[str, str]:
+    """One line about where the transfer stands (``refused_means_gone``: an offer from an
+    earlier session, where a refusal means the sender forgot it)."""
+    match transfer.state:
+        case State.QUEUED:
+            return "queued", "$text-muted"
+        case State.RUNNING:
+            detail = speed_text(transfer)
+            text = f"{arrow(transfer)} {percent(transfer)}" + (f" · {detail}" if detail else "")
+            if transfer.offset:
+                text += f" · resumed at {file_size(transfer.offset)}"
+            return text, "$text-accent"
+        case State.DONE:
+            if transfer.direction == Direction.IN:
+                return f"✓ saved to {tilde(transfer.path or '')}", "$success"
+            return "✓ sent", "$success"
+        case State.CANCELLED:
+            return "cancelled", "$text-warning"
+    error = transfer.error or "failed"
+    if refused_means_gone and error == REFUSED:
+        error = NO_LONGER_OFFERED
+    return f"✗ {error}", "$text-error"
