@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .lab import LabError
+from .terminal import TerminalError
 from .worker import WorkerError
 
 
@@ -39,6 +40,6 @@ def run(main: Callable[[], None]) -> None:
         signal.signal(sig, stop)
     try:
         main()
-    except (LabError, WorkerError) as error:
+    except (LabError, WorkerError, TerminalError) as error:
         print(f"benchmark failed: {error}", file=sys.stderr)
         sys.exit(1)

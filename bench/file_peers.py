@@ -7,6 +7,11 @@ Every kind speaks the same commands, so another client (iptux) can join as one m
   ``{"fetched": {"seconds", "bytes", "files", "path", "cpu"}}``: ``seconds`` from the first
   connection attempt until the last byte is on disk (fsync'ed), ``cpu`` the receiver's
 * both:     ``{"cpu": true}`` → ``{"cpu": S}``, ``{"quit": true}``
+* ipmsg-tui sender: ``{"upload_started": TOKEN}`` → ``{"upload_started": T}``, when (on
+  ``time.monotonic``) the receiver's request for that offer arrived: where a receiver cannot
+  time itself (iptux), its time runs from there.
+* ipmsg-tui receiver: the token ``"any"`` takes the next offer from ``from`` (iptux's packet
+  numbers are not known to the script).
 
 Kinds:
 
@@ -30,7 +35,7 @@ from typing import Any
 
 from ipmsg_tui.net.files import FileService, IncomingOffer, OfferReceived
 from ipmsg_tui.net.node import Node, SocketPlan
-from ipmsg_tui.net.transfers import State
+from ipmsg_tui.net.transfers import Direction, State
 from ipmsg_tui.protocol.engine import EngineConfig
 
 from .channel import emit, next_command, read_command
@@ -208,6 +213,13 @@ async def ours_sender(bind: str, port: int) -> None:
             await wait_for_peer(node, to)
             sent = await files.send([to], "", [Path(command["offer"]["path"])])
             emit(offered=sent.packet_no)
+        elif "upload_started" in command:
+            uploads = [
+                t.started_at
+                for t in files.transfers
+                if t.direction == Direction.OUT and t.packet_no == command["upload_started"]
+            ]
+            emit(upload_started=uploads[-1] if uploads else None)
         elif "cpu" in command:
             emit(cpu=time.process_time())
     await files.stop()
@@ -229,10 +241,10 @@ async def ours_receiver(bind: str, port: int) -> None:
     while "quit" not in (command := await next_command()):
         if "fetch" in command:
             request = command["fetch"]
-            while int(request["token"]) not in offers:
+            while (token := _wanted(offers, request)) is None:
                 arrived.clear()
-                await asyncio.wait_for(arrived.wait(), 10)
-            offer = offers.pop(int(request["token"]))
+                await asyncio.wait_for(arrived.wait(), 30)
+            offer = offers.pop(token)
             started, cpu_started = time.perf_counter(), time.process_time()
             (transfer,) = files.download_all(offer, Path(request["dest"]))
             if await transfer.wait() != State.DONE:
@@ -245,6 +257,13 @@ async def ours_receiver(bind: str, port: int) -> None:
             emit(cpu=time.process_time())
     await files.stop()
     await node.stop()
+
+
+def _wanted(offers: dict[int, IncomingOffer], request: dict[str, Any]) -> int | None:
+    """The packet number of the offer ``request`` asks for, if it has arrived."""
+    if request["token"] != "any":
+        return int(request["token"]) if int(request["token"]) in offers else None
+    return next((n for n, o in offers.items() if o.addr[0] == request["from"]), None)
 
 
 def main() -> None:

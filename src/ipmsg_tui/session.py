@@ -74,6 +74,12 @@ def build_node(settings: Settings, listeners: Sequence[Listener] = ()) -> Node:
     return Node(config, plan, listeners)
 
 
-def build_file_service(settings: Settings, node: Node) -> FileService:
-    """File transfers for ``node``: downloads to ``download_dir``, offers live ``offer_ttl``."""
-    return FileService(node, download_dir=settings.download_dir, offer_ttl=settings.offer_ttl)
+def build_file_service(settings: Settings, node: Node, *, checksum: bool = False) -> FileService:
+    """File transfers for ``node``: downloads to ``download_dir``, offers live ``offer_ttl``;
+    with ``checksum``, every downloaded file's SHA-256 is computed."""
+    return FileService(
+        node,
+        download_dir=settings.download_dir,
+        offer_ttl=settings.offer_ttl,
+        checksum=checksum,
+    )

@@ -25,7 +25,9 @@ def lab_available() -> None:
         pytest.skip(reason)
 
 
-@pytest.mark.parametrize("script", ["presence_storm", "round_trip", "file_throughput"])
+@pytest.mark.parametrize(
+    "script", ["presence_storm", "round_trip", "file_throughput", "ui_load", "startup"]
+)
 def test_benchmark_smoke_run_prints_a_table_and_a_ratio(script: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", f"bench.{script}", "--smoke"],

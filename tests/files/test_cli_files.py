@@ -6,6 +6,10 @@ import os
 import socket
 from pathlib import Path
 
+from ipmsg_tui.headless.output import file_record
+from ipmsg_tui.net.files import TransferEnded
+from ipmsg_tui.net.transfers import Direction, State, Transfer
+from ipmsg_tui.protocol.attachments import Attachment
 from ipmsg_tui.protocol.constants import Command, SendOpt
 
 from ..support.procs import Listener, run
@@ -34,6 +38,7 @@ def test_send_files_and_a_folder_to_an_accepting_listener(ports: list[int], tmp_
             "--accept-files",
             "--save-dir",
             str(inbox),
+            "--checksum",
         ]
     ) as alice:
         sent = run(
@@ -149,3 +154,15 @@ def test_listener_reports_a_sender_whose_tcp_port_is_closed(
     assert failed["name"] == "report.pdf" and failed["port"] == ports[1]
     assert f"UDP works but TCP {ports[1]} is not reachable on 127.0.0.1" in failed["error"]
     assert not (inbox / "report.pdf").exists()
+
+
+async def test_file_received_names_a_sha256_only_when_one_was_computed() -> None:
+    transfer = Transfer(
+        Direction.IN, ("127.0.0.1", 2425), "bob", Attachment(1, "x.bin", 3, 0), 42, total=3
+    )
+    transfer.begin()
+    transfer.advance(3)
+    transfer.end(State.DONE)
+    assert "sha256" not in (file_record(TransferEnded(transfer)) or {})
+    transfer.sha256 = "ab" * 32  # listen --checksum
+    assert (file_record(TransferEnded(transfer)) or {})["sha256"] == "ab" * 32

@@ -34,13 +34,32 @@ async def test_files_of_every_size_arrive_whole_with_their_mtime(
     for path, transfer in zip(paths, transfers, strict=True):
         assert transfer.path is not None and transfer.path.parent == tmp_path / "bob-downloads"
         assert transfer.path.name == path.name
-        assert sha256(transfer.path) == sha256(path) == transfer.sha256
+        assert sha256(transfer.path) == sha256(path)
+        assert transfer.sha256 is None  # only computed when asked (checksum)
         assert transfer.path.stat().st_mtime == path.stat().st_mtime
     assert not list((tmp_path / "bob-downloads").glob("*.part"))
     await alice.wait_for(lambda: any(isinstance(e, OfferFetched) for e in alice.events))
     uploads = [t for t in alice.files.transfers if t.direction == Direction.OUT]
     assert sorted(t.name for t in uploads) == sorted(p.name for p in paths if p.stat().st_size)
     assert all(t.state == State.DONE for t in uploads)
+
+
+async def test_with_checksum_each_file_comes_with_its_sha256(
+    pair: tuple[Peer, Peer], tmp_path: Path
+) -> None:
+    alice, bob = pair
+    bob.files.checksum = True
+    paths = [
+        random_file(tmp_path / "outbox" / "empty.bin", 0),
+        random_file(tmp_path / "outbox" / "big.bin", 3 * 1024 * 1024 + 5, seed=9),
+    ]
+    await alice.files.send([bob.addr], "", paths)
+    transfers = bob.files.download_all(await bob.next_offer())
+    for path, transfer in zip(paths, transfers, strict=True):
+        assert await transfer.wait() == State.DONE, transfer.error
+        assert transfer.path is not None and transfer.sha256 == sha256(path) == sha256(
+            transfer.path
+        )
 
 
 async def test_a_folder_tree_arrives_whole(pair: tuple[Peer, Peer], tmp_path: Path) -> None:

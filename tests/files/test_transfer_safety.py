@@ -309,6 +309,7 @@ async def test_retry_resumes_from_the_part_between_ipmsg_tui_peers(
     pair: tuple[Peer, Peer], tmp_path: Path
 ) -> None:
     alice, bob = pair
+    bob.files.checksum = True  # the digest must cover the part kept from the first attempt
     source = tmp_path / "outbox" / "video.bin"
     random_file(source, 4 * 1024 * 1024, seed=7)
     original = source.read_bytes()

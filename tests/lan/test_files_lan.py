@@ -33,7 +33,7 @@ def test_file_and_folder_cross_the_lan(tmp_path: Path) -> None:
     with (
         lan_of("a", "b") as lan,
         Listener(
-            [*host_args(tmp_path, "a"), "--accept-files", "--save-dir", str(inbox)],
+            [*host_args(tmp_path, "a"), "--accept-files", "--save-dir", str(inbox), "--checksum"],
             netns=lan["a"].netns,
         ) as receiver,
     ):

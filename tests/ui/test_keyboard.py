@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual import events
 
+from ipmsg_tui.protocol.peers import Peer
 from ipmsg_tui.store import EVERYONE
 from ipmsg_tui.ui.chatlog import ChatLog
 from ipmsg_tui.ui.composer import Composer
@@ -148,3 +149,19 @@ async def test_a_fast_burst_typed_on_the_list_is_sent_whole(lan: Lan) -> None:
         for key in ("a", "b", "ctrl+j", "c", "d", "enter"):
             app.post_message(events.Key(key, key if len(key) == 1 else None))
         await wait_for(pilot, lambda: bob.texts()[1:] == ["ab\ncd"])
+
+
+async def test_a_sidebar_rebuild_does_not_undo_a_move_not_handled_yet(lan: Lan) -> None:
+    """Under churn the list is rebuilt every few moments: one that comes between a move in
+    the list and the handling of that move must keep the row just chosen."""
+    await lan.peer("Bob", knows=("Ann",))
+    app = lan.app("Ann", knows=("Bob",))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
+        assert app.open_key == EVERYONE
+        peers = app.peer_list
+        peers.highlighted = peers.get_option_index("bob@bob-pc")  # handled as a message ...
+        app.roster.peer_online(Peer(("127.0.0.9", 2425), "zed", "zed-pc", "Zed"))  # churn
+        app.rebuild_sidebar()  # ... and a rebuild of the changed list runs first
+        await pilot.pause()
+        assert app.open_key == "bob@bob-pc" and peers.highlighted_key == "bob@bob-pc"

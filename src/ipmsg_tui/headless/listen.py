@@ -37,6 +37,7 @@ async def run_listen(
     out: TextIO = sys.stdout,
     accept_files: bool = False,
     save_dir: Path | None = None,
+    checksum: bool = False,
 ) -> int:
     recorder = HistoryRecorder(store) if store is not None else None
     node_ref: list[Node] = []
@@ -82,7 +83,7 @@ async def run_listen(
 
     node = build_node(settings, [listener])
     node_ref.append(node)
-    service = build_file_service(settings, node)
+    service = build_file_service(settings, node, checksum=checksum)
     service.listeners.append(on_file_event)
     await service.start(serve=False)  # listen offers nothing, so it serves nothing
     # Ready for Ctrl+C/SIGTERM before anyone can hear of us: a signal that arrives right

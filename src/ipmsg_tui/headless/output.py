@@ -102,7 +102,8 @@ def file_record(event: FileEvent) -> dict[str, Any] | None:
         if transfer.is_folder:
             record["files"] = transfer.files_done
         else:
-            record["sha256"] = transfer.sha256
+            if transfer.sha256 is not None:  # listen --checksum
+                record["sha256"] = transfer.sha256
             record["resumed_from"] = transfer.offset
     else:
         record = {

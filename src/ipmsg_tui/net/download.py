@@ -90,15 +90,18 @@ def _write_all(fd: int, data: bytes | memoryview) -> None:
 
 
 class _FileSink(asyncio.BufferedProtocol):
-    """Takes exactly ``missing`` bytes of a file stream: into our buffers, onto disk, and
-    through SHA-256 on a thread of its own.
+    """Takes exactly ``missing`` bytes of a file stream: into our buffers, onto disk, and,
+    when a ``digest`` is wanted, through SHA-256 on a thread of its own.
 
     A StreamReader copies every byte twice more, and hashing in the event loop's thread adds
     its whole cost to the transfer; on a thread (hashlib lets go of the GIL) it overlaps
-    with receiving the next buffer. A buffer is reused only once it has been hashed.
+    with receiving the next buffer. A buffer is reused only once it has been hashed; without
+    a digest one buffer, reused as soon as it is written, is enough.
     """
 
-    def __init__(self, fd: int, missing: int, transfer: Transfer, digest: hashlib._Hash):
+    def __init__(
+        self, fd: int, missing: int, transfer: Transfer, digest: hashlib._Hash | None
+    ) -> None:
         self.fd = fd
         self.missing = missing
         self.received = 0
@@ -148,7 +151,9 @@ class _FileSink(asyncio.BufferedProtocol):
         self.missing -= nbytes
         self.received += nbytes
         self.transfer.advance(nbytes)
-        if not self.missing or self._filled == len(self._buffer):
+        if self.digest is None:
+            self._filled = 0  # written, and nothing else needs it: all of it is free again
+        elif not self.missing or self._filled == len(self._buffer):
             self._hash_buffer()
 
     def eof_received(self) -> bool:
@@ -173,12 +178,12 @@ class _FileSink(asyncio.BufferedProtocol):
         return None
 
     def _hash_buffer(self) -> None:
-        buffer, filled = self._buffer, self._filled
-        assert buffer is not None
+        buffer, filled, digest = self._buffer, self._filled, self.digest
+        assert buffer is not None and digest is not None
         if self._hasher is None:
             self._hasher = ThreadPoolExecutor(1, thread_name_prefix="ipmsg-tui-sha256")
         # One thread, so the parts are hashed in the order they arrived.
-        job = self._hasher.submit(self.digest.update, memoryview(buffer)[:filled])
+        job = self._hasher.submit(digest.update, memoryview(buffer)[:filled])
         job.add_done_callback(lambda _: self._from_thread(self._give_back, buffer))
         self._hashed = job
         self._buffer, self._filled = (self._take_buffer() if self.missing else None), 0
@@ -232,9 +237,10 @@ class _FileSink(asyncio.BufferedProtocol):
 
 
 async def fetch_file(
-    link: Connection, fd: int, missing: int, transfer: Transfer, digest: hashlib._Hash
+    link: Connection, fd: int, missing: int, transfer: Transfer, digest: hashlib._Hash | None
 ) -> None:
-    """Stream ``missing`` bytes (the request already names the offset) into ``fd``."""
+    """Stream ``missing`` bytes (the request already names the offset) into ``fd``, through
+    ``digest`` too unless it is None."""
     transport, sink = await connect_protocol(
         link.addr,
         lambda: _FileSink(fd, missing, transfer, digest),

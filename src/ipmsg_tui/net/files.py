@@ -198,9 +198,12 @@ class FileService:
         max_uploads: int = 64,
         connect_timeout: float = 10.0,
         idle_timeout: float = 60.0,
+        checksum: bool = False,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.node = node
+        # SHA-256 of every downloaded file (``Transfer.sha256``): as costly as receiving it.
+        self.checksum = checksum
         self.download_dir = download_dir
         self.max_uploads = max_uploads
         self.connect_timeout = connect_timeout
@@ -445,7 +448,9 @@ class FileService:
                 os.ftruncate(fd, 0)
                 os.lseek(fd, 0, os.SEEK_SET)
                 kept = 0
-            digest = saving.hash_prefix(fd, kept) if kept else hashlib.sha256()
+            digest = None
+            if self.checksum:
+                digest = saving.hash_prefix(fd, kept) if kept else hashlib.sha256()
             transfer.begin(kept)
             if kept < size:
                 link = self._link(job, Command.GETFILEDATA, kept)
@@ -455,7 +460,7 @@ class FileService:
             os.close(fd)
             self._reserved_parts.discard(part)
         transfer.path = saving.finish_file(part, job.folder, job.name, job.attachment.mtime)
-        transfer.sha256 = digest.hexdigest()
+        transfer.sha256 = digest.hexdigest() if digest is not None else None
         job.part = None
 
     async def _fetch_folder(self, transfer: Transfer, job: _Download) -> None:

@@ -1,9 +1,10 @@
 """The sending side on disk: describe offered paths, and stream files and folders to a socket.
 
 Files go out with ``loop.sendfile`` (zero-copy ``sendfile(2)`` where the platform has it), in
-slices so progress and cancellation are seen between them. A folder is walked without ever
-following a symbolic link (links, devices and FIFOs inside it are left out), so nothing outside
-the offered folder can be reached through it.
+slices so progress and cancellation are seen between them; a slice grows while slices go
+quickly (each one costs a round of the event loop) and shrinks when they get slow. A folder
+is walked without ever following a symbolic link (links, devices and FIFOs inside it are left
+out), so nothing outside the offered folder can be reached through it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from ..protocol.dirstream import format_dir_header, format_retparent
 
 log = logging.getLogger(__name__)
 
-SENDFILE_SLICE = 1 << 20
+SENDFILE_SLICE = 1 << 20  # the first slice of a file
+MAX_SENDFILE_SLICE = 64 << 20
+SLICE_SECONDS = 0.05  # what a slice should take: progress and cancellation stay prompt
 SMALL_FILE = 64 * 1024
 MAX_FOLDER_DEPTH = 64
 MAX_FOLDER_ENTRIES = 100_000
@@ -129,6 +132,20 @@ async def send_file(
         await _send_open_file(writer, handle, offset, count, progress)
 
 
+class SliceSizer:
+    """How much of a file the next ``loop.sendfile`` call sends: about ``SLICE_SECONDS``
+    worth at the speed the previous slice went, between 1 and 64 MiB, in powers of two."""
+
+    def __init__(self) -> None:
+        self.size = SENDFILE_SLICE
+
+    def took(self, seconds: float) -> None:
+        if seconds < SLICE_SECONDS / 2 and self.size < MAX_SENDFILE_SLICE:
+            self.size *= 2
+        elif seconds > 2 * SLICE_SECONDS and self.size > SENDFILE_SLICE:
+            self.size //= 2
+
+
 async def _send_open_file(
     writer: asyncio.StreamWriter, handle: object, offset: int, count: int, progress: Progress
 ) -> None:
@@ -143,12 +160,15 @@ async def _send_open_file(
         return
     loop = asyncio.get_running_loop()
     sent = 0
+    slices = SliceSizer()
     await writer.drain()
     while sent < count:
-        piece = min(SENDFILE_SLICE, count - sent)
+        piece = min(slices.size, count - sent)
+        started = loop.time()
         done = await loop.sendfile(writer.transport, handle, offset + sent, piece)  # type: ignore[arg-type]
         if done <= 0:
             raise ShortRead(f"{path_of(handle)} ended {count - sent} bytes early")
+        slices.took(loop.time() - started)
         sent += done
         progress(done)
 

@@ -299,7 +299,10 @@ class MessengerApp(App[int]):
         if self.torn_down:
             return
         rows = self.roster.rows(self._filter, self.open_key)
-        self.peer_list.show(rows, keep=self.open_key)
+        # The highlighted row, not the open one: a move in the list opens its row only when
+        # its message is handled, and a rebuild in between must not move the highlight back.
+        keep = self.peer_list.highlighted_key or self.open_key
+        self.peer_list.show(rows, keep=keep)
         self.refresh_status()
 
     def refresh_chat_header(self) -> None:
