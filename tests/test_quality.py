@@ -16,7 +16,9 @@ CORE_MODULES = sorted(
 )
 HEADLESS_MODULES = [
     "ipmsg_tui.cli",
-    "ipmsg_tui.headless",
+    "ipmsg_tui.headless.who",
+    "ipmsg_tui.headless.send",
+    "ipmsg_tui.headless.listen",
     "ipmsg_tui.session",
     "ipmsg_tui.net.node",
     "ipmsg_tui.store",

@@ -11,7 +11,7 @@ from typing import Any
 
 from . import __version__
 from .config import ConfigError, Settings, load_settings
-from .headless import CommandError, run_listen, run_send, run_who
+from .headless.common import CommandError
 from .logs import default_log_file, setup_logging
 from .net.interfaces import InterfaceError
 from .net.node import BindFailed, PortInUse
@@ -193,6 +193,8 @@ def _setup_logging(verbosity: int, log_file: Path | None, *, to_stderr: bool) ->
 
 async def _run_command(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "who":
+        from .headless.who import run_who
+
         return await run_who(settings, args.wait, args.json)
     store = HistoryStore(settings.history_path)
     try:
@@ -200,6 +202,8 @@ async def _run_command(args: argparse.Namespace, settings: Settings) -> int:
             text = sys.stdin.read() if args.text == "-" else args.text
             if not text and not args.files:
                 raise CommandError("nothing to send", USAGE_ERROR)
+            from .headless.send import run_send
+
             return await run_send(
                 settings,
                 args.target,
@@ -209,6 +213,8 @@ async def _run_command(args: argparse.Namespace, settings: Settings) -> int:
                 store=store,
                 paths=args.files,
             )
+        from .headless.listen import run_listen
+
         return await run_listen(
             settings,
             as_json=args.json or args.commands,
