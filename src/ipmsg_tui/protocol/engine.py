@@ -22,7 +22,13 @@ from typing import Any
 
 from . import events as ev
 from . import text as wire_text
-from .attachments import Attachment, format_attachments, parse_attachments
+from .attachments import (
+    COLON_FOR_IPTUX,
+    ESCAPED_COLON,
+    Attachment,
+    format_attachments,
+    parse_attachments,
+)
 from .codepages import entry_codec, incoming_codec, outgoing_codec, tells_codec
 from .constants import (
     MAX_DATAGRAM_DEFAULT,
@@ -318,7 +324,10 @@ class Engine:
             options |= _MULTICAST
         route = {addr: self.codec_for(addr) for addr in recipients}
         codecs_ = sorted({codec for codec, _ in route.values()})
-        file_list = {c: format_attachments(list(attachments), c) for c in codecs_}
+        list_style = {addr: (codec, self._colon_for(addr)) for addr, (codec, _) in route.items()}
+        file_list = {
+            style: format_attachments(list(attachments), *style) for style in list_style.values()
+        }
         budget = min(self._text_budget(addr) for addr in recipients)
         first_budget = budget - (max(len(b) + 1 for b in file_list.values()) if attachments else 0)
         if attachments and first_budget < 64:
@@ -333,7 +342,7 @@ class Engine:
                 parts = [wire_text.encode(piece, codec)]
                 if with_files:
                     command |= _FILEATTACH
-                    parts.append(file_list[codec])
+                    parts.append(file_list[list_style[addr]])
                 if utf8:
                     command |= _UTF8OPT
                 datagram = self._packet(packet_no, command, join_parts(*parts), codec)
@@ -341,6 +350,11 @@ class Engine:
                 self._retries.add((addr, "msg", packet_no), datagram, now)
             sent.append(OutgoingMessage(packet_no, piece, recipients, index + 1, len(pieces)))
         return sent
+
+    def _colon_for(self, addr: Addr) -> str:
+        """How a ``:`` in an attachment name is written to the peer at ``addr``."""
+        peer = self.peers.get(addr)
+        return COLON_FOR_IPTUX if peer is not None and peer.is_iptux else ESCAPED_COLON
 
     def broadcast_message(self, text: str, now: float) -> list[OutgoingMessage]:
         """SENDMSG|BROADCASTOPT to every broadcast and unicast target; nobody acks those."""
