@@ -38,10 +38,12 @@ from .constants import (
     Command,
     EntryOpt,
     SendOpt,
+    get_mode,
 )
 from .dedup import DedupCache
 from .entry import build_entry, parse_entry
 from .floodguard import FloodGuard
+from .iptuxreading import TELLING_MODES, IptuxReading
 from .packet import IPDictPacket, Packet, ParseError, format_packet, join_parts, parse_packet
 from .peers import Addr, Peer, PeerTable
 from .retransmit import Pending, Retransmissions
@@ -167,6 +169,7 @@ class Engine:
         self._header_bytes: int | None = None
         self._entry_cache: dict[tuple[bytes, bytes, bytes, bytes, bool, str | None], _EntryFields]
         self._entry_cache = {}
+        self._iptux_reading = IptuxReading(config.max_peers)
         self._guard = FloodGuard(
             config.stranger_message_rate,
             config.unconfirmed_answer_rate,
@@ -210,6 +213,15 @@ class Engine:
     def codec_for(self, addr: Addr) -> tuple[str, bool]:
         """The code page we write to the peer at ``addr`` in, and whether it reads UTF8OPT."""
         return outgoing_codec(self.peers.get(addr), self.config.legacy_codec)
+
+    def folder_names_codec(self, addr: Addr) -> str:
+        """The code page for the names in a folder stream to ``addr`` that did not ask for
+        UTF-8: for iptux the one it reads us in right now (see :mod:`.iptuxreading`)."""
+        peer = self.peers.get(addr)
+        if peer is not None and peer.is_iptux and not peer.encoding_override:
+            reads_utf8 = self._iptux_reading.reads_utf8(addr)
+            return wire_text.UTF8 if reads_utf8 else self.config.legacy_codec
+        return self.codec_for(addr)[0]
 
     def request_packet(self, addr: Addr, mode: int, extension: bytes) -> bytes:
         """A NUL-terminated request for the TCP connection to ``addr`` (GETFILEDATA...):
@@ -471,6 +483,10 @@ class Engine:
             self.peers.touch(addr, now)
             return
         handler(self, packet, addr, now)
+        if packet.mode in TELLING_MODES and not data.isascii():
+            peer = self.peers.get(addr)
+            if peer is not None and peer.is_iptux:
+                self._iptux_reading.heard(packet, addr, data)
 
     # ------------------------------------------------------------------ handlers
 
@@ -723,6 +739,10 @@ class Engine:
 
     def _queue(self, datagram: bytes, addr: Addr, tag: object = None) -> None:
         self._outbox.append((datagram, addr, tag))
+        broadcast = addr in self.config.broadcast_targets
+        if broadcast or ((peer := self.peers.get(addr)) is not None and peer.is_iptux):
+            mode = get_mode(int(datagram.split(b":", 5)[4]))
+            self._iptux_reading.sent(mode, datagram, None if broadcast else addr)
 
     def _header_size(self) -> int:
         if self._header_bytes is None:  # our names never change: measure them once
