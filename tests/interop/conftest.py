@@ -10,9 +10,11 @@
 * ``ours``: real ``ipmsg-tui`` processes on the lab hosts (:class:`.ours.OurSide`).
 * ``wire``: every IPMSG datagram iptux's host sends or receives (:mod:`tests.support.sniff`).
 
-For the file cases: ``iptux.gui.send_file``/``send_folder`` make iptux offer files (from
-``iptux.outbox``), ``iptux.gui.accept_files`` takes an offer into ``iptux.recv_dir`` after
-``iptux.mirror_dirs`` for a folder (Debian's 0.8.3 crashes without it).
+For the file cases: ``iptux.gui.send_file``/``send_folder`` (or ``attach_file``,
+``attach_folder`` and ``send_attached`` for one offer of several) make iptux offer files from
+``iptux.outbox``; ``iptux.gui.accept_files`` takes an offer into ``iptux.recv_dir`` after
+``iptux.mirror_dirs`` for a folder (Debian's 0.8.3 crashes without it); ``ours.start_send``
+runs ``send --file`` in the background until iptux has fetched everything.
 
 The fixtures install nothing. Without root or without iptux, Xvfb and xdotool the tests are
 skipped with the reason, except under ``CI=true``, where they fail.
