@@ -17,6 +17,7 @@ from typing import Any
 from ..support.netlab import Lan
 from ..support.procs import Listener, child_env, command, run
 from ..support.sniff import Sniffer
+from .terminal import AppTerminal
 
 ROOT = Path(__file__).resolve().parents[2]
 IPMSG_PORT = 2425
@@ -38,6 +39,7 @@ class OurSide:
         self.workdir = workdir
         self._listeners: list[Listener] = []
         self._senders: list[subprocess.Popen[str]] = []
+        self._apps: list[AppTerminal] = []
 
     def config_path(self, host: str) -> Path:
         path = self.workdir / f"{host}.toml"
@@ -139,6 +141,23 @@ class OurSide:
         self._wait_announced_twice(host, tap)
         return sender
 
+    def start_app(self, host: str = "us", **options: str | None) -> AppTerminal:
+        """The app (``ipmsg-tui`` with no command) on ``host``, in a terminal, returned once it
+        has announced itself the second time; ended when the test ends."""
+        tap = Sniffer(self.lab[host])
+        log_file = self.workdir / host / "app.log"
+        args = [*self.args(host, **options), "--log-file", str(log_file)]
+        (self.workdir / host).mkdir(parents=True, exist_ok=True)
+        app = AppTerminal(self.lab[host], self.workdir / host, args)
+        self._apps.append(app)
+        app.start()
+        self._wait_announced_twice(host, tap)
+        return app
+
+    def screens(self) -> str:
+        """What the apps still running show (for a failing test's report)."""
+        return "\n".join(app.screen() for app in self._apps if app.running())
+
     def who(self, host: str = "them", wait: float = 1.5) -> list[dict[str, Any]]:
         """``ipmsg-tui who --json`` on ``host``."""
         result = run(
@@ -172,3 +191,6 @@ class OurSide:
                 sender.kill()  # our child, not reaped yet: its PID cannot be reused
             sender.communicate(timeout=5)
         self._senders.clear()
+        for app in self._apps:
+            app.stop()
+        self._apps.clear()
