@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ipmsg_tui.protocol import events as ev
+from ipmsg_tui.protocol.attachments import Attachment
 from ipmsg_tui.protocol.constants import Command, EntryOpt, SendOpt
 from ipmsg_tui.protocol.engine import ENCRYPTED_NOTICE, Engine
 from ipmsg_tui.protocol.packet import Packet, parse_packet
@@ -133,6 +134,19 @@ def test_message_to_iptux_is_gb18030_without_utf8opt_and_fits_8k(engine: Engine)
     packet = parse_packet(datagrams[0])
     assert not packet.has(SendOpt.UTF8OPT)
     assert packet.parts()[0].decode("gb18030") == parts[0].text
+
+
+def test_a_colon_in_a_name_offered_to_iptux_becomes_an_underscore(engine: Engine) -> None:
+    # iptux 0.8.3 reads an entry's size and type before it folds "::" back into ":", so an
+    # escaped colon would make it drop that attachment and every one after it.
+    feed(engine, real.IPTUX_BR_ENTRY, IPTUX)
+    feed(engine, real.WINDOWS_BR_ENTRY, WINDOWS)
+    engine.datagrams_to_send()
+    files = [Attachment(7, "a:b.txt", 5, 0x6620F1C0), Attachment(8, "c.txt", 6, 0x6620F1C0)]
+    engine.send_message([IPTUX, WINDOWS], "files", NOW, attachments=files)
+    lists = {addr: parse_packet(d).parts()[1] for d, addr in engine.datagrams_to_send()}
+    assert lists[IPTUX] == b"7:a_b.txt:5:6620f1c0:1:\x078:c.txt:6:6620f1c0:1:\x07"
+    assert lists[WINDOWS] == b"7:a::b.txt:5:6620f1c0:1:\x078:c.txt:6:6620f1c0:1:\x07"
 
 
 def test_windows_entry_with_trailer_and_a_utf8_answer(engine: Engine) -> None:

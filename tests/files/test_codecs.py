@@ -28,6 +28,8 @@ from ipmsg_tui.protocol.filerequest import (
 )
 from ipmsg_tui.protocol.packet import ParseError
 
+from ..fixtures import real_packets as real
+
 names = st.text(
     st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\a"),
     min_size=1,
@@ -218,7 +220,15 @@ def test_folder_stream_round_trip_in_any_chunking(
     assert decode_tree(events) == (name, children)
 
 
-def test_iptux_folder_stream_with_unescaped_colon() -> None:
+def test_iptux_folder_stream_with_an_escaped_colon() -> None:
+    decoder = DirStreamDecoder()
+    events = decoder.feed(real.IPTUX_FOLDER_STREAM_COLON)
+    assert decoder.finished
+    starts = [e.entry for e in events if isinstance(e, FileStart)]
+    assert [(s.name, s.size) for s in starts] == [("c:d.txt", 6)]
+
+
+def test_folder_stream_with_an_unescaped_colon() -> None:
     stream = (
         b"002e:docs:000000000:2:14=6b085ac4:16=6b085ac4:"
         b"0031:a:b.txt:000000005:1:14=6b085ac4:16=6b085ac4:hello"

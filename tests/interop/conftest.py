@@ -7,15 +7,18 @@
   picks another configuration with ``@pytest.mark.iptux(encode="gbk", ...)``
   (the fields of :class:`.iptux.IptuxConfig`); ``iptux_idle`` is the same iptux not yet
   started. Either fails the test if iptux died without being asked to.
-* ``ours``: real ``ipmsg-tui`` processes on the lab hosts (:class:`.ours.OurSide`).
+* ``ours``: real ``ipmsg-tui`` processes on the lab hosts (:class:`.ours.OurSide`), the app
+  among them (in a tmux window, :mod:`.terminal`).
 * ``wire``: every IPMSG datagram iptux's host sends or receives (:mod:`tests.support.sniff`).
 
-For the file cases: ``iptux.gui.send_file``/``send_folder`` make iptux offer files (from
-``iptux.outbox``), ``iptux.gui.accept_files`` takes an offer into ``iptux.recv_dir`` after
-``iptux.mirror_dirs`` for a folder (Debian's 0.8.3 crashes without it).
+For the file cases: ``iptux.gui.send_file``/``send_folder`` (or ``attach_file``,
+``attach_folder`` and ``send_attached`` for one offer of several) make iptux offer files from
+``iptux.outbox``; ``iptux.gui.accept_files`` takes an offer into ``iptux.recv_dir`` after
+``iptux.mirror_dirs`` for a folder (Debian's 0.8.3 crashes without it); ``ours.start_send``
+runs ``send --file`` in the background until iptux has fetched everything.
 
-The fixtures install nothing. Without root or without iptux, Xvfb and xdotool the tests are
-skipped with the reason, except under ``CI=true``, where they fail.
+The fixtures install nothing. Without root or without iptux, Xvfb, xdotool and tmux the tests
+are skipped with the reason, except under ``CI=true``, where they fail.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from .ours import OurSide
 from .xserver import XServer
 
 LAB_HOSTS = ("iptux", "us", "them")
-TOOLS = ("iptux", "Xvfb", "xdotool", "dbus-run-session", "unshare")
+TOOLS = ("iptux", "Xvfb", "xdotool", "dbus-run-session", "unshare", "tmux")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -110,7 +113,10 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report: pytest.TestReport = yield
-    peer = getattr(item, "funcargs", {}).get("iptux_idle")
+    fixtures = getattr(item, "funcargs", {})
+    peer, side = fixtures.get("iptux_idle"), fixtures.get("ours")
     if report.failed and isinstance(peer, Iptux):
         report.sections.append(("iptux", peer.diagnostics()))
+    if report.failed and isinstance(side, OurSide) and side.screens():
+        report.sections.append(("our app's screen", side.screens()))
     return report

@@ -66,6 +66,13 @@ class IptuxGui:
             time.sleep(0.1)
         return wid
 
+    def wait_gone(self, name_regex: str, timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.find(name_regex) is not None:
+            if time.monotonic() >= deadline:
+                raise GuiError(f"the window named /{name_regex}/ is still open after {timeout} s")
+            time.sleep(0.1)
+
     def visible_windows(self) -> list[str]:
         out = self.x.xdotool("search", "--onlyvisible", "--name", ".", check=False)
         return [self.name_of(wid) for wid in out.split()]
@@ -185,20 +192,33 @@ class IptuxGui:
 
     def send_file(self, ip: str, path: Path) -> None:
         """Attach a file (Ctrl+S) and send it."""
-        self._send_attachment(ip, path, "ctrl+s", "Choose enclosure files")
+        self.attach_file(ip, path)
+        self.send_attached(ip)
 
     def send_folder(self, ip: str, path: Path) -> None:
         """Attach a folder (Ctrl+D) and send it."""
-        self._send_attachment(ip, path, "ctrl+d", "Choose enclosure folders")
+        self.attach_folder(ip, path)
+        self.send_attached(ip)
 
-    def _send_attachment(self, ip: str, path: Path, key: str, chooser: str) -> None:
-        window = self.open_chat(ip)
-        self._focus_input(window)
+    def attach_file(self, ip: str, path: Path) -> None:
+        """Attach a file (Ctrl+S) to the next message to ``ip``."""
+        self._attach(ip, path, "ctrl+s", "Choose enclosure files")
+
+    def attach_folder(self, ip: str, path: Path) -> None:
+        """Attach a folder (Ctrl+D) to the next message to ``ip``."""
+        self._attach(ip, path, "ctrl+d", "Choose enclosure folders")
+
+    def send_attached(self, ip: str) -> None:
+        """Return in the chat's input box: everything attached goes out in one offer."""
+        self._focus_input(self.open_chat(ip))
+        self.keys("Return")
+
+    def _attach(self, ip: str, path: Path, key: str, chooser: str) -> None:
+        self._focus_input(self.open_chat(ip))
         self.keys(key)
         self.wait_for(chooser)
         self._choose_path(str(path).rstrip("/"))
-        self._focus_input(window)
-        self.keys("Return")
+        self.wait_gone(chooser)
 
     def _choose_path(self, path: str) -> None:
         """In a GTK file chooser: Ctrl+L, type the path, Return."""

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from ..support.netlab import Lan
-from ..support.procs import Listener, run
+from ..support.procs import Listener, child_env, command, run
 from ..support.sniff import Sniffer
+from .terminal import AppTerminal
 
 ROOT = Path(__file__).resolve().parents[2]
 IPMSG_PORT = 2425
@@ -37,6 +38,8 @@ class OurSide:
         self.lab = lab
         self.workdir = workdir
         self._listeners: list[Listener] = []
+        self._senders: list[subprocess.Popen[str]] = []
+        self._apps: list[AppTerminal] = []
 
     def config_path(self, host: str) -> Path:
         path = self.workdir / f"{host}.toml"
@@ -84,10 +87,25 @@ class OurSide:
                 raise AssertionError(f"listen did not start: {listener.stderr_text()}")
             time.sleep(0.05)
         if tap is not None:
-            with tap:
-                ours = self.lab[host].ip
-                tap.wait_for(lambda d: d.src[0] == ours and d.mode == BR_ENTRY, count=2)
+            self._wait_announced_twice(host, tap)
         return listener
+
+    def _wait_announced_twice(self, host: str, tap: Sniffer) -> None:
+        """Until ``host`` has announced itself the second time (``tap`` ran since its start).
+        One announcement is a BR_ENTRY to the broadcast address and one to each ``--host``,
+        all with the same packet number."""
+        ours = self.lab[host].ip
+
+        def announcements() -> int:
+            entries = tap.matching(lambda d: d.src[0] == ours and d.mode == BR_ENTRY)
+            return len({d.packet_no for d in entries})
+
+        deadline = time.monotonic() + LISTEN_READY_WITHIN
+        with tap:
+            while announcements() < 2:
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"{host} did not announce itself twice")
+                time.sleep(0.05)
 
     def send(
         self, target: str, text: str, *extra: str, host: str = "them", **options: str | None
@@ -97,6 +115,48 @@ class OurSide:
             ["send", target, text, *extra, *self.args(host, **options)],
             netns=self.lab[host].netns,
         )
+
+    def start_send(
+        self, target: str, text: str, *extra: str, host: str = "us", **options: str | None
+    ) -> subprocess.Popen[str]:
+        """``ipmsg-tui send`` from ``host`` in the background (for ``--file``, which serves
+        until the files are fetched), returned once it has announced itself the second time:
+        from then on iptux's chat windows are safe from its entry packets."""
+        tap = Sniffer(self.lab[host])
+        sender = subprocess.Popen(
+            command(
+                "send",
+                target,
+                text,
+                *extra,
+                *self.args(host, **options),
+                netns=self.lab[host].netns,
+            ),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=child_env(),
+        )
+        self._senders.append(sender)
+        self._wait_announced_twice(host, tap)
+        return sender
+
+    def start_app(self, host: str = "us", **options: str | None) -> AppTerminal:
+        """The app (``ipmsg-tui`` with no command) on ``host``, in a terminal, returned once it
+        has announced itself the second time; ended when the test ends."""
+        tap = Sniffer(self.lab[host])
+        log_file = self.workdir / host / "app.log"
+        args = [*self.args(host, **options), "--log-file", str(log_file)]
+        (self.workdir / host).mkdir(parents=True, exist_ok=True)
+        app = AppTerminal(self.lab[host], self.workdir / host, args)
+        self._apps.append(app)
+        app.start()
+        self._wait_announced_twice(host, tap)
+        return app
+
+    def screens(self) -> str:
+        """What the apps still running show (for a failing test's report)."""
+        return "\n".join(app.screen() for app in self._apps if app.running())
 
     def who(self, host: str = "them", wait: float = 1.5) -> list[dict[str, Any]]:
         """``ipmsg-tui who --json`` on ``host``."""
@@ -126,3 +186,11 @@ class OurSide:
         for listener in self._listeners:
             listener.__exit__()
         self._listeners.clear()
+        for sender in self._senders:
+            if sender.poll() is None:
+                sender.kill()  # our child, not reaped yet: its PID cannot be reused
+            sender.communicate(timeout=5)
+        self._senders.clear()
+        for app in self._apps:
+            app.stop()
+        self._apps.clear()

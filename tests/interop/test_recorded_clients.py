@@ -1,13 +1,16 @@
 """IP Messenger for Windows and FeiQ, replayed over the wire to a real ``ipmsg-tui listen``.
 
 The packets (tests/fixtures/real_packets.py, built from the protocol notes §12 and §14) come
-from scripted peers on their own lab hosts. Where tests/core feeds them to the engine, this
+from scripted peers on their own lab hosts, and their files from scripted TCP servers there
+(a Windows folder stream among them). Where tests/core feeds them to the engine, this
 checks the whole path a user depends on: socket, node, history and the JSON that
-``listen`` prints, and the answers that go back on the wire.
+``listen`` prints, the answers that go back on the wire, and the files that land on disk.
 """
 
 from __future__ import annotations
 
+import hashlib
+import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,10 +21,11 @@ from ipmsg_tui.protocol.engine import ENCRYPTED_NOTICE
 
 from ..fixtures import real_packets as real
 from ..support.netlab import Lan, lan_of
+from ..support.rawfiles import RawFileServer
 from ..support.rawpeer import RawPeer
 from .ours import OurSide
 
-ANSENTRY, RECVMSG = 0x03, 0x21
+ANSENTRY, RECVMSG, GETFILEDATA, GETDIRFILES = 0x03, 0x21, 0x60, 0x62
 ENCRYPTOPT, UTF8OPT = 0x400000, 0x800000
 # One offer of the same two files in each way real clients end attachment entries.
 ENDINGS = {
@@ -173,3 +177,82 @@ def test_attachment_lists_in_every_ending_style(replay_lab: Lan, side: OurSide) 
             (1, "a.txt", 5),
             (2, "b.txt", 6),
         ], style
+
+
+def answering(files: dict[int, bytes]) -> Callable[[bytes], bytes]:
+    """A sender's answer to a request: the bytes of the file (or folder stream) it names."""
+
+    def answer(request: bytes) -> bytes:
+        # version:packet:user:host:command:offer(hex):file id(hex)[:offset]
+        return files[int(request.split(b":")[6], 16)]
+
+    return answer
+
+
+def request_fields(request: bytes) -> tuple[int, bytes, bytes]:
+    """(command, user@host, extension) of a file request we sent."""
+    fields = request.rstrip(b"\0").split(b":", 5)
+    return int(fields[4]), fields[2] + b"@" + fields[3], fields[5]
+
+
+def test_windows_and_feiq_files_and_a_windows_folder_download(
+    replay_lab: Lan, side: OurSide, tmp_path: Path
+) -> None:
+    us = replay_lab["us"].ip
+    report = random.Random(7).randbytes(0x1A2B)  # report.pdf of WINDOWS_FILE_OFFER
+    minutes = "三点在三楼开会，带上季度报告。".encode("gbk")  # 会议纪要.txt of FEIQ_FILE_OFFER
+    assert len(minutes) == 0x1E
+    windows_files = {1: report, 537190934: real.WINDOWS_FOLDER_STREAM}
+    inbox = tmp_path / "inbox"
+    listener = side.listen("us", "--accept-files", "--save-dir", str(inbox), "--checksum")
+    with (
+        RawPeer(replay_lab["windows"]) as windows,
+        RawPeer(replay_lab["feiq"]) as feiq,
+        RawFileServer(replay_lab["windows"], answering(windows_files)) as windows_server,
+        RawFileServer(replay_lab["feiq"], answering({1: minutes})) as feiq_server,
+    ):
+        windows.send(real.WINDOWS_BR_ENTRY, us)
+        feiq.send(real.FEIQ_BR_ENTRY, us)
+        listener.wait_for_all(lambda e: e["event"] == "peer_joined", 2)
+        windows.send(real.WINDOWS_FILE_OFFER, us)
+        windows.send(real.WINDOWS_FOLDER_OFFER, us)
+        feiq.send(real.FEIQ_FILE_OFFER, us)
+        received = listener.wait_for_all(lambda e: e["event"] == "file_received", 4)
+        offers = [e for e in listener.events if e["event"] == "message"]
+    assert not [e for e in listener.events if e["event"] == "file_failed"]
+
+    by_name = {e["name"]: e for e in received}
+    assert set(by_name) == {"report.pdf", "a:b.txt", "proj", "会议纪要.txt"}
+    senders = {name: (e["ip"], e["nick"]) for name, e in by_name.items()}
+    windows_peer = (replay_lab["windows"].ip, "太郎")
+    assert senders == {
+        "report.pdf": windows_peer,
+        "a:b.txt": windows_peer,
+        "proj": windows_peer,
+        "会议纪要.txt": (replay_lab["feiq"].ip, "张三"),
+    }
+    assert sorted((m["text"], [a["name"] for a in m["attachments"]]) for m in offers) == [
+        ("see files", ["report.pdf", "a:b.txt"]),
+        ("会议纪要", ["会议纪要.txt"]),
+        ("项目文件夹", ["proj"]),
+    ]
+    assert (inbox / "report.pdf").read_bytes() == report
+    assert by_name["report.pdf"]["sha256"] == hashlib.sha256(report).hexdigest()
+    assert (inbox / "a:b.txt").read_bytes() == b""  # 0 bytes: made without a connection
+    assert (inbox / "会议纪要.txt").read_bytes() == minutes
+    assert by_name["proj"]["files"] == 1
+    assert [p.name for p in (inbox / "proj").iterdir()] == ["a.txt"]
+    assert (inbox / "proj" / "a.txt").read_bytes() == b"hello"
+    assert (inbox / "proj" / "a.txt").stat().st_mtime == 0x6620F1C0
+    assert (inbox / "proj").stat().st_mtime == 0x6620F1C0
+
+    # The requests, as each sender checks them: its packet number and our file id in hex,
+    # our user and host names; UTF8OPT to Windows (it reads UTF-8), not to FeiQ.
+    ours = b"user-us@tui-us"
+    assert sorted(request_fields(r) for r in windows_server.received()) == [
+        (GETFILEDATA | UTF8OPT, ours, b"%x:1:0:" % 1714000010),
+        (GETDIRFILES | UTF8OPT, ours, b"%x:%x:" % (1714000030, 537190934)),
+    ]
+    assert [request_fields(r) for r in feiq_server.received()] == [
+        (GETFILEDATA, ours, b"%x:1:0:" % 1714001003)
+    ]

@@ -165,3 +165,21 @@ async def test_a_sidebar_rebuild_does_not_undo_a_move_not_handled_yet(lan: Lan) 
         app.rebuild_sidebar()  # ... and a rebuild of the changed list runs first
         await pilot.pause()
         assert app.open_key == "bob@bob-pc" and peers.highlighted_key == "bob@bob-pc"
+
+
+async def test_a_fast_slash_and_name_filter_the_list_and_send_nothing(lan: Lan) -> None:
+    """A slash, "bob" and Enter typed quickly on the list (queued at once, as tmux or a fast
+    typist delivers them): the name filters, Enter opens Bob; nothing goes to everyone."""
+    bob = await lan.peer("Bob", knows=("Ann",))
+    carol = await lan.peer("Carol", knows=("Ann",))
+    app = lan.app("Ann", knows=("Bob", "Carol"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(listed(app)) == 3)
+        for key, char in [("slash", "/"), ("b", "b"), ("o", "o"), ("b", "b"), ("enter", "\r")]:
+            app.post_message(events.Key(key, char))
+        await wait_for(pilot, lambda: app.open_key == "bob@bob-pc")
+        await wait_for(pilot, lambda: isinstance(app.focused, Composer))
+        assert app.composer.text == ""
+        await pilot.press(*"hi", "enter")
+        await wait_for(pilot, lambda: bob.texts() == ["hi"])
+        assert carol.texts() == []  # the name typed after "/" was never sent to everyone

@@ -274,20 +274,26 @@ class _TreeWriter:
     fd: int | None = None
     file_path: Path | None = None
     folder_times: list[tuple[Path, int | None]] = field(default_factory=list)
+    # The mtime each open folder's own header gave. It wins over the one on its RETPARENT:
+    # iptux puts there the times of the last entry it looked at, not those of the folder.
+    entered_mtimes: list[int | None] = field(default_factory=list)
     top_mtime: int | None = None
 
     def handle(self, event: object) -> None:
         match event:
             case EnterDir(entry=entry):
                 parts = self.tree.enter(entry.name)
+                self.entered_mtimes.append(entry.mtime)
                 if parts:
                     saving.make_dir_in_tree(self.root, parts)
                 else:
                     self.top_mtime = entry.mtime
             case LeaveDir(entry=entry):
                 parts = self.tree.leave()
+                entered = self.entered_mtimes.pop()
+                mtime = entered if entered is not None else entry.mtime
                 if parts:  # folders get their times last: writing inside changes them
-                    self.folder_times.append((saving.tree_path(self.root, parts), entry.mtime))
+                    self.folder_times.append((saving.tree_path(self.root, parts), mtime))
             case FileStart(entry=entry):
                 if self.tree.depth:
                     parts = self.tree.file(entry.name)

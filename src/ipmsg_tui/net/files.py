@@ -561,7 +561,7 @@ class FileService:
                 if request.utf8:
                     names = wire_text.UTF8
                 else:
-                    names = self.node.engine.codec_for(recipient.addr)[0]
+                    names = self.node.engine.folder_names_codec(recipient.addr)
                 await send_folder(
                     writer, Path(shared.path), attachment.name, names, transfer.advance
                 )

@@ -111,6 +111,8 @@ def walk_folder(root: Path, max_depth: int = MAX_FOLDER_DEPTH) -> Iterator[WalkI
 
 
 def _times(mtime: int) -> tuple[tuple[int, int], ...]:
+    # The mtime in CREATETIME too: iptux's receiver takes the second time field as the
+    # file's mtime (and the first as its atime), whatever their keys say.
     return ((FileExtAttr.MTIME, mtime), (FileExtAttr.CREATETIME, mtime))
 
 

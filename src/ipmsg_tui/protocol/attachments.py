@@ -118,8 +118,15 @@ def parse_attachments(raw: bytes, codec: str) -> tuple[list[Attachment], int]:
     return attachments, bad
 
 
-def format_entry(attachment: Attachment) -> str:
-    name = attachment.name.replace(":", "::")
+# What a ``:`` in a name becomes: the protocol's escape, or for iptux an underscore. iptux
+# 0.8.3 reads the size and type fields *before* it folds "::" back, so to it a name with a
+# colon shifts every field after it, and it drops that attachment and all that follow.
+ESCAPED_COLON = "::"
+COLON_FOR_IPTUX = "_"
+
+
+def format_entry(attachment: Attachment, colon: str = ESCAPED_COLON) -> str:
+    name = attachment.name.replace(":", colon)
     text = (
         f"{attachment.file_id}:{name}:{attachment.size:x}:{attachment.mtime:x}:{attachment.attr:x}:"
     )
@@ -128,9 +135,11 @@ def format_entry(attachment: Attachment) -> str:
     return text
 
 
-def format_attachments(attachments: list[Attachment], codec: str) -> bytes:
+def format_attachments(
+    attachments: list[Attachment], codec: str, colon: str = ESCAPED_COLON
+) -> bytes:
     """Windows style: every entry ends with ``:\\a``."""
-    return wire_text.encode("".join(format_entry(a) + "\a" for a in attachments), codec)
+    return wire_text.encode("".join(format_entry(a, colon) + "\a" for a in attachments), codec)
 
 
 def ext_value(attachment: Attachment, key: FileExtAttr) -> int | None:

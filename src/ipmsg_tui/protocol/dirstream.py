@@ -6,10 +6,10 @@ including its own digits and the last ``:``; Windows and iptux write it as 4 hex
 first entry is the requested folder; a DIR entry descends, a RETPARENT entry (name ``.``)
 goes back up, and the RETPARENT that leaves the first folder ends the stream.
 
-We escape ``:`` in names as ``::`` (as in attachment lists); iptux does not escape, so the
-decoder falls back to reading the numeric fields from the right. The decoder is a state machine
-fed bytes as they arrive, with caps on header size, name length, depth and entry count; what it
-yields are raw names, which :mod:`.safenames` turns into paths.
+We escape ``:`` in names as ``::`` (as in attachment lists), and so does iptux; for a sender
+that does not, the decoder falls back to reading the numeric fields from the right. The
+decoder is a state machine fed bytes as they arrive, with caps on header size, name length,
+depth and entry count; what it yields are raw names, which :mod:`.safenames` turns into paths.
 """
 
 from __future__ import annotations

@@ -22,7 +22,13 @@ from typing import Any
 
 from . import events as ev
 from . import text as wire_text
-from .attachments import Attachment, format_attachments, parse_attachments
+from .attachments import (
+    COLON_FOR_IPTUX,
+    ESCAPED_COLON,
+    Attachment,
+    format_attachments,
+    parse_attachments,
+)
 from .codepages import entry_codec, incoming_codec, outgoing_codec, tells_codec
 from .constants import (
     MAX_DATAGRAM_DEFAULT,
@@ -32,10 +38,12 @@ from .constants import (
     Command,
     EntryOpt,
     SendOpt,
+    get_mode,
 )
 from .dedup import DedupCache
 from .entry import build_entry, parse_entry
 from .floodguard import FloodGuard
+from .iptuxreading import TELLING_MODES, IptuxReading
 from .packet import IPDictPacket, Packet, ParseError, format_packet, join_parts, parse_packet
 from .peers import Addr, Peer, PeerTable
 from .retransmit import Pending, Retransmissions
@@ -161,6 +169,7 @@ class Engine:
         self._header_bytes: int | None = None
         self._entry_cache: dict[tuple[bytes, bytes, bytes, bytes, bool, str | None], _EntryFields]
         self._entry_cache = {}
+        self._iptux_reading = IptuxReading(config.max_peers)
         self._guard = FloodGuard(
             config.stranger_message_rate,
             config.unconfirmed_answer_rate,
@@ -204,6 +213,15 @@ class Engine:
     def codec_for(self, addr: Addr) -> tuple[str, bool]:
         """The code page we write to the peer at ``addr`` in, and whether it reads UTF8OPT."""
         return outgoing_codec(self.peers.get(addr), self.config.legacy_codec)
+
+    def folder_names_codec(self, addr: Addr) -> str:
+        """The code page for the names in a folder stream to ``addr`` that did not ask for
+        UTF-8: for iptux the one it reads us in right now (see :mod:`.iptuxreading`)."""
+        peer = self.peers.get(addr)
+        if peer is not None and peer.is_iptux and not peer.encoding_override:
+            reads_utf8 = self._iptux_reading.reads_utf8(addr)
+            return wire_text.UTF8 if reads_utf8 else self.config.legacy_codec
+        return self.codec_for(addr)[0]
 
     def request_packet(self, addr: Addr, mode: int, extension: bytes) -> bytes:
         """A NUL-terminated request for the TCP connection to ``addr`` (GETFILEDATA...):
@@ -318,7 +336,10 @@ class Engine:
             options |= _MULTICAST
         route = {addr: self.codec_for(addr) for addr in recipients}
         codecs_ = sorted({codec for codec, _ in route.values()})
-        file_list = {c: format_attachments(list(attachments), c) for c in codecs_}
+        list_style = {addr: (codec, self._colon_for(addr)) for addr, (codec, _) in route.items()}
+        file_list = {
+            style: format_attachments(list(attachments), *style) for style in list_style.values()
+        }
         budget = min(self._text_budget(addr) for addr in recipients)
         first_budget = budget - (max(len(b) + 1 for b in file_list.values()) if attachments else 0)
         if attachments and first_budget < 64:
@@ -333,7 +354,7 @@ class Engine:
                 parts = [wire_text.encode(piece, codec)]
                 if with_files:
                     command |= _FILEATTACH
-                    parts.append(file_list[codec])
+                    parts.append(file_list[list_style[addr]])
                 if utf8:
                     command |= _UTF8OPT
                 datagram = self._packet(packet_no, command, join_parts(*parts), codec)
@@ -341,6 +362,11 @@ class Engine:
                 self._retries.add((addr, "msg", packet_no), datagram, now)
             sent.append(OutgoingMessage(packet_no, piece, recipients, index + 1, len(pieces)))
         return sent
+
+    def _colon_for(self, addr: Addr) -> str:
+        """How a ``:`` in an attachment name is written to the peer at ``addr``."""
+        peer = self.peers.get(addr)
+        return COLON_FOR_IPTUX if peer is not None and peer.is_iptux else ESCAPED_COLON
 
     def broadcast_message(self, text: str, now: float) -> list[OutgoingMessage]:
         """SENDMSG|BROADCASTOPT to every broadcast and unicast target; nobody acks those."""
@@ -457,6 +483,10 @@ class Engine:
             self.peers.touch(addr, now)
             return
         handler(self, packet, addr, now)
+        if packet.mode in TELLING_MODES and not data.isascii():
+            peer = self.peers.get(addr)
+            if peer is not None and peer.is_iptux:
+                self._iptux_reading.heard(packet, addr, data)
 
     # ------------------------------------------------------------------ handlers
 
@@ -709,6 +739,10 @@ class Engine:
 
     def _queue(self, datagram: bytes, addr: Addr, tag: object = None) -> None:
         self._outbox.append((datagram, addr, tag))
+        broadcast = addr in self.config.broadcast_targets
+        if broadcast or ((peer := self.peers.get(addr)) is not None and peer.is_iptux):
+            mode = get_mode(int(datagram.split(b":", 5)[4]))
+            self._iptux_reading.sent(mode, datagram, None if broadcast else addr)
 
     def _header_size(self) -> int:
         if self._header_bytes is None:  # our names never change: measure them once

@@ -78,6 +78,7 @@ class PeerList(OptionList):
         self._prompts: dict[str, Content] = {}
         self._looks: dict[str, tuple[object, ...]] = {}  # what each prompt was made from
         self.type_into: Widget | None = None  # where typing on the list goes
+        self.filter_into: Widget | None = None  # where "/" and what follows it go
         self._handing_on = False
 
     @property
@@ -150,21 +151,28 @@ class PeerList(OptionList):
         self.post_message(self.FilterRequested())
 
     def on_key(self, event: events.Key) -> None:
-        """Typing on the list writes to the peer: the keys go to ``type_into``.
+        """Typing on the list writes to the peer: the keys go to ``type_into``; "/" moves to
+        ``filter_into``, and what is typed after it filters.
 
         Keys reach the list already queued, so the ones after the first printable key (the
         rest of a fast burst, its Enter) are handed back to the app too, in order; the app
         sends them on to the widget that has the focus by then.
         """
-        starts = event.is_printable and bool(event.character) and event.character != "/"
-        if self.type_into is None or not (starts or self._handing_on):
+        if self._handing_on:
+            target, resend = None, True
+        elif event.character == "/" and self.filter_into is not None:
+            target, resend = self.filter_into, False
+        elif event.is_printable and event.character and self.type_into is not None:
+            target, resend = self.type_into, True
+        else:
             return
         event.stop()
         event.prevent_default()
-        if not self._handing_on:
+        if target is not None:
             self._handing_on = True
-            self.screen.set_focus(self.type_into)
-        self.app.post_message(events.Key(event.key, event.character))
+            self.screen.set_focus(target)
+        if resend:
+            self.app.post_message(events.Key(event.key, event.character))
 
     def on_focus(self) -> None:
         self._handing_on = False
@@ -202,6 +210,9 @@ class Sidebar(Vertical):
     def compose(self) -> ComposeResult:
         yield PeerFilter(placeholder="/ filter", id="peer-filter", compact=True)
         yield PeerList(id="peers")
+
+    def on_mount(self) -> None:
+        self.peer_list.filter_into = self.filter_box
 
     @property
     def peer_list(self) -> PeerList:
