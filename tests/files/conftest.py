@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import os
-import random
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,25 +85,3 @@ async def pair(ports: list[int], tmp_path: Path) -> AsyncIterator[tuple[Peer, Pe
     for peer in (alice, bob):
         await peer.files.stop()
         await peer.node.stop()
-
-
-def random_file(path: Path, size: int, seed: int = 0) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(random.Random(seed).randbytes(size))
-    return path
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def tree_digest(root: Path) -> dict[str, object]:
-    """Relative path -> sha256 (files) or "dir" (folders), for comparing two trees."""
-    result: dict[str, object] = {}
-    for folder, dirs, files in os.walk(root):
-        for name in dirs:
-            result[os.path.relpath(os.path.join(folder, name), root)] = "dir"
-        for name in files:
-            path = Path(folder, name)
-            result[os.path.relpath(path, root)] = sha256(path)
-    return result

@@ -13,7 +13,7 @@ from ipmsg_tui.protocol.attachments import Attachment
 from ipmsg_tui.protocol.constants import Command, SendOpt
 
 from ..support.procs import Listener, run
-from .conftest import random_file, sha256, tree_digest
+from ..support.trees import random_file, sha256, tree_digest
 
 
 def common(port: int, *peers: int, data: Path) -> list[str]:

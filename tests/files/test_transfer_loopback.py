@@ -8,7 +8,8 @@ from pathlib import Path
 from ipmsg_tui.net.files import OfferEnded, OfferFetched, TransferEnded
 from ipmsg_tui.net.transfers import Direction, State
 
-from .conftest import Peer, random_file, sha256, tree_digest
+from ..support.trees import random_file, sha256, tree_digest
+from .conftest import Peer
 
 
 async def test_files_of_every_size_arrive_whole_with_their_mtime(

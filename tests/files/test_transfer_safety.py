@@ -10,7 +10,8 @@ from ipmsg_tui.net.transfers import Direction, State
 from ipmsg_tui.protocol.constants import Command, FileType
 from ipmsg_tui.protocol.dirstream import format_dir_header, format_retparent
 
-from .conftest import Peer, make_peer, random_file, sha256
+from ..support.trees import random_file, sha256
+from .conftest import Peer, make_peer
 from .hostile import RawPeer
 
 

@@ -22,9 +22,10 @@ from pathlib import Path
 
 from ..support.netlab import Lan
 from ..support.sniff import Sniffer
+from ..support.trees import tree_digest
 from .iptux import Iptux
 from .ours import OurSide
-from .trees import contents, mtimes, sample_folder, write
+from .trees import mtimes, sample_folder, write
 
 FILEATTACHOPT, SENDCHECKOPT = 0x200000, 0x100
 LONG_AGO = 1_600_000_000  # the sample files' mtimes, far from any clock's "now"
@@ -53,7 +54,7 @@ def test_file_and_folder_from_us_reach_iptux(
     saved = iptux.recv_dir
     assert sorted(path.name for path in saved.iterdir()) == ["报告 2024_Q1.txt", "资料"]
     assert (saved / "报告 2024_Q1.txt").read_bytes() == report.read_bytes()
-    assert contents(saved / "资料") == contents(folder)
+    assert tree_digest(saved / "资料") == tree_digest(folder)
     assert int((saved / "报告 2024_Q1.txt").stat().st_mtime) == LONG_AGO
     assert mtimes(saved / "资料", folders=False) == mtimes(folder, folders=False)
 
@@ -98,6 +99,6 @@ def test_file_and_folder_from_iptux_reach_us(
     assert int((inbox / report.name).stat().st_mtime) == announced
     assert (inbox / "empty.txt").read_bytes() == b""
     assert by_name["docs"]["files"] == 5
-    assert contents(inbox / "docs") == contents(folder)
+    assert tree_digest(inbox / "docs") == tree_digest(folder)
     assert mtimes(inbox / "docs") == mtimes(folder)
     assert sorted(os.listdir(inbox)) == sorted([report.name, "empty.txt", "docs"])  # no .part

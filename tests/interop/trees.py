@@ -3,12 +3,9 @@ sent with what arrived."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import random
 from pathlib import Path
-
-FOLDER = "folder"
 
 
 def write(path: Path, data: bytes, mtime: int) -> Path:
@@ -33,15 +30,6 @@ def sample_folder(root: Path, mtime: int) -> Path:
         os.utime(root / folder, (mtime + offset, mtime + offset))
     os.utime(root, (mtime, mtime))
     return root
-
-
-def contents(root: Path) -> dict[str, str]:
-    """Relative path -> SHA-256 of a file, or ``FOLDER``."""
-    found = {}
-    for path in root.rglob("*"):
-        key = str(path.relative_to(root))
-        found[key] = FOLDER if path.is_dir() else hashlib.sha256(path.read_bytes()).hexdigest()
-    return found
 
 
 def mtimes(root: Path, *, folders: bool = True) -> dict[str, int]:

@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import random
 from pathlib import Path
 
 from ..support.netlab import lan_of
 from ..support.procs import Listener, run
+from ..support.trees import tree_digest
 from .test_three_hosts import host_args
-
-
-def _digest(root: Path) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for folder, dirs, files in os.walk(root):
-        for name in dirs:
-            out[os.path.relpath(os.path.join(folder, name), root)] = "dir"
-        for name in files:
-            path = Path(folder, name)
-            out[os.path.relpath(path, root)] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return out
 
 
 def test_file_and_folder_cross_the_lan(tmp_path: Path) -> None:
@@ -62,4 +51,4 @@ def test_file_and_folder_cross_the_lan(tmp_path: Path) -> None:
         )
     assert got["sha256"] == hashlib.sha256(big.read_bytes()).hexdigest()
     assert got["ip"] == "10.77.0.2" and Path(got["path"]) == inbox / big.name
-    assert folder["files"] == 1 and _digest(inbox / "项目") == _digest(outbox / "项目")
+    assert folder["files"] == 1 and tree_digest(inbox / "项目") == tree_digest(outbox / "项目")

@@ -6,9 +6,6 @@ byte for byte.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import random
 from pathlib import Path
 from typing import Any
 
@@ -30,30 +27,10 @@ from ipmsg_tui.ui.screens.save_as import SaveAsPicker
 from ipmsg_tui.ui.screens.transfers import TransfersScreen
 
 from ..support.procs import Listener
+from ..support.trees import random_file, sha256, tree_digest
 from .conftest import Lan, wait_for
 from .test_commands import answer, run_command, saved
 from .test_story import SIZE, listed, prompt_of
-
-
-def random_file(path: Path, size: int, seed: int = 0) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(random.Random(seed).randbytes(size))
-    return path
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def tree_digest(root: Path) -> dict[str, str]:
-    """Relative path -> sha256 (files) or "dir" (folders)."""
-    found: dict[str, str] = {}
-    for folder, dirs, files in os.walk(root):
-        for name in dirs:
-            found[os.path.relpath(os.path.join(folder, name), root)] = "dir"
-        for name in files:
-            found[os.path.relpath(os.path.join(folder, name), root)] = sha256(Path(folder, name))
-    return found
 
 
 def shown(app: MessengerApp) -> str:
