@@ -33,8 +33,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ipmsg_tui.net.binding import SocketPlan
 from ipmsg_tui.net.files import FileService, IncomingOffer, OfferReceived
-from ipmsg_tui.net.node import Node, SocketPlan
+from ipmsg_tui.net.node import Node
 from ipmsg_tui.net.transfers import Direction, State
 from ipmsg_tui.protocol.engine import EngineConfig
 

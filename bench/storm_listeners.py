@@ -23,7 +23,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ipmsg_tui.net.node import Node, SocketPlan, open_udp_socket
+from ipmsg_tui.net.binding import SocketPlan
+from ipmsg_tui.net.node import Node, open_udp_socket
 from ipmsg_tui.protocol import events as ev
 from ipmsg_tui.protocol.engine import EngineConfig
 

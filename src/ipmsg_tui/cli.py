@@ -13,8 +13,8 @@ from . import __version__
 from .config import ConfigError, Settings, load_settings
 from .headless.common import CommandError
 from .logs import default_log_file, setup_logging
+from .net.binding import BindFailed
 from .net.interfaces import InterfaceError
-from .net.node import BindFailed, PortInUse
 from .store import HistoryStore, StoreError
 
 PROG = "ipmsg-tui"
@@ -174,7 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_app(settings, mouse=not args.no_mouse)
         _setup_logging(verbosity, settings.log_file, to_stderr=True)
         return asyncio.run(_run_command(args, settings))
-    except (ConfigError, InterfaceError, PortInUse, BindFailed, StoreError) as error:
+    except (ConfigError, InterfaceError, BindFailed, StoreError) as error:
         return _fail(str(error))
     except CommandError as error:
         return _fail(str(error), error.status)

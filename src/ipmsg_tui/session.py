@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from . import __version__
 from .config import Settings
+from .net.binding import SocketPlan
 from .net.files import FileService
 from .net.interfaces import (
     InterfaceError,
@@ -16,7 +17,7 @@ from .net.interfaces import (
     ipv4_interfaces,
     local_ips,
 )
-from .net.node import Listener, Node, SocketPlan
+from .net.node import Listener, Node
 from .protocol.engine import EngineConfig
 
 # The version field names the client family ("1_iptux 0.8.3" does the same); peers read

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ipmsg_tui.net.node import SocketPlan, open_udp_socket
+from ipmsg_tui.net.binding import SocketPlan
+from ipmsg_tui.net.node import open_udp_socket
 
 from ..support.procs import Listener, run
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from ipmsg_tui.net.binding import SocketPlan
 from ipmsg_tui.net.files import (
     FileEvent,
     FileService,
@@ -16,7 +17,7 @@ from ipmsg_tui.net.files import (
     OfferReceived,
     TransferStarted,
 )
-from ipmsg_tui.net.node import Node, SocketPlan
+from ipmsg_tui.net.node import Node
 from ipmsg_tui.protocol.engine import EngineConfig
 
 

@@ -285,8 +285,8 @@ async def test_offers_expire(ports: list[int], tmp_path: Path) -> None:
 async def test_busy_tcp_port_is_one_clear_error(ports: list[int], tmp_path: Path) -> None:
     import socket
 
-    from ipmsg_tui.net.node import Node, SocketPlan
-    from ipmsg_tui.net.tcp import TcpPortInUse
+    from ipmsg_tui.net.binding import PortInUse, SocketPlan
+    from ipmsg_tui.net.node import Node
     from ipmsg_tui.protocol.engine import EngineConfig
 
     blocker = socket.socket()
@@ -297,7 +297,7 @@ async def test_busy_tcp_port_is_one_clear_error(ports: list[int], tmp_path: Path
         service = FileService(node, download_dir=tmp_path)
         try:
             await service.start()
-        except TcpPortInUse as error:
+        except PortInUse as error:
             assert f"TCP port {ports[0]}" in str(error) and "in use" in str(error)
         else:
             raise AssertionError("a busy TCP port must be reported")

@@ -9,7 +9,8 @@ from collections.abc import Callable
 import pytest
 
 from ipmsg_tui.config import load_settings
-from ipmsg_tui.net.node import Node, PortInUse, SocketPlan, open_udp_socket
+from ipmsg_tui.net.binding import PortInUse, SocketPlan
+from ipmsg_tui.net.node import Node, open_udp_socket
 from ipmsg_tui.protocol import events as ev
 from ipmsg_tui.session import build_node
 

@@ -9,7 +9,6 @@ raises makes the node retract that acknowledgement: the sender will retransmit.
 from __future__ import annotations
 
 import asyncio
-import errno
 import fcntl
 import logging
 import socket
@@ -18,13 +17,13 @@ import termios
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TypeVar
 
 from ..protocol import events as ev
 from ..protocol.attachments import Attachment
 from ..protocol.engine import Engine, EngineConfig, OutgoingMessage
 from ..protocol.peers import Addr, Peer
+from .binding import SocketPlan, bind_as_planned
 
 log = logging.getLogger(__name__)
 
@@ -40,57 +39,15 @@ _READ_BATCH = 64  # datagrams handled per wake-up, at most
 _MAX_DATAGRAM_READ = 65536
 
 
-class PortInUse(Exception):
-    def __init__(self, port: int, bind: str) -> None:
-        super().__init__(
-            f"UDP port {port} on {bind} is already in use (is another IP Messenger running?). "
-            f"Quit it, or pick another port with --port."
-        )
-        self.port = port
-
-
-class BindFailed(Exception):
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class SocketPlan:
-    """Where the UDP socket listens: an address, and optionally one device only."""
-
-    host: str = "0.0.0.0"
-    port: int = 2425
-    device: str | None = None
-
-
 def open_udp_socket(plan: SocketPlan) -> socket.socket:
-    """A broadcast-capable UDP socket; PortInUse / BindFailed carry a user-facing message."""
+    """A broadcast-capable UDP socket, or BindFailed (PortInUse) with a message for the user."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _SO_RCVBUF)
         # No SO_REUSEADDR: on Linux it would let a second messenger share the port and
         # silently steal our unicast traffic. A busy port must be reported instead.
-        host = plan.host
-        if plan.device:
-            try:  # listen on 0.0.0.0 of one device: unicast *and* that subnet's broadcasts
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, plan.device.encode())
-                host = "0.0.0.0"
-            except OSError as error:
-                log.warning(
-                    "cannot bind to device %s (%s); broadcasts may be missed", plan.device, error
-                )
-        try:
-            sock.bind((host, plan.port))
-        except OSError as error:
-            if error.errno == errno.EADDRINUSE:
-                raise PortInUse(plan.port, plan.host) from None
-            if error.errno == errno.EACCES:
-                raise BindFailed(
-                    f"not allowed to use UDP port {plan.port}; pick a port above 1023 with --port"
-                ) from None
-            raise BindFailed(
-                f"cannot listen on {plan.host}:{plan.port}: {error.strerror}"
-            ) from None
+        bind_as_planned(sock, plan, "UDP")
         sock.setblocking(False)
     except BaseException:
         sock.close()

@@ -9,27 +9,17 @@ IPMSG support case; the error says exactly that instead of hanging.
 from __future__ import annotations
 
 import asyncio
-import errno
 import socket
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from ..protocol.peers import Addr
-from .node import BindFailed, SocketPlan
+from .binding import SocketPlan, bind_as_planned
 
 CONNECT_TIMEOUT = 10.0
 _T = TypeVar("_T")
 _P = TypeVar("_P", bound=asyncio.BaseProtocol)
 _BACKLOG = 64
-
-
-class TcpPortInUse(BindFailed):
-    def __init__(self, port: int, bind: str) -> None:
-        super().__init__(
-            f"TCP port {port} on {bind} is already in use (is another IP Messenger running?); "
-            "files could not be sent. Quit it, or pick another port with --port."
-        )
-        self.port = port
 
 
 class TcpUnreachable(ConnectionError):
@@ -51,21 +41,7 @@ def open_tcp_socket(plan: SocketPlan) -> socket.socket:
         # SO_REUSEADDR: restart at once despite TIME_WAIT connections; on Linux it does not
         # let a second listener share the port, so a busy port is still reported.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        host = plan.host
-        if plan.device:
-            try:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, plan.device.encode())
-                host = "0.0.0.0"
-            except OSError:
-                pass  # the bound address alone then decides
-        try:
-            sock.bind((host, plan.port))
-        except OSError as error:
-            if error.errno == errno.EADDRINUSE:
-                raise TcpPortInUse(plan.port, plan.host) from None
-            raise BindFailed(
-                f"cannot listen on TCP {plan.host}:{plan.port}: {error.strerror}"
-            ) from None
+        bind_as_planned(sock, plan, "TCP")
         sock.listen(_BACKLOG)
         sock.setblocking(False)
     except BaseException:

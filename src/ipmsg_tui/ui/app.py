@@ -29,8 +29,9 @@ from textual.widgets import Footer, OptionList
 
 from ..config import Settings
 from ..history import HistoryRecorder
+from ..net.binding import SocketPlan
 from ..net.files import FileService
-from ..net.node import Node, SocketPlan, open_udp_socket
+from ..net.node import Node, open_udp_socket
 from ..net.tcp import open_tcp_socket
 from ..protocol.engine import EngineConfig, EngineError
 from ..session import build_file_service, engine_config
