@@ -29,7 +29,7 @@ from .attachments import (
     format_attachments,
     parse_attachments,
 )
-from .codepages import entry_codec, incoming_codec, outgoing_codec, tells_codec
+from .codepages import incoming_codec, outgoing_codec
 from .constants import (
     MAX_DATAGRAM_DEFAULT,
     MAX_DATAGRAM_IPTUX,
@@ -41,7 +41,7 @@ from .constants import (
     get_mode,
 )
 from .dedup import DedupCache
-from .entry import build_entry, parse_entry
+from .entry import EntryDecoder, build_entry, version_text
 from .floodguard import FloodGuard
 from .iptuxreading import TELLING_MODES, IptuxReading
 from .packet import IPDictPacket, Packet, ParseError, format_packet, join_parts, parse_packet
@@ -106,21 +106,6 @@ class EngineConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class _EntryFields:
-    """The sender's identity as one entry packet's content gives it."""
-
-    user: str
-    host: str
-    nick: str
-    group: str
-    version: str
-    from_iptux: bool
-    iptux_encoding: str | None
-    codec: str  # the code page its names were read in
-    codec_seen: bool  # False when they were plain ASCII: that says nothing of its code page
-
-
-@dataclass(frozen=True, slots=True)
 class OutgoingMessage:
     """One SENDMSG as sent: a long text goes out as several parts, one packet each."""
 
@@ -167,8 +152,7 @@ class Engine:
         self._entry_ext_cache: dict[tuple[str, str, str], bytes] = {}
         self._header_names: dict[str, tuple[bytes, bytes]] = {}  # codec -> (user, host)
         self._header_bytes: int | None = None
-        self._entry_cache: dict[tuple[bytes, bytes, bytes, bytes, bool, str | None], _EntryFields]
-        self._entry_cache = {}
+        self._entries = EntryDecoder(config.legacy_codec, config.dedup_size)
         self._iptux_reading = IptuxReading(config.max_peers)
         self._guard = FloodGuard(
             config.stranger_message_rate,
@@ -492,7 +476,7 @@ class Engine:
 
     def _on_entry(self, packet: Packet, addr: Addr, now: float) -> None:
         peer = self.peers.get(addr)
-        fields = self._entry_fields(packet, peer.encoding_override if peer is not None else None)
+        fields = self._entries.decode(packet, peer.encoding_override if peer is not None else None)
         # iptux always sets ABSENCEOPT; there it means nothing.
         away = packet.has(EntryOpt.ABSENCEOPT) and not fields.from_iptux
         # Names in plain ASCII say nothing of a code page: the peer's stays what it was.
@@ -657,7 +641,7 @@ class Engine:
             addr=addr,
             user=user,
             host=host,
-            version=_version_text(packet),
+            version=version_text(packet),
             last_seen=now,
             announced=False,
             confirmed=self._heard_before,
@@ -699,41 +683,6 @@ class Engine:
         self._last_packet_no.move_to_end(addr)
         _bound(self._last_packet_no, self.config.sender_memory)
         return restarted
-
-    # ------------------------------------------------------------------ entries
-
-    def _entry_fields(self, packet: Packet, override: str | None) -> _EntryFields:
-        """What an entry packet says about its sender, decoded once per distinct content.
-
-        Peers repeat the same entry (a BR_ENTRY per broadcast address, then the ANSENTRY,
-        re-announcements every few minutes), and decoding and cleaning names is most of the
-        cost of a presence storm.
-        """
-        utf8 = packet.has(EntryOpt.UTF8OPT)
-        key = (packet.version_raw, packet.user, packet.host, packet.extension, utf8, override)
-        fields = self._entry_cache.get(key)
-        if fields is None:
-            fields = self._decode_entry(packet, override)
-            if len(self._entry_cache) >= self.config.dedup_size:
-                self._entry_cache.clear()
-            self._entry_cache[key] = fields
-        return fields
-
-    def _decode_entry(self, packet: Packet, override: str | None) -> _EntryFields:
-        codec = entry_codec(packet, override, self.config.legacy_codec)
-        info = parse_entry(packet.parts(), codec)
-        version = _version_text(packet)
-        return _EntryFields(
-            user=info.user or wire_text.clean_name(wire_text.decode(packet.user, codec)),
-            host=info.host or wire_text.clean_name(wire_text.decode(packet.host, codec)),
-            nick=info.nick,
-            group=info.group,
-            version=version,
-            from_iptux="iptux" in version.lower(),
-            iptux_encoding=info.iptux_encoding,
-            codec=codec,
-            codec_seen=tells_codec(packet),
-        )
 
     # ------------------------------------------------------------------ sending
 
@@ -910,10 +859,6 @@ def _capabilities(packet: Packet) -> int:
     if packet.has(EntryOpt.UTF8OPT):
         options |= _CAPUTF8
     return options
-
-
-def _version_text(packet: Packet) -> str:
-    return wire_text.clean_name(packet.version_raw.decode("latin-1"), 64)
 
 
 def _visible(peer: Peer) -> tuple[object, ...]:

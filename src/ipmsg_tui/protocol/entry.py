@@ -24,7 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import text as wire_text
-from .packet import join_parts
+from .codepages import entry_codec, tells_codec
+from .constants import EntryOpt
+from .packet import Packet, join_parts
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,3 +109,68 @@ def _iptux_reads_whole(extension: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def version_text(packet: Packet) -> str:
+    """The version field as shown to users (it names the client family: "1_iptux 0.8.3")."""
+    return wire_text.clean_name(packet.version_raw.decode("latin-1"), 64)
+
+
+@dataclass(frozen=True, slots=True)
+class EntryFields:
+    """The sender's identity as one entry packet's content gives it."""
+
+    user: str
+    host: str
+    nick: str
+    group: str
+    version: str
+    from_iptux: bool
+    iptux_encoding: str | None
+    codec: str  # the code page its names were read in
+    codec_seen: bool  # False when they were plain ASCII: that says nothing of its code page
+
+
+_EntryKey = tuple[bytes, bytes, bytes, bytes, bool, str | None]
+
+
+class EntryDecoder:
+    """What entry packets say about their senders, decoded once per distinct content.
+
+    Peers repeat the same entry (a BR_ENTRY per broadcast address, then the ANSENTRY,
+    re-announcements every few minutes), and decoding and cleaning names is most of the
+    cost of a presence storm.
+    """
+
+    def __init__(self, legacy_codec: str, cache_size: int) -> None:
+        self.legacy_codec = legacy_codec
+        self.cache_size = cache_size
+        self._cache: dict[_EntryKey, EntryFields] = {}
+
+    def decode(self, packet: Packet, override: str | None) -> EntryFields:
+        """``override``: the code page the user set for this peer, if any."""
+        utf8 = packet.has(EntryOpt.UTF8OPT)
+        key = (packet.version_raw, packet.user, packet.host, packet.extension, utf8, override)
+        fields = self._cache.get(key)
+        if fields is None:
+            fields = self._decode(packet, override)
+            if len(self._cache) >= self.cache_size:
+                self._cache.clear()
+            self._cache[key] = fields
+        return fields
+
+    def _decode(self, packet: Packet, override: str | None) -> EntryFields:
+        codec = entry_codec(packet, override, self.legacy_codec)
+        info = parse_entry(packet.parts(), codec)
+        version = version_text(packet)
+        return EntryFields(
+            user=info.user or wire_text.clean_name(wire_text.decode(packet.user, codec)),
+            host=info.host or wire_text.clean_name(wire_text.decode(packet.host, codec)),
+            nick=info.nick,
+            group=info.group,
+            version=version,
+            from_iptux="iptux" in version.lower(),
+            iptux_encoding=info.iptux_encoding,
+            codec=codec,
+            codec_seen=tells_codec(packet),
+        )
