@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ipmsg_tui.protocol import events as ev
 from ipmsg_tui.protocol.constants import Command, SendOpt
+from ipmsg_tui.protocol.engine import Engine
 from ipmsg_tui.protocol.packet import parse_packet
 
 from ..support.wire import BROADCAST, Switch
@@ -19,8 +22,31 @@ def _pair(**config: object) -> tuple[Switch, object, object]:
     return lan, alice, bob
 
 
+def _trio() -> tuple[Switch, list[Engine]]:
+    lan = Switch()
+    engines = [lan.add(f"10.77.0.{i}", n) for i, n in enumerate(["alice", "bob", "carol"], 1)]
+    for engine in engines:
+        engine.start(lan.now)
+    lan.deliver()
+    return lan, engines
+
+
 def _mode(data: bytes) -> int:
     return parse_packet(data).mode
+
+
+def _lose_first(count: int, mode: int) -> Callable[[bytes, object, object], bool]:
+    """A drop rule for the switch: the first ``count`` datagrams of ``mode`` get lost."""
+    lost = 0
+
+    def drop(data: bytes, src: object, dst: object) -> bool:
+        nonlocal lost
+        if _mode(data) == mode and lost < count:
+            lost += 1
+            return True
+        return False
+
+    return drop
 
 
 def test_message_is_acknowledged_with_its_decimal_packet_number() -> None:
@@ -46,15 +72,7 @@ def test_packet_numbers_start_at_the_clock_and_only_increase() -> None:
 
 def test_lost_messages_are_retransmitted_until_acknowledged() -> None:
     lan, alice, bob = _pair()
-    lost = {"n": 0}
-
-    def lose_two_sendmsgs(data: bytes, src: object, dst: object) -> bool:
-        if _mode(data) == Command.SENDMSG and lost["n"] < 2:
-            lost["n"] += 1
-            return True
-        return False
-
-    lan.drop = lose_two_sendmsgs
+    lan.drop = _lose_first(2, Command.SENDMSG)
     alice.send_message([("10.77.0.2", 2425)], "persist", lan.now)
     lan.advance(4)
     assert [m.text for m in lan.of(bob, ev.MessageReceived)] == ["persist"]
@@ -102,15 +120,7 @@ def test_sealed_message_read_notice_round_trip() -> None:
     lan.deliver()
     (received,) = lan.of(bob, ev.MessageReceived)
     assert received.sealed and received.read_check
-    lost = {"n": 0}
-
-    def lose_first_ansreadmsg(data: bytes, src: object, dst: object) -> bool:
-        if _mode(data) == Command.ANSREADMSG and lost["n"] == 0:
-            lost["n"] += 1
-            return True
-        return False
-
-    lan.drop = lose_first_ansreadmsg
+    lan.drop = _lose_first(1, Command.ANSREADMSG)
     bob.open_sealed(received.addr, received.packet_no, received.read_check, lan.now)
     lan.advance(3)
     readmsgs = [d for s, _, d in lan.sent if _mode(d) == Command.READMSG]
@@ -124,12 +134,7 @@ def test_sealed_message_read_notice_round_trip() -> None:
 
 
 def test_multicast_shares_one_packet_number() -> None:
-    lan = Switch()
-    engines = [lan.add(f"10.77.0.{i}", n) for i, n in enumerate(["alice", "bob", "carol"], 1)]
-    for engine in engines:
-        engine.start(lan.now)
-    lan.deliver()
-    alice, bob, carol = engines
+    lan, (alice, bob, carol) = _trio()
     (sent,) = alice.send_message([("10.77.0.2", 2425), ("10.77.0.3", 2425)], "team", lan.now)
     lan.deliver()
     for engine in (bob, carol):
@@ -142,12 +147,7 @@ def test_multicast_shares_one_packet_number() -> None:
 
 
 def test_broadcast_message_reaches_everyone_and_is_never_acknowledged() -> None:
-    lan = Switch()
-    engines = [lan.add(f"10.77.0.{i}", n) for i, n in enumerate(["alice", "bob", "carol"], 1)]
-    for engine in engines:
-        engine.start(lan.now)
-    lan.deliver()
-    alice, bob, carol = engines
+    lan, (alice, bob, carol) = _trio()
     alice.broadcast_message("lunch!", lan.now)
     lan.advance(3)
     for engine in (bob, carol):
