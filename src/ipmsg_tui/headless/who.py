@@ -24,7 +24,8 @@ async def run_who(settings: Settings, wait: float, as_json: bool, out: TextIO = 
     peers = sorted(node.peers, key=lambda p: (p.group.casefold(), p.name.casefold(), p.ip))
     await node.stop()
     if as_json:
-        write_line(out, json.dumps([peer_record(p) for p in peers], ensure_ascii=False))
+        records = [peer_record(p, node.engine.peer_fingerprint(p.addr)) for p in peers]
+        write_line(out, json.dumps(records, ensure_ascii=False))
     elif peers:
         write_line(out, format_peer_table(peers))
     else:
