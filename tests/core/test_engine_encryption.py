@@ -394,3 +394,21 @@ def test_garbage_encrypted_never_raises_nor_gets_receipts(ext: bytes, packet_no:
         bob.receive_datagram(
             format_packet(b"1", packet_no, b"taro", b"WINPC", mode, join_parts(ext)), WIN, NOW
         )
+
+
+def test_a_peer_with_a_new_key_is_asked_again_and_reported() -> None:
+    lan, alice, bob = _pair()
+    alice.send_message([BOB], "first", lan.now)
+    lan.deliver()
+    alice.set_keys(*keys("alice-reinstalled"))  # alice made new keys (a reinstall)
+    alice.send_message([BOB], "second", lan.now)
+    lan.deliver()
+    got = _received(lan, bob)
+    assert [(m.text, m.signed, m.key_changed) for m in got] == [
+        ("first", True, False),
+        ("second", True, True),
+    ]
+    [changed] = lan.of(bob, ev.KeyChanged)
+    assert isinstance(changed, ev.KeyChanged)
+    assert changed.new_fingerprint == fingerprint(keys("alice-reinstalled")[0].public_key())
+    assert not lan.of(bob, ev.MessageRejected)

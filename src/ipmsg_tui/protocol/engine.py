@@ -104,6 +104,7 @@ _ENCEXTMSG = int(EntryOpt.ENCEXTMSGOPT)  # SENDMSG: attachment list inside the e
 # An encrypted part in hex (the widest encoding): head, RSA-2048 session key and signature
 # (512 hex digits each), separators; the body doubles and pads to a block.
 _ENCRYPTION_OVERHEAD = 16 + 2 * 512
+_REASK_INTERVAL = 60.0  # a peer whose signature fails its cached key is asked again so often
 
 
 @dataclass(frozen=True, slots=True)
@@ -696,16 +697,26 @@ class Engine:
             else:
                 self._drop(addr, "too many messages waiting for their sender's key")
             return
-        self._check_signature(addr, unsealed, key.public_key, now)
+        self._check_signature(addr, unsealed, key.public_key, now, fresh=False)
 
     def _check_signature(
-        self, addr: Addr, unsealed: _Unsealed, key: rsa.RSAPublicKey, now: float
+        self, addr: Addr, unsealed: _Unsealed, key: rsa.RSAPublicKey, now: float, fresh: bool
     ) -> None:
+        """Show the message if ``key`` signed it. A cached key that does not fit may be out
+        of date (the peer made a new one): ask again, at most once a minute per peer, and
+        check with the answer; a key fresh from the peer that does not fit means a forgery."""
         if signature_ok(unsealed.decrypted, key):
             self._show_unsealed(addr, unsealed, True, now)
-        else:
-            reason = "the signature does not match the sender's key (forged or changed)"
-            self._reject(addr, unsealed.packet.packet_no, reason, now)
+            return
+        last = self._ring.reasked.get(addr)
+        if not fresh and (last is None or now - last > _REASK_INTERVAL):
+            self._ring.reasked[addr] = now
+            self._ring.peer_keys.pop(addr, None)
+            if self._ring.wait_receive(WaitingReceive(addr, unsealed.packet.packet_no, unsealed)):
+                self._ask_key(addr, now)
+                return
+        reason = "the signature does not match the sender's key (forged?)"
+        self._reject(addr, unsealed.packet.packet_no, reason, now)
 
     def _show_unsealed(self, addr: Addr, unsealed: _Unsealed, signed: bool, now: float) -> None:
         peer = self.peers.get(addr)
@@ -971,7 +982,7 @@ class Engine:
             self._send_part(item, now)
         for waiting in self._ring.take_receives(addr):
             assert isinstance(waiting.payload, _Unsealed)
-            self._check_signature(addr, waiting.payload, key.public_key, now)
+            self._check_signature(addr, waiting.payload, key.public_key, now, fresh=True)
 
     def _note_pin(
         self, addr: Addr, peer: Peer | None, identity: str, key: rsa.RSAPublicKey
@@ -1019,8 +1030,9 @@ class Engine:
             for item in self._ring.take_sends(addr):
                 self._send_part(item, now)
             for waiting in self._ring.take_receives(addr):
-                assert isinstance(waiting.payload, _Unsealed)
-                self._show_unsealed(addr, waiting.payload, False, now)
+                # A signature nobody can check is as good as none: never shown as theirs.
+                reason = "the sender never gave its key to check the signature"
+                self._reject(addr, waiting.packet_no, reason, now)
 
     # ------------------------------------------------------------------ sending
 

@@ -70,6 +70,7 @@ class KeyRing:
     changed: set[str] = field(default_factory=set)  # identities whose key differs from the pin
     requests: dict[Addr, KeyRequest] = field(default_factory=dict)
     silent: set[Addr] = field(default_factory=set)  # never answered: send to them in clear
+    reasked: dict[Addr, float] = field(default_factory=dict)  # when a cached key was re-asked
     sends: list[WaitingSend] = field(default_factory=list)
     receives: list[WaitingReceive] = field(default_factory=list)
     max_peers: int = 10_000
