@@ -62,11 +62,21 @@ def test_windows_peer_both_ways_with_listen_and_send(ports: list[int], tmp_path:
         got = [g for g in taro.wait_received() if g.text == "hello windows"]
         assert got and got[0].signature_ok is True
 
-        who = run(
-            ["who", "--json", "--wait", "1", *common(ports[3], ports[1], data=tmp_path / "c")]
-        )
+        _keys(tmp_path / "c")
+        who_args = [
+            "who",
+            "--json",
+            "--wait",
+            "1",
+            *common(ports[3], ports[1], data=tmp_path / "c"),
+        ]
+        who = run(who_args)
         assert who.returncode == 0, who.stderr
         [peer] = json.loads(who.stdout)
+        assert peer["encryption"] is True
+        assert peer["fingerprint"] == fingerprint(key("taro").public_key())
+        plain = run([*who_args, "--encryption", "off"])
+        [peer] = json.loads(plain.stdout)
         assert peer["encryption"] is True and peer["fingerprint"] is None
 
 

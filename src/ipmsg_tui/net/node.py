@@ -180,6 +180,9 @@ class Node:
         """Our key pairs (from the key store): the node starts encrypting."""
         self._act(lambda now: self.engine.set_keys(keys.key_2048, keys.key_1024))
 
+    def request_key(self, addr: Addr) -> None:
+        self._act(lambda now: self.engine.request_key(addr, now))
+
     def set_peer_encoding(self, key: str, codec: str | None) -> None:
         self._act(lambda now: self.engine.set_peer_encoding(key, codec))
 

@@ -374,6 +374,11 @@ class Engine:
         key = self._ring.peer_keys.get(addr)
         return fingerprint(key.public_key) if key is not None else None
 
+    def request_key(self, addr: Addr, now: float) -> None:
+        """Ask ``addr`` for its key now (to show its fingerprint), if it can encrypt."""
+        if self.can_encrypt_to(addr) and addr not in self._ring.peer_keys:
+            self._ask_key(addr, now)
+
     def load_pins(self, pins: Mapping[str, bytes]) -> None:
         """Keys pinned earlier (identity ``user@host`` -> public key DER), from the store."""
         self._ring.pins.update(pins)
