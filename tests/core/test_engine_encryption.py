@@ -412,3 +412,21 @@ def test_a_peer_with_a_new_key_is_asked_again_and_reported() -> None:
     assert isinstance(changed, ev.KeyChanged)
     assert changed.new_fingerprint == fingerprint(keys("alice-reinstalled")[0].public_key())
     assert not lan.of(bob, ev.MessageRejected)
+
+
+def test_pin_identity_is_the_entry_name_not_the_code_page_header() -> None:
+    """Windows sends ANSPUBKEY without UTF8OPT, names in its code page: the pin must still
+    be under the name its (UTF-8) entry gave."""
+    bob = make_engine("10.77.0.2", "bob", NOW, legacy_codec="gb18030")
+    bob.set_keys(*keys("bob"))
+    user = "太郎"
+    entry = Command.ANSENTRY | EntryOpt.ENCRYPTOPT | EntryOpt.UTF8OPT | EntryOpt.CAPUTF8OPT
+    bob.receive_datagram(
+        format_packet(b"1", 100, user.encode(), b"WINPC", entry, "太郎\0\0".encode()), WIN, NOW
+    )
+    bob.send_message([WIN], "hi", NOW)
+    body = win.windows_anspubkey(win.WINDOWS_CAPA, keys("taro")[0].public_key()) + b"\0"
+    answer = format_packet(b"1", 200, user.encode("cp932"), b"WINPC", Command.ANSPUBKEY, body)
+    bob.receive_datagram(answer, WIN, NOW)
+    [learned] = [e for e in bob.events() if isinstance(e, ev.KeyLearned)]
+    assert learned.identity == "太郎@WINPC"

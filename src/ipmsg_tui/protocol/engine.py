@@ -971,10 +971,13 @@ class Engine:
             self._ring.requests[addr] = request  # keep asking; it may answer properly
             self._drop(addr, f"bad ANSPUBKEY: {error}")
             return
-        codec = incoming_codec(packet, peer, self.config.legacy_codec)
-        user = wire_text.clean_name(wire_text.decode(packet.user, codec))
-        host = wire_text.clean_name(wire_text.decode(packet.host, codec))
-        identity = f"{user}@{host}"
+        if peer is not None:  # names as its entry gave them (Windows sends this one in its
+            user, identity = peer.user, peer.key  # code page, the entry also in UTF-8)
+        else:
+            codec = incoming_codec(packet, peer, self.config.legacy_codec)
+            user = wire_text.clean_name(wire_text.decode(packet.user, codec))
+            host = wire_text.clean_name(wire_text.decode(packet.host, codec))
+            identity = f"{user}@{host}"
         if check_username(user, key.public_key) is False:
             self._ring.requests[addr] = request  # as silent as a peer that never answers
             reason = "its key does not match the fingerprint in its user name: an impostor?"
