@@ -17,6 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from ..protocol.attachments import Attachment
+from ..protocol.direction import Direction as Direction  # re-exported: one type, both layers
 from ..protocol.peers import Addr
 from ..protocol.progress import RateMeter, eta
 
@@ -25,11 +26,6 @@ log = logging.getLogger(__name__)
 # Progress notifications at most this often; state changes are always notified.
 NOTIFY_INTERVAL = 0.1
 _ids = itertools.count(1)
-
-
-class Direction(StrEnum):
-    IN = "in"  # we download
-    OUT = "out"  # a peer downloads from us
 
 
 class State(StrEnum):
