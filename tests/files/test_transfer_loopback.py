@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from ipmsg_tui.net.files import OfferEnded, OfferFetched, TransferEnded
-from ipmsg_tui.net.transfers import Direction, State
+from ipmsg_tui.net.transfers import Direction, Failure, State
 
 from ..support.trees import random_file, sha256, tree_digest
 from .conftest import Peer
@@ -136,7 +136,7 @@ async def test_decline_sends_releasefiles_and_ends_the_offer(
     assert alice.files.offers.get(sent.packet_no) is None
     (transfer,) = bob.files.download_all(offer)  # too late: the sender refuses now
     assert await transfer.wait() == State.FAILED
-    assert "refused" in (transfer.error or "")
+    assert "refused" in (transfer.error or "") and transfer.failure is Failure.REFUSED
     assert not list((tmp_path / "bob-downloads").glob("x.bin"))
 
 

@@ -6,8 +6,10 @@ import asyncio
 
 import pytest
 
-from ipmsg_tui.net.transfers import Controls, Direction, State, Transfer
+from ipmsg_tui.net.download import REFUSED
+from ipmsg_tui.net.transfers import Controls, Direction, Failure, State, Transfer
 from ipmsg_tui.protocol.attachments import Attachment
+from ipmsg_tui.ui.transfertext import NO_LONGER_OFFERED, state_text
 
 
 class Clock:
@@ -53,3 +55,19 @@ async def test_progress_speed_eta_and_throttled_notifications() -> None:
     assert transfer.speed == 0 and transfer.eta is None
     with pytest.raises(RuntimeError):
         transfer.retry()
+
+
+def test_a_refusal_reads_as_no_longer_offered_only_for_offers_of_an_earlier_session() -> None:
+    transfer = Transfer(Direction.IN, ("10.0.0.2", 2425), "bob", Attachment(1, "x", 5, 0), 42)
+    transfer.begin()
+    transfer.end(State.FAILED, REFUSED, Failure.REFUSED)
+    assert state_text(transfer) == (f"✗ {REFUSED}", "$text-error")
+    assert state_text(transfer, refused_means_gone=True) == (
+        f"✗ {NO_LONGER_OFFERED}",
+        "$text-error",
+    )
+    # the kind decides, not the words
+    transfer.end(State.FAILED, REFUSED, Failure.BROKEN)
+    assert state_text(transfer, refused_means_gone=True) == (f"✗ {REFUSED}", "$text-error")
+    transfer.begin()
+    assert transfer.failure is None and transfer.error is None

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 from ipmsg_tui.net.files import FileService, RequestRefused
-from ipmsg_tui.net.transfers import Direction, State
+from ipmsg_tui.net.transfers import Direction, Failure, State
 from ipmsg_tui.protocol.constants import Command, FileType
 from ipmsg_tui.protocol.dirstream import format_dir_header, format_retparent
 
@@ -72,7 +72,7 @@ async def test_a_third_peer_on_the_same_machine_is_refused(
         # carol saw bob's offer (same packet number and file id) and asks with her names
         transfer = carol.files.download(offer, offer.attachments[0])
         assert await transfer.wait() == State.FAILED
-        assert "refused" in (transfer.error or "")
+        assert "refused" in (transfer.error or "") and transfer.failure is Failure.REFUSED
         assert not (tmp_path / "carol-downloads" / "for-bob.bin").exists()
         assert any(isinstance(e, RequestRefused) and "carol" in e.reason for e in alice.events), (
             alice.events
@@ -255,7 +255,7 @@ async def test_closed_tcp_port_is_reported_clearly(ports: list[int], tmp_path: P
         assert f"UDP works but TCP {ports[0]} is not reachable on 127.0.0.1" in (
             transfer.error or ""
         )
-        assert transfer.can_retry
+        assert transfer.failure is Failure.UNREACHABLE and transfer.can_retry
     finally:
         await bob.files.stop()
         await bob.node.stop()
@@ -430,6 +430,7 @@ async def test_bytes_beyond_a_large_file_are_refused_not_written(
         (transfer,) = bob.files.download_all(offer)
         assert await transfer.wait() == State.FAILED
         assert "more than it offered" in (transfer.error or ""), transfer.error
+        assert transfer.failure is Failure.BROKEN
         assert (tmp_path / "downloads" / "big.part").read_bytes() == body
     finally:
         await bob.files.stop()

@@ -23,11 +23,11 @@ from ..protocol.filerequest import file_request_extension
 from ..protocol.offers import IncomingOffer
 from ..protocol.safenames import clean_component
 from . import saving
-from .download import Connection, TransferError, fetch_file, fetch_folder
+from .download import Connection, SenderRefused, TransferError, fetch_file, fetch_folder
 from .fileevents import Emit, TransferEnded, TransferStarted
 from .node import Node
 from .tcp import TcpUnreachable
-from .transfers import Controls, State, Transfer
+from .transfers import Controls, Failure, State, Transfer
 
 log = logging.getLogger(__name__)
 
@@ -128,10 +128,16 @@ class Downloads:
                     await self._fetch_file(transfer, job, resume)
         except asyncio.CancelledError:
             transfer.end(State.CANCELLED, "cancelled")
-        except (TcpUnreachable, TransferError, saving.SaveError) as error:
-            transfer.end(State.FAILED, str(error))
+        except TcpUnreachable as error:
+            transfer.end(State.FAILED, str(error), Failure.UNREACHABLE)
+        except SenderRefused as error:
+            transfer.end(State.FAILED, str(error), Failure.REFUSED)
+        except TransferError as error:
+            transfer.end(State.FAILED, str(error), Failure.BROKEN)
+        except saving.SaveError as error:
+            transfer.end(State.FAILED, str(error), Failure.SAVE)
         except OSError as error:
-            transfer.end(State.FAILED, f"cannot save: {error.strerror or error}")
+            transfer.end(State.FAILED, f"cannot save: {error.strerror or error}", Failure.SAVE)
         else:
             transfer.end(State.DONE)
         self._emit(TransferEnded(transfer))

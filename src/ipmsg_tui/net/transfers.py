@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import Enum, StrEnum
 from pathlib import Path
 
 from ..protocol.attachments import Attachment
@@ -38,6 +38,15 @@ class State(StrEnum):
     @property
     def finished(self) -> bool:
         return self in (State.DONE, State.FAILED, State.CANCELLED)
+
+
+class Failure(Enum):
+    """Why an attempt failed, for code that acts on it (``Transfer.error`` says it in words)."""
+
+    UNREACHABLE = "unreachable"  # no TCP connection to the sender
+    REFUSED = "refused"  # the sender hung up without a byte: it no longer offers the file
+    BROKEN = "broken"  # the stream was short, long, stalled or malformed, or the peer left
+    SAVE = "save"  # we could not write what arrived
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +88,7 @@ class Transfer:
         self.attempts = 0
         self.state = State.QUEUED
         self.error: str | None = None
+        self.failure: Failure | None = None  # set when an attempt ends FAILED
         self.sha256: str | None = None
         self.started_at: float | None = None
         self.finished_at: float | None = None
@@ -166,6 +176,7 @@ class Transfer:
         self.done = offset
         self.files_done = 0
         self.error = None
+        self.failure = None
         self.sha256 = None
         self.started_at = self._clock()
         self.finished_at = None
@@ -175,6 +186,7 @@ class Transfer:
 
     def queue(self) -> None:
         self.error = None
+        self.failure = None
         self._set_state(State.QUEUED)
 
     def advance(self, count: int) -> None:
@@ -195,8 +207,9 @@ class Transfer:
         self._meter.update(self.done, now)
         self._notify(now)
 
-    def end(self, state: State, error: str | None = None) -> None:
+    def end(self, state: State, error: str | None = None, failure: Failure | None = None) -> None:
         self.error = error
+        self.failure = failure
         self.finished_at = self._clock()
         if error:
             log.info("transfer %d (%s) %s: %s", self.id, self.name, state, error)

@@ -28,7 +28,7 @@ from ..protocol.peers import Addr
 from .fileevents import Emit, OfferFetched, RequestRefused, TransferEnded, TransferStarted
 from .node import Node
 from .sharing import ShortRead, send_file, send_folder
-from .transfers import Controls, State, Transfer
+from .transfers import Controls, Failure, State, Transfer
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +171,7 @@ class UploadServer:
         except asyncio.CancelledError:
             transfer.end(State.CANCELLED, "cancelled")
         except (OSError, ShortRead, ConnectionError, TimeoutError) as error:
-            transfer.end(State.FAILED, str(error) or type(error).__name__)
+            transfer.end(State.FAILED, str(error) or type(error).__name__, Failure.BROKEN)
         else:
             transfer.end(State.DONE)
             self.offers.mark_fetched(offer, recipient, attachment.file_id)

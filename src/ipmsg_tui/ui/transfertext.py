@@ -6,8 +6,7 @@ same thing. Each function returns plain text and a theme style name.
 
 from __future__ import annotations
 
-from ..net.download import REFUSED
-from ..net.transfers import Direction, State, Transfer
+from ..net.transfers import Direction, Failure, State, Transfer
 from .paths import tilde
 from .timefmt import file_size
 
@@ -65,6 +64,6 @@ def state_text(transfer: Transfer, *, refused_means_gone: bool = False) -> tuple
         case State.CANCELLED:
             return "cancelled", "$text-warning"
     error = transfer.error or "failed"
-    if refused_means_gone and error == REFUSED:
+    if refused_means_gone and transfer.failure is Failure.REFUSED:
         error = NO_LONGER_OFFERED
     return f"✗ {error}", "$text-error"
