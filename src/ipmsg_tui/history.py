@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 
 from .protocol import events as ev
 from .protocol.attachments import Attachment
+from .protocol.direction import Direction
 from .protocol.engine import OutgoingMessage
 from .protocol.peers import Addr, Peer
 from .store import EVERYONE, Flag, HistoryStore, State, StoredMessage
@@ -52,7 +53,7 @@ class HistoryRecorder:
         self, addr: Addr, packet_no: int, state: State, keep: tuple[State, ...]
     ) -> list[StoredMessage]:
         # A read notice can overtake the RECVMSG it implies: "opened" is never downgraded.
-        return self.store.set_state(addr, packet_no, "out", state, unless=keep)
+        return self.store.set_state(addr, packet_no, Direction.OUT, state, unless=keep)
 
     def record_sent(
         self,

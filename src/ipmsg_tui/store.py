@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .protocol.attachments import Attachment
+from .protocol.direction import Direction
 from .protocol.events import MessageReceived
 from .protocol.peers import Addr, Peer
 
@@ -97,7 +98,7 @@ class Conversation:
 class StoredMessage:
     id: int
     conversation: str
-    direction: str
+    direction: Direction
     ts: float
     packet_no: int
     ip: str
@@ -114,7 +115,7 @@ class StoredMessage:
 
     @property
     def incoming(self) -> bool:
-        return self.direction == "in"
+        return self.direction == Direction.IN
 
     @property
     def sealed(self) -> bool:
@@ -169,7 +170,7 @@ def _message(row: tuple[Any, ...]) -> StoredMessage:
     return StoredMessage(
         id=id_,
         conversation=key,
-        direction=direction,
+        direction=Direction(direction),
         ts=ts,
         packet_no=packet_no,
         ip=ip,
@@ -286,7 +287,7 @@ class HistoryStore:
         draft = StoredMessage(
             id=0,
             conversation=peer.key,
-            direction="in",
+            direction=Direction.IN,
             ts=event.timestamp,
             packet_no=event.packet_no,
             ip=peer.ip,
@@ -316,7 +317,7 @@ class HistoryStore:
         # Nobody acknowledges a broadcast: it is as delivered as it will ever be.
         state = State.DELIVERED if flags & Flag.BROADCAST else State.SENDING
         draft = StoredMessage(
-            0, key, "out", ts, packet_no, addr[0], addr[1], sender, text, flags, state, attachments
+            0, key, Direction.OUT, ts, packet_no, *addr, sender, text, flags, state, attachments
         )
         return self._insert(draft, peer, unread=0)
 
@@ -329,7 +330,7 @@ class HistoryStore:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     conversation_id,
-                    draft.direction,
+                    draft.direction.value,
                     draft.ts,
                     draft.packet_no,
                     draft.ip,
@@ -351,7 +352,7 @@ class HistoryStore:
         self,
         addr: Addr,
         packet_no: int,
-        direction: str,
+        direction: Direction,
         state: State,
         *,
         unless: tuple[State, ...] = (),
@@ -363,7 +364,7 @@ class HistoryStore:
         rows = self._db.execute(
             "SELECT id, state FROM messages "
             "WHERE packet_no = ? AND ip = ? AND port = ? AND direction = ?",
-            (packet_no, addr[0], addr[1], direction),
+            (packet_no, addr[0], addr[1], direction.value),
         ).fetchall()
         ids = [id_ for id_, current in rows if current not in unless]
         for id_ in ids:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ipmsg_tui.protocol.direction import Direction
 from ipmsg_tui.store import HistoryStore, State
 
 
@@ -40,5 +41,5 @@ def test_requeue_gives_a_failed_message_a_new_packet_and_address(tmp_path: Path)
         5000,
     )
     # the receipt for the new packet now finds it
-    (delivered,) = store.set_state(("127.0.0.2", 2426), 5000, "out", State.DELIVERED)
+    (delivered,) = store.set_state(("127.0.0.2", 2426), 5000, Direction.OUT, State.DELIVERED)
     assert delivered.id == row.id

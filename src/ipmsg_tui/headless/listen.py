@@ -73,7 +73,7 @@ async def run_listen(
     def _open(event: ev.MessageReceived) -> None:
         node_ref[0].open_sealed(event.addr, event.packet_no, event.read_check)
         if store is not None:
-            store.set_state(event.addr, event.packet_no, "in", State.OPENED)
+            store.set_state(event.addr, event.packet_no, Direction.IN, State.OPENED)
 
     def on_file_event(event: FileEvent) -> None:
         if isinstance(event, OfferReceived) and accept_files:
