@@ -72,7 +72,7 @@ class Flag(IntFlag):
     LOCKED = 64
 
 
-class State(StrEnum):
+class MessageState(StrEnum):
     # incoming
     RECEIVED = "received"
     SEALED = "sealed"  # not opened yet
@@ -106,7 +106,7 @@ class StoredMessage:
     sender: str
     text: str
     flags: Flag
-    state: State
+    state: MessageState
     attachments: tuple[Attachment, ...] = ()
 
     @property
@@ -178,7 +178,7 @@ def _message(row: tuple[Any, ...]) -> StoredMessage:
         sender=sender,
         text=text,
         flags=Flag(flags),
-        state=State(state),
+        state=MessageState(state),
         attachments=_decode_attachments(attachments),
     )
 
@@ -295,7 +295,7 @@ class HistoryStore:
             sender=peer.name,
             text=event.text,
             flags=_flags_of(event),
-            state=State.SEALED if event.sealed else State.RECEIVED,
+            state=MessageState.SEALED if event.sealed else MessageState.RECEIVED,
             attachments=event.attachments,
         )
         return self._insert(draft, peer, unread=1 if unread else 0)
@@ -315,7 +315,7 @@ class HistoryStore:
     ) -> StoredMessage:
         flags = flags or Flag(0)
         # Nobody acknowledges a broadcast: it is as delivered as it will ever be.
-        state = State.DELIVERED if flags & Flag.BROADCAST else State.SENDING
+        state = MessageState.DELIVERED if flags & Flag.BROADCAST else MessageState.SENDING
         draft = StoredMessage(
             0, key, Direction.OUT, ts, packet_no, *addr, sender, text, flags, state, attachments
         )
@@ -353,9 +353,9 @@ class HistoryStore:
         addr: Addr,
         packet_no: int,
         direction: Direction,
-        state: State,
+        state: MessageState,
         *,
-        unless: tuple[State, ...] = (),
+        unless: tuple[MessageState, ...] = (),
     ) -> list[StoredMessage]:
         """Set the state of the message(s) with this address and packet number.
 
@@ -376,11 +376,11 @@ class HistoryStore:
         self._db.execute(
             "UPDATE messages SET ip = ?, port = ?, packet_no = ?, state = ? "
             "WHERE id = ? AND direction = 'out'",
-            (addr[0], addr[1], packet_no, State.SENDING.value, message_id),
+            (addr[0], addr[1], packet_no, MessageState.SENDING.value, message_id),
         )
         return self.message(message_id)
 
-    def set_state_by_id(self, message_id: int, state: State) -> StoredMessage:
+    def set_state_by_id(self, message_id: int, state: MessageState) -> StoredMessage:
         self._db.execute("UPDATE messages SET state = ? WHERE id = ?", (state.value, message_id))
         return self.message(message_id)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from ipmsg_tui.protocol.direction import Direction
 from ipmsg_tui.protocol.events import MessageReceived
 from ipmsg_tui.protocol.peers import Peer
-from ipmsg_tui.store import HistoryStore, State
+from ipmsg_tui.store import HistoryStore, MessageState
 
 BOB = Peer(("127.0.0.2", 2425), "bob", "pc", nick="Bob")
 
@@ -29,6 +29,6 @@ def test_directions_survive_a_reopen_and_are_stored_as_before(tmp_path: Path) ->
     assert (sent.direction, sent.incoming) == (Direction.OUT, False)
     assert (received.direction, received.incoming) == (Direction.IN, True)
     assert type(sent.direction) is Direction
-    (opened,) = again.set_state(BOB.addr, 20, Direction.IN, State.OPENED)
+    (opened,) = again.set_state(BOB.addr, 20, Direction.IN, MessageState.OPENED)
     assert opened.id == received.id
-    assert again.set_state(BOB.addr, 20, Direction.OUT, State.OPENED) == []
+    assert again.set_state(BOB.addr, 20, Direction.OUT, MessageState.OPENED) == []

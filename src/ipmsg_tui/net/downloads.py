@@ -27,7 +27,7 @@ from .download import Connection, SenderRefused, TransferError, fetch_file, fetc
 from .fileevents import Emit, TransferEnded, TransferStarted
 from .node import Node
 from .tcp import TcpUnreachable
-from .transfers import Controls, Failure, State, Transfer
+from .transfers import Controls, Failure, Transfer, TransferState
 
 log = logging.getLogger(__name__)
 
@@ -127,19 +127,21 @@ class Downloads:
                 else:
                     await self._fetch_file(transfer, job, resume)
         except asyncio.CancelledError:
-            transfer.end(State.CANCELLED, "cancelled")
+            transfer.end(TransferState.CANCELLED, "cancelled")
         except TcpUnreachable as error:
-            transfer.end(State.FAILED, str(error), Failure.UNREACHABLE)
+            transfer.end(TransferState.FAILED, str(error), Failure.UNREACHABLE)
         except SenderRefused as error:
-            transfer.end(State.FAILED, str(error), Failure.REFUSED)
+            transfer.end(TransferState.FAILED, str(error), Failure.REFUSED)
         except TransferError as error:
-            transfer.end(State.FAILED, str(error), Failure.BROKEN)
+            transfer.end(TransferState.FAILED, str(error), Failure.BROKEN)
         except saving.SaveError as error:
-            transfer.end(State.FAILED, str(error), Failure.SAVE)
+            transfer.end(TransferState.FAILED, str(error), Failure.SAVE)
         except OSError as error:
-            transfer.end(State.FAILED, f"cannot save: {error.strerror or error}", Failure.SAVE)
+            transfer.end(
+                TransferState.FAILED, f"cannot save: {error.strerror or error}", Failure.SAVE
+            )
         else:
-            transfer.end(State.DONE)
+            transfer.end(TransferState.DONE)
         self._emit(TransferEnded(transfer))
 
     def _link(self, job: _Download, mode: int, offset: int = 0) -> Connection:

@@ -28,7 +28,7 @@ from ..protocol.peers import Addr
 from .fileevents import Emit, OfferFetched, RequestRefused, TransferEnded, TransferStarted
 from .node import Node
 from .sharing import ShortRead, send_file, send_folder
-from .transfers import Controls, Failure, State, Transfer
+from .transfers import Controls, Failure, Transfer, TransferState
 
 log = logging.getLogger(__name__)
 
@@ -169,11 +169,11 @@ class UploadServer:
             writer.close()
             await asyncio.wait_for(writer.wait_closed(), self.idle_timeout)
         except asyncio.CancelledError:
-            transfer.end(State.CANCELLED, "cancelled")
+            transfer.end(TransferState.CANCELLED, "cancelled")
         except (OSError, ShortRead, ConnectionError, TimeoutError) as error:
-            transfer.end(State.FAILED, str(error) or type(error).__name__, Failure.BROKEN)
+            transfer.end(TransferState.FAILED, str(error) or type(error).__name__, Failure.BROKEN)
         else:
-            transfer.end(State.DONE)
+            transfer.end(TransferState.DONE)
             self.offers.mark_fetched(offer, recipient, attachment.file_id)
             if offer.fetched_by(recipient):
                 self._emit(OfferFetched(offer, recipient))
