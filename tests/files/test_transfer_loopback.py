@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ipmsg_tui.net.files import OfferEnded, OfferFetched, TransferEnded
+from ipmsg_tui.net.files import OfferEnd, OfferEnded, OfferFetched, TransferEnded
 from ipmsg_tui.net.transfers import Direction, Failure, TransferState
 
 from ..support.trees import random_file, sha256, tree_digest
@@ -132,12 +132,26 @@ async def test_decline_sends_releasefiles_and_ends_the_offer(
     bob.files.decline(offer)
     await alice.wait_for(lambda: any(isinstance(e, OfferEnded) for e in alice.events))
     ended = next(e for e in alice.events if isinstance(e, OfferEnded))
-    assert ended.reason == "released" and ended.offer.packet_no == sent.packet_no
+    assert ended.reason is OfferEnd.RELEASED and ended.offer.packet_no == sent.packet_no
     assert alice.files.offers.get(sent.packet_no) is None
     (transfer,) = bob.files.download_all(offer)  # too late: the sender refuses now
     assert await transfer.wait() == TransferState.FAILED
     assert "refused" in (transfer.error or "") and transfer.failure is Failure.REFUSED
     assert not list((tmp_path / "bob-downloads").glob("x.bin"))
+
+
+async def test_a_withdrawn_offer_is_refused(pair: tuple[Peer, Peer], tmp_path: Path) -> None:
+    alice, bob = pair
+    source = random_file(tmp_path / "outbox" / "w.bin", 100)
+    sent = await alice.files.send([bob.addr], "", [source])
+    offer = await bob.next_offer()
+    alice.files.withdraw(sent.packet_no)
+    alice.files.withdraw(sent.packet_no)  # twice: one event
+    ended = [(e.reason, e.addr) for e in alice.events if isinstance(e, OfferEnded)]
+    assert ended == [(OfferEnd.WITHDRAWN, None)]
+    (transfer,) = bob.files.download_all(offer)
+    assert await transfer.wait() == TransferState.FAILED
+    assert transfer.failure is Failure.REFUSED
 
 
 async def test_many_downloads_at_once(pair: tuple[Peer, Peer], tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from ipmsg_tui.net.files import FileService, RequestRefused
+from ipmsg_tui.net.files import FileService, OfferEnd, OfferEnded, RequestRefused
 from ipmsg_tui.net.transfers import Direction, Failure, TransferState
 from ipmsg_tui.protocol.constants import Command, FileType
 from ipmsg_tui.protocol.dirstream import format_dir_header, format_retparent
@@ -276,6 +276,9 @@ async def test_offers_expire(ports: list[int], tmp_path: Path) -> None:
         await alice.wait_for(lambda: alice.files.offers.get(sent.packet_no) is None, 5)
         (transfer,) = bob.files.download_all(offer)
         assert await transfer.wait() == TransferState.FAILED
+        assert transfer.failure is Failure.REFUSED
+        ended = [(e.reason, e.offer.packet_no) for e in alice.events if isinstance(e, OfferEnded)]
+        assert ended == [(OfferEnd.EXPIRED, sent.packet_no)]
     finally:
         for peer in (alice, bob):
             await peer.files.stop()

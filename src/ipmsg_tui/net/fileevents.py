@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from ..protocol.offers import IncomingOffer, OutgoingOffer, Recipient
 from ..protocol.peers import Addr
@@ -42,12 +43,20 @@ class OfferFetched:
     recipient: Recipient
 
 
+class OfferEnd(StrEnum):
+    """Why we stopped serving an offer (a str: front ends may show or compare it as one)."""
+
+    RELEASED = "released"  # a recipient sent RELEASEFILES
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"  # the user cancelled it
+
+
 @dataclass(frozen=True, slots=True)
 class OfferEnded:
     """We stopped serving an offer (to ``addr``, or to everyone when None)."""
 
     offer: OutgoingOffer
-    reason: str  # "released" (RELEASEFILES), "expired", "withdrawn"
+    reason: OfferEnd
     addr: Addr | None = None
 
 

@@ -45,6 +45,7 @@ from .downloads import Downloads
 from .fileevents import (
     FileEvent,
     FileListener,
+    OfferEnd,
     OfferEnded,
     OfferFetched,
     OfferReceived,
@@ -65,6 +66,7 @@ __all__ = [
     "FileListener",
     "FileService",
     "IncomingOffer",
+    "OfferEnd",
     "OfferEnded",
     "OfferError",
     "OfferFetched",

@@ -16,7 +16,7 @@ from ..protocol.attachments import Attachment
 from ..protocol.engine import OutgoingMessage
 from ..protocol.offers import OfferRegistry, OutgoingOffer, Recipient, SharedFile
 from ..protocol.peers import Addr
-from .fileevents import Emit, OfferEnded
+from .fileevents import Emit, OfferEnd, OfferEnded
 from .node import Node
 from .sharing import OfferError, describe
 
@@ -70,14 +70,14 @@ class Offering:
     def withdraw(self, packet_no: int) -> None:
         offer = self.offers.withdraw(packet_no)
         if offer is not None:
-            self._emit(OfferEnded(offer, "withdrawn"))
+            self._emit(OfferEnded(offer, OfferEnd.WITHDRAWN))
 
     def release(self, addr: Addr, packet_no: int) -> None:
         """RELEASEFILES from ``addr``: the offer ends for it."""
         released = self.offers.release(packet_no, addr)
         if released is not None:
             log.info("%s:%d released the files of message %d", *addr, packet_no)
-            self._emit(OfferEnded(released, "released", addr))
+            self._emit(OfferEnded(released, OfferEnd.RELEASED, addr))
 
     def stop(self) -> None:
         """No more expiry checks (the service then clears the offers: a quit ends sharing)."""
@@ -105,5 +105,5 @@ class Offering:
         self._expiry = None
         for offer in self.offers.expire(self.clock()):
             log.info("offer %d expired", offer.packet_no)
-            self._emit(OfferEnded(offer, "expired"))
+            self._emit(OfferEnded(offer, OfferEnd.EXPIRED))
         self._schedule_expiry()
