@@ -9,7 +9,7 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-from ipmsg_tui.store import HistoryStore, State
+from ipmsg_tui.store import HistoryStore, MessageState
 
 START_TS = 1_700_000_000.0
 
@@ -37,7 +37,7 @@ def fill_history(path: Path, key: str, count: int, peer_ip: str, peer_nick: str)
             peer_nick if index % 2 else "me",
             message_text(index),
             0,
-            (State.RECEIVED if index % 2 else State.DELIVERED).value,
+            (MessageState.RECEIVED if index % 2 else MessageState.DELIVERED).value,
             "",
         )
         for index in range(count)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .protocol.attachments import Attachment
+from .protocol.direction import Direction
 from .protocol.events import MessageReceived
 from .protocol.peers import Addr, Peer
 
@@ -77,7 +78,7 @@ class Flag(IntFlag):
     LOCKED = 64
 
 
-class State(StrEnum):
+class MessageState(StrEnum):
     # incoming
     RECEIVED = "received"
     SEALED = "sealed"  # not opened yet
@@ -103,7 +104,7 @@ class Conversation:
 class StoredMessage:
     id: int
     conversation: str
-    direction: str
+    direction: Direction
     ts: float
     packet_no: int
     ip: str
@@ -111,7 +112,7 @@ class StoredMessage:
     sender: str
     text: str
     flags: Flag
-    state: State
+    state: MessageState
     attachments: tuple[Attachment, ...] = ()
 
     @property
@@ -120,7 +121,7 @@ class StoredMessage:
 
     @property
     def incoming(self) -> bool:
-        return self.direction == "in"
+        return self.direction == Direction.IN
 
     @property
     def sealed(self) -> bool:
@@ -175,7 +176,7 @@ def _message(row: tuple[Any, ...]) -> StoredMessage:
     return StoredMessage(
         id=id_,
         conversation=key,
-        direction=direction,
+        direction=Direction(direction),
         ts=ts,
         packet_no=packet_no,
         ip=ip,
@@ -183,7 +184,7 @@ def _message(row: tuple[Any, ...]) -> StoredMessage:
         sender=sender,
         text=text,
         flags=Flag(flags),
-        state=State(state),
+        state=MessageState(state),
         attachments=_decode_attachments(attachments),
     )
 
@@ -292,7 +293,7 @@ class HistoryStore:
         draft = StoredMessage(
             id=0,
             conversation=peer.key,
-            direction="in",
+            direction=Direction.IN,
             ts=event.timestamp,
             packet_no=event.packet_no,
             ip=peer.ip,
@@ -300,7 +301,7 @@ class HistoryStore:
             sender=peer.name,
             text=event.text,
             flags=_flags_of(event),
-            state=State.SEALED if event.sealed else State.RECEIVED,
+            state=MessageState.SEALED if event.sealed else MessageState.RECEIVED,
             attachments=event.attachments,
         )
         return self._insert(draft, peer, unread=1 if unread else 0)
@@ -320,9 +321,9 @@ class HistoryStore:
     ) -> StoredMessage:
         flags = flags or Flag(0)
         # Nobody acknowledges a broadcast: it is as delivered as it will ever be.
-        state = State.DELIVERED if flags & Flag.BROADCAST else State.SENDING
+        state = MessageState.DELIVERED if flags & Flag.BROADCAST else MessageState.SENDING
         draft = StoredMessage(
-            0, key, "out", ts, packet_no, addr[0], addr[1], sender, text, flags, state, attachments
+            0, key, Direction.OUT, ts, packet_no, *addr, sender, text, flags, state, attachments
         )
         return self._insert(draft, peer, unread=0)
 
@@ -335,7 +336,7 @@ class HistoryStore:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     conversation_id,
-                    draft.direction,
+                    draft.direction.value,
                     draft.ts,
                     draft.packet_no,
                     draft.ip,
@@ -357,10 +358,10 @@ class HistoryStore:
         self,
         addr: Addr,
         packet_no: int,
-        direction: str,
-        state: State,
+        direction: Direction,
+        state: MessageState,
         *,
-        unless: tuple[State, ...] = (),
+        unless: tuple[MessageState, ...] = (),
     ) -> list[StoredMessage]:
         """Set the state of the message(s) with this address and packet number.
 
@@ -369,7 +370,7 @@ class HistoryStore:
         rows = self._db.execute(
             "SELECT id, state FROM messages "
             "WHERE packet_no = ? AND ip = ? AND port = ? AND direction = ?",
-            (packet_no, addr[0], addr[1], direction),
+            (packet_no, addr[0], addr[1], direction.value),
         ).fetchall()
         ids = [id_ for id_, current in rows if current not in unless]
         for id_ in ids:
@@ -381,11 +382,11 @@ class HistoryStore:
         self._db.execute(
             "UPDATE messages SET ip = ?, port = ?, packet_no = ?, state = ? "
             "WHERE id = ? AND direction = 'out'",
-            (addr[0], addr[1], packet_no, State.SENDING.value, message_id),
+            (addr[0], addr[1], packet_no, MessageState.SENDING.value, message_id),
         )
         return self.message(message_id)
 
-    def set_state_by_id(self, message_id: int, state: State) -> StoredMessage:
+    def set_state_by_id(self, message_id: int, state: MessageState) -> StoredMessage:
         self._db.execute("UPDATE messages SET state = ? WHERE id = ?", (state.value, message_id))
         return self.message(message_id)
 

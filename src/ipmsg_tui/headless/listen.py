@@ -21,7 +21,7 @@ from ..net.saving import SaveError, prepare_folder
 from ..net.transfers import Direction
 from ..protocol import events as ev
 from ..session import build_file_service, build_node
-from ..store import HistoryStore, State
+from ..store import HistoryStore, MessageState
 from .commands import CommandRunner
 from .common import CommandError, stop_on_signals
 from .output import event_line, event_record, file_record, write_line
@@ -75,7 +75,7 @@ async def run_listen(
     def _open(event: ev.MessageReceived) -> None:
         node_ref[0].open_sealed(event.addr, event.packet_no, event.read_check)
         if store is not None:
-            store.set_state(event.addr, event.packet_no, "in", State.OPENED)
+            store.set_state(event.addr, event.packet_no, Direction.IN, MessageState.OPENED)
 
     def on_file_event(event: FileEvent) -> None:
         if isinstance(event, OfferReceived) and accept_files:

@@ -10,8 +10,7 @@ from ..net.files import (
     FileEvent,
     TransferEnded,
 )
-from ..net.transfers import Direction, Transfer
-from ..net.transfers import State as TransferState
+from ..net.transfers import Direction, Transfer, TransferState
 from ..protocol import events as ev
 from ..protocol.constants import EntryOpt
 from ..protocol.peers import Addr, Peer

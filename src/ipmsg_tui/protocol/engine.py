@@ -55,7 +55,8 @@ from .keyring import (
 )
 from .packet import IPDictPacket, Packet, ParseError, format_packet, join_parts, parse_packet
 from .peers import Addr, Peer, PeerTable
-from .retransmit import Pending, Retransmissions
+from .retransmit import Pending, Retransmissions, RetryKey, RetryKind
+from .seen import EntryCopy, MessageKey, SeenKey, SeenMessage, SeenReadNotice
 
 ENCRYPTED_NOTICE = "[encrypted message, not supported: ask the sender to turn encryption off]"
 NOT_ABSENT_TEXT = "Not absence mode"
@@ -153,10 +154,12 @@ class Engine(KeyExchange):
         self._packet_counter = itertools.count(int(now))
         self._version = config.version_field.replace(":", "_").encode("ascii", "replace")
         # (datagram, addr, tag): a tag marks an acknowledgement so that it can be retracted.
-        self._outbox: list[tuple[bytes, Addr, object]] = []
+        self._outbox: list[tuple[bytes, Addr, MessageKey | None]] = []
         self._events: deque[ev.Event] = deque()
-        self._dedup = DedupCache(config.dedup_size, config.dedup_ttl)
-        self._entry_copies = DedupCache(config.dedup_size, _ENTRY_COPY_WINDOW)
+        self._dedup: DedupCache[SeenKey] = DedupCache(config.dedup_size, config.dedup_ttl)
+        self._entry_copies: DedupCache[EntryCopy] = DedupCache(
+            config.dedup_size, _ENTRY_COPY_WINDOW
+        )
         # The highest packet number of every sender heard lately (restarts, confirmation).
         self._last_packet_no: OrderedDict[Addr, int] = OrderedDict()
         self._heard_before = False  # about the datagram being handled
@@ -177,7 +180,7 @@ class Engine(KeyExchange):
             config.unconfirmed_decrypt_rate,
         )
         self._ring = KeyRing(policy=config.encryption, max_peers=config.max_peers)
-        self._rejected = DedupCache(config.dedup_size, config.dedup_ttl)
+        self._rejected: DedupCache[MessageKey] = DedupCache(config.dedup_size, config.dedup_ttl)
         self._rebroadcast_at: float | None = None
         self._refresh_started: float | None = None
         self._refresh_deadline: float | None = None
@@ -403,7 +406,8 @@ class Engine(KeyExchange):
         datagram = self._packet(read_no, command, join_parts(b"%d" % packet_no), codec)
         self._queue(datagram, addr)
         if read_check:
-            self._retries.add((addr, "read", read_no), datagram, now, reported_no=packet_no)
+            key = RetryKey(addr, RetryKind.READ_NOTICE, read_no)
+            self._retries.add(key, datagram, now, reported_no=packet_no)
 
     def request_info(self, addr: Addr, now: float, kind: str = "version") -> None:
         """GETINFO (``kind`` "version") or GETABSENCEINFO ("absence"), retried until answered."""
@@ -412,7 +416,7 @@ class Engine(KeyExchange):
         command = mode | (SendOpt.UTF8OPT if utf8 else 0)
         datagram = self._packet(self.next_packet_no(), command, b"\0", codec)
         self._queue(datagram, addr)
-        self._retries.add((addr, f"info:{kind}", 0), datagram, now)
+        self._retries.add(RetryKey(addr, RetryKind.info(kind)), datagram, now)
 
     def release_files(self, addr: Addr, packet_no: int) -> None:
         """RELEASEFILES: we will not download the attachments of message ``packet_no``."""
@@ -422,8 +426,8 @@ class Engine(KeyExchange):
 
     def retract(self, event: ev.MessageReceived) -> None:
         """Take back the acknowledgement of a message the application could not keep."""
-        tag = ("msg", event.addr, event.packet_no)
-        self._dedup.forget_where(lambda key: isinstance(key, tuple) and key[:3] == tag)
+        tag = MessageKey(event.addr, event.packet_no)
+        self._dedup.forget_where(lambda key: isinstance(key, SeenMessage) and key.message == tag)
         self._outbox = [entry for entry in self._outbox if entry[2] != tag]
 
     # ------------------------------------------------------------------ timers
@@ -484,8 +488,8 @@ class Engine(KeyExchange):
         self._heard_before = addr in self._last_packet_no
         if self._note_packet_no(addr, packet.packet_no, entry=packet.mode in _ENTRY_MODES):
             # Its packet numbers start over: forget the ones we saw from its previous run.
-            self._dedup.forget_where(lambda key: isinstance(key, tuple) and key[1] == addr)
-            self._entry_copies.forget_where(lambda key: isinstance(key, tuple) and key[0] == addr)
+            self._dedup.forget_where(lambda key: key.addr == addr)
+            self._entry_copies.forget_where(lambda key: key.addr == addr)
         handler = _HANDLERS.get(packet.mode)
         if handler is None:  # FeiQ typing notices, iptux icons, v4 directory packets ...
             self._drop(addr, f"ignored command 0x{packet.mode:02x}")
@@ -527,7 +531,7 @@ class Engine(KeyExchange):
         )
         if packet.mode == Command.BR_ENTRY:  # (re)started: it may answer key requests now
             self._ring.silent.discard(addr)
-        copy_key = (addr, packet.packet_no)
+        copy_key = EntryCopy(addr, packet.packet_no)
         if packet.mode == Command.BR_ENTRY and not self._entry_copies.check_and_add(copy_key, now):
             self._answer_entry(updated, now)
         self._store_peer(updated, peer)
@@ -550,17 +554,17 @@ class Engine(KeyExchange):
         peer = self._sender(packet, addr, now)
         no_reply = packet.has(NO_REPLY_OPTS)
         wants_ack = packet.has(SendOpt.SENDCHECKOPT) and not no_reply
-        tag = ("msg", addr, packet.packet_no)
         if packet.has(SendOpt.ENCRYPTOPT) and self._ring.ready:
             self._on_encrypted_sendmsg(packet, peer, wants_ack, now)
             return
+        tag = MessageKey(addr, packet.packet_no)
         if wants_ack:  # duplicates too: our first RECVMSG may have been lost
             self._reply(peer, Command.RECVMSG, b"%d" % packet.packet_no, now, tag=tag)
         # A retransmission repeats the content; a restarted sender reusing the number of an
         # earlier message (iptux counts from 1, quick restarts reuse Unix-time numbers) does
         # not, so its new message is not mistaken for a duplicate.
         parts = packet.parts()
-        if self._dedup.check_and_add((*tag, hash(tuple(parts))), now):
+        if self._dedup.check_and_add(SeenMessage(tag, hash(tuple(parts))), now):
             self._count("duplicate message")
             return
         codec = incoming_codec(packet, peer, self.config.legacy_codec)
@@ -620,7 +624,7 @@ class Engine(KeyExchange):
             )
         )
         if wants_ack and decrypted:  # a clear message was acknowledged first
-            tag = ("msg", peer.addr, packet.packet_no)
+            tag = MessageKey(peer.addr, packet.packet_no)
             self._reply(peer, Command.RECVMSG, b"%d" % packet.packet_no, now, tag=tag)
         if self.away and self.config.auto_reply and not packet.has(NO_REPLY_OPTS):
             self._auto_reply(peer, now)
@@ -628,7 +632,9 @@ class Engine(KeyExchange):
     def _on_recvmsg(self, packet: Packet, addr: Addr, now: float) -> None:
         self.peers.touch(addr, now)
         number = _ext_number(packet)
-        if number is not None and self._retries.resolve((addr, "msg", number)) is not None:
+        if number is None:
+            return
+        if self._retries.resolve(RetryKey(addr, RetryKind.MESSAGE, number)) is not None:
             self._events.append(ev.MessageDelivered(addr, number))
 
     def _on_readmsg(self, packet: Packet, addr: Addr, now: float) -> None:
@@ -640,13 +646,15 @@ class Engine(KeyExchange):
         if packet.has(SendOpt.READCHECKOPT):
             number_text = b"%d" % packet.packet_no
             self._reply(self.peers.get(addr), Command.ANSREADMSG, number_text, now, addr=addr)
-        if not self._dedup.check_and_add(("read", addr, number), now):
+        if not self._dedup.check_and_add(SeenReadNotice(addr, number), now):
             self._events.append(ev.MessageOpened(addr, number))
 
     def _on_ansreadmsg(self, packet: Packet, addr: Addr, now: float) -> None:
         self.peers.touch(addr, now)
         number = _ext_number(packet)
-        pending = self._retries.resolve((addr, "read", number)) if number is not None else None
+        if number is None:
+            return
+        pending = self._retries.resolve(RetryKey(addr, RetryKind.READ_NOTICE, number))
         if pending is not None:
             self._events.append(ev.ReadNoticeDelivered(addr, pending.reported_no))
 
@@ -667,7 +675,7 @@ class Engine(KeyExchange):
     def _on_sendinfo(self, packet: Packet, addr: Addr, now: float) -> None:
         self.peers.touch(addr, now)
         kind = "version" if packet.mode == Command.SENDINFO else "absence"
-        if self._retries.resolve((addr, f"info:{kind}", 0)) is None:
+        if self._retries.resolve(RetryKey(addr, RetryKind.info(kind))) is None:
             return  # unasked, or a duplicate answer
         peer = self.peers.get(addr)
         codec = incoming_codec(packet, peer, self.config.legacy_codec)
@@ -749,7 +757,7 @@ class Engine(KeyExchange):
         peer = self.peers.get(addr)
         return peer.name if peer is not None else f"{addr[0]}:{addr[1]}"
 
-    def _queue(self, datagram: bytes, addr: Addr, tag: object = None) -> None:
+    def _queue(self, datagram: bytes, addr: Addr, tag: MessageKey | None = None) -> None:
         self._outbox.append((datagram, addr, tag))
         broadcast = addr in self.config.broadcast_targets
         if broadcast or ((peer := self.peers.get(addr)) is not None and peer.is_iptux):
@@ -856,7 +864,7 @@ class Engine(KeyExchange):
         now: float,
         *,
         addr: Addr | None = None,
-        tag: object = None,
+        tag: MessageKey | None = None,
     ) -> None:
         target = addr if addr is not None else (peer.addr if peer is not None else None)
         if target is None or not self._may_answer(peer is not None and peer.confirmed, now):
@@ -876,15 +884,16 @@ class Engine(KeyExchange):
         body = join_parts(wire_text.encode(text, codec))
         self._queue(self._packet(self.next_packet_no(), command, body, codec), peer.addr)
 
-    def _max_sends(self, kind: str) -> int:
+    def _max_sends(self, kind: RetryKind) -> int:
         # Read notices are cheap and users care about them: twice as long, as Windows does.
-        return self.config.retry_count * 2 if kind == "read" else self.config.retry_count
+        count = self.config.retry_count
+        return count * 2 if kind is RetryKind.READ_NOTICE else count
 
     def _report_failure(self, pending: Pending) -> None:
-        if pending.kind == "msg":
+        if pending.kind is RetryKind.MESSAGE:
             self._events.append(ev.MessageFailed(pending.addr, pending.reported_no))
-        elif pending.kind.startswith("info:"):
-            self._events.append(ev.InfoFailed(pending.addr, pending.kind.partition(":")[2]))
+        elif (info := pending.kind.info_kind) is not None:
+            self._events.append(ev.InfoFailed(pending.addr, info))
 
     def _drop(self, addr: Addr, reason: str) -> None:
         self._count(reason)

@@ -40,7 +40,7 @@ class FloodGuard:
     ) -> None:
         self.max_owed_answers = max_owed_answers
         self._stranger_budget = TokenBucket(stranger_message_rate, stranger_message_rate * 2)
-        self._knocks = DedupCache(memory_size, memory_ttl)
+        self._knocks: DedupCache[tuple[Addr, int]] = DedupCache(memory_size, memory_ttl)
         self._answer_budget = TokenBucket(answer_rate, answer_rate * 2)
         self._owed: deque[Addr] = deque()
         # RSA work costs about a thousand packet parses: unconfirmed senders share a budget.

@@ -52,6 +52,8 @@ from .pubkey import (
     parse_anspubkey,
     parse_getpubkey,
 )
+from .retransmit import RetryKey, RetryKind
+from .seen import MessageKey, SeenMessage
 
 if TYPE_CHECKING:
     from .dedup import DedupCache
@@ -59,6 +61,7 @@ if TYPE_CHECKING:
     from .floodguard import FloodGuard
     from .peers import PeerTable
     from .retransmit import Retransmissions
+    from .seen import SeenKey
 
 ENCRYPTION_CAPABILITIES = EntryOpt.ENCRYPTOPT | EntryOpt.ENCEXTMSGOPT
 _ENCRYPTOPT = int(SendOpt.ENCRYPTOPT)  # the same bit in entry and send options
@@ -75,7 +78,7 @@ class _Unsealed:
     text: bytes
     inner_files: bytes | None
     wants_ack: bool
-    dedup_key: tuple[object, ...]
+    dedup_key: SeenMessage
 
 
 class KeyExchange:
@@ -85,15 +88,15 @@ class KeyExchange:
         started: bool
         _ring: KeyRing
         _events: Any
-        _dedup: DedupCache
-        _rejected: DedupCache
+        _dedup: DedupCache[SeenKey]
+        _rejected: DedupCache[MessageKey]
         _guard: FloodGuard
         _retries: Retransmissions
 
         def next_packet_no(self) -> int: ...
         def _announce(self, mode: int, include_peers: bool = False) -> None: ...
         def _packet(self, packet_no: int, command: int, extension: bytes, codec: str) -> bytes: ...
-        def _queue(self, datagram: bytes, addr: Addr, tag: object = None) -> None: ...
+        def _queue(self, datagram: bytes, addr: Addr, tag: MessageKey | None = None) -> None: ...
         def _drop(self, addr: Addr, reason: str) -> None: ...
         def _count(self, reason: str, amount: int = 1) -> None: ...
         def _may_answer(self, confirmed: bool, now: float) -> bool: ...
@@ -105,7 +108,7 @@ class KeyExchange:
             now: float,
             *,
             addr: Addr | None = None,
-            tag: object = None,
+            tag: MessageKey | None = None,
         ) -> None: ...
         def _attachments(self, files: bytes | None, codec: str) -> list[Attachment]: ...
         def _emit_message(
@@ -179,9 +182,9 @@ class KeyExchange:
         """Decrypt, check the signature (asking for the sender's key first if need be),
         then show and acknowledge; or reject, unacknowledged, with a MessageRejected."""
         addr = peer.addr
-        tag = ("msg", addr, packet.packet_no)
+        tag = MessageKey(addr, packet.packet_no)
         parts = packet.parts()
-        dedup_key = (*tag, hash(tuple(parts)))
+        dedup_key = SeenMessage(tag, hash(tuple(parts)))
         if dedup_key in self._dedup:  # shown before: only our RECVMSG was lost
             if wants_ack:
                 self._reply(peer, Command.RECVMSG, b"%d" % packet.packet_no, now, tag=tag)
@@ -264,7 +267,7 @@ class KeyExchange:
     def _reject(self, addr: Addr, packet_no: int, reason: str, now: float) -> None:
         """No RECVMSG (its sender sees the failure); the user hears once per message."""
         self._count("rejected encrypted message")
-        if not self._rejected.check_and_add((addr, packet_no), now):
+        if not self._rejected.check_and_add(MessageKey(addr, packet_no), now):
             self._events.append(ev.MessageRejected(addr, self.peers.get(addr), packet_no, reason))
 
     # ------------------------------------------------------------------ keys
@@ -409,7 +412,7 @@ class KeyExchange:
                 return
         datagram = self._sendmsg_datagram(item, scheme)
         self._queue(datagram, addr)
-        self._retries.add((addr, "msg", item.packet_no), datagram, now)
+        self._retries.add(RetryKey(addr, RetryKind.MESSAGE, item.packet_no), datagram, now)
 
     def _sendmsg_datagram(self, item: WaitingSend, scheme: int | None) -> bytes:
         command = item.command

@@ -35,7 +35,7 @@ from ..net.node import Node, open_udp_socket
 from ..net.tcp import open_tcp_socket
 from ..protocol.engine import EngineConfig, EngineError
 from ..session import build_file_service, engine_config
-from ..store import EVERYONE, Flag, HistoryStore, State, StoredMessage
+from ..store import EVERYONE, Flag, HistoryStore, MessageState, StoredMessage
 from . import messages as ui
 from .actions import PeerSearch, UserCommands
 from .alerts import MessageAlerts
@@ -483,28 +483,30 @@ class MessengerApp(App[int]):
         if self.node is None:
             return
         self.node.open_sealed(row.addr, row.packet_no, bool(row.flags & Flag.READ_CHECK))
-        self.chat_log.update(self.store.set_state_by_id(row.id, State.OPENED))
+        self.chat_log.update(self.store.set_state_by_id(row.id, MessageState.OPENED))
 
     @on(ChatLog.Activated)
     def _message_activated(self, event: ChatLog.Activated) -> None:
         row = event.row
-        if row.incoming and row.state is State.SEALED:
+        if row.incoming and row.state is MessageState.SEALED:
             self.open_sealed(row)
         elif row.incoming and row.attachments:
             self.file_commands.activate(row)
-        elif not row.incoming and row.state is State.FAILED:
+        elif not row.incoming and row.state is MessageState.FAILED:
             self.resend(row)
 
     def action_open_sealed(self) -> None:
         """Open the oldest sealed message of the conversation that is still sealed."""
-        sealed = [r for r in self.chat_log.rows if r.incoming and r.state is State.SEALED]
+        sealed = [r for r in self.chat_log.rows if r.incoming and r.state is MessageState.SEALED]
         if sealed:
             self.open_sealed(sealed[0])
         else:
             self.notify("No sealed message here", timeout=2)
 
     def action_resend_failed(self) -> None:
-        failed = [r for r in self.chat_log.rows if not r.incoming and r.state is State.FAILED]
+        failed = [
+            r for r in self.chat_log.rows if not r.incoming and r.state is MessageState.FAILED
+        ]
         for row in failed:
             self.resend(row)
         if not failed:
@@ -566,7 +568,7 @@ class MessengerApp(App[int]):
         for row in message.rows:
             if row.conversation == self.open_key:
                 self.chat_log.update(row)
-            elif row.state is State.FAILED:
+            elif row.state is MessageState.FAILED:
                 contact = self.roster.get(row.conversation)
                 name = contact.name if contact is not None else row.conversation
                 self.notify(
