@@ -52,6 +52,11 @@ def _common_options() -> argparse.ArgumentParser:
         metavar="CODEC",
         help="legacy code page of non-UTF-8 peers (gb18030, cp932 ...)",
     )
+    group.add_argument(
+        "--encryption",
+        choices=("auto", "required", "off"),
+        help="auto: encrypt to every peer that can (default); required: never send clear text",
+    )
     group.add_argument("--config", type=Path, metavar="FILE", help="settings file (TOML)")
     group.add_argument("--data-dir", type=Path, metavar="DIR", help="where the history is kept")
     group.add_argument("--log-file", type=Path, metavar="FILE", help="write a log here")
@@ -151,6 +156,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         encoding=given.get("encoding"),
         data_dir=given.get("data_dir"),
         log_file=given.get("log_file"),
+        encryption=given.get("encryption"),
     )
 
 

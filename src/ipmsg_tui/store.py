@@ -55,6 +55,12 @@ CREATE TABLE IF NOT EXISTS messages (
 );
 CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages (conversation_id, id);
 CREATE INDEX IF NOT EXISTS messages_by_packet ON messages (packet_no, ip, port);
+CREATE TABLE IF NOT EXISTS pinned_keys (
+    identity TEXT PRIMARY KEY,
+    public_key BLOB NOT NULL,
+    fingerprint TEXT NOT NULL,
+    pinned_at REAL NOT NULL
+);
 """
 
 
@@ -426,6 +432,29 @@ class HistoryStore:
             (key,),
         ).fetchone()
         return int(row[0])
+
+    # ------------------------------------------------------------------ pinned keys
+
+    def pinned_keys(self) -> dict[str, bytes]:
+        """identity ``user@host`` -> its pinned public key (DER), for Engine.load_pins."""
+        rows = self._db.execute("SELECT identity, public_key FROM pinned_keys")
+        return {identity: bytes(der) for identity, der in rows}
+
+    def pin_key(self, identity: str, public_key: bytes, fingerprint: str, now: float) -> None:
+        """Pin (or, when the user accepts a changed key, re-pin) ``identity``'s key."""
+        self._db.execute(
+            "INSERT INTO pinned_keys (identity, public_key, fingerprint, pinned_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT(identity) DO UPDATE SET"
+            " public_key = excluded.public_key, fingerprint = excluded.fingerprint,"
+            " pinned_at = excluded.pinned_at",
+            (identity, public_key, fingerprint, now),
+        )
+
+    def pinned_fingerprint(self, identity: str) -> str | None:
+        row = self._db.execute(
+            "SELECT fingerprint FROM pinned_keys WHERE identity = ?", (identity,)
+        ).fetchone()
+        return str(row[0]) if row is not None else None
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:

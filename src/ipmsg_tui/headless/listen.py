@@ -61,6 +61,8 @@ async def run_listen(
                 write_line(out, line)
 
     def listener(event: ev.Event) -> bool | None:
+        if store is not None and isinstance(event, ev.KeyLearned):  # pinned on first use
+            store.pin_key(event.identity, event.public_der, event.fingerprint, time.time())
         # The history write comes first: it must succeed before the RECVMSG leaves.
         if recorder is not None and recorder.on_event(event) is None:
             return False  # a retransmission of a message we already kept
@@ -82,6 +84,8 @@ async def run_listen(
             show(event)
 
     node = build_node(settings, [listener])
+    if store is not None:
+        node.engine.load_pins(store.pinned_keys())
     node_ref.append(node)
     service = build_file_service(settings, node, checksum=checksum)
     service.listeners.append(on_file_event)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -17,6 +18,8 @@ from ..net.files import (
 )
 from ..net.node import Node
 from ..protocol import events as ev
+from ..protocol.engine import EngineError
+from ..protocol.keyring import KEY_REQUEST_INTERVAL, KEY_REQUEST_TRIES
 from ..protocol.peers import Addr
 from ..session import build_file_service, build_node
 from ..store import HistoryStore
@@ -27,6 +30,8 @@ from .common import CommandError, stop_on_signals, wait_until
 # us its code page and whether it reads UTF-8).
 NAME_WAIT = 2.0
 ADDRESS_WAIT = 1.0
+# Asking an encrypting peer for its key comes before the first send (and its retries).
+KEY_EXCHANGE_WAIT = KEY_REQUEST_TRIES * KEY_REQUEST_INTERVAL
 
 
 @dataclass
@@ -90,11 +95,24 @@ async def run_send(
             case ev.MessageFailed(packet_no=number):
                 delivery.waiting.discard(number)
                 delivery.failed.add(number)
+            case ev.KeyLearned() if store is not None:  # pinned on first use
+                store.pin_key(event.identity, event.public_der, event.fingerprint, time.time())
+            case ev.KeyChanged(identity=identity):
+                print(
+                    f"ipmsg-tui: WARNING: the key of {identity} changed from "
+                    f"{event.old_fingerprint} to {event.new_fingerprint}",
+                    file=sys.stderr,
+                )
+            case ev.KeyMissing(addr=addr, sent_in_clear=clear):
+                done = "sent unencrypted" if clear else "not sent (encryption required)"
+                print(f"ipmsg-tui: {done}: no key from {addr[0]}:{addr[1]}", file=sys.stderr)
         changed.set()
 
     if is_address(target):  # announce ourselves to it directly, as to a --host
         settings = replace(settings, hosts=(*settings.hosts, target))
     node = build_node(settings, [listener])
+    if store is not None:
+        node.engine.load_pins(store.pinned_keys())
     service = build_file_service(settings, node) if paths else None
     if service is not None:  # TCP first: a busy port fails before anyone hears from us
         service.listeners.append(lambda event: changed.set())
@@ -112,7 +130,10 @@ async def run_send(
                 raise CommandError(str(error), 2) from None
             sent = offered.messages
         else:
-            sent = node.send_message([addr], text, sealed=sealed)
+            try:
+                sent = node.send_message([addr], text, sealed=sealed)
+            except EngineError as error:
+                raise CommandError(str(error)) from None
         if recorder is not None:
             attachments = offered.attachments if offered is not None else ()
             recorder.record_sent(
@@ -125,7 +146,9 @@ async def run_send(
             )
         delivery.waiting.update(part.packet_no for part in sent)
         limit = (
-            timeout if timeout is not None else settings.retry_interval * settings.retry_count + 1
+            timeout
+            if timeout is not None
+            else settings.retry_interval * settings.retry_count + 1 + KEY_EXCHANGE_WAIT
         )
         done = await wait_until(lambda: not delivery.waiting, changed, limit)
         if delivery.failed or not done:
