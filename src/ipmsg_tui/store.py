@@ -20,11 +20,13 @@ from typing import Any
 from .protocol.attachments import Attachment
 from .protocol.events import MessageReceived
 from .protocol.peers import Addr, Peer
+from .search import SearchIndex, Snippet, snippet
 
 EVERYONE = "*"
 # A retransmission of a message we kept before a crash is recognised this long.
 _DUPLICATE_WINDOW = 600.0
-_SCHEMA_VERSION = 1
+# 2: the search index (see search.py), built for the messages of a version-1 database.
+_SCHEMA_VERSION = 2
 _ID_CACHE_SIZE = 4096
 
 _SCHEMA = """
@@ -91,6 +93,14 @@ class Conversation:
     port: int
     unread: int
     last_ts: float
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """A message that matched a search, with the match in a line of context."""
+
+    message: StoredMessage
+    snippet: Snippet
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,13 +206,24 @@ class HistoryStore:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA busy_timeout=5000")
             self._db.executescript(_SCHEMA)
-            self._db.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
+            self._search = SearchIndex(self._db)
+            self._upgrade()
             self._keys = {key for (key,) in self._db.execute("SELECT key FROM conversations")}
         except (OSError, sqlite3.Error) as error:
             raise StoreError(f"cannot open the history database {path}: {error}") from None
 
     def close(self) -> None:
         self._db.close()
+
+    def _upgrade(self) -> None:
+        with self._transaction():
+            (version,) = self._db.execute("PRAGMA user_version").fetchone()
+            if version < 2:
+                # The old messages are queued here and indexed by the first search (or
+                # catch_up_search): opening a big old database stays quick.
+                SearchIndex.install(self._db)
+            if version < _SCHEMA_VERSION:
+                self._db.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
 
     # ------------------------------------------------------------------ conversations
 
@@ -345,7 +366,9 @@ class HistoryStore:
                 "UPDATE conversations SET last_ts = ?, unread = unread + ? WHERE id = ?",
                 (draft.ts, unread, conversation_id),
             )
-        return replace(draft, id=int(cursor.lastrowid or 0))
+            message_id = int(cursor.lastrowid or 0)
+            self._search.index_written([message_id])
+        return replace(draft, id=message_id)
 
     def set_state(
         self,
@@ -368,6 +391,7 @@ class HistoryStore:
         ids = [id_ for id_, current in rows if current not in unless]
         for id_ in ids:
             self._db.execute("UPDATE messages SET state = ? WHERE id = ?", (state.value, id_))
+        self._search.index_written(ids)  # a sealed message opened becomes searchable
         return [self.message(id_) for id_ in ids]
 
     def requeue(self, message_id: int, addr: Addr, packet_no: int) -> StoredMessage:
@@ -381,6 +405,7 @@ class HistoryStore:
 
     def set_state_by_id(self, message_id: int, state: State) -> StoredMessage:
         self._db.execute("UPDATE messages SET state = ? WHERE id = ?", (state.value, message_id))
+        self._search.index_written([message_id])
         return self.message(message_id)
 
     def message(self, message_id: int) -> StoredMessage:
@@ -417,6 +442,67 @@ class HistoryStore:
             (key, before_id if before_id is not None else 1 << 62, limit),
         ).fetchall()
         return [_message(row) for row in reversed(rows)]
+
+    def history(
+        self, key: str | None = None, *, since: float | None = None, limit: int | None = None
+    ) -> list[StoredMessage]:
+        """Messages of one conversation (or of all), oldest first: with ``limit`` the
+        newest ``limit`` of them, with ``since`` those stored at or after that time."""
+        sql = (
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages m JOIN conversations c "
+            "ON c.id = m.conversation_id WHERE 1"
+        )
+        arguments: list[object] = []
+        if key is not None:
+            sql += " AND c.key = ?"
+            arguments.append(key)
+        if since is not None:
+            sql += " AND m.ts >= ?"
+            arguments.append(since)
+        sql += " ORDER BY m.id DESC LIMIT ?"
+        arguments.append(-1 if limit is None else limit)
+        rows = self._db.execute(sql, arguments).fetchall()
+        return [_message(row) for row in reversed(rows)]
+
+    def search(
+        self,
+        query: str,
+        *,
+        key: str | None = None,
+        since: float | None = None,
+        limit: int | None = None,
+        newest_first: bool = True,
+    ) -> list[SearchHit]:
+        """Messages whose text holds ``query``, ignoring case and width (NFKC), in every
+        conversation or in ``key``'s, newest or oldest first, at most ``limit``.
+
+        Sealed messages not opened yet are left out. SearchQueryError for an empty query.
+        The first search after opening an old database indexes its messages first.
+        """
+        conversation_id = None
+        if key is not None:
+            row = self._db.execute("SELECT id FROM conversations WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                return []
+            conversation_id = int(row[0])
+        rows = self._search.matching(
+            query,
+            _MESSAGE_COLUMNS,
+            conversation_id=conversation_id,
+            since=since,
+            limit=limit,
+            newest_first=newest_first,
+        )
+        return [SearchHit(m, snippet(m.text, query)) for m in map(_message, rows)]
+
+    def search_backlog(self) -> int:
+        """Messages waiting to be indexed for search (an old database's, say)."""
+        return self._search.backlog()
+
+    def catch_up_search(self) -> int:
+        """Index every message waiting (in short transactions); how many. Searching does it
+        anyway; an app can call this when idle so that its first search is quick."""
+        return self._search.catch_up()
 
     def count(self, key: str) -> int:
         row = self._db.execute(
