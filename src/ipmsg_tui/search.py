@@ -11,8 +11,8 @@ Matching is a substring match on *folded* text (NFKC, then case-folded): ``lunch
   ASCII characters alone matches nearly everything, and is answered by a scan, newest first,
   which a limit stops early.
 
-Every candidate is checked against the folded text again, so the result is exact whatever
-the tokenizers did with punctuation.
+A short query with ASCII punctuation (which the ``ascii`` tokenizer drops) is checked
+against the folded text again, so the result is exact.
 
 The index follows the ``messages`` table through triggers that only queue message ids in
 ``search_pending`` (plain SQL, so any writer, old versions included, keeps the queue right);
@@ -63,6 +63,8 @@ def fold(text: str) -> str:
 def grams(folded: str) -> str:
     """The short-query tokens of a folded text: each non-ASCII character, and each pair of
     characters with at least one non-ASCII character (no whitespace), space-separated."""
+    if folded.isascii():  # Latin-only text: nothing a short query could need
+        return ""
     found: dict[str, None] = {}
     previous = ""
     for char in folded:
@@ -226,19 +228,26 @@ class SearchIndex:
             raise SearchQueryError("the search text is empty")
         self.catch_up()
         order = "DESC" if newest_first else "ASC"
+        # Exact: a phrase of trigrams is a substring, and LIKE folds ASCII as fold() does.
+        exact = True
         if len(needle) >= 3:
             source, condition, argument = "search_text", "search_text MATCH ?", _phrase(needle)
         elif not needle.isascii():
             source, condition, argument = "search_grams", "search_grams MATCH ?", _phrase(needle)
+            # the ascii tokenizer drops ASCII punctuation: "!饭" looks up 饭, then checks
+            exact = all(not c.isascii() or c.isalnum() for c in needle)
         else:  # one or two ASCII characters: a scan of the folded texts, newest first
             source, condition = "search_text", "search_text.text LIKE ? ESCAPE '\\'"
             argument = _like_pattern(needle)
         sql = (
             f"SELECT {columns} FROM {source} JOIN messages m ON m.id = {source}.rowid "
             "JOIN conversations c ON c.id = m.conversation_id "
-            f"WHERE {condition} AND ipmsg_contains(m.text, ?) AND m.state != '{SEALED}'"
+            f"WHERE {condition} AND m.state != '{SEALED}'"
         )
-        arguments: list[object] = [argument, needle]
+        arguments: list[object] = [argument]
+        if not exact:
+            sql += " AND ipmsg_contains(m.text, ?)"
+            arguments.append(needle)
         if conversation_id is not None:
             sql += " AND m.conversation_id = ?"
             arguments.append(conversation_id)

@@ -97,10 +97,15 @@ class Conversation:
 
 @dataclass(frozen=True, slots=True)
 class SearchHit:
-    """A message that matched a search, with the match in a line of context."""
+    """A message that matched a search ``query``."""
 
     message: StoredMessage
-    snippet: Snippet
+    query: str
+
+    @property
+    def snippet(self) -> Snippet:
+        """The match in a line of context (made when asked: a long list shows few)."""
+        return snippet(self.message.text, self.query)
 
 
 @dataclass(frozen=True, slots=True)
@@ -493,7 +498,7 @@ class HistoryStore:
             limit=limit,
             newest_first=newest_first,
         )
-        return [SearchHit(m, snippet(m.text, query)) for m in map(_message, rows)]
+        return [SearchHit(message, query) for message in map(_message, rows)]
 
     def search_backlog(self) -> int:
         """Messages waiting to be indexed for search (an old database's, say)."""

@@ -109,6 +109,9 @@ def test_quotes_and_like_wildcards_are_plain_text(store: HistoryStore) -> None:
     assert found(store, '"100%') == ['he said "100%_done"']
     assert found(store, "%_") == ['he said "100%_done"']
     assert found(store, "_") == ['he said "100%_done"']
+    store.record_outgoing("bob@pc", ("127.0.0.1", 2425), 98, "午饭!", 2e9 + 1, sender="me")
+    assert found(store, "饭!") == ["午饭!"]  # not every message with 饭
+    assert found(store, "!") == ["午饭!"]
 
 
 def _sealed(store: HistoryStore, text: str, packet_no: int) -> int:

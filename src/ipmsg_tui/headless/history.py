@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TextIO
@@ -128,7 +129,7 @@ def message_record(message: StoredMessage, nick: str) -> dict[str, Any]:
 
 
 def message_line(message: StoredMessage, nick: str) -> str:
-    stamp = _local_time(message.ts).strftime("%Y-%m-%d %H:%M:%S")
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(message.ts))
     who = nick or message.conversation
     if message.conversation == EVERYONE:
         who = "everyone"
