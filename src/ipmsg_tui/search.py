@@ -36,9 +36,11 @@ SNIPPET_WIDTH = 80
 SEALED = "sealed"
 
 SCHEMA = (
-    "CREATE VIRTUAL TABLE IF NOT EXISTS search_text USING fts5(text, tokenize='trigram')",
+    # columnsize=0: no per-row token counts, which only ranking (bm25) would read.
+    "CREATE VIRTUAL TABLE IF NOT EXISTS search_text "
+    "USING fts5(text, tokenize='trigram', columnsize=0)",
     "CREATE VIRTUAL TABLE IF NOT EXISTS search_grams "
-    "USING fts5(grams, tokenize='ascii', detail='none')",
+    "USING fts5(grams, tokenize='ascii', detail='none', columnsize=0)",
     "CREATE TABLE IF NOT EXISTS search_pending (message_id INTEGER PRIMARY KEY)",
     f"""CREATE TRIGGER IF NOT EXISTS search_on_insert AFTER INSERT ON messages
     WHEN new.state != '{SEALED}' BEGIN
