@@ -15,9 +15,11 @@ A short query with ASCII punctuation (which the ``ascii`` tokenizer drops) is ch
 against the folded text again, so the result is exact.
 
 The index follows the ``messages`` table through triggers that only queue message ids in
-``search_pending`` (plain SQL, so any writer, old versions included, keeps the queue right);
-:meth:`SearchIndex.catch_up` indexes what is queued. A message whose state is ``sealed`` (not
-opened yet) is kept out of the index until it is opened.
+``search_pending`` (plain SQL, so any writer, old versions included, keeps the queue right).
+Every search first indexes what is queued (:meth:`SearchIndex.catch_up`), in batches: a
+message written costs one more row in the queue, not an FTS5 segment per transaction (that
+tripled the cost of storing a message). A message whose state is ``sealed`` (not opened
+yet) is kept out of the index until it is opened.
 """
 
 from __future__ import annotations
@@ -165,17 +167,6 @@ class SearchIndex:
     def backlog(self) -> int:
         """How many messages wait to be (re)indexed."""
         return int(self._db.execute("SELECT COUNT(*) FROM search_pending").fetchone()[0])
-
-    def index_written(self, ids: list[int]) -> None:
-        """Index these just-written messages if they are queued (a backlog stays for
-        :meth:`catch_up`: a write never waits for it); inside or outside a transaction."""
-        if ids:
-            with self._transaction():
-                marks = ",".join("?" * len(ids))
-                queued = self._db.execute(
-                    f"SELECT message_id FROM search_pending WHERE message_id IN ({marks})", ids
-                ).fetchall()
-                self._index([row[0] for row in queued])
 
     def catch_up(self) -> int:
         """Index everything queued, in batches of short transactions; how many."""

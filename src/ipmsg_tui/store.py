@@ -371,9 +371,7 @@ class HistoryStore:
                 "UPDATE conversations SET last_ts = ?, unread = unread + ? WHERE id = ?",
                 (draft.ts, unread, conversation_id),
             )
-            message_id = int(cursor.lastrowid or 0)
-            self._search.index_written([message_id])
-        return replace(draft, id=message_id)
+        return replace(draft, id=int(cursor.lastrowid or 0))
 
     def set_state(
         self,
@@ -396,7 +394,6 @@ class HistoryStore:
         ids = [id_ for id_, current in rows if current not in unless]
         for id_ in ids:
             self._db.execute("UPDATE messages SET state = ? WHERE id = ?", (state.value, id_))
-        self._search.index_written(ids)  # a sealed message opened becomes searchable
         return [self.message(id_) for id_ in ids]
 
     def requeue(self, message_id: int, addr: Addr, packet_no: int) -> StoredMessage:
@@ -410,7 +407,6 @@ class HistoryStore:
 
     def set_state_by_id(self, message_id: int, state: State) -> StoredMessage:
         self._db.execute("UPDATE messages SET state = ? WHERE id = ?", (state.value, message_id))
-        self._search.index_written([message_id])
         return self.message(message_id)
 
     def message(self, message_id: int) -> StoredMessage:
@@ -482,7 +478,8 @@ class HistoryStore:
         conversation or in ``key``'s, newest or oldest first, at most ``limit``.
 
         Sealed messages not opened yet are left out. SearchQueryError for an empty query.
-        The first search after opening an old database indexes its messages first.
+        It first indexes the messages written (or opened) since the last search: all of
+        them for the first search of a database from before search.
         """
         conversation_id = None
         if key is not None:
@@ -506,7 +503,8 @@ class HistoryStore:
 
     def catch_up_search(self) -> int:
         """Index every message waiting (in short transactions); how many. Searching does it
-        anyway; an app can call this when idle so that its first search is quick."""
+        anyway; an app can call this when idle (on a connection of its own, in a thread) so
+        that its next search is quick."""
         return self._search.catch_up()
 
     def count(self, key: str) -> int:

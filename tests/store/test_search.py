@@ -192,3 +192,14 @@ def test_history_lists_newest_n_oldest_first(store: HistoryStore) -> None:
     assert len(store.history()) == 8
     last = store.history(limit=1)[0]
     assert store.history(since=last.ts) == [last]
+
+
+def test_writes_only_queue_and_the_next_search_indexes_them(store: HistoryStore) -> None:
+    store.search("x")
+    assert store.search_backlog() == 0
+    store.record_outgoing("bob@pc", ("127.0.0.1", 2425), 7, "new 消息", 3e9, sender="me")
+    assert store.search_backlog() == 1  # storing a message stays as cheap as before search
+    assert found(store, "消息") == ["new 消息"]
+    assert store.search_backlog() == 0
+    store.record_outgoing("bob@pc", ("127.0.0.1", 2425), 8, "idle 消息", 3e9 + 1, sender="me")
+    assert store.catch_up_search() == 1 and store.search_backlog() == 0
