@@ -21,11 +21,13 @@ from .protocol.attachments import Attachment
 from .protocol.direction import Direction
 from .protocol.events import MessageReceived
 from .protocol.peers import Addr, Peer
+from .search import SearchIndex, Snippet, snippet
 
 EVERYONE = "*"
 # A retransmission of a message we kept before a crash is recognised this long.
 _DUPLICATE_WINDOW = 600.0
-_SCHEMA_VERSION = 1
+# 2: the search index (see search.py), built for the messages of a version-1 database.
+_SCHEMA_VERSION = 2
 _ID_CACHE_SIZE = 4096
 
 _SCHEMA = """
@@ -98,6 +100,19 @@ class Conversation:
     port: int
     unread: int
     last_ts: float
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """A message that matched a search ``query``."""
+
+    message: StoredMessage
+    query: str
+
+    @property
+    def snippet(self) -> Snippet:
+        """The match in a line of context (made when asked: a long list shows few)."""
+        return snippet(self.message.text, self.query)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,13 +218,24 @@ class HistoryStore:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA busy_timeout=5000")
             self._db.executescript(_SCHEMA)
-            self._db.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
+            self._search = SearchIndex(self._db)
+            self._upgrade()
             self._keys = {key for (key,) in self._db.execute("SELECT key FROM conversations")}
         except (OSError, sqlite3.Error) as error:
             raise StoreError(f"cannot open the history database {path}: {error}") from None
 
     def close(self) -> None:
         self._db.close()
+
+    def _upgrade(self) -> None:
+        with self._transaction():
+            (version,) = self._db.execute("PRAGMA user_version").fetchone()
+            if version < 2:
+                # The old messages are queued here and indexed by the first search (or
+                # catch_up_search): opening a big old database stays quick.
+                SearchIndex.install(self._db)
+            if version < _SCHEMA_VERSION:
+                self._db.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
 
     # ------------------------------------------------------------------ conversations
 
@@ -424,6 +450,69 @@ class HistoryStore:
             (key, before_id if before_id is not None else 1 << 62, limit),
         ).fetchall()
         return [_message(row) for row in reversed(rows)]
+
+    def history(
+        self, key: str | None = None, *, since: float | None = None, limit: int | None = None
+    ) -> list[StoredMessage]:
+        """Messages of one conversation (or of all), oldest first: with ``limit`` the
+        newest ``limit`` of them, with ``since`` those stored at or after that time."""
+        sql = (
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages m JOIN conversations c "
+            "ON c.id = m.conversation_id WHERE 1"
+        )
+        arguments: list[object] = []
+        if key is not None:
+            sql += " AND c.key = ?"
+            arguments.append(key)
+        if since is not None:
+            sql += " AND m.ts >= ?"
+            arguments.append(since)
+        sql += " ORDER BY m.id DESC LIMIT ?"
+        arguments.append(-1 if limit is None else limit)
+        rows = self._db.execute(sql, arguments).fetchall()
+        return [_message(row) for row in reversed(rows)]
+
+    def search(
+        self,
+        query: str,
+        *,
+        key: str | None = None,
+        since: float | None = None,
+        limit: int | None = None,
+        newest_first: bool = True,
+    ) -> list[SearchHit]:
+        """Messages whose text holds ``query``, ignoring case and width (NFKC), in every
+        conversation or in ``key``'s, newest or oldest first, at most ``limit``.
+
+        Sealed messages not opened yet are left out. SearchQueryError for an empty query.
+        It first indexes the messages written (or opened) since the last search: all of
+        them for the first search of a database from before search.
+        """
+        conversation_id = None
+        if key is not None:
+            row = self._db.execute("SELECT id FROM conversations WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                return []
+            conversation_id = int(row[0])
+        rows = self._search.matching(
+            query,
+            _MESSAGE_COLUMNS,
+            conversation_id=conversation_id,
+            since=since,
+            limit=limit,
+            newest_first=newest_first,
+        )
+        return [SearchHit(message, query) for message in map(_message, rows)]
+
+    def search_backlog(self) -> int:
+        """Messages waiting to be indexed for search (an old database's, say)."""
+        return self._search.backlog()
+
+    def catch_up_search(self) -> int:
+        """Index every message waiting (in short transactions); how many. Searching does it
+        anyway; an app can call this when idle (on a connection of its own, in a thread) so
+        that its next search is quick."""
+        return self._search.catch_up()
 
     def count(self, key: str) -> int:
         row = self._db.execute(
