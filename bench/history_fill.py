@@ -108,7 +108,7 @@ def fill_mixed(path: Path, count: int, conversations: int = 50, seed: int = 7) -
             "peer" if index % 2 else "me",
             mixed_text(rng, index),
             0,
-            (State.RECEIVED if index % 2 else State.DELIVERED).value,
+            (MessageState.RECEIVED if index % 2 else MessageState.DELIVERED).value,
             "",
         )
         for index in range(count)

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from ipmsg_tui.protocol.direction import Direction
 from ipmsg_tui.protocol.events import MessageReceived
 from ipmsg_tui.protocol.peers import Peer
 from ipmsg_tui.search import SearchQueryError, grams, snippet
-from ipmsg_tui.store import HistoryStore, State
+from ipmsg_tui.store import HistoryStore, MessageState
 
 TEXTS = {
     "bob@pc": [
@@ -118,7 +119,7 @@ def _sealed(store: HistoryStore, text: str, packet_no: int) -> int:
     peer = Peer(("127.0.0.1", 2426), "carol", "laptop", nick="Carol")
     event = MessageReceived(peer, packet_no, text, 1_800_000_000.0, sealed=True)
     stored = store.record_incoming(event)
-    assert stored is not None and stored.state == State.SEALED
+    assert stored is not None and stored.state == MessageState.SEALED
     return stored.id
 
 
@@ -127,10 +128,10 @@ def test_sealed_messages_are_found_only_once_opened(store: HistoryStore) -> None
     _sealed(store, "another secret", 502)
     assert found(store, "secret") == []
     assert found(store, "午饭") == ["今天午饭吃什么"]
-    store.set_state_by_id(first, State.OPENED)
+    store.set_state_by_id(first, MessageState.OPENED)
     assert found(store, "secret") == ["secret 午饭 plan"]
     assert found(store, "午饭", newest_first=False) == ["今天午饭吃什么", "secret 午饭 plan"]
-    store.set_state(("127.0.0.1", 2426), 502, "in", State.OPENED)  # the other path
+    store.set_state(("127.0.0.1", 2426), 502, Direction.IN, MessageState.OPENED)  # the other path
     assert found(store, "secret") == ["another secret", "secret 午饭 plan"]
 
 

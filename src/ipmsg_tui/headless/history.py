@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from ..search import SearchQueryError
-from ..store import EVERYONE, Conversation, HistoryStore, State, StoredMessage
+from ..store import EVERYONE, Conversation, HistoryStore, MessageState, StoredMessage
 from .common import CommandError
 
 # Bad input exits like the command line's other usage errors.
@@ -96,7 +96,7 @@ def run_history(
 
 def _hidden(message: StoredMessage) -> bool:
     # A sealed message nobody opened yet: its text waits for the app (opening sends READMSG).
-    return message.state == State.SEALED
+    return message.state == MessageState.SEALED
 
 
 def _local_time(ts: float) -> datetime:
