@@ -5,6 +5,9 @@ message); scrolling near the top pages older ones in from the store, near the bo
 ones, and the view stays put on the message it showed. New messages scroll the view only if
 it was at the end, so reading back is never interrupted. Text can be selected with the
 mouse; a cursor (when focused) picks a message to open, resend or copy.
+
+"At the end" is remembered, not measured: a resize changes the view's height before the
+pane hears of it, so measuring then would find it scrolled back (and leave it there).
 """
 
 from __future__ import annotations
@@ -93,6 +96,7 @@ class ChatLog(ScrollView, can_focus=True):
         self._width = 0
         self._rendered_on = (0, 0, 0)  # the day the day rules were written on
         self._paging = False
+        self._follow = True  # the view is at the end, and stays there as lines come
 
     # ------------------------------------------------------------------ content
 
@@ -107,6 +111,7 @@ class ChatLog(ScrollView, can_focus=True):
         self.cursor = None
         self._width = 0
         self._blocks = []
+        self._follow = True
         self._layout("end")
 
     def add(self, row: StoredMessage) -> None:
@@ -197,7 +202,7 @@ class ChatLog(ScrollView, can_focus=True):
         self.refresh()
 
     def _at_end(self) -> bool:
-        return self.scroll_offset.y >= self.max_scroll_y
+        return self._follow
 
     def _anchor(self) -> tuple[int, int] | None:
         """The message at the top of the view and how far into it the view starts."""
@@ -245,11 +250,14 @@ class ChatLog(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         if self._content_width() != self._width:
             self._layout("end" if self._at_end() else "keep")
+        elif self._at_end():  # only the height changed: the end moved
+            self._settle(None, end=True)
 
     # ------------------------------------------------------------------ paging
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
+        self._follow = new_value >= self.max_scroll_y
         if not self._paging and self.window is not None:
             near_top = new_value <= LOAD_MARGIN and self.window.has_older
             near_end = new_value >= self.max_scroll_y - LOAD_MARGIN and self.window.has_newer
