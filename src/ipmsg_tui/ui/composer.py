@@ -1,6 +1,10 @@
-"""The input box: Enter sends, Ctrl+J (or Alt+Enter) starts a new line, Up/Down in an empty
-box recall what was sent, Escape goes back to the peer list, Backspace at its very start
-removes the last attachment waiting to go."""
+"""The input box: Enter sends, Ctrl+J starts a new line, Up/Down in an empty box recall what
+was sent, Escape goes back to the peer list, Backspace at its very start removes the last
+attachment waiting to go.
+
+Ctrl+J is the new-line key because it is the one every terminal delivers as itself (LF).
+Alt+Enter and Shift+Enter arrive as Enter from xterm, VTE terminals and tmux (ESC CR reads
+as Enter); they are bound too, for terminals with the kitty keyboard protocol."""
 
 from __future__ import annotations
 
@@ -21,7 +25,9 @@ class Composer(TextArea):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "send", "Send", priority=True),
-        Binding("ctrl+j,alt+enter", "newline", "New line", priority=True, key_display="^j"),
+        Binding(
+            "ctrl+j,alt+enter,shift+enter", "newline", "New line", priority=True, key_display="^j"
+        ),
         Binding("up", "recall(-1)", "Recall", show=False, priority=True),
         Binding("down", "recall(1)", "Recall", show=False, priority=True),
         Binding("ctrl+s", "app.toggle_seal", "Seal", priority=True),
