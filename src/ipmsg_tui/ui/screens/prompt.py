@@ -13,9 +13,13 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label
 
+from .sizes import DIALOG_BREAKPOINTS
+
 
 class TextPrompt(ModalScreen[str | None]):
     """Enter answers (possibly with an empty text), Escape cancels with None."""
+
+    VERTICAL_BREAKPOINTS = DIALOG_BREAKPOINTS
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
