@@ -73,6 +73,13 @@ class ChatLog(ScrollView, can_focus=True):
         Binding("c", "copy", "Copy", tooltip="Copy the message's text"),
         Binding("escape", "app.focus_composer", "Back", show=False),
     ]
+    HELP = """
+### The messages
+- **↑ ↓ PgUp PgDn Home End** move
+- **Enter**, click: open sealed, resend, answer an offer
+- **c**: copy the message
+- **Escape**: back to the input box
+"""
 
     class Activated(Message):
         """The user asked to act on a message (open it if sealed, resend it if failed, or

@@ -8,6 +8,7 @@ as Enter); they are bound too, for terminals with the kitty keyboard protocol.""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
@@ -16,8 +17,15 @@ from textual.widgets import TextArea
 
 HISTORY_SIZE = 200
 
+# TextArea's own editing keys still work, but as "system" bindings F1 leaves them out: the
+# key panel shows what this app's input box does, not thirty generic cursor moves.
+_EDITING_KEYS: list[BindingType] = [
+    replace(binding, system=True) if isinstance(binding, Binding) else binding
+    for binding in TextArea.BINDINGS
+]
 
-class Composer(TextArea):
+
+class Composer(TextArea, inherit_bindings=False):
     """TextArea handles Enter itself, so these are priority bindings (they apply only while
     the box has focus). Priority bindings run as the app reads a key, while typed characters
     wait in this widget's queue: each action therefore runs via ``call_later``, after the
@@ -32,7 +40,15 @@ class Composer(TextArea):
         Binding("down", "recall(1)", "Recall", show=False, priority=True),
         Binding("ctrl+s", "app.toggle_seal", "Seal", priority=True),
         Binding("escape", "leave", "Peers", show=False, priority=True),
+        *_EDITING_KEYS,
     ]
+    HELP = """
+### The input box
+- **Enter** sends · **ctrl+j** new line
+- **↑ ↓** in an empty box: recall
+- **ctrl+s**: seal the next message
+- **Escape**: back to the peers
+"""
 
     class Submitted(Message):
         def __init__(self, text: str) -> None:

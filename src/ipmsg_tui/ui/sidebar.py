@@ -81,6 +81,12 @@ class PeerList(OptionList):
         Binding("tab", "select", "Chat", show=False),
         Binding("slash", "filter", "Filter", tooltip="Filter peers by name, host, group or IP"),
     ]
+    HELP = """
+### The peer list
+- **↑ ↓**, click: choose a peer
+- **Enter**, **Tab** or typing: write to it
+- **/**: filter; Escape clears it
+"""
 
     class FilterRequested(Message):
         pass
