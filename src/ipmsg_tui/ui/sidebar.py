@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 from .roster import Contact, Entry, Header, Row
 
 _HEADER_PREFIX = "\0header:"
+_NO_MATCHES = _HEADER_PREFIX + "no matches"  # a row nobody can pick
 
 
 def _is_header(row_id: str) -> bool:
@@ -80,6 +81,7 @@ class PeerList(OptionList):
         Binding("enter", "select", "Chat", tooltip="Write to the selected peer"),
         Binding("tab", "select", "Chat", show=False),
         Binding("slash", "filter", "Filter", tooltip="Filter peers by name, host, group or IP"),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
     HELP = """
 ### The peer list
@@ -90,6 +92,9 @@ class PeerList(OptionList):
 
     class FilterRequested(Message):
         pass
+
+    class ClearFilter(Message):
+        """Escape on the list: show everyone again."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
@@ -113,6 +118,9 @@ class PeerList(OptionList):
         """Show ``rows``, keeping ``keep`` highlighted if it is still listed."""
         self._rows = rows
         width = self._name_width = self.scrollable_content_region.width
+        if not rows:  # only a filter leaves nothing (Everyone is always listed otherwise)
+            self._show_nothing()
+            return
         ids: list[str] = []
         prompts: dict[str, Content] = {}
         looks: dict[str, tuple[object, ...]] = {}
@@ -144,6 +152,16 @@ class PeerList(OptionList):
             Option(prompts[row_id], id=row_id, disabled=_is_header(row_id)) for row_id in ids
         )
         self.highlight_key(keep)
+
+    def _show_nothing(self) -> None:
+        if self._row_ids == [_NO_MATCHES]:
+            return
+        self._row_ids, self._prompts, self._looks = [_NO_MATCHES], {}, {}
+        no_matches = Content.styled("no matches", "italic $text-muted")
+        self.set_options([Option(no_matches, id=_NO_MATCHES, disabled=True)])
+
+    def action_clear_filter(self) -> None:
+        self.post_message(self.ClearFilter())
 
     def on_resize(self) -> None:
         """Names are fitted to the width: fit them again (only rows with a badge change)."""
@@ -269,6 +287,16 @@ class Sidebar(Vertical):
     def _leave_filter(self, event: PeerFilter.Leave) -> None:
         event.stop()
         self.peer_list.focus()
+
+    @on(OptionList.OptionSelected, "#peers")
+    def _picked(self) -> None:
+        """A peer was picked: the filter has done its job (the app opens the peer too)."""
+        self.filter_box.value = ""
+
+    @on(PeerList.ClearFilter)
+    def _clear_filter(self, event: PeerList.ClearFilter) -> None:
+        event.stop()
+        self.filter_box.value = ""
 
     @on(PeerList.FilterRequested)
     def _focus_filter(self, event: PeerList.FilterRequested) -> None:
