@@ -344,7 +344,7 @@ class MessengerApp(App[int]):
             hint = "Nothing sent to everyone yet. A message here goes to the whole LAN."
         else:
             hint = f"No messages with {contact.name} yet. Say hello!"
-        self.chat_log.open(window, hint)
+        self.chat_log.open(window, hint, unread=contact.unread)
         if contact.unread:
             self.store.mark_read(key)
             self.roster.mark_read(key)
