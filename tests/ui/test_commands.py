@@ -92,7 +92,10 @@ async def test_add_host_finds_a_peer_beyond_the_broadcast_and_remembers_it(lan: 
         await wait_for(pilot, lambda: "carol@carol-pc" in listed(app))
         assert saved(app)["hosts"] == [f"127.0.0.1:{carol.settings.port}"]
         await run_command(pilot, "add broadcast")
-        await answer(pilot, "10.78.255")  # not an address: refused, nothing saved
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, TextPrompt))
+        await pilot.press(*"10.78.255", "enter")  # not an address: refused, nothing saved
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(pilot.app.screen, TextPrompt))
         assert "broadcast" not in saved(app)
         await run_command(pilot, "add broadcast")
         await answer(pilot, "127.255.255.255")

@@ -140,17 +140,26 @@ class UserCommands:
             else:
                 self.app.notify(f"Announced to {text}, and saved for next time", timeout=3)
 
+        def problem(text: str) -> str | None:  # shown in the dialog, which stays open
+            try:
+                parse_target(text, self.app.settings.port)
+            except ConfigError as bad:
+                return str(bad)
+            return None
+
         if broadcast:
             prompt = TextPrompt(
                 "Add a broadcast address",
                 placeholder="10.30.1.255",
                 help="Another subnet's broadcast address (ADDR or ADDR:PORT)",
+                check=problem,
             )
         else:
             prompt = TextPrompt(
                 "Add a host",
                 placeholder="10.20.0.7",
                 help="A peer beyond the broadcast domain, told about us directly (ADDR[:PORT])",
+                check=problem,
             )
         self._ask(prompt, done)
 

@@ -23,6 +23,7 @@ from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, OptionList
@@ -312,7 +313,7 @@ class MessengerApp(App[int]):
         if contact is None:
             return
         composer = self.composer
-        composer.border_title = f"To {contact.name}"
+        composer.border_title = Content(f"To {contact.name}")  # a name is never markup
         composer.border_subtitle = "🔒 sealed" if self.seal_next else ""
         if contact.is_everyone:
             composer.placeholder = "Message everyone on the LAN (broadcast, no receipts)"
@@ -343,7 +344,7 @@ class MessengerApp(App[int]):
             hint = "Nothing sent to everyone yet. A message here goes to the whole LAN."
         else:
             hint = f"No messages with {contact.name} yet. Say hello!"
-        self.chat_log.open(window, hint)
+        self.chat_log.open(window, hint, unread=contact.unread)
         if contact.unread:
             self.store.mark_read(key)
             self.roster.mark_read(key)
