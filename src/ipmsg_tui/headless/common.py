@@ -6,6 +6,9 @@ import asyncio
 import signal
 from collections.abc import Callable
 
+# Ctrl+C or SIGTERM ended a command before it was done: 128 + SIGINT, as shells report it.
+INTERRUPTED = 130
+
 
 class CommandError(Exception):
     """A failure to report in one line; ``status`` is the exit status."""
@@ -37,3 +40,12 @@ def stop_on_signals(stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+
+
+def interrupt_on_signals() -> None:
+    """Ctrl+C and SIGTERM cancel the running command's task (its ``finally`` still runs)."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, task.cancel)

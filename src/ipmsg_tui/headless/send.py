@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from ..protocol.peers import Addr
 from ..session import build_file_service, build_node
 from ..store import HistoryStore
 from ..targets import AmbiguousTarget, UnknownTarget, is_address, resolve_target
-from .common import CommandError, stop_on_signals, wait_until
+from .common import INTERRUPTED, CommandError, interrupt_on_signals, wait_until
 
 # How long `send` waits for a named peer, and for an addressed peer's ANSENTRY (which tells
 # us its code page and whether it reads UTF-8).
@@ -33,6 +33,7 @@ ADDRESS_WAIT = 1.0
 class _Delivery:
     waiting: set[int]
     failed: set[int]
+    left: set[Addr]  # peers that said goodbye (BR_EXIT) meanwhile
 
 
 def _resolve(node: Node, target: str, default_port: int) -> Addr | None:
@@ -76,7 +77,7 @@ async def run_send(
 ) -> int:
     """Send a message (offering ``paths``); 0 once acknowledged and, with files, fetched."""
     changed = asyncio.Event()
-    delivery = _Delivery(set(), set())
+    delivery = _Delivery(set(), set(), set())
     recorder = HistoryRecorder(store) if store is not None else None
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout if timeout is not None else None
@@ -90,6 +91,8 @@ async def run_send(
             case ev.MessageFailed(packet_no=number):
                 delivery.waiting.discard(number)
                 delivery.failed.add(number)
+            case ev.PeerLeft(peer=peer, reason="exit"):
+                delivery.left.add(peer.addr)
         changed.set()
 
     if is_address(target):  # announce ourselves to it directly, as to a --host
@@ -99,8 +102,10 @@ async def run_send(
     if service is not None:  # TCP first: a busy port fails before anyone hears from us
         service.listeners.append(lambda event: changed.set())
         await service.start()
+    stage = "before the message was sent"
     await node.start()
     try:
+        interrupt_on_signals()  # Ctrl+C and SIGTERM end the waits; `finally` says goodbye
         addr = await _find_target(node, target, settings.port, changed)
         peer = node.engine.peers.get(addr)
         name = peer.name if peer is not None else f"{addr[0]}:{addr[1]}"
@@ -124,6 +129,9 @@ async def run_send(
                 attachments=attachments,
             )
         delivery.waiting.update(part.packet_no for part in sent)
+        if timeout == 0:  # sent; the caller asked not to wait for the receipt
+            return 0
+        stage = "before the receipt came"
         limit = (
             timeout if timeout is not None else settings.retry_interval * settings.retry_count + 1
         )
@@ -135,9 +143,14 @@ async def run_send(
         if len(sent) > 1:
             print(f"delivered to {name} in {len(sent)} parts (too long for one packet)")
         if service is not None and offered is not None:
+            stage = "before the files were fetched"
             remaining = None if deadline is None else max(0.0, deadline - loop.time())
-            await _until_fetched(service, offered, name, changed, remaining, timeout)
+            await _until_fetched(
+                service, offered, name, changed, remaining, timeout, lambda: addr in delivery.left
+            )
         return 0
+    except asyncio.CancelledError:
+        raise CommandError(f"interrupted {stage}", INTERRUPTED) from None
     finally:
         if service is not None:
             await service.stop()
@@ -151,27 +164,22 @@ async def _until_fetched(
     changed: asyncio.Event,
     remaining: float | None,
     timeout: float | None,
+    gone: Callable[[], bool],
 ) -> None:
-    """Serve until the peer has every file; CommandError if it declines or time runs out."""
+    """Serve until the peer has every file; CommandError if it declines, quits (BR_EXIT) or
+    time runs out."""
     offer = offered.offer
-    stop = asyncio.Event()
-    stop_on_signals(stop)
-    stop_waiter = asyncio.ensure_future(stop.wait())
-    stop_waiter.add_done_callback(lambda _: changed.set())
 
     def finished() -> bool:
-        return offer.complete or not offer.recipients or stop.is_set()
+        return offer.complete or not offer.recipients or gone()
 
-    try:
-        done = await wait_until(finished, changed, remaining)
-    finally:
-        stop_waiter.cancel()
+    done = await wait_until(finished, changed, remaining)
     if offer.complete:
         return
     if not offer.recipients:
         raise CommandError(f"{name} declined the files")
-    if stop.is_set():
-        raise CommandError("interrupted before the files were fetched", 130)
+    if gone():
+        raise CommandError(f"{name} left before fetching the files (it quit: BR_EXIT)")
     assert not done and timeout is not None
     left = len(offer.required - offer.fetched.get(offer.recipients[0], set()))
     raise CommandError(f"{name} did not fetch the files within {timeout:g} s ({left} left)")

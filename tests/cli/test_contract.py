@@ -1,0 +1,120 @@
+"""What README promises scripts: exit statuses and one-line errors, as real processes."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from ..support.procs import Listener, child_env, command, run
+
+
+def common(port: int, *peers: int, data: Path) -> list[str]:
+    args = ["--bind", "127.0.0.1", "--port", str(port), "--data-dir", str(data)]
+    for peer in peers:
+        args += ["--host", f"127.0.0.1:{peer}"]
+    return args
+
+
+def one_line(stderr: str) -> str:
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("ipmsg-tui: ")
+    return lines[0]
+
+
+def test_timeout_0_does_not_wait_for_the_receipt(ports: list[int], tmp_path: Path) -> None:
+    with Listener(common(ports[0], data=tmp_path / "a")) as alice:
+        sent = run(["send", f"127.0.0.1:{ports[0]}", "fire and forget", "--timeout", "0",
+                    *common(ports[1], data=tmp_path / "b")])  # fmt: skip
+        assert sent.returncode == 0, sent.stderr
+        assert alice.wait_for(lambda e: e["event"] == "message")["text"] == "fire and forget"
+
+
+def test_timeout_0_with_files_is_a_usage_error(ports: list[int], tmp_path: Path) -> None:
+    (tmp_path / "f.txt").write_text("x")
+    sent = run(["send", f"127.0.0.1:{ports[0]}", "", "--timeout", "0", "--file",
+                str(tmp_path / "f.txt"), *common(ports[1], data=tmp_path / "b")])  # fmt: skip
+    assert sent.returncode == 2
+    assert "--timeout 0" in one_line(sent.stderr)
+
+
+def test_a_config_file_that_does_not_exist_is_one_line_and_2(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such.toml"
+    result = run(["who", "--config", str(missing), "--bind", "127.0.0.1"])
+    assert result.returncode == 2
+    assert one_line(result.stderr) == f"ipmsg-tui: the config file {missing} does not exist"
+    assert not missing.exists()
+
+
+@pytest.mark.parametrize(
+    ("target", "complaint"),
+    [
+        ("999.1.1.1", "'999.1.1.1' is not an IPv4 address"),
+        ("10.88.0.1:0", "'10.88.0.1:0' has a bad port number"),
+        ("10.88.0.1:http", "'10.88.0.1:http' has a bad port number"),
+        ("10.88.1", "'10.88.1' is not an IPv4 address"),
+    ],
+)
+def test_a_bad_address_is_a_usage_error_not_a_name(
+    ports: list[int], tmp_path: Path, target: str, complaint: str
+) -> None:
+    started = time.monotonic()
+    sent = run(["send", target, "hello", *common(ports[1], data=tmp_path)])
+    assert sent.returncode == 2
+    assert complaint in one_line(sent.stderr)
+    assert time.monotonic() - started < 2.0  # not looked up by discovery first
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_send_says_goodbye_and_exits_130(
+    ports: list[int], tmp_path: Path, sig: int
+) -> None:
+    with Listener(common(ports[0], data=tmp_path / "watcher")) as watcher:
+        # Nobody listens on ports[2]: the send waits for a receipt that never comes (and,
+        # retrying slowly, does not give up before the signal).
+        config = tmp_path / "slow.toml"
+        config.write_text("retry_interval = 10.0\nretry_count = 5\n")
+        args = ["send", f"127.0.0.1:{ports[2]}", "anyone?", "--timeout", "60", "--config",
+                str(config), *common(ports[1], ports[0], data=tmp_path / "b")]  # fmt: skip
+        sender = subprocess.Popen(
+            command(*args), stderr=subprocess.PIPE, text=True, env=child_env()
+        )
+        try:
+            watcher.wait_for(lambda e: e["event"] == "peer_joined" and e["port"] == ports[1])
+            sender.send_signal(sig)
+            _, stderr = sender.communicate(timeout=10)
+        finally:
+            if sender.poll() is None:
+                sender.kill()
+                sender.wait()
+        assert sender.returncode == 130
+        assert "interrupted" in one_line(stderr)
+        left = watcher.wait_for(lambda e: e["event"] == "peer_left" and e["port"] == ports[1])
+        assert left["reason"] == "exit"
+
+
+def test_send_file_stops_waiting_when_the_recipient_quits(ports: list[int], tmp_path: Path) -> None:
+    (tmp_path / "report.txt").write_text("numbers")
+    with Listener([*common(ports[0], data=tmp_path / "a"), "--nick", "alice"]) as alice:
+        args = ["send", f"127.0.0.1:{ports[0]}", "here", "--file", str(tmp_path / "report.txt"),
+                "--timeout", "60", *common(ports[1], data=tmp_path / "b")]  # fmt: skip
+        sender = subprocess.Popen(
+            command(*args), stderr=subprocess.PIPE, text=True, env=child_env()
+        )
+        try:
+            alice.wait_for(lambda e: e["event"] == "message")
+            time.sleep(0.3)  # the receipt reaches the sender: it now waits for the fetch
+            assert alice.stop() == 0  # BR_EXIT
+            _, stderr = sender.communicate(timeout=10)
+        finally:
+            if sender.poll() is None:
+                sender.kill()
+                sender.wait()
+    assert sender.returncode == 1
+    line = one_line(stderr)  # named by nick, or by address if its entry came too late
+    assert "left before fetching the files (it quit: BR_EXIT)" in line
+    assert "alice" in line or f"127.0.0.1:{ports[0]}" in line
