@@ -44,6 +44,7 @@ from .dedup import DedupCache
 from .entry import EntryDecoder, build_entry, version_text
 from .floodguard import FloodGuard
 from .iptuxreading import TELLING_MODES, IptuxReading
+from .liveness import ANSWER_WITHIN, SILENT_AFTER, SilenceWatch
 from .packet import IPDictPacket, Packet, ParseError, format_packet, join_parts, parse_packet
 from .peers import Addr, Peer, PeerTable
 from .retransmit import Pending, Retransmissions
@@ -93,6 +94,10 @@ class EngineConfig:
     rebroadcast_after: float = 5.0
     refresh_window: float = 6.0
     probe_interval: float = 30.0
+    # Peers silent this long are asked whether they are still there, dropped if they do
+    # not answer within probe_answer_within (see liveness.py).
+    silent_after: float = SILENT_AFTER
+    probe_answer_within: float = ANSWER_WITHIN
     # Messages from senders that never announced themselves, per second (burst: twice
     # that). Beyond it a first copy is dropped unacknowledged and remembered; its
     # retransmission is taken. A real sender retries; a flood of spoofed senders does not,
@@ -161,6 +166,7 @@ class Engine:
             config.dedup_size,
             config.dedup_ttl,
         )
+        self._silence = SilenceWatch(config.silent_after, config.probe_answer_within)
         self._rebroadcast_at: float | None = None
         self._refresh_started: float | None = None
         self._refresh_deadline: float | None = None
@@ -184,6 +190,7 @@ class Engine:
             self._refresh_deadline,
             self._retries.next_due(),
             self._guard.next_due(),
+            self._silence.next_due(),
         ]
         return min((t for t in timers if t is not None), default=None)
 
@@ -227,6 +234,7 @@ class Engine:
         self._announce(Command.NOOPERATION)
         self._announce(Command.BR_ENTRY)
         self._rebroadcast_at = now + self.config.rebroadcast_after
+        self._silence.start(now)
 
     def refresh(self, now: float) -> None:
         """Re-announce; peers that do not answer within the refresh window are dropped."""
@@ -238,6 +246,7 @@ class Engine:
         """BR_EXIT to every target and every known peer; pending sends are abandoned."""
         self._announce(Command.BR_EXIT, include_peers=True)
         self._retries.clear()
+        self._silence.stop()
         self._rebroadcast_at = self._refresh_deadline = self._refresh_started = None
         self.started = False
 
@@ -426,6 +435,12 @@ class Engine:
                 if peer.last_seen < started:
                     self.peers.remove(peer.addr)
                     self._events.append(ev.PeerLeft(peer, "refresh"))
+        ask, silent = self._silence.sweep(now, self.peers)
+        for addr in ask:
+            self._queue(self._entry_packet(Command.BR_ENTRY, self.next_packet_no()), addr)
+        for peer in silent:
+            self.peers.remove(peer.addr)
+            self._events.append(ev.PeerLeft(peer, "silent"))
         again, given_up = self._retries.due(now)
         for pending in again:
             self._queue(pending.datagram, pending.addr)
