@@ -236,6 +236,13 @@ class Engine:
         self._rebroadcast_at = now + self.config.rebroadcast_after
         self._silence.start(now)
 
+    def fitting_name(self, name: str) -> str:
+        """What every peer receives of ``name`` (a nick or group): entry packets carry at most
+        MAX_NAME_BYTES of it in each code page we write, UTF-8 and the legacy one."""
+        for codec in (wire_text.UTF8, self.config.legacy_codec):
+            name = wire_text.truncate_encoded(name, codec, MAX_NAME_BYTES)
+        return name
+
     def refresh(self, now: float) -> None:
         """Re-announce; peers that do not answer within the refresh window are dropped."""
         self._announce(Command.BR_ENTRY)
