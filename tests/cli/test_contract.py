@@ -118,3 +118,32 @@ def test_send_file_stops_waiting_when_the_recipient_quits(ports: list[int], tmp_
     line = one_line(stderr)  # named by nick, or by address if its entry came too late
     assert "left before fetching the files (it quit: BR_EXIT)" in line
     assert "alice" in line or f"127.0.0.1:{ports[0]}" in line
+
+
+@pytest.mark.parametrize("open_sealed", [False, True])
+def test_listen_in_text_mode_shows_a_sealed_text_only_when_it_opens_it(
+    ports: list[int], tmp_path: Path, open_sealed: bool
+) -> None:
+    flags = ["--open-sealed"] if open_sealed else []
+    listener = subprocess.Popen(
+        command("listen", *flags, *common(ports[0], data=tmp_path / "a")),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=child_env(),
+    )
+    try:
+        with Listener([*common(ports[1], ports[0], data=tmp_path / "b"), "--nick", "bob"],
+                      commands=True) as bob:  # fmt: skip
+            bob.wait_for(lambda e: e["event"] == "peer_joined" and e["port"] == ports[0])
+            bob.command(send="the secret", to=f"127.0.0.1:{ports[0]}", sealed=True)
+            bob.wait_for(lambda e: e["event"] == "message_delivered")
+            opened = [e for e in bob.collect(1.5) if e["event"] == "message_opened"]
+    finally:
+        listener.send_signal(signal.SIGTERM)
+        out, _ = listener.communicate(timeout=10)
+    (line,) = [line for line in out.splitlines() if "sealed message from bob" in line]
+    if open_sealed:
+        assert line.endswith(": the secret") and opened  # shown, and bob was told
+    else:
+        assert "the secret" not in out and "--open-sealed" in line and not opened
