@@ -147,3 +147,19 @@ def test_listen_in_text_mode_shows_a_sealed_text_only_when_it_opens_it(
         assert line.endswith(": the secret") and opened  # shown, and bob was told
     else:
         assert "the secret" not in out and "--open-sealed" in line and not opened
+
+
+def test_send_says_which_items_of_a_folder_are_not_sent(ports: list[int], tmp_path: Path) -> None:
+    folder = tmp_path / "outbox" / "photos"
+    folder.mkdir(parents=True)
+    (folder / "a.jpg").write_bytes(b"jpeg")
+    (folder / "elsewhere").symlink_to(tmp_path)  # a link out of the folder: never sent
+    inbox = tmp_path / "inbox"
+    with Listener([*common(ports[0], data=tmp_path / "a"), "--accept-files", "--save-dir",
+                   str(inbox)]):  # fmt: skip
+        sent = run(["send", f"127.0.0.1:{ports[0]}", "", "--file", str(folder), "--timeout",
+                    "20", *common(ports[1], data=tmp_path / "b")])  # fmt: skip
+    assert sent.returncode == 0, sent.stderr
+    line = one_line(sent.stderr)
+    assert f"not sent (only files and folders go): {folder / 'elsewhere'} (a symbolic link)" in line
+    assert sorted(p.name for p in (inbox / "photos").iterdir()) == ["a.jpg"]

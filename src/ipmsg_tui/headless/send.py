@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -16,6 +17,7 @@ from ..net.files import (
     SentFiles,
 )
 from ..net.node import Node
+from ..net.notsent import not_sent, not_sent_note
 from ..protocol import events as ev
 from ..protocol.peers import Addr
 from ..session import build_file_service, build_node
@@ -23,6 +25,7 @@ from ..store import HistoryStore
 from ..targets import AmbiguousTarget, UnknownTarget, is_address, resolve_target
 from .common import INTERRUPTED, CommandError, interrupt_on_signals, wait_until
 
+PROG = "ipmsg-tui"
 # How long `send` waits for a named peer, and for an addressed peer's ANSENTRY (which tells
 # us its code page and whether it reads UTF-8).
 NAME_WAIT = 2.0
@@ -116,6 +119,9 @@ async def run_send(
             except OfferError as error:
                 raise CommandError(str(error), 2) from None
             sent = offered.messages
+            skipped = await asyncio.to_thread(not_sent, paths)
+            if skipped:  # links and devices inside a folder are left out: say so
+                print(f"{PROG}: {not_sent_note(skipped)}", file=sys.stderr)
         else:
             sent = node.send_message([addr], text, sealed=sealed)
         if recorder is not None:
