@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -17,6 +18,19 @@ def common(port: int, *peers: int, data: Path) -> list[str]:
     for peer in peers:
         args += ["--host", f"127.0.0.1:{peer}"]
     return args
+
+
+def wait_until_bound(port: int, timeout: float = 10.0) -> None:
+    """Until a process listens on UDP ``port`` (a peer must be up to be known as one)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"nothing listens on UDP {port}")
 
 
 def one_line(stderr: str) -> str:
@@ -100,6 +114,7 @@ def test_an_interrupted_send_says_goodbye_and_exits_130(
 def test_send_file_stops_waiting_when_the_recipient_quits(ports: list[int], tmp_path: Path) -> None:
     (tmp_path / "report.txt").write_text("numbers")
     with Listener([*common(ports[0], data=tmp_path / "a"), "--nick", "alice"]) as alice:
+        wait_until_bound(ports[0])  # so that the sender gets to know alice as a peer
         args = ["send", f"127.0.0.1:{ports[0]}", "here", "--file", str(tmp_path / "report.txt"),
                 "--timeout", "60", *common(ports[1], data=tmp_path / "b")]  # fmt: skip
         sender = subprocess.Popen(
