@@ -191,3 +191,15 @@ async def test_a_nick_too_long_for_the_wire_is_shortened_and_the_user_told(lan: 
         told = [n.message for n in app._notifications]
         assert any(f"others see you as {seen}" in m for m in told), told
         assert app.my_nick == seen and saved(app)["nick"] == seen  # shown as others see it
+
+
+async def test_a_configured_nick_too_long_for_the_wire_is_announced_at_start(lan: Lan) -> None:
+    bob = await lan.peer("Bob", knows=("Ann",))
+    long_nick = "x" * 100
+    app = lan.app("Ann", knows=("Bob",), nick=long_nick)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for(pilot, lambda: bob.of(ev.PeerJoined))
+        seen = bob.of(ev.PeerJoined)[0].peer.nick
+        assert seen == "x" * 79
+        await wait_for(pilot, lambda: any(f"others see you as {seen}" in n.message
+                                          for n in app._notifications))  # fmt: skip

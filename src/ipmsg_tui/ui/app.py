@@ -204,6 +204,15 @@ class MessengerApp(App[int]):
         self.set_interval(60, self.chat_log.refresh_days)
         if not self.is_headless:
             self._goodbye_signals.install(asyncio.get_running_loop())
+        seen_as = self.node.engine.fitting_name(self.my_nick)
+        if seen_as != self.my_nick:  # a nick from the config or --nick, too long for IPMSG
+            self.notify(
+                f"Your nick is too long for IP Messenger (79 bytes): others see you as {seen_as}",
+                title="Nick shortened",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
         waiting = [c for c in self.roster.contacts.values() if c.unread]
         if waiting:  # kept since last time: say so, but leave them unread until opened
             names = ", ".join(c.name for c in waiting[:3]) + (" …" if len(waiting) > 3 else "")
