@@ -172,6 +172,7 @@ def test_send_says_which_items_of_a_folder_are_not_sent(ports: list[int], tmp_pa
     inbox = tmp_path / "inbox"
     with Listener([*common(ports[0], data=tmp_path / "a"), "--accept-files", "--save-dir",
                    str(inbox)]):  # fmt: skip
+        wait_until_bound(ports[0])
         sent = run(["send", f"127.0.0.1:{ports[0]}", "", "--file", str(folder), "--timeout",
                     "20", *common(ports[1], data=tmp_path / "b")])  # fmt: skip
     assert sent.returncode == 0, sent.stderr

@@ -29,9 +29,14 @@ async def wait_until(
         if remaining is not None and remaining <= 0:
             return False
         changed.clear()
+        # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation (Ctrl+C, SIGTERM)
+        # that comes as the event fires, and the command would go on waiting.
+        waiter = asyncio.ensure_future(changed.wait())
         try:
-            await asyncio.wait_for(changed.wait(), remaining)
-        except TimeoutError:
+            done, _ = await asyncio.wait({waiter}, timeout=remaining)
+        finally:
+            waiter.cancel()
+        if not done:
             return predicate()
     return True
 

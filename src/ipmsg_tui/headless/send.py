@@ -119,9 +119,6 @@ async def run_send(
             except OfferError as error:
                 raise CommandError(str(error), 2) from None
             sent = offered.messages
-            skipped = await asyncio.to_thread(not_sent, paths)
-            if skipped:  # links and devices inside a folder are left out: say so
-                print(f"{PROG}: {not_sent_note(skipped)}", file=sys.stderr)
         else:
             sent = node.send_message([addr], text, sealed=sealed)
         if recorder is not None:
@@ -135,6 +132,10 @@ async def run_send(
                 attachments=attachments,
             )
         delivery.waiting.update(part.packet_no for part in sent)
+        # Only now may the loop run again: a receipt handled earlier would be lost.
+        skipped = await asyncio.to_thread(not_sent, paths) if paths else []
+        if skipped:  # links and devices inside a folder are left out: say so
+            print(f"{PROG}: {not_sent_note(skipped)}", file=sys.stderr)
         if timeout == 0:  # sent; the caller asked not to wait for the receipt
             return 0
         stage = "before the receipt came"
