@@ -178,3 +178,31 @@ async def test_quit_says_goodbye(lan: Lan) -> None:
         await wait_for(pilot, lambda: bob.of(ev.PeerLeft))
     assert app.return_code == 0
     assert [(e.peer.key, e.reason) for e in bob.of(ev.PeerLeft)] == [("ann@ann-pc", "exit")]
+
+
+async def test_a_nick_too_long_for_the_wire_is_shortened_and_the_user_told(lan: Lan) -> None:
+    bob = await lan.peer("Bob", knows=("Ann",))
+    app = lan.app("Ann", knows=("Bob",))
+    long_nick = "阿明" * 30  # 60 characters, 180 bytes in UTF-8
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
+        await run_command(pilot, "set nick")
+        await answer(pilot, long_nick)
+        await wait_for(pilot, lambda: any(e.peer.nick != "Ann" for e in bob.of(ev.PeerChanged)))
+        seen = bob.of(ev.PeerChanged)[-1].peer.nick
+        assert long_nick.startswith(seen) and len(seen.encode()) <= 79 and len(seen) == 26
+        told = [n.message for n in app._notifications]
+        assert any(f"others see you as {seen}" in m for m in told), told
+        assert app.my_nick == seen and saved(app)["nick"] == seen  # shown as others see it
+
+
+async def test_a_configured_nick_too_long_for_the_wire_is_announced_at_start(lan: Lan) -> None:
+    bob = await lan.peer("Bob", knows=("Ann",))
+    long_nick = "x" * 100
+    app = lan.app("Ann", knows=("Bob",), nick=long_nick)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for(pilot, lambda: bob.of(ev.PeerJoined))
+        seen = bob.of(ev.PeerJoined)[0].peer.nick
+        assert seen == "x" * 79
+        await wait_for(pilot, lambda: any(f"others see you as {seen}" in n.message
+                                          for n in app._notifications))  # fmt: skip

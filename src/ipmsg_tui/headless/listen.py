@@ -56,7 +56,7 @@ async def run_listen(
             if record is not None:
                 emit(record)
         else:
-            line = event_line(event, time.time())
+            line = event_line(event, time.time(), sealed_text=open_sealed)
             if line is not None:
                 write_line(out, line)
 

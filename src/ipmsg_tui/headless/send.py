@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from ..net.files import (
     SentFiles,
 )
 from ..net.node import Node
+from ..net.notsent import not_sent, not_sent_note
 from ..protocol import events as ev
 from ..protocol.engine import EngineError
 from ..protocol.keyring import KEY_REQUEST_INTERVAL, KEY_REQUEST_TRIES
@@ -24,8 +25,9 @@ from ..protocol.peers import Addr
 from ..session import build_file_service, build_node
 from ..store import HistoryStore
 from ..targets import AmbiguousTarget, UnknownTarget, is_address, resolve_target
-from .common import CommandError, stop_on_signals, wait_until
+from .common import INTERRUPTED, CommandError, interrupt_on_signals, wait_until
 
+PROG = "ipmsg-tui"
 # How long `send` waits for a named peer, and for an addressed peer's ANSENTRY (which tells
 # us its code page and whether it reads UTF-8).
 NAME_WAIT = 2.0
@@ -38,6 +40,7 @@ KEY_EXCHANGE_WAIT = KEY_REQUEST_TRIES * KEY_REQUEST_INTERVAL
 class _Delivery:
     waiting: set[int]
     failed: set[int]
+    left: set[Addr]  # peers that said goodbye (BR_EXIT) meanwhile
 
 
 def _resolve(node: Node, target: str, default_port: int) -> Addr | None:
@@ -81,7 +84,7 @@ async def run_send(
 ) -> int:
     """Send a message (offering ``paths``); 0 once acknowledged and, with files, fetched."""
     changed = asyncio.Event()
-    delivery = _Delivery(set(), set())
+    delivery = _Delivery(set(), set(), set())
     recorder = HistoryRecorder(store) if store is not None else None
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout if timeout is not None else None
@@ -106,6 +109,8 @@ async def run_send(
             case ev.KeyMissing(addr=addr, sent_in_clear=clear):
                 done = "sent unencrypted" if clear else "not sent (encryption required)"
                 print(f"ipmsg-tui: {done}: no key from {addr[0]}:{addr[1]}", file=sys.stderr)
+            case ev.PeerLeft(peer=peer, reason="exit"):
+                delivery.left.add(peer.addr)
         changed.set()
 
     if is_address(target):  # announce ourselves to it directly, as to a --host
@@ -117,8 +122,10 @@ async def run_send(
     if service is not None:  # TCP first: a busy port fails before anyone hears from us
         service.listeners.append(lambda event: changed.set())
         await service.start()
+    stage = "before the message was sent"
     await node.start()
     try:
+        interrupt_on_signals()  # Ctrl+C and SIGTERM end the waits; `finally` says goodbye
         addr = await _find_target(node, target, settings.port, changed)
         peer = node.engine.peers.get(addr)
         name = peer.name if peer is not None else f"{addr[0]}:{addr[1]}"
@@ -145,6 +152,13 @@ async def run_send(
                 attachments=attachments,
             )
         delivery.waiting.update(part.packet_no for part in sent)
+        # Only now may the loop run again: a receipt handled earlier would be lost.
+        skipped = await asyncio.to_thread(not_sent, paths) if paths else []
+        if skipped:  # links and devices inside a folder are left out: say so
+            print(f"{PROG}: {not_sent_note(skipped)}", file=sys.stderr)
+        if timeout == 0:  # sent; the caller asked not to wait for the receipt
+            return 0
+        stage = "before the receipt came"
         limit = (
             timeout
             if timeout is not None
@@ -158,9 +172,14 @@ async def run_send(
         if len(sent) > 1:
             print(f"delivered to {name} in {len(sent)} parts (too long for one packet)")
         if service is not None and offered is not None:
+            stage = "before the files were fetched"
             remaining = None if deadline is None else max(0.0, deadline - loop.time())
-            await _until_fetched(service, offered, name, changed, remaining, timeout)
+            await _until_fetched(
+                service, offered, name, changed, remaining, timeout, lambda: addr in delivery.left
+            )
         return 0
+    except asyncio.CancelledError:
+        raise CommandError(f"interrupted {stage}", INTERRUPTED) from None
     finally:
         if service is not None:
             await service.stop()
@@ -174,27 +193,22 @@ async def _until_fetched(
     changed: asyncio.Event,
     remaining: float | None,
     timeout: float | None,
+    gone: Callable[[], bool],
 ) -> None:
-    """Serve until the peer has every file; CommandError if it declines or time runs out."""
+    """Serve until the peer has every file; CommandError if it declines, quits (BR_EXIT) or
+    time runs out."""
     offer = offered.offer
-    stop = asyncio.Event()
-    stop_on_signals(stop)
-    stop_waiter = asyncio.ensure_future(stop.wait())
-    stop_waiter.add_done_callback(lambda _: changed.set())
 
     def finished() -> bool:
-        return offer.complete or not offer.recipients or stop.is_set()
+        return offer.complete or not offer.recipients or gone()
 
-    try:
-        done = await wait_until(finished, changed, remaining)
-    finally:
-        stop_waiter.cancel()
+    done = await wait_until(finished, changed, remaining)
     if offer.complete:
         return
     if not offer.recipients:
         raise CommandError(f"{name} declined the files")
-    if stop.is_set():
-        raise CommandError("interrupted before the files were fetched", 130)
+    if gone():
+        raise CommandError(f"{name} left before fetching the files (it quit: BR_EXIT)")
     assert not done and timeout is not None
     left = len(offer.required - offer.fetched.get(offer.recipients[0], set()))
     raise CommandError(f"{name} did not fetch the files within {timeout:g} s ({left} left)")

@@ -124,6 +124,19 @@ class Node:
         self._transport.close()
         self._transport = None
 
+    def goodbye_from_another_thread(self) -> None:
+        """BR_EXIT straight onto the socket, for a process whose event loop is stuck and must
+        end (see ui/hangup.py): ``stop()`` cannot run there. Best effort, nothing else."""
+        sock = self._socket
+        if self._transport is None or sock is None:
+            return  # stopped: the goodbye went out already
+        self.engine.stop(self.clock())
+        for datagram, addr in self.engine.datagrams_to_send():
+            try:
+                sock.sendto(datagram, addr)
+            except OSError as error:
+                log.debug("cannot send to %s:%d: %s", addr[0], addr[1], error)
+
     # ------------------------------------------------------------------ actions
 
     @property

@@ -55,11 +55,22 @@ class UserCommands:
         def done(answer: str | None) -> None:
             if not answer or self.app.node is None:
                 return
-            self.app.node.set_presence(nick=answer)
-            self.app.settings = replace(self.app.settings, nick=answer)
-            self.save(nick=answer)
+            # Keep only what peers receive, so that we show what they see.
+            fitted = self.app.node.engine.fitting_name(answer)
+            self.app.node.set_presence(nick=fitted)
+            self.app.settings = replace(self.app.settings, nick=fitted)
+            self.save(nick=fitted)
             self.app.refresh_status()
-            self.app.notify(f"You are now {answer}", timeout=3, markup=False)
+            if fitted != answer:
+                self.app.notify(
+                    f"Too long for IP Messenger (79 bytes): others see you as {fitted}",
+                    title="Nick shortened",
+                    severity="warning",
+                    timeout=8,
+                    markup=False,
+                )
+            else:
+                self.app.notify(f"You are now {answer}", timeout=3, markup=False)
 
         self._ask(TextPrompt("Your nick", value=self.app.my_nick, help="How others see you"), done)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-import signal
 import socket
 import time
 from collections import deque
@@ -50,6 +49,7 @@ from .fileactions import FileCommands
 from .fileboard import FileBoard
 from .filebridge import FileBridge
 from .filenews import FileNews
+from .hangup import ExitWatchdog, GoodbyeSignals
 from .roster import Contact, Roster
 from .screens.peer_info import PeerInfoScreen
 from .sidebar import PeerList, Sidebar
@@ -63,7 +63,6 @@ QUIET_START = 3.0
 SIDEBAR_DELAY = 0.05
 SIDEBAR_MAX_DELAY = 0.5  # while the list keeps changing (a flood), at most twice a second
 SIDEBAR_BUSY = 5  # rebuilds within a second that mean it keeps changing
-_GOODBYE_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 FILES = Binding.Group("Files", compact=True)
 
 
@@ -141,6 +140,9 @@ class MessengerApp(App[int]):
         self.alerts = MessageAlerts(self)
         self.file_commands = FileCommands(self)
         self.file_news = FileNews(self)
+        # A closed terminal or a kill still says goodbye, and the process surely ends.
+        self.watchdog = ExitWatchdog(self._goodbye_now, self.store.close)
+        self._goodbye_signals = GoodbyeSignals(self.watchdog, self._quit_on_signal)
 
     # ------------------------------------------------------------------ layout
 
@@ -201,10 +203,17 @@ class MessengerApp(App[int]):
         self.open_conversation(EVERYONE)
         self.peer_list.focus()
         self.set_interval(60, self.chat_log.refresh_days)
-        if not self.is_headless:  # a kill or a closed terminal still says goodbye
-            loop = asyncio.get_running_loop()
-            for signum in _GOODBYE_SIGNALS:
-                loop.add_signal_handler(signum, self._quit_on_signal)
+        if not self.is_headless:
+            self._goodbye_signals.install(asyncio.get_running_loop())
+        seen_as = self.node.engine.fitting_name(self.my_nick)
+        if seen_as != self.my_nick:  # a nick from the config or --nick, too long for IPMSG
+            self.notify(
+                f"Your nick is too long for IP Messenger (79 bytes): others see you as {seen_as}",
+                title="Nick shortened",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
         waiting = [c for c in self.roster.contacts.values() if c.unread]
         if waiting:  # kept since last time: say so, but leave them unread until opened
             names = ", ".join(c.name for c in waiting[:3]) + (" …" if len(waiting) > 3 else "")
@@ -214,11 +223,14 @@ class MessengerApp(App[int]):
     def _quit_on_signal(self) -> None:
         self.run_worker(self.action_quit(), exclusive=True, group="quit")
 
+    def _goodbye_now(self) -> None:
+        """The watchdog's goodbye, from its own thread, when the loop could not say it."""
+        if self.node is not None:
+            self.node.goodbye_from_another_thread()
+
     async def on_unmount(self) -> None:
-        if not self.is_headless:
-            loop = asyncio.get_running_loop()
-            for signum in _GOODBYE_SIGNALS:
-                loop.remove_signal_handler(signum)
+        if not self.watchdog.armed:  # after a hangup, a late one must still reach the watchdog
+            self._goodbye_signals.uninstall()
         await self.stop_node()
         if self._own_store:
             self.store.close()
@@ -232,6 +244,7 @@ class MessengerApp(App[int]):
             await self.files.stop()
         if self.node is not None and self.node.running:
             await self.node.stop()
+        self.watchdog.said_goodbye.set()
 
     async def action_quit(self) -> None:
         await self.stop_node()

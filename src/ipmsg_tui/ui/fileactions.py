@@ -5,6 +5,7 @@ as, decline), and steer transfers (cancel, retry, forget). Everything goes throu
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 from textual.content import Content
 
 from ..net.files import FileService, IncomingOffer, OfferError
+from ..net.notsent import not_sent, not_sent_note
 from ..net.saving import SaveError, prepare_folder
 from ..net.transfers import Transfer
 from ..protocol.engine import EngineError
@@ -137,6 +139,9 @@ class FileCommands:
         )
         app.board.record(("out", recipient.addr, sent.packet_no)).paths = tuple(paths)
         app.show_sent(contact, rows)
+        skipped = await asyncio.to_thread(not_sent, paths)
+        if skipped:  # links and devices inside a folder are left out: say so
+            self._warn(not_sent_note(skipped), "Some items not sent")
 
     def resend(self, row: StoredMessage, recipient: Peer) -> None:
         """Offer the files of a message that was not delivered again, in its place."""
