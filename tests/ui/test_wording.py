@@ -7,7 +7,7 @@ from pathlib import Path
 from ipmsg_tui.net.files import OfferReceived
 from ipmsg_tui.protocol.attachments import Attachment
 from ipmsg_tui.protocol.constants import FileType
-from ipmsg_tui.store import Flag, State, StoredMessage
+from ipmsg_tui.store import Flag, MessageState, StoredMessage
 from ipmsg_tui.ui.chatrender import preview
 
 from .conftest import Lan, wait_for
@@ -21,7 +21,7 @@ def offer(text: str, *kinds: int) -> StoredMessage:
         for i, kind in enumerate(kinds)
     )
     return StoredMessage(1, "bob@pc", "in", 0.0, 7, "10.0.0.2", 2425, "Bob", text,
-                         Flag(0), State.RECEIVED, attachments)  # fmt: skip
+                         Flag(0), MessageState.RECEIVED, attachments)  # fmt: skip
 
 
 def test_an_offer_counts_files_and_folders_apart() -> None:
