@@ -89,15 +89,18 @@ def build_node(settings: Settings, listeners: Sequence[Listener] = ()) -> Node:
     return node
 
 
-def build_file_service(settings: Settings, node: Node, *, checksum: bool = False) -> FileService:
+def build_file_service(
+    settings: Settings, node: Node, *, checksum: bool = False, remember: bool = True
+) -> FileService:
     """File transfers for ``node``: downloads to ``download_dir``, offers live ``offer_ttl``;
-    with ``checksum``, every downloaded file's SHA-256 is computed. Downloads are remembered
-    in the history database (a resume continues their ``.part`` after a restart)."""
+    with ``checksum``, every downloaded file's SHA-256 is computed. With ``remember``,
+    downloads are remembered in the history database (a retry or Accept after a restart
+    continues their ``.part``); a service that only sends needs no memory."""
+    transfer_log: TransferLog | None = None
     try:
-        transfer_log: TransferLog | None = TransferLog(settings.history_path)
+        transfer_log = TransferLog(settings.history_path) if remember else None
     except TransferLogError as error:  # the history store reports its own failure to open
         log.warning("%s", error)
-        transfer_log = None
     journal = None
     if transfer_log is not None:
         journal = Journal(transfer_log, time.time, max_age=settings.part_max_age * 86400)

@@ -3,14 +3,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from ipmsg_tui.net.resumes import Journal
 from ipmsg_tui.net.transfers import Direction, Failure, TransferState
 from ipmsg_tui.transferlog import TransferLog
 
+from ..support.procs import Listener
 from ..support.trees import random_file, sha256
 from .conftest import Peer, make_peer
 from .hostile import RawPeer
@@ -190,3 +194,54 @@ async def test_a_part_moved_or_replaced_by_a_link_is_left_alone(tmp_path: Path) 
     assert not remove_part(tmp_path / "precious", folder)  # outside the folder
     assert not remove_part(folder / "y.txt", folder)  # not a .part name
     assert link.is_symlink() and target.read_text() == "keep"
+
+
+async def _until(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+def _heard_from(sender: RawPeer) -> None:
+    udp = sender._udp
+    assert udp is not None
+    udp.settimeout(10)
+    udp.recvfrom(65535)
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size if path.exists() else -1
+
+
+async def test_listen_accept_files_killed_mid_download_resumes_when_started_again(
+    ports: list[int], tmp_path: Path
+) -> None:
+    body = os.urandom(300_000)
+    sender = RawPeer(
+        ports[0], version=b"1_ipmsg-tui 0.1.0", answers=[body[:5000], body[5000:]], hold_open=True
+    )
+    await sender.start()
+    inbox = tmp_path / "inbox"
+    args = [
+        *("--bind", "127.0.0.1", "--port", str(ports[1]), "--data-dir", str(tmp_path / "d")),
+        *("--host", f"127.0.0.1:{ports[0]}", "--accept-files", "--save-dir", str(inbox)),
+    ]
+    try:
+        with Listener(args) as first:
+            await asyncio.to_thread(_heard_from, sender)  # its BR_ENTRY: it is up
+            sender.offer(("127.0.0.1", ports[1]), b"9:big.bin:%x:0:1:\a" % len(body))
+            await _until(lambda: _size(inbox / "big.bin.part") == 5000)
+            await asyncio.to_thread(first.stop, signal.SIGKILL)  # not even a goodbye
+        with Listener(args) as second:
+            received = await asyncio.to_thread(
+                second.wait_for, lambda e: e["event"] == "file_received", 20
+            )
+            assert received["name"] == "big.bin" and Path(received["path"]) == inbox / "big.bin"
+            assert sorted(os.listdir(inbox)) == ["big.bin"]
+            assert (inbox / "big.bin").read_bytes() == body
+            # Asked again from byte 5000 (hex 1388): the same .part went on.
+            assert sender.requests[1].rstrip(b"\0").split(b":")[-2] == b"1388"
+            await asyncio.to_thread(second.stop)
+    finally:
+        await sender.stop()
