@@ -109,9 +109,7 @@ class Downloads:
             total=total,
             controls=Controls(self._cancel, self._retry),
         )
-        job = _Download(offer, attachment, folder, final_name)
-        self._jobs[transfer.id] = job
-        self.adopt(transfer, job)
+        self.adopt(transfer, _Download(offer, attachment, folder, final_name))
         self._launch(transfer, resume=False)
         return transfer
 
