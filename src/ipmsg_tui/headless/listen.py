@@ -95,6 +95,8 @@ async def run_listen(
     stop = asyncio.Event()
     stop_on_signals(stop)
     await node.start()
+    if accept_files:  # what we were downloading when we last quit goes on from its .part
+        service.resume_interrupted()
     reader = None
     if commands:
         runner = CommandRunner(node, emit, settings.port, recorder, settings.display_nick)

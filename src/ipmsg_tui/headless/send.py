@@ -118,7 +118,7 @@ async def run_send(
     node = build_node(settings, [listener])
     if store is not None:
         node.engine.load_pins(store.pinned_keys())
-    service = build_file_service(settings, node) if paths else None
+    service = build_file_service(settings, node, remember=False) if paths else None
     if service is not None:  # TCP first: a busy port fails before anyone hears from us
         service.listeners.append(lambda event: changed.set())
         await service.start()

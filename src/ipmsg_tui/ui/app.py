@@ -51,6 +51,7 @@ from .filebridge import FileBridge
 from .filenews import FileNews
 from .hangup import ExitWatchdog, GoodbyeSignals
 from .roster import Contact, Roster
+from .screens.confirm_quit import ConfirmQuit
 from .screens.peer_info import PeerInfoScreen
 from .sidebar import PeerList, Sidebar
 from .window import ConversationWindow
@@ -77,7 +78,7 @@ class MessengerApp(App[int]):
         (130, "-wide"),
     ]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+q", "quit_asking", "Quit", priority=True),
         Binding("f2", "toggle_away", "Away", tooltip="Away on/off, with a message"),
         Binding("f3", "peer_info", "Info", tooltip="What the selected peer runs and supports"),
         Binding("f1", "toggle_keys", "Keys", tooltip="Show or hide the keys of the focused pane"),
@@ -249,6 +250,19 @@ class MessengerApp(App[int]):
     async def action_quit(self) -> None:
         await self.stop_node()
         self.exit(0)
+
+    async def action_quit_asking(self) -> None:
+        """ctrl+q: first asks (ConfirmQuit) while transfers run or our offers wait."""
+        pending = self.files.pending() if self.files is not None else None
+        if not pending or isinstance(self.screen, ConfirmQuit):
+            await self.action_quit()
+            return
+
+        def answered(quit_now: bool | None) -> None:
+            if quit_now:
+                self.run_worker(self.action_quit(), exclusive=True, group="quit")
+
+        self.push_screen(ConfirmQuit(pending.describe()), answered)
 
     # ------------------------------------------------------------------ state
 
