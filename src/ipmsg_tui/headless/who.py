@@ -9,20 +9,23 @@ import sys
 from typing import TextIO
 
 from ..config import Settings
-from ..session import build_node
+from ..service import Messenger
 from .common import stop_on_signals
 from .output import format_peer_table, peer_record, write_line
 
 
 async def run_who(settings: Settings, wait: float, as_json: bool, out: TextIO = sys.stdout) -> int:
-    node = build_node(settings)
-    await node.start()
-    stop = asyncio.Event()
-    stop_on_signals(stop)
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), wait)
-    peers = sorted(node.peers, key=lambda p: (p.group.casefold(), p.name.casefold(), p.ip))
-    await node.stop()
+    messenger = Messenger(settings)  # nothing is kept: the history stays in memory
+    try:
+        await messenger.start(serve_files=False)
+        stop = asyncio.Event()
+        stop_on_signals(stop)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), wait)
+        peers = sorted(messenger.peers, key=lambda p: (p.group.casefold(), p.name.casefold(), p.ip))
+        await messenger.stop()
+    finally:
+        messenger.close()
     if as_json:
         write_line(out, json.dumps([peer_record(p) for p in peers], ensure_ascii=False))
     elif peers:

@@ -16,7 +16,7 @@ from textual.command import Hit, Hits, Provider
 
 from ..config import ConfigError, parse_target
 from ..protocol.text import UnknownCodec, normalize_codec
-from .prefs import Preferences
+from ..service.prefs import Preferences
 from .roster import Contact
 from .screens.peer_info import PeerInfoScreen
 from .screens.prompt import TextPrompt

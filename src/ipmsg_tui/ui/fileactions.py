@@ -17,11 +17,11 @@ from ..net.saving import SaveError, prepare_folder
 from ..net.transfers import Transfer
 from ..protocol.engine import EngineError
 from ..protocol.peers import Peer
+from ..service.prefs import Preferences
 from ..store import StoredMessage
 from .chatrender import body_lines
 from .fileboard import key_of
 from .paths import tilde
-from .prefs import Preferences
 from .roster import Contact
 from .screens.attach import AttachPicker
 from .screens.offer import OfferScreen
