@@ -8,25 +8,72 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, runtime_checkable
 
 from textual.app import SystemCommand
 from textual.command import Hit, Hits, Provider
 
 from ..config import ConfigError
 from ..protocol.text import UnknownCodec
-from .roster import Contact
+from ..service import Messenger
+from ..store import HistoryStore
+from .composer import Composer
+from .draft import Draft, Drafts
+from .fileactions import FileCommands
+from .roster import Contact, Roster
 from .screens.peer_info import PeerInfoScreen
 from .screens.prompt import TextPrompt
-
-if TYPE_CHECKING:
-    from .app import MessengerApp
+from .sidebar import PeerList
+from .toasts import Dialogs
 
 CODECS = ("auto", "utf-8", "gb18030", "gbk", "cp932", "big5", "euc-kr", "euc-jp", "latin-1")
 
 
+class CommandsHost(Dialogs, Protocol):
+    """What the user's commands use of the app."""
+
+    @property
+    def messenger(self) -> Messenger: ...
+    @property
+    def store(self) -> HistoryStore: ...
+    @property
+    def roster(self) -> Roster: ...
+    @property
+    def drafts(self) -> Drafts: ...
+    @property
+    def draft(self) -> Draft | None: ...
+    @property
+    def open_key(self) -> str | None: ...
+    @property
+    def open_contact(self) -> Contact | None: ...
+    @property
+    def my_nick(self) -> str: ...
+    @property
+    def composer(self) -> Composer: ...
+    @property
+    def peer_list(self) -> PeerList: ...
+    @property
+    def file_commands(self) -> FileCommands: ...
+    def refresh_status(self) -> None: ...
+    def rebuild_sidebar(self) -> None: ...
+    def open_conversation(self, key: str) -> None: ...
+    def action_toggle_seal(self) -> None: ...
+    def action_open_sealed(self) -> None: ...
+    def action_resend_failed(self) -> None: ...
+
+
+@runtime_checkable
+class Searchable(Protocol):
+    """An app whose peers ``PeerSearch`` finds and opens."""
+
+    @property
+    def roster(self) -> Roster: ...
+    @property
+    def commands(self) -> UserCommands: ...
+
+
 class UserCommands:
-    def __init__(self, app: MessengerApp) -> None:
+    def __init__(self, app: CommandsHost) -> None:
         self.app = app
         self.messenger = app.messenger
 
@@ -150,7 +197,7 @@ class UserCommands:
             if not self._problem(problem):
                 self.app.notify(f"{key}: {codec or 'automatic'} encoding", timeout=3, markup=False)
 
-        current = self.app.settings.peer_encodings.get(key, "auto")
+        current = self.messenger.settings.peer_encodings.get(key, "auto")
         self._ask(
             TextPrompt(
                 f"Encoding for {contact.name}",
@@ -250,17 +297,13 @@ class PeerSearch(Provider):
     """``ctrl+p`` then a name: jump to that peer's conversation."""
 
     def _contacts(self) -> list[Contact]:
-        from .app import MessengerApp
-
         app = self.app
-        if not isinstance(app, MessengerApp):
+        if not isinstance(app, Searchable):
             return []
         return [c for c in app.roster.contacts.values() if not c.is_everyone]
 
     def _open(self, key: str) -> None:
-        from .app import MessengerApp
-
-        if isinstance(self.app, MessengerApp):
+        if isinstance(self.app, Searchable):
             self.app.commands.chat_with(key)
 
     async def search(self, query: str) -> Hits:

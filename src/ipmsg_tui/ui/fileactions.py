@@ -6,9 +6,10 @@ as, decline), and steer transfers (cancel, retry, forget). Everything goes throu
 from __future__ import annotations
 
 import logging
+from collections.abc import Coroutine
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from textual.content import Content
 
@@ -17,9 +18,13 @@ from ..net.saving import SaveError
 from ..net.transfers import Transfer
 from ..protocol.engine import EngineError
 from ..protocol.peers import Peer
+from ..service import Messenger
 from ..store import StoredMessage
 from .chatrender import body_lines
+from .composer import Composer
+from .draft import Draft, Drafts
 from .fileboard import key_of
+from .filenews import FileNews, NewsHost
 from .paths import tilde
 from .roster import Contact
 from .screens.attach import AttachPicker
@@ -28,9 +33,7 @@ from .screens.prompt import TextPrompt
 from .screens.save_as import SaveAsPicker
 from .screens.transfers import TransfersScreen
 from .timefmt import clock_time
-
-if TYPE_CHECKING:
-    from .app import MessengerApp
+from .toasts import Dialogs
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +42,30 @@ NO_FILES_TO_EVERYONE = (
 )
 
 
+class FilesHost(NewsHost, Dialogs, Protocol):
+    """What the file commands use of the app."""
+
+    @property
+    def messenger(self) -> Messenger: ...
+    @property
+    def drafts(self) -> Drafts: ...
+    @property
+    def draft(self) -> Draft | None: ...
+    @property
+    def open_contact(self) -> Contact | None: ...
+    @property
+    def composer(self) -> Composer: ...
+    @property
+    def file_news(self) -> FileNews: ...
+    def show_attachments(self) -> None: ...
+    def restore_draft(self, key: str, text: str) -> None: ...
+    def show_sent(self, contact: Contact, rows: list[StoredMessage]) -> None: ...
+    def run_worker(self, work: Coroutine[Any, Any, None], *, group: str = ...) -> Any: ...
+    def copy_to_clipboard(self, text: str) -> None: ...
+
+
 class FileCommands:
-    def __init__(self, app: MessengerApp) -> None:
+    def __init__(self, app: FilesHost) -> None:
         self.app = app
         self.messenger = app.messenger
         self.browse_from = Path.home()
