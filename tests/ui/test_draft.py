@@ -16,10 +16,10 @@ def test_each_conversation_has_its_own_draft_and_a_sealed_text_recalls_sealed(
     carol.sealed = True
     carol.sent.append("for your eyes")  # the input box remembers what it sent
     carol.was_sent("for your eyes", sealed=True)
-    assert not carol.sealed  # the seal was for that message
+    assert not drafts["carol@pc"].sealed  # the seal was for that message
     assert everyone.sent == [] and not everyone.recalled("for your eyes")
     assert carol.recalled("for your eyes")
-    assert carol.sealed
+    assert drafts["carol@pc"].sealed
     assert not carol.recalled("plain")  # recall never unseals
     assert drafts["carol@pc"].sealed
 
