@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ipmsg_tui.ui.draft import Drafts
+from ipmsg_tui.ui.draft import Draft, Drafts
+
+
+def is_sealed(draft: Draft) -> bool:
+    return draft.sealed
 
 
 def test_each_conversation_has_its_own_draft_and_a_sealed_text_recalls_sealed(
@@ -16,12 +20,12 @@ def test_each_conversation_has_its_own_draft_and_a_sealed_text_recalls_sealed(
     carol.sealed = True
     carol.sent.append("for your eyes")  # the input box remembers what it sent
     carol.was_sent("for your eyes", sealed=True)
-    assert not drafts["carol@pc"].sealed  # the seal was for that message
+    assert not is_sealed(carol)  # the seal was for that message
     assert everyone.sent == [] and not everyone.recalled("for your eyes")
     assert carol.recalled("for your eyes")
-    assert drafts["carol@pc"].sealed
+    assert is_sealed(carol)
     assert not carol.recalled("plain")  # recall never unseals
-    assert drafts["carol@pc"].sealed
+    assert is_sealed(carol)
 
 
 def test_attachments_are_kept_once_removed_by_place_and_taken_together(tmp_path: Path) -> None:
