@@ -36,7 +36,7 @@ from typing import Any
 from ipmsg_tui.net.binding import SocketPlan
 from ipmsg_tui.net.files import FileService, IncomingOffer, OfferReceived
 from ipmsg_tui.net.node import Node
-from ipmsg_tui.net.transfers import Direction, State
+from ipmsg_tui.net.transfers import Direction, TransferState
 from ipmsg_tui.protocol.engine import EngineConfig
 
 from .channel import emit, next_command, read_command
@@ -248,7 +248,7 @@ async def ours_receiver(bind: str, port: int) -> None:
             offer = offers.pop(token)
             started, cpu_started = time.perf_counter(), time.process_time()
             (transfer,) = files.download_all(offer, Path(request["dest"]))
-            if await transfer.wait() != State.DONE:
+            if await transfer.wait() != TransferState.DONE:
                 emit(error=f"download failed: {transfer.error}")
                 continue
             assert transfer.path is not None

@@ -5,11 +5,12 @@ take minutes for 100,000)."""
 
 from __future__ import annotations
 
+import random
 import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-from ipmsg_tui.store import HistoryStore, State
+from ipmsg_tui.store import HistoryStore, MessageState
 
 START_TS = 1_700_000_000.0
 
@@ -37,7 +38,7 @@ def fill_history(path: Path, key: str, count: int, peer_ip: str, peer_nick: str)
             peer_nick if index % 2 else "me",
             message_text(index),
             0,
-            (State.RECEIVED if index % 2 else State.DELIVERED).value,
+            (MessageState.RECEIVED if index % 2 else MessageState.DELIVERED).value,
             "",
         )
         for index in range(count)
@@ -52,3 +53,70 @@ def fill_history(path: Path, key: str, count: int, peer_ip: str, peer_nick: str)
             "UPDATE conversations SET nick = ?, ip = ?, port = 2425, last_ts = ? WHERE id = ?",
             (peer_nick, peer_ip, START_TS + 60 * count, conversation_id),
         )
+
+
+# Mixed Latin, Chinese and Japanese chat: words drawn in a fixed pseudo-random order, so
+# every run stores the same million messages and the searched words occur equally often.
+LATIN_WORDS = tuple(
+    str.split(
+        "the quick brown fox jumps over lazy dog build is green deploy friday coffee meeting "
+        "review please check ticket server restart printer paper lunch later tomorrow thanks "
+        "ok sure see you soon report draft numbers slide budget release notes"
+    )
+)
+CJK_WORDS = tuple(
+    str.split(
+        "你好 今天 明天 会议 文件 服务器 咖啡 打印机 谢谢 好的 下午 晚上 项目 报告 周末 "
+        "こんにちは ありがとう 会議 資料 確認 お願い します 明日 今日 昼ご飯 了解 です"
+    )
+)
+# The benchmark's search words: each in about one message of two hundred.
+RARE_LATIN = "kangaroo"
+RARE_CJK = "午饭"
+
+
+def mixed_text(rng: random.Random, index: int) -> str:
+    words = [
+        rng.choice(CJK_WORDS) if rng.random() < 0.4 else rng.choice(LATIN_WORDS)
+        for _ in range(rng.randint(3, 12))
+    ]
+    if index % 200 == 17:
+        words.insert(rng.randint(0, len(words)), RARE_LATIN.capitalize())
+    if index % 200 == 101:
+        words.insert(rng.randint(0, len(words)), RARE_CJK)
+    return " ".join(words)
+
+
+def fill_mixed(path: Path, count: int, conversations: int = 50, seed: int = 7) -> None:
+    """``count`` messages of mixed-language chat spread over ``conversations`` peers, put
+    into the tables directly (the search index is queued by the database's own triggers
+    and built by the first search, as for a database from before search)."""
+    store = HistoryStore(path)
+    try:
+        ids = [store.upsert_conversation(f"user{n}@pc{n}") for n in range(conversations)]
+    finally:
+        store.close()
+    rng = random.Random(seed)
+    rows = (
+        (
+            ids[index % conversations],
+            "in" if index % 2 else "out",
+            START_TS + 60 * index,
+            index + 1,
+            f"10.77.0.{2 + index % conversations}",
+            2425,
+            "peer" if index % 2 else "me",
+            mixed_text(rng, index),
+            0,
+            (MessageState.RECEIVED if index % 2 else MessageState.DELIVERED).value,
+            "",
+        )
+        for index in range(count)
+    )
+    with closing(sqlite3.connect(path)) as db, db:
+        db.executemany(
+            "INSERT INTO messages (conversation_id, direction, ts, packet_no, ip, port, "
+            "sender, text, flags, state, attachments) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        db.execute("UPDATE conversations SET last_ts = ?", (START_TS + 60 * count,))

@@ -30,7 +30,7 @@ from ipmsg_tui.protocol.engine import OutgoingMessage
 from ipmsg_tui.protocol.peers import Peer
 from ipmsg_tui.service import Messenger
 from ipmsg_tui.session import build_file_service, build_node
-from ipmsg_tui.store import HistoryStore, State
+from ipmsg_tui.store import HistoryStore, MessageState
 from ipmsg_tui.ui.app import MessengerApp
 from ipmsg_tui.ui.screens.offer import OfferScreen
 from ipmsg_tui.ui.screens.transfers import TransfersScreen
@@ -142,7 +142,7 @@ class Scene:
         recorder.on_event(ev.MessageReceived(aming, 1, "明天的评审改到十点，可以吗？", yesterday))
         sent = [OutgoingMessage(2, "没问题，十点见 👍", (aming.addr,))]
         rows = recorder.record_sent(sent, [aming], "Lin", yesterday + 120)
-        store.set_state_by_id(rows[0].id, State.DELIVERED)
+        store.set_state_by_id(rows[0].id, MessageState.DELIVERED)
         store.close()
 
 

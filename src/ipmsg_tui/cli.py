@@ -1,4 +1,5 @@
-"""Command line: ``ipmsg-tui`` starts the app; ``who``, ``send`` and ``listen`` are for scripts."""
+"""Command line: ``ipmsg-tui`` starts the app; ``who``, ``send``, ``listen`` and ``history``
+are for scripts."""
 
 from __future__ import annotations
 
@@ -51,6 +52,11 @@ def _common_options() -> argparse.ArgumentParser:
         "--encoding",
         metavar="CODEC",
         help="legacy code page of non-UTF-8 peers (gb18030, cp932 ...)",
+    )
+    group.add_argument(
+        "--encryption",
+        choices=("auto", "required", "off"),
+        help="auto: encrypt to every peer that can (default); required: never send clear text",
     )
     group.add_argument("--config", type=Path, metavar="FILE", help="settings file (TOML)")
     group.add_argument("--data-dir", type=Path, metavar="DIR", help="where the history is kept")
@@ -135,7 +141,33 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --accept-files: SHA-256 of every received file, as sha256 in file_received "
         "(costs about as much CPU as receiving it)",
     )
+    _add_history_command(commands, common)
     return parser
+
+
+def _add_history_command(commands: Any, common: argparse.ArgumentParser) -> None:
+    history = commands.add_parser(
+        "history",
+        parents=[common],
+        help="print or search the stored messages (no network: works beside the app)",
+    )
+    history.add_argument(
+        "peer", nargs="?", metavar="PEER", help="only this conversation: user@host, nick, user, IP"
+    )
+    history.add_argument(
+        "--search", metavar="TEXT", help="only messages holding TEXT (any case, any width)"
+    )
+    history.add_argument(
+        "--since", metavar="DATE", help="only from DATE on: YYYY-MM-DD or 'YYYY-MM-DD HH:MM'"
+    )
+    history.add_argument("--limit", type=_count, metavar="N", help="only the newest N")
+    history.add_argument("--json", action="store_true", help="one JSON object per line")
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -151,6 +183,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         encoding=given.get("encoding"),
         data_dir=given.get("data_dir"),
         log_file=given.get("log_file"),
+        encryption=given.get("encryption"),
     )
 
 
@@ -173,6 +206,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_app(settings, mouse=not args.no_mouse)
         _setup_logging(verbosity, settings.log_file, to_stderr=True)
+        if args.command == "history":
+            return _run_history(args, settings)
         return asyncio.run(_run_command(args, settings))
     except (ConfigError, InterfaceError, BindFailed, StoreError) as error:
         return _fail(str(error))
@@ -189,6 +224,23 @@ def _setup_logging(verbosity: int, log_file: Path | None, *, to_stderr: bool) ->
         raise ConfigError(
             f"cannot write the log file {log_file}: {error.strerror or error}"
         ) from None
+
+
+def _run_history(args: argparse.Namespace, settings: Settings) -> int:
+    from .headless.history import run_history  # reads the database only: no socket
+
+    store = HistoryStore(settings.history_path)
+    try:
+        return run_history(
+            store,
+            peer=args.peer,
+            search=args.search,
+            since=args.since,
+            limit=args.limit,
+            as_json=args.json,
+        )
+    finally:
+        store.close()
 
 
 async def _run_command(args: argparse.Namespace, settings: Settings) -> int:

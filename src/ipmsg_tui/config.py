@@ -69,6 +69,7 @@ class Settings:
     download_dir: Path = field(default_factory=default_download_dir)
     offer_ttl: float = 3600.0  # seconds an offer of ours stays downloadable
     log_file: Path | None = None
+    encryption: str = "auto"  # "auto" | "required" | "off" (see README, Security)
     config_path: Path = field(default_factory=default_config_path)
 
     @property
@@ -107,7 +108,9 @@ _FILE_KEYS: dict[str, type | tuple[type, ...]] = {
     "download_dir": str,
     "offer_ttl": (int, float),
     "log_file": str,
+    "encryption": str,
 }
+ENCRYPTION_POLICIES = ("auto", "required", "off")
 
 
 def parse_target(text: str, default_port: int) -> Addr:
@@ -159,6 +162,8 @@ def _validate(settings: Settings) -> Settings:
         raise ConfigError("retry_count must be >= 1 and retry_interval within 0.05-60 seconds")
     if not 0 < settings.offer_ttl <= 30 * 86400:
         raise ConfigError("offer_ttl must be between 0 and 30 days (in seconds)")
+    if settings.encryption not in ENCRYPTION_POLICIES:
+        raise ConfigError(f"encryption {settings.encryption!r} is not one of auto, required, off")
     try:
         encoding = normalize_codec(settings.encoding)
         peer_encodings = {k: normalize_codec(v) for k, v in settings.peer_encodings.items()}

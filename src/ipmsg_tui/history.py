@@ -7,9 +7,10 @@ from collections.abc import Callable, Sequence
 
 from .protocol import events as ev
 from .protocol.attachments import Attachment
+from .protocol.direction import Direction
 from .protocol.engine import OutgoingMessage
 from .protocol.peers import Addr, Peer
-from .store import EVERYONE, Flag, HistoryStore, State, StoredMessage
+from .store import EVERYONE, Flag, HistoryStore, MessageState, StoredMessage
 
 
 class HistoryRecorder:
@@ -38,21 +39,25 @@ class HistoryRecorder:
                 )
                 return None if stored is None else [stored]
             case ev.MessageDelivered(addr=addr, packet_no=packet_no):
-                return self._set_state(addr, packet_no, State.DELIVERED, keep=(State.OPENED,))
+                return self._set_state(
+                    addr, packet_no, MessageState.DELIVERED, keep=(MessageState.OPENED,)
+                )
             case ev.MessageFailed(addr=addr, packet_no=packet_no):
-                return self._set_state(addr, packet_no, State.FAILED, keep=(State.OPENED,))
+                return self._set_state(
+                    addr, packet_no, MessageState.FAILED, keep=(MessageState.OPENED,)
+                )
             case ev.MessageOpened(addr=addr, packet_no=packet_no):
-                return self._set_state(addr, packet_no, State.OPENED, keep=())
+                return self._set_state(addr, packet_no, MessageState.OPENED, keep=())
             case ev.PeerJoined(peer=peer) | ev.PeerChanged(peer=peer):
                 if self.store.has_conversation(peer.key):
                     self.store.upsert_conversation(peer.key, peer)
         return []
 
     def _set_state(
-        self, addr: Addr, packet_no: int, state: State, keep: tuple[State, ...]
+        self, addr: Addr, packet_no: int, state: MessageState, keep: tuple[MessageState, ...]
     ) -> list[StoredMessage]:
         # A read notice can overtake the RECVMSG it implies: "opened" is never downgraded.
-        return self.store.set_state(addr, packet_no, "out", state, unless=keep)
+        return self.store.set_state(addr, packet_no, Direction.OUT, state, unless=keep)
 
     def record_sent(
         self,

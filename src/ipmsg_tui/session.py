@@ -5,6 +5,7 @@ from __future__ import annotations
 import platform
 import sys
 from collections.abc import Sequence
+from typing import cast
 
 from . import __version__
 from .config import Settings
@@ -18,7 +19,9 @@ from .net.interfaces import (
     local_ips,
 )
 from .net.node import Listener, Node
+from .net.nodekeys import provide_keys
 from .protocol.engine import EngineConfig
+from .protocol.keyring import Policy
 
 # The version field names the client family ("1_iptux 0.8.3" does the same); peers read
 # only the leading "1".
@@ -65,14 +68,19 @@ def engine_config(settings: Settings) -> tuple[EngineConfig, SocketPlan]:
         peer_encodings=dict(settings.peer_encodings),
         auto_reply=settings.auto_reply,
         away_text=settings.away_text,
+        encryption=cast(Policy, settings.encryption),
     )
     plan = SocketPlan(host=settings.bind or "0.0.0.0", port=settings.port, device=device)
     return config, plan
 
 
 def build_node(settings: Settings, listeners: Sequence[Listener] = ()) -> Node:
+    """A node for ``settings``; its keys come from the data folder (see nodekeys.py), so
+    it must be built on the running event loop."""
     config, plan = engine_config(settings)
-    return Node(config, plan, listeners)
+    node = Node(config, plan, listeners)
+    provide_keys(node, settings.data_dir)
+    return node
 
 
 def build_file_service(settings: Settings, node: Node, *, checksum: bool = False) -> FileService:

@@ -18,13 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from .protocol.attachments import Attachment
+from .protocol.direction import Direction
 from .protocol.events import MessageReceived
 from .protocol.peers import Addr, Peer
+from .search import SearchIndex, Snippet, snippet
 
 EVERYONE = "*"
 # A retransmission of a message we kept before a crash is recognised this long.
 _DUPLICATE_WINDOW = 600.0
-_SCHEMA_VERSION = 1
+# 2: the search index (see search.py), built for the messages of a version-1 database.
+_SCHEMA_VERSION = 2
 _ID_CACHE_SIZE = 4096
 
 _SCHEMA = """
@@ -54,6 +57,12 @@ CREATE TABLE IF NOT EXISTS messages (
 );
 CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages (conversation_id, id);
 CREATE INDEX IF NOT EXISTS messages_by_packet ON messages (packet_no, ip, port);
+CREATE TABLE IF NOT EXISTS pinned_keys (
+    identity TEXT PRIMARY KEY,
+    public_key BLOB NOT NULL,
+    fingerprint TEXT NOT NULL,
+    pinned_at REAL NOT NULL
+);
 """
 
 
@@ -71,7 +80,7 @@ class Flag(IntFlag):
     LOCKED = 64
 
 
-class State(StrEnum):
+class MessageState(StrEnum):
     # incoming
     RECEIVED = "received"
     SEALED = "sealed"  # not opened yet
@@ -94,10 +103,23 @@ class Conversation:
 
 
 @dataclass(frozen=True, slots=True)
+class SearchHit:
+    """A message that matched a search ``query``."""
+
+    message: StoredMessage
+    query: str
+
+    @property
+    def snippet(self) -> Snippet:
+        """The match in a line of context (made when asked: a long list shows few)."""
+        return snippet(self.message.text, self.query)
+
+
+@dataclass(frozen=True, slots=True)
 class StoredMessage:
     id: int
     conversation: str
-    direction: str
+    direction: Direction
     ts: float
     packet_no: int
     ip: str
@@ -105,7 +127,7 @@ class StoredMessage:
     sender: str
     text: str
     flags: Flag
-    state: State
+    state: MessageState
     attachments: tuple[Attachment, ...] = ()
 
     @property
@@ -114,7 +136,7 @@ class StoredMessage:
 
     @property
     def incoming(self) -> bool:
-        return self.direction == "in"
+        return self.direction == Direction.IN
 
     @property
     def sealed(self) -> bool:
@@ -169,7 +191,7 @@ def _message(row: tuple[Any, ...]) -> StoredMessage:
     return StoredMessage(
         id=id_,
         conversation=key,
-        direction=direction,
+        direction=Direction(direction),
         ts=ts,
         packet_no=packet_no,
         ip=ip,
@@ -177,7 +199,7 @@ def _message(row: tuple[Any, ...]) -> StoredMessage:
         sender=sender,
         text=text,
         flags=Flag(flags),
-        state=State(state),
+        state=MessageState(state),
         attachments=_decode_attachments(attachments),
     )
 
@@ -196,13 +218,24 @@ class HistoryStore:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA busy_timeout=5000")
             self._db.executescript(_SCHEMA)
-            self._db.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
+            self._search = SearchIndex(self._db)
+            self._upgrade()
             self._keys = {key for (key,) in self._db.execute("SELECT key FROM conversations")}
         except (OSError, sqlite3.Error) as error:
             raise StoreError(f"cannot open the history database {path}: {error}") from None
 
     def close(self) -> None:
         self._db.close()
+
+    def _upgrade(self) -> None:
+        with self._transaction():
+            (version,) = self._db.execute("PRAGMA user_version").fetchone()
+            if version < 2:
+                # The old messages are queued here and indexed by the first search (or
+                # catch_up_search): opening a big old database stays quick.
+                SearchIndex.install(self._db)
+            if version < _SCHEMA_VERSION:
+                self._db.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
 
     # ------------------------------------------------------------------ conversations
 
@@ -286,7 +319,7 @@ class HistoryStore:
         draft = StoredMessage(
             id=0,
             conversation=peer.key,
-            direction="in",
+            direction=Direction.IN,
             ts=event.timestamp,
             packet_no=event.packet_no,
             ip=peer.ip,
@@ -294,7 +327,7 @@ class HistoryStore:
             sender=peer.name,
             text=event.text,
             flags=_flags_of(event),
-            state=State.SEALED if event.sealed else State.RECEIVED,
+            state=MessageState.SEALED if event.sealed else MessageState.RECEIVED,
             attachments=event.attachments,
         )
         return self._insert(draft, peer, unread=1 if unread else 0)
@@ -314,9 +347,9 @@ class HistoryStore:
     ) -> StoredMessage:
         flags = flags or Flag(0)
         # Nobody acknowledges a broadcast: it is as delivered as it will ever be.
-        state = State.DELIVERED if flags & Flag.BROADCAST else State.SENDING
+        state = MessageState.DELIVERED if flags & Flag.BROADCAST else MessageState.SENDING
         draft = StoredMessage(
-            0, key, "out", ts, packet_no, addr[0], addr[1], sender, text, flags, state, attachments
+            0, key, Direction.OUT, ts, packet_no, *addr, sender, text, flags, state, attachments
         )
         return self._insert(draft, peer, unread=0)
 
@@ -329,7 +362,7 @@ class HistoryStore:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     conversation_id,
-                    draft.direction,
+                    draft.direction.value,
                     draft.ts,
                     draft.packet_no,
                     draft.ip,
@@ -351,10 +384,10 @@ class HistoryStore:
         self,
         addr: Addr,
         packet_no: int,
-        direction: str,
-        state: State,
+        direction: Direction,
+        state: MessageState,
         *,
-        unless: tuple[State, ...] = (),
+        unless: tuple[MessageState, ...] = (),
     ) -> list[StoredMessage]:
         """Set the state of the message(s) with this address and packet number.
 
@@ -363,7 +396,7 @@ class HistoryStore:
         rows = self._db.execute(
             "SELECT id, state FROM messages "
             "WHERE packet_no = ? AND ip = ? AND port = ? AND direction = ?",
-            (packet_no, addr[0], addr[1], direction),
+            (packet_no, addr[0], addr[1], direction.value),
         ).fetchall()
         ids = [id_ for id_, current in rows if current not in unless]
         for id_ in ids:
@@ -375,11 +408,11 @@ class HistoryStore:
         self._db.execute(
             "UPDATE messages SET ip = ?, port = ?, packet_no = ?, state = ? "
             "WHERE id = ? AND direction = 'out'",
-            (addr[0], addr[1], packet_no, State.SENDING.value, message_id),
+            (addr[0], addr[1], packet_no, MessageState.SENDING.value, message_id),
         )
         return self.message(message_id)
 
-    def set_state_by_id(self, message_id: int, state: State) -> StoredMessage:
+    def set_state_by_id(self, message_id: int, state: MessageState) -> StoredMessage:
         self._db.execute("UPDATE messages SET state = ? WHERE id = ?", (state.value, message_id))
         return self.message(message_id)
 
@@ -418,6 +451,69 @@ class HistoryStore:
         ).fetchall()
         return [_message(row) for row in reversed(rows)]
 
+    def history(
+        self, key: str | None = None, *, since: float | None = None, limit: int | None = None
+    ) -> list[StoredMessage]:
+        """Messages of one conversation (or of all), oldest first: with ``limit`` the
+        newest ``limit`` of them, with ``since`` those stored at or after that time."""
+        sql = (
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages m JOIN conversations c "
+            "ON c.id = m.conversation_id WHERE 1"
+        )
+        arguments: list[object] = []
+        if key is not None:
+            sql += " AND c.key = ?"
+            arguments.append(key)
+        if since is not None:
+            sql += " AND m.ts >= ?"
+            arguments.append(since)
+        sql += " ORDER BY m.id DESC LIMIT ?"
+        arguments.append(-1 if limit is None else limit)
+        rows = self._db.execute(sql, arguments).fetchall()
+        return [_message(row) for row in reversed(rows)]
+
+    def search(
+        self,
+        query: str,
+        *,
+        key: str | None = None,
+        since: float | None = None,
+        limit: int | None = None,
+        newest_first: bool = True,
+    ) -> list[SearchHit]:
+        """Messages whose text holds ``query``, ignoring case and width (NFKC), in every
+        conversation or in ``key``'s, newest or oldest first, at most ``limit``.
+
+        Sealed messages not opened yet are left out. SearchQueryError for an empty query.
+        It first indexes the messages written (or opened) since the last search: all of
+        them for the first search of a database from before search.
+        """
+        conversation_id = None
+        if key is not None:
+            row = self._db.execute("SELECT id FROM conversations WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                return []
+            conversation_id = int(row[0])
+        rows = self._search.matching(
+            query,
+            _MESSAGE_COLUMNS,
+            conversation_id=conversation_id,
+            since=since,
+            limit=limit,
+            newest_first=newest_first,
+        )
+        return [SearchHit(message, query) for message in map(_message, rows)]
+
+    def search_backlog(self) -> int:
+        """Messages waiting to be indexed for search (an old database's, say)."""
+        return self._search.backlog()
+
+    def catch_up_search(self) -> int:
+        """Index every message waiting (in short transactions); how many. Searching does it
+        anyway; an app can call this when idle (on a connection of its own, in a thread) so
+        that its next search is quick."""
+        return self._search.catch_up()
+
     def count(self, key: str) -> int:
         row = self._db.execute(
             "SELECT COUNT(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id "
@@ -425,6 +521,29 @@ class HistoryStore:
             (key,),
         ).fetchone()
         return int(row[0])
+
+    # ------------------------------------------------------------------ pinned keys
+
+    def pinned_keys(self) -> dict[str, bytes]:
+        """identity ``user@host`` -> its pinned public key (DER), for Engine.load_pins."""
+        rows = self._db.execute("SELECT identity, public_key FROM pinned_keys")
+        return {identity: bytes(der) for identity, der in rows}
+
+    def pin_key(self, identity: str, public_key: bytes, fingerprint: str, now: float) -> None:
+        """Pin (or, when the user accepts a changed key, re-pin) ``identity``'s key."""
+        self._db.execute(
+            "INSERT INTO pinned_keys (identity, public_key, fingerprint, pinned_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT(identity) DO UPDATE SET"
+            " public_key = excluded.public_key, fingerprint = excluded.fingerprint,"
+            " pinned_at = excluded.pinned_at",
+            (identity, public_key, fingerprint, now),
+        )
+
+    def pinned_fingerprint(self, identity: str) -> str | None:
+        row = self._db.execute(
+            "SELECT fingerprint FROM pinned_keys WHERE identity = ?", (identity,)
+        ).fetchone()
+        return str(row[0]) if row is not None else None
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:

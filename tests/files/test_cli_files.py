@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ipmsg_tui.headless.output import file_record
 from ipmsg_tui.net.files import TransferEnded
-from ipmsg_tui.net.transfers import Direction, State, Transfer
+from ipmsg_tui.net.transfers import Direction, Transfer, TransferState
 from ipmsg_tui.protocol.attachments import Attachment
 from ipmsg_tui.protocol.constants import Command, SendOpt
 
@@ -162,7 +162,7 @@ async def test_file_received_names_a_sha256_only_when_one_was_computed() -> None
     )
     transfer.begin()
     transfer.advance(3)
-    transfer.end(State.DONE)
+    transfer.end(TransferState.DONE)
     assert "sha256" not in (file_record(TransferEnded(transfer)) or {})
     transfer.sha256 = "ab" * 32  # listen --checksum
     assert (file_record(TransferEnded(transfer)) or {})["sha256"] == "ab" * 32

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ipmsg_tui.net.transfers import State
+from ipmsg_tui.net.transfers import TransferState
 from ipmsg_tui.protocol.constants import FileType
 from ipmsg_tui.protocol.dirstream import format_dir_header, format_retparent
 
@@ -40,7 +40,7 @@ async def test_a_folder_gets_the_time_of_its_own_header_not_of_its_retparent(
         sender.offer(bob.addr, b"10000:docs:3:%x:2:\a" % TOP)
         offer = await bob.next_offer()
         (transfer,) = bob.files.download_all(offer)
-        assert await transfer.wait() == State.DONE, transfer.error
+        assert await transfer.wait() == TransferState.DONE, transfer.error
         assert transfer.path is not None
         assert (transfer.path / "sub" / "b.txt").read_bytes() == b"BBB"
         assert (transfer.path / "sub" / "b.txt").stat().st_mtime == FILE
@@ -69,7 +69,7 @@ async def test_a_retparent_time_serves_when_the_folder_header_has_none(
     try:
         sender.offer(bob.addr, b"1:docs:0:0:2:\a")
         (transfer,) = bob.files.download_all(await bob.next_offer())
-        assert await transfer.wait() == State.DONE, transfer.error
+        assert await transfer.wait() == TransferState.DONE, transfer.error
         assert transfer.path is not None
         assert (transfer.path / "sub").stat().st_mtime == SUB
     finally:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ipmsg_tui.net.files import OfferEnded, OfferFetched, TransferEnded
-from ipmsg_tui.net.transfers import Direction, State
+from ipmsg_tui.net.files import OfferEnd, OfferEnded, OfferFetched, TransferEnded
+from ipmsg_tui.net.transfers import Direction, Failure, TransferState
 
 from ..support.trees import random_file, sha256, tree_digest
 from .conftest import Peer
@@ -31,7 +31,7 @@ async def test_files_of_every_size_arrive_whole_with_their_mtime(
     assert [a.name for a in offer.attachments] == [p.name for p in paths]
     transfers = bob.files.download_all(offer)
     for transfer in transfers:
-        assert await transfer.wait() == State.DONE, transfer.error
+        assert await transfer.wait() == TransferState.DONE, transfer.error
     for path, transfer in zip(paths, transfers, strict=True):
         assert transfer.path is not None and transfer.path.parent == tmp_path / "bob-downloads"
         assert transfer.path.name == path.name
@@ -42,7 +42,7 @@ async def test_files_of_every_size_arrive_whole_with_their_mtime(
     await alice.wait_for(lambda: any(isinstance(e, OfferFetched) for e in alice.events))
     uploads = [t for t in alice.files.transfers if t.direction == Direction.OUT]
     assert sorted(t.name for t in uploads) == sorted(p.name for p in paths if p.stat().st_size)
-    assert all(t.state == State.DONE for t in uploads)
+    assert all(t.state == TransferState.DONE for t in uploads)
 
 
 async def test_with_checksum_each_file_comes_with_its_sha256(
@@ -57,7 +57,7 @@ async def test_with_checksum_each_file_comes_with_its_sha256(
     await alice.files.send([bob.addr], "", paths)
     transfers = bob.files.download_all(await bob.next_offer())
     for path, transfer in zip(paths, transfers, strict=True):
-        assert await transfer.wait() == State.DONE, transfer.error
+        assert await transfer.wait() == TransferState.DONE, transfer.error
         assert transfer.path is not None and transfer.sha256 == sha256(path) == sha256(
             transfer.path
         )
@@ -82,7 +82,7 @@ async def test_a_folder_tree_arrives_whole(pair: tuple[Peer, Peer], tmp_path: Pa
         p.stat().st_size for p in root.rglob("*") if p.is_file() and not p.is_symlink()
     )
     (transfer,) = bob.files.download_all(offer)
-    assert await transfer.wait() == State.DONE, transfer.error
+    assert await transfer.wait() == TransferState.DONE, transfer.error
     assert transfer.path == tmp_path / "bob-downloads" / "项目: docs"
     expected = tree_digest(root)
     del expected["outside-link"]
@@ -104,7 +104,7 @@ async def test_name_clashes_get_numbers_and_nothing_is_overwritten(
     await alice.files.send([bob.addr], "", [source])
     offer = await bob.next_offer()
     (transfer,) = bob.files.download_all(offer)
-    assert await transfer.wait() == State.DONE
+    assert await transfer.wait() == TransferState.DONE
     assert transfer.path == downloads / "report (2).pdf"
     assert (downloads / "report.pdf").read_bytes() == b"mine"
     assert sha256(transfer.path) == sha256(source)
@@ -117,7 +117,7 @@ async def test_save_as_and_another_folder(pair: tuple[Peer, Peer], tmp_path: Pat
     offer = await bob.next_offer()
     target = tmp_path / "elsewhere" / "nested"
     transfer = bob.files.download(offer, offer.attachments[0], target, name="../../y.bin")
-    assert await transfer.wait() == State.DONE
+    assert await transfer.wait() == TransferState.DONE
     assert transfer.path == target / ".._.._y.bin"
     assert sha256(transfer.path) == sha256(source)
 
@@ -132,12 +132,26 @@ async def test_decline_sends_releasefiles_and_ends_the_offer(
     bob.files.decline(offer)
     await alice.wait_for(lambda: any(isinstance(e, OfferEnded) for e in alice.events))
     ended = next(e for e in alice.events if isinstance(e, OfferEnded))
-    assert ended.reason == "released" and ended.offer.packet_no == sent.packet_no
+    assert ended.reason is OfferEnd.RELEASED and ended.offer.packet_no == sent.packet_no
     assert alice.files.offers.get(sent.packet_no) is None
     (transfer,) = bob.files.download_all(offer)  # too late: the sender refuses now
-    assert await transfer.wait() == State.FAILED
-    assert "refused" in (transfer.error or "")
+    assert await transfer.wait() == TransferState.FAILED
+    assert "refused" in (transfer.error or "") and transfer.failure is Failure.REFUSED
     assert not list((tmp_path / "bob-downloads").glob("x.bin"))
+
+
+async def test_a_withdrawn_offer_is_refused(pair: tuple[Peer, Peer], tmp_path: Path) -> None:
+    alice, bob = pair
+    source = random_file(tmp_path / "outbox" / "w.bin", 100)
+    sent = await alice.files.send([bob.addr], "", [source])
+    offer = await bob.next_offer()
+    alice.files.withdraw(sent.packet_no)
+    alice.files.withdraw(sent.packet_no)  # twice: one event
+    ended = [(e.reason, e.addr) for e in alice.events if isinstance(e, OfferEnded)]
+    assert ended == [(OfferEnd.WITHDRAWN, None)]
+    (transfer,) = bob.files.download_all(offer)
+    assert await transfer.wait() == TransferState.FAILED
+    assert transfer.failure is Failure.REFUSED
 
 
 async def test_many_downloads_at_once(pair: tuple[Peer, Peer], tmp_path: Path) -> None:
@@ -147,7 +161,7 @@ async def test_many_downloads_at_once(pair: tuple[Peer, Peer], tmp_path: Path) -
     offer = await bob.next_offer()
     transfers = bob.files.download_all(offer)
     states = [await t.wait() for t in transfers]
-    assert states == [State.DONE] * 12
+    assert states == [TransferState.DONE] * 12
     assert [sha256(t.path) for t in transfers if t.path] == [sha256(p) for p in paths]
     ended = [e for e in bob.events if isinstance(e, TransferEnded)]
     assert len(ended) == 12

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from ipmsg_tui.net.files import FileService, RequestRefused
-from ipmsg_tui.net.transfers import Direction, State
+from ipmsg_tui.net.files import FileService, OfferEnd, OfferEnded, RequestRefused
+from ipmsg_tui.net.transfers import Direction, Failure, TransferState
 from ipmsg_tui.protocol.constants import Command, FileType
 from ipmsg_tui.protocol.dirstream import format_dir_header, format_retparent
 
@@ -71,8 +71,8 @@ async def test_a_third_peer_on_the_same_machine_is_refused(
     try:
         # carol saw bob's offer (same packet number and file id) and asks with her names
         transfer = carol.files.download(offer, offer.attachments[0])
-        assert await transfer.wait() == State.FAILED
-        assert "refused" in (transfer.error or "")
+        assert await transfer.wait() == TransferState.FAILED
+        assert "refused" in (transfer.error or "") and transfer.failure is Failure.REFUSED
         assert not (tmp_path / "carol-downloads" / "for-bob.bin").exists()
         assert any(isinstance(e, RequestRefused) and "carol" in e.reason for e in alice.events), (
             alice.events
@@ -118,7 +118,7 @@ async def test_hostile_attachment_names_stay_inside_the_folder(
         assert len(offer.attachments) == len(HOSTILE_NAMES)
         transfers = bob.files.download_all(offer)
         for transfer in transfers:
-            assert await transfer.wait() == State.DONE, transfer.error
+            assert await transfer.wait() == TransferState.DONE, transfer.error
         downloads = (tmp_path / "downloads").resolve()
         saved = _all_files(tmp_path)
         assert all(p.is_relative_to(downloads) for p in saved if p.name != "downloads")
@@ -168,7 +168,7 @@ async def test_hostile_folder_streams_cannot_escape(ports: list[int], tmp_path: 
         evil.offer(bob.addr, b"1:../../top:9:0:2:\a")
         offer = await bob.next_offer()
         (transfer,) = bob.files.download_all(offer)
-        assert await transfer.wait() == State.DONE, transfer.error
+        assert await transfer.wait() == TransferState.DONE, transfer.error
         downloads = (tmp_path / "downloads").resolve()
         assert transfer.path == downloads / ".._.._top"
         inside = sorted(str(p.relative_to(transfer.path)) for p in transfer.path.rglob("*"))
@@ -225,7 +225,7 @@ async def test_short_long_and_broken_streams_leave_only_a_part(
         for attachment in offer.attachments:  # one by one: the answers come in order
             transfer = bob.files.download(offer, attachment)
             results.append((await transfer.wait(), transfer.error))
-        assert [state for state, _ in results] == [State.FAILED] * 6, results
+        assert [state for state, _ in results] == [TransferState.FAILED] * 6, results
         errors = [error or "" for _, error in results]
         assert "before the end" in errors[0]
         assert "more than it offered" in errors[1]
@@ -251,11 +251,11 @@ async def test_closed_tcp_port_is_reported_clearly(ports: list[int], tmp_path: P
         udp_only.offer(bob.addr, b"1:report.pdf:10:0:1:\a")
         offer = await bob.next_offer()
         (transfer,) = bob.files.download_all(offer)
-        assert await asyncio.wait_for(transfer.wait(), 15) == State.FAILED
+        assert await asyncio.wait_for(transfer.wait(), 15) == TransferState.FAILED
         assert f"UDP works but TCP {ports[0]} is not reachable on 127.0.0.1" in (
             transfer.error or ""
         )
-        assert transfer.can_retry
+        assert transfer.failure is Failure.UNREACHABLE and transfer.can_retry
     finally:
         await bob.files.stop()
         await bob.node.stop()
@@ -275,7 +275,10 @@ async def test_offers_expire(ports: list[int], tmp_path: Path) -> None:
         offer = await bob.next_offer()
         await alice.wait_for(lambda: alice.files.offers.get(sent.packet_no) is None, 5)
         (transfer,) = bob.files.download_all(offer)
-        assert await transfer.wait() == State.FAILED
+        assert await transfer.wait() == TransferState.FAILED
+        assert transfer.failure is Failure.REFUSED
+        ended = [(e.reason, e.offer.packet_no) for e in alice.events if isinstance(e, OfferEnded)]
+        assert ended == [(OfferEnd.EXPIRED, sent.packet_no)]
     finally:
         for peer in (alice, bob):
             await peer.files.stop()
@@ -319,14 +322,14 @@ async def test_retry_resumes_from_the_part_between_ipmsg_tui_peers(
     assert offer.resumable
     source.write_bytes(original[:1_500_000])  # the sender's copy breaks mid-way ...
     (transfer,) = bob.files.download_all(offer)
-    assert await transfer.wait() == State.FAILED
+    assert await transfer.wait() == TransferState.FAILED
     part = tmp_path / "bob-downloads" / "video.bin.part"
     assert (
         part.stat().st_size == 1_500_000 and not (tmp_path / "bob-downloads" / "video.bin").exists()
     )
     source.write_bytes(original)  # ... and is whole again
     transfer.retry()
-    assert await transfer.wait() == State.DONE, transfer.error
+    assert await transfer.wait() == TransferState.DONE, transfer.error
     assert transfer.offset == 1_500_000
     uploads = [t for t in alice.files.transfers if t.direction == Direction.OUT]
     assert [t.offset for t in uploads] == [0, 1_500_000]  # the request asked from the offset
@@ -345,9 +348,9 @@ async def test_retry_restarts_at_zero_with_other_clients(ports: list[int], tmp_p
         offer = await bob.next_offer()
         assert not offer.resumable
         (transfer,) = bob.files.download_all(offer)
-        assert await transfer.wait() == State.FAILED
+        assert await transfer.wait() == TransferState.FAILED
         transfer.retry()
-        assert await transfer.wait() == State.DONE, transfer.error
+        assert await transfer.wait() == TransferState.DONE, transfer.error
         assert transfer.offset == 0
         assert [r.rstrip(b"\0").split(b":")[-2:] for r in evil.requests] == [[b"0", b""]] * 2
         assert transfer.path is not None and transfer.path.read_bytes() == body
@@ -368,7 +371,7 @@ async def test_cancel_both_ways(pair: tuple[Peer, Peer], ports: list[int], tmp_p
         (transfer,) = bob.files.download_all(offer)
         await bob.wait_for(lambda: transfer.done == 1000)
         transfer.cancel()
-        assert await transfer.wait() == State.CANCELLED
+        assert await transfer.wait() == TransferState.CANCELLED
         assert (tmp_path / "bob-downloads" / "slow.bin.part").stat().st_size == 1000
     finally:
         await staller.stop()
@@ -381,7 +384,7 @@ async def test_cancel_both_ways(pair: tuple[Peer, Peer], ports: list[int], tmp_p
     await alice.wait_for(lambda: any(t.direction == Direction.OUT for t in alice.files.transfers))
     (upload,) = [t for t in alice.files.transfers if t.direction == Direction.OUT]
     upload.cancel()
-    assert await upload.wait() == State.CANCELLED
+    assert await upload.wait() == TransferState.CANCELLED
     received = await asyncio.wait_for(reader.read(), 10)  # the connection closes: no hang
     assert len(received) < big.stat().st_size
     writer.close()
@@ -389,7 +392,7 @@ async def test_cancel_both_ways(pair: tuple[Peer, Peer], ports: list[int], tmp_p
     small = random_file(tmp_path / "outbox" / "small.bin", 1234)
     await alice.files.send([bob.addr], "", [small])
     (after,) = bob.files.download_all(await bob.next_offer())
-    assert await after.wait() == State.DONE and after.path is not None
+    assert await after.wait() == TransferState.DONE and after.path is not None
     assert sha256(after.path) == sha256(small)
 
 
@@ -407,7 +410,7 @@ async def test_a_download_that_never_waits_for_data_can_still_be_cancelled(
         (transfer,) = bob.files.download_all(offer)
         await bob.wait_for(lambda: transfer.done > 0)
         transfer.cancel()
-        assert await asyncio.wait_for(transfer.wait(), 10) == State.CANCELLED
+        assert await asyncio.wait_for(transfer.wait(), 10) == TransferState.CANCELLED
         assert transfer.done < size
         assert not (tmp_path / "downloads" / "stream.bin").exists()
     finally:
@@ -428,8 +431,9 @@ async def test_bytes_beyond_a_large_file_are_refused_not_written(
         evil.offer(bob.addr, b"1:big:%x:0:1:\a" % size)
         offer = await bob.next_offer()
         (transfer,) = bob.files.download_all(offer)
-        assert await transfer.wait() == State.FAILED
+        assert await transfer.wait() == TransferState.FAILED
         assert "more than it offered" in (transfer.error or ""), transfer.error
+        assert transfer.failure is Failure.BROKEN
         assert (tmp_path / "downloads" / "big.part").read_bytes() == body
     finally:
         await bob.files.stop()

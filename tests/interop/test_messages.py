@@ -9,6 +9,7 @@ text GBK cannot hold in UTF-8, which we read as such.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -122,17 +123,26 @@ def test_our_retransmissions_show_once_in_iptux(
 ) -> None:
     text = "重发几遍，也只显示一次"
     them = lab["them"].ip
-    lab["iptux"].block_to(them)  # iptux's receipts get lost until the timer lets them pass
-    unblock = threading.Timer(2.5, lab["iptux"].unblock_to, [them])
+    ours_sendmsg = lambda d: d.src[0] == them and d.mode == SENDMSG  # noqa: E731
+
+    def let_receipts_pass_after_the_third_copy() -> None:
+        # Waits for the wire, not the clock: on a loaded machine the command may take longer
+        # to start than any fixed delay.
+        with contextlib.suppress(AssertionError):
+            wire.wait_for(ours_sendmsg, count=3, timeout=30)
+        lab["iptux"].unblock_to(them)
+
+    lab["iptux"].block_to(them)  # iptux's receipts get lost until the third copy went out
+    unblock = threading.Thread(target=let_receipts_pass_after_the_third_copy, daemon=True)
     unblock.start()
     try:
         sent = ours.send(iptux.ip, text, host="them")
     finally:
-        unblock.cancel()
+        unblock.join(35)
         lab["iptux"].unblock_to(them)
     assert sent.returncode == 0, sent.stderr  # a late receipt still counts
 
-    copies = wire.matching(lambda d: d.src[0] == them and d.mode == SENDMSG)
+    copies = wire.matching(ours_sendmsg)
     assert len(copies) >= 3 and len({d.packet_no for d in copies}) == 1
     lines = wait_chat_log(iptux, lambda lines: len(lines) >= 1)
     assert [line.text for line in lines] == [text]

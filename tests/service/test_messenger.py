@@ -15,7 +15,7 @@ from ipmsg_tui.config import ConfigError, load_settings
 from ipmsg_tui.protocol.text import UnknownCodec
 from ipmsg_tui.service import Messenger
 from ipmsg_tui.service import events as news
-from ipmsg_tui.store import EVERYONE, State
+from ipmsg_tui.store import EVERYONE, MessageState
 
 
 async def wait_for(predicate: Callable[[], object], timeout: float = 5.0) -> None:
@@ -77,10 +77,10 @@ async def test_one_message_to_two_peers_is_kept_delivered_and_heard(office: Offi
     await wait_for(lambda: len(ann.peers) == 2)
     rows = ann.send([("127.0.0.1", bob.port), ("127.0.0.1", carol.port)], "hi both")
     assert sorted(r.conversation for r in rows) == ["bob@bob-pc", "carol@carol-pc"]
-    assert all(r.state is State.SENDING for r in rows)
+    assert all(r.state is MessageState.SENDING for r in rows)
     await wait_for(lambda: len(office.of("Ann", news.MessagesChanged)) == 2)
     assert {r.state for c in ("bob@bob-pc", "carol@carol-pc") for r in ann.store.messages(c)} == {
-        State.DELIVERED
+        MessageState.DELIVERED
     }
     (arrived,) = office.of("Bob", news.MessageArrived)
     assert arrived.row.text == "hi both" and arrived.unread
@@ -94,9 +94,9 @@ async def test_sealed_is_opened_once_and_the_sender_hears_it(office: Office) -> 
     (sent,) = ann.send([ann.peers[0]], "for your eyes", sealed=True)
     await wait_for(lambda: office.of("Bob", news.MessageArrived))
     (arrived,) = office.of("Bob", news.MessageArrived)
-    assert arrived.row.state is State.SEALED
-    assert bob.open_sealed(arrived.row).state is State.OPENED
-    await wait_for(lambda: ann.store.message(sent.id).state is State.OPENED)
+    assert arrived.row.state is MessageState.SEALED
+    assert bob.open_sealed(arrived.row).state is MessageState.OPENED
+    await wait_for(lambda: ann.store.message(sent.id).state is MessageState.OPENED)
 
 
 async def test_broadcast_is_kept_under_everyone(office: Office) -> None:

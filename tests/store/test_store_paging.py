@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ipmsg_tui.store import HistoryStore, State
+from ipmsg_tui.protocol.direction import Direction
+from ipmsg_tui.store import HistoryStore, MessageState
 
 
 def _filled(tmp_path: Path, count: int) -> HistoryStore:
@@ -31,14 +32,14 @@ def test_pages_older_and_newer_oldest_first(tmp_path: Path) -> None:
 def test_requeue_gives_a_failed_message_a_new_packet_and_address(tmp_path: Path) -> None:
     store = _filled(tmp_path, 1)
     (row,) = store.messages("bob@pc")
-    store.set_state_by_id(row.id, State.FAILED)
+    store.set_state_by_id(row.id, MessageState.FAILED)
     again = store.requeue(row.id, ("127.0.0.2", 2426), 5000)
     assert (again.id, again.state, again.addr, again.packet_no) == (
         row.id,
-        State.SENDING,
+        MessageState.SENDING,
         ("127.0.0.2", 2426),
         5000,
     )
     # the receipt for the new packet now finds it
-    (delivered,) = store.set_state(("127.0.0.2", 2426), 5000, "out", State.DELIVERED)
+    (delivered,) = store.set_state(("127.0.0.2", 2426), 5000, Direction.OUT, MessageState.DELIVERED)
     assert delivered.id == row.id

@@ -14,7 +14,7 @@ from textual.notifications import Notification, Notify
 from textual.pilot import Pilot
 
 from ipmsg_tui.net.files import OfferEnded, OfferReceived
-from ipmsg_tui.net.transfers import Direction, State
+from ipmsg_tui.net.transfers import Direction, TransferState
 from ipmsg_tui.protocol import events as ev
 from ipmsg_tui.ui.app import MessengerApp
 from ipmsg_tui.ui.attachbar import AttachmentBar, Chip
@@ -289,9 +289,9 @@ async def test_cancel_from_either_side_leaves_both_apps_running_and_retry_resume
         await wait_for(bob_pilot, lambda: isinstance(bob.screen, TransfersScreen))
         await wait_for(bob_pilot, lambda: "/s" in panel_text(bob))  # a speed: it is moving
         assert "disk.img" in panel_text(bob) and "from Ann" in panel_text(bob)
-        assert download.state == State.RUNNING
+        assert download.state == TransferState.RUNNING
         await hit(bob_pilot, "c")
-        await wait_for(bob_pilot, lambda: download.state == State.CANCELLED)
+        await wait_for(bob_pilot, lambda: download.state == TransferState.CANCELLED)
         await wait_for(bob_pilot, lambda: "cancelled" in panel_text(bob))
         saved = download.done
         assert 0 < saved < image.stat().st_size
@@ -300,7 +300,7 @@ async def test_cancel_from_either_side_leaves_both_apps_running_and_retry_resume
 
         # Retry resumes from what was saved; then the sender cancels from her panel.
         await hit(bob_pilot, "r")
-        await wait_for(bob_pilot, lambda: download.state == State.RUNNING)
+        await wait_for(bob_pilot, lambda: download.state == TransferState.RUNNING)
         assert download.offset == saved  # asked from the offset: not from 0
         await wait_for(ann_pilot, lambda: len(ann.messenger.files.transfers) == 2)
         await hit(ann_pilot, "ctrl+t")
@@ -310,8 +310,8 @@ async def test_cancel_from_either_side_leaves_both_apps_running_and_retry_resume
         # Newest first, and focused: "c" is for it.
         await wait_for(ann_pilot, lambda: getattr(ann.focused, "id", "") == f"transfer-{second.id}")
         await hit(ann_pilot, "c")
-        await wait_for(ann_pilot, lambda: second.state == State.CANCELLED)
-        await wait_for(bob_pilot, lambda: download.state == State.FAILED)
+        await wait_for(ann_pilot, lambda: second.state == TransferState.CANCELLED)
+        await wait_for(bob_pilot, lambda: download.state == TransferState.FAILED)
         assert "before the end" in (download.error or "")
         await wait_for(bob_pilot, lambda: "✗" in panel_text(bob))
 
@@ -544,7 +544,7 @@ async def test_files_not_delivered_are_offered_again_by_a_resend(lan: Lan, tmp_p
         await wait_for(pilot, lambda: back.file_of(OfferReceived))
         (offer,) = [e.offer for e in back.file_of(OfferReceived)]
         (transfer,) = back.files.download_all(offer)
-        await wait_for(pilot, lambda: transfer.state == State.DONE)
+        await wait_for(pilot, lambda: transfer.state == TransferState.DONE)
         assert transfer.path is not None and sha256(transfer.path) == sha256(slides)
         await wait_for(pilot, lambda: "✓ Bob has downloaded them" in shown(app))
         assert len(app.store.messages("bob@bob-pc")) == 1  # sent again in place

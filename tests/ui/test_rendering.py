@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.cells import cell_len
 
 from ipmsg_tui.protocol.attachments import Attachment
-from ipmsg_tui.store import Flag, State, StoredMessage
+from ipmsg_tui.store import Flag, MessageState, StoredMessage
 from ipmsg_tui.ui.chatlog import ChatLog
 from ipmsg_tui.ui.chatrender import message_lines
 from ipmsg_tui.ui.roster import Contact
@@ -29,7 +29,7 @@ def message(text: str, **fields: object) -> StoredMessage:
         "sender": "阿明",
         "text": text,
         "flags": Flag(0),
-        "state": State.RECEIVED,
+        "state": MessageState.RECEIVED,
     }
     values.update(fields)
     return StoredMessage(**values)  # type: ignore[arg-type]
@@ -48,7 +48,7 @@ def test_wrapped_lines_never_pass_the_width() -> None:
 
 
 def test_a_failed_message_header_wraps_instead_of_overflowing() -> None:
-    row = message("x", direction="out", sender="Lin", state=State.FAILED)
+    row = message("x", direction="out", sender="Lin", state=MessageState.FAILED)
     lines = message_lines(row, 24)
     assert len(lines) > 2 and all(cell_len(line.plain) <= 24 for line in lines)
 

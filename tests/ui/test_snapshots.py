@@ -19,15 +19,14 @@ from textual.pilot import Pilot
 from ipmsg_tui.config import load_settings
 from ipmsg_tui.history import HistoryRecorder
 from ipmsg_tui.net.files import TransferStarted
-from ipmsg_tui.net.transfers import Controls, Direction, Transfer
-from ipmsg_tui.net.transfers import State as TransferState
+from ipmsg_tui.net.transfers import Controls, Direction, Transfer, TransferState
 from ipmsg_tui.protocol import events as ev
 from ipmsg_tui.protocol.attachments import Attachment
 from ipmsg_tui.protocol.constants import EntryOpt
 from ipmsg_tui.protocol.engine import OutgoingMessage
 from ipmsg_tui.protocol.peers import Peer
 from ipmsg_tui.service import Messenger
-from ipmsg_tui.store import HistoryStore, State
+from ipmsg_tui.store import HistoryStore, MessageState
 from ipmsg_tui.ui.app import MessengerApp
 
 NOON = 1_714_737_600.0  # 2024-05-03 12:00:00 UTC, a Friday
@@ -79,14 +78,14 @@ def seed(path: Path) -> None:
     (row,) = recorder.record_sent(
         [OutgoingMessage(12, "没问题，十点见 👍", (AMING.addr,))], [AMING], "Lin", yesterday + 60
     )
-    store.set_state_by_id(row.id, State.DELIVERED)
+    store.set_state_by_id(row.id, MessageState.DELIVERED)
     (failed,) = recorder.record_sent(
         [OutgoingMessage(13, "slides attached, see you there", (AMING.addr,))],
         [AMING],
         "Lin",
         yesterday + 3600,
     )
-    store.set_state_by_id(failed.id, State.FAILED)
+    store.set_state_by_id(failed.id, MessageState.FAILED)
     store.close()
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from textual.notifications import Notify
 
 from ipmsg_tui.protocol import events as ev
-from ipmsg_tui.store import EVERYONE, State
+from ipmsg_tui.store import EVERYONE, MessageState
 from ipmsg_tui.ui.app import MessengerApp
 from ipmsg_tui.ui.chatlog import ChatLog
 from ipmsg_tui.ui.composer import Composer
@@ -27,7 +27,7 @@ def prompt_of(app: MessengerApp, key: str) -> str:
     return str(app.peer_list.get_option(key).prompt)
 
 
-def states(app: MessengerApp) -> list[tuple[str, State]]:
+def states(app: MessengerApp) -> list[tuple[str, MessageState]]:
     return [(row.text, row.state) for row in app.chat_log.rows]
 
 
@@ -44,7 +44,7 @@ async def test_a_peer_appears_is_chosen_by_arrow_and_gets_a_delivered_message(la
         await pilot.press("enter")  # to the input box
         assert isinstance(app.focused, Composer)
         await pilot.press(*"hello bob", "enter")
-        await wait_for(pilot, lambda: states(app) == [("hello bob", State.DELIVERED)])
+        await wait_for(pilot, lambda: states(app) == [("hello bob", MessageState.DELIVERED)])
         assert bob.texts() == ["hello bob"]
         assert "✓ delivered" in "\n".join(app.chat_log.plain_lines())
         assert app.composer.text == ""
@@ -131,7 +131,9 @@ async def test_history_and_unread_counts_survive_a_restart(lan: Lan) -> None:
     async with first.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "bob@bob-pc" in listed(first))
         await pilot.press("down", "enter", *"see you tomorrow", "enter")
-        await wait_for(pilot, lambda: states(first) == [("see you tomorrow", State.DELIVERED)])
+        await wait_for(
+            pilot, lambda: states(first) == [("see you tomorrow", MessageState.DELIVERED)]
+        )
         await pilot.press("escape", "up")  # back to Everyone
         bob.node.send_message([("127.0.0.1", first.settings.port)], "bye!")
         await wait_for(pilot, lambda: first.roster.contacts["bob@bob-pc"].unread == 1)
@@ -146,7 +148,10 @@ async def test_history_and_unread_counts_survive_a_restart(lan: Lan) -> None:
         assert second.store.unread_counts() == {"bob@bob-pc": 1}
         await pilot.press("down")
         assert second.open_key == "bob@bob-pc"
-        assert states(second) == [("see you tomorrow", State.DELIVERED), ("bye!", State.RECEIVED)]
+        assert states(second) == [
+            ("see you tomorrow", MessageState.DELIVERED),
+            ("bye!", MessageState.RECEIVED),
+        ]
         assert second.store.unread_counts() == {}
 
 
@@ -168,12 +173,12 @@ async def test_two_apps_talk_to_each_other(lan: Lan) -> None:
         await wait_for(ann_pilot, lambda: "bob@bob-pc" in listed(ann))
         await wait_for(bob_pilot, lambda: "ann@ann-pc" in listed(bob))
         await ann_pilot.press("down", "enter", *"你好 Bob", "enter")
-        await wait_for(ann_pilot, lambda: states(ann) == [("你好 Bob", State.DELIVERED)])
+        await wait_for(ann_pilot, lambda: states(ann) == [("你好 Bob", MessageState.DELIVERED)])
         await wait_for(bob_pilot, lambda: bob.roster.contacts["ann@ann-pc"].unread == 1)
         await bob_pilot.press("down", "enter", *"hi Ann", "enter")
         assert [r.text for r in bob.chat_log.rows] == ["你好 Bob", "hi Ann"]
         await wait_for(ann_pilot, lambda: [r.text for r in ann.chat_log.rows][-1:] == ["hi Ann"])
-        await wait_for(bob_pilot, lambda: states(bob)[-1] == ("hi Ann", State.DELIVERED))
+        await wait_for(bob_pilot, lambda: states(bob)[-1] == ("hi Ann", MessageState.DELIVERED))
 
 
 async def test_sealed_messages_stay_sealed_until_opened_then_readmsg_goes_out(lan: Lan) -> None:
@@ -184,23 +189,23 @@ async def test_sealed_messages_stay_sealed_until_opened_then_readmsg_goes_out(la
         await pilot.press("down")
         bob.node.send_message([("127.0.0.1", app.settings.port)], "the secret", sealed=True)
         await wait_for(pilot, lambda: len(app.chat_log.rows) == 1)
-        assert states(app) == [("the secret", State.SEALED)]
+        assert states(app) == [("the secret", MessageState.SEALED)]
         shown = "\n".join(app.chat_log.plain_lines())
         assert "the secret" not in shown and "sealed" in shown
         await pilot.press("enter", "shift+tab")  # into the messages
         assert isinstance(app.focused, ChatLog)
         await pilot.press("enter")  # open it
-        assert states(app) == [("the secret", State.OPENED)]
+        assert states(app) == [("the secret", MessageState.OPENED)]
         assert "the secret" in "\n".join(app.chat_log.plain_lines())
         await wait_for(pilot, lambda: bob.of(ev.MessageOpened))
-        assert app.store.messages("bob@bob-pc")[0].state is State.OPENED
+        assert app.store.messages("bob@bob-pc")[0].state is MessageState.OPENED
 
         # and the other way round: ours is shown opened once Bob reads it
         await pilot.press("escape", "ctrl+s", *"for your eyes", "enter")
-        await wait_for(pilot, lambda: states(app)[-1] == ("for your eyes", State.DELIVERED))
+        await wait_for(pilot, lambda: states(app)[-1] == ("for your eyes", MessageState.DELIVERED))
         (received,) = [m for m in bob.of(ev.MessageReceived) if m.sealed]
         bob.node.open_sealed(received.addr, received.packet_no, received.read_check)
-        await wait_for(pilot, lambda: states(app)[-1] == ("for your eyes", State.OPENED))
+        await wait_for(pilot, lambda: states(app)[-1] == ("for your eyes", MessageState.OPENED))
         assert "✓✓ opened" in "\n".join(app.chat_log.plain_lines())
 
 
@@ -214,13 +219,13 @@ async def test_a_message_not_delivered_can_be_resent_by_click(lan: Lan) -> None:
         bob.node._transport.close()  # type: ignore[union-attr]
         bob.node._transport = None
         await pilot.press("enter", *"are you there?", "enter")
-        await wait_for(pilot, lambda: states(app) == [("are you there?", State.FAILED)])
+        await wait_for(pilot, lambda: states(app) == [("are you there?", MessageState.FAILED)])
         assert "not delivered" in "\n".join(app.chat_log.plain_lines())
         back = await lan.peer("Bob", knows=("Ann",))
         await wait_for(pilot, lambda: app.roster.contacts["bob@bob-pc"].is_online)
         # Click the message (first line of the log: the start banner, then the day rule).
         await pilot.click(ChatLog, offset=(5, 2))
-        await wait_for(pilot, lambda: states(app) == [("are you there?", State.DELIVERED)])
+        await wait_for(pilot, lambda: states(app) == [("are you there?", MessageState.DELIVERED)])
         assert back.texts() == ["are you there?"]
         assert len(app.store.messages("bob@bob-pc")) == 1  # resent in place, not duplicated
 
@@ -235,7 +240,7 @@ async def test_everyone_sends_one_broadcast_to_all(lan: Lan) -> None:
         await pilot.press("enter", *"cake in the kitchen", "enter")
         await wait_for(pilot, lambda: bob.texts() == carol.texts() == ["cake in the kitchen"])
         assert all(m.broadcast for m in bob.of(ev.MessageReceived))
-        assert states(app) == [("cake in the kitchen", State.DELIVERED)]
+        assert states(app) == [("cake in the kitchen", MessageState.DELIVERED)]
         assert "→ everyone" in "\n".join(app.chat_log.plain_lines())
 
 

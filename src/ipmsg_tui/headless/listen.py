@@ -28,6 +28,7 @@ _SHOWN_AS_THEY_CAME = (
     news.PeerOffline,
     news.PeerNotice,
     news.FilesReleased,
+    news.SecurityNotice,
 )
 
 
@@ -83,7 +84,8 @@ async def run_listen(
     stop = asyncio.Event()
     stop_on_signals(stop)
     try:
-        await messenger.start(serve_files=False)  # listen offers nothing, so serves nothing
+        # listen offers nothing, so serves nothing
+        await messenger.start(serve_files=False, keys=True)
         if commands:
             runner = CommandRunner(messenger, emit)
             reader = asyncio.create_task(_read_commands(runner))

@@ -10,13 +10,14 @@ from ..net.files import (
     FileEvent,
     TransferEnded,
 )
-from ..net.transfers import Direction, Transfer
-from ..net.transfers import State as TransferState
+from ..net.transfers import Direction, Transfer, TransferState
 from ..protocol import events as ev
+from ..protocol.constants import EntryOpt
 from ..protocol.peers import Addr, Peer
 
 
-def peer_record(peer: Peer) -> dict[str, Any]:
+def peer_record(peer: Peer, fingerprint: str | None = None) -> dict[str, Any]:
+    """A peer as JSON; ``fingerprint`` is its key's, once it gave us its key."""
     return {
         "ip": peer.ip,
         "port": peer.port,
@@ -29,6 +30,19 @@ def peer_record(peer: Peer) -> dict[str, Any]:
         "version": peer.version,
         "key": peer.key,
         "announced": peer.announced,
+        "encryption": bool(peer.capabilities & EntryOpt.ENCRYPTOPT),
+        "fingerprint": fingerprint,
+    }
+
+
+def _sender(addr: Addr, peer: Peer | None, identity: str = "") -> dict[str, Any]:
+    user, _, host = identity.partition("@")
+    return {
+        "ip": addr[0],
+        "port": addr[1],
+        "user": peer.user if peer is not None else user,
+        "host": peer.host if peer is not None else host,
+        "nick": peer.nick if peer is not None else "",
     }
 
 
@@ -57,6 +71,7 @@ def event_record(event: ev.Event) -> dict[str, Any] | None:
                 "multicast": event.multicast,
                 "auto_reply": event.auto_reply,
                 "encrypted": event.encrypted,
+                "signed": event.signed,
                 "attachments": [
                     {
                         "id": a.file_id,
@@ -78,6 +93,24 @@ def event_record(event: ev.Event) -> dict[str, Any] | None:
             return _about_message("files_released", addr, packet_no)
         case ev.UnsupportedPacket(addr=addr, reason=reason):
             return {"event": "unsupported", "ip": addr[0], "port": addr[1], "reason": reason}
+        case ev.MessageRejected(addr=addr, peer=peer, packet_no=packet_no, reason=reason):
+            return {
+                "event": "message_rejected",
+                **_sender(addr, peer),
+                "packet_no": packet_no,
+                "reason": reason,
+            }
+        case ev.KeyChanged(addr=addr, peer=peer, identity=identity):
+            return {
+                "event": "key_changed",
+                **_sender(addr, peer, identity),
+                "old_fingerprint": event.old_fingerprint,
+                "new_fingerprint": event.new_fingerprint,
+            }
+        case ev.KeyMissing(addr=addr, packet_no=packet_no, sent_in_clear=clear):
+            return {**_about_message("key_missing", addr, packet_no), "sent_in_clear": clear}
+        case ev.KeyRejected(addr=addr, identity=identity, reason=reason):
+            return {"event": "key_rejected", **_sender(addr, None, identity), "reason": reason}
     return None
 
 
@@ -157,7 +190,8 @@ def event_line(event: ev.Event | FileEvent, now: float) -> str | None:
                 kind = "broadcast"
             files = "".join(f"\n    [file] {a.name} ({a.size} bytes)" for a in event.attachments)
             text = event.text.replace("\n", "\n    ")
-            return f"{stamp} {kind} from {peer.name} [{peer.ip}:{peer.port}]: {text}{files}"
+            lock = _lock(event)
+            return f"{stamp} {kind} from {peer.name} [{peer.ip}:{peer.port}]{lock}: {text}{files}"
         case ev.MessageDelivered(addr=addr, packet_no=packet_no):
             return f"{stamp} delivered message {packet_no} to {addr[0]}:{addr[1]}"
         case ev.MessageFailed(addr=addr, packet_no=packet_no):
@@ -166,7 +200,29 @@ def event_line(event: ev.Event | FileEvent, now: float) -> str | None:
             return f"{stamp} opened   {addr[0]}:{addr[1]} opened message {packet_no}"
         case ev.UnsupportedPacket(addr=addr, reason=reason):
             return f"{stamp} notice   {addr[0]}:{addr[1]}: {reason}"
+        case ev.MessageRejected(addr=addr, packet_no=packet_no, reason=reason):
+            who = f"{addr[0]}:{addr[1]}"
+            return f"{stamp} REJECTED message {packet_no} claiming to be from {who}: {reason}"
+        case ev.KeyChanged(addr=addr, identity=identity):
+            return (
+                f"{stamp} WARNING  the key of {identity} [{addr[0]}:{addr[1]}] changed "
+                f"from {event.old_fingerprint} to {event.new_fingerprint}: "
+                "its messages are unverified until you accept the new key"
+            )
+        case ev.KeyMissing(addr=addr, packet_no=packet_no, sent_in_clear=clear):
+            done = "sent unencrypted" if clear else "NOT sent (encryption required)"
+            return f"{stamp} notice   message {packet_no} {done}: no key from {addr[0]}:{addr[1]}"
+        case ev.KeyRejected(addr=addr, identity=identity, reason=reason):
+            return f"{stamp} WARNING  key from {identity} [{addr[0]}:{addr[1]}] refused: {reason}"
     return None
+
+
+def _lock(event: ev.MessageReceived) -> str:
+    if not event.decrypted:
+        return ""
+    if event.key_changed:
+        return " (encrypted, KEY CHANGED, unverified)"
+    return " (encrypted, signed)" if event.signed else " (encrypted, unsigned)"
 
 
 def write_line(out: TextIO, line: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -10,6 +11,8 @@ from pathlib import Path
 from ..config import Settings
 from ..net.files import FileService, OfferError, SentFiles
 from ..protocol import events as ev
+from ..protocol.engine import EngineError
+from ..protocol.keyring import KEY_REQUEST_INTERVAL, KEY_REQUEST_TRIES
 from ..protocol.peers import Addr
 from ..service import FilesOffered, Messenger
 from ..service import events as news
@@ -21,6 +24,8 @@ from .common import CommandError, stop_on_signals, wait_until
 # us its code page and whether it reads UTF-8).
 NAME_WAIT = 2.0
 ADDRESS_WAIT = 1.0
+# Asking an encrypting peer for its key comes before the first send (and its retries).
+KEY_EXCHANGE_WAIT = KEY_REQUEST_TRIES * KEY_REQUEST_INTERVAL
 
 
 @dataclass
@@ -81,6 +86,15 @@ async def run_send(
             case news.MessagesChanged(source=ev.MessageFailed(packet_no=number)):
                 delivery.waiting.discard(number)
                 delivery.failed.add(number)
+            case news.SecurityNotice(source=ev.KeyChanged(identity=identity) as changed_key):
+                print(
+                    f"ipmsg-tui: WARNING: the key of {identity} changed from "
+                    f"{changed_key.old_fingerprint} to {changed_key.new_fingerprint}",
+                    file=sys.stderr,
+                )
+            case news.SecurityNotice(source=ev.KeyMissing(addr=addr, sent_in_clear=clear)):
+                done = "sent unencrypted" if clear else "not sent (encryption required)"
+                print(f"ipmsg-tui: {done}: no key from {addr[0]}:{addr[1]}", file=sys.stderr)
         changed.set()
 
     if is_address(target):  # announce ourselves to it directly, as to a --host
@@ -88,7 +102,7 @@ async def run_send(
     messenger = Messenger(settings, store=store)
     messenger.subscribe(follow)
     try:
-        await messenger.start(serve_files=bool(paths))
+        await messenger.start(serve_files=bool(paths), keys=True)
         addr = await _find_target(messenger, target, changed)
         peer = messenger.peer(addr)
         name = peer.name if peer is not None else f"{addr[0]}:{addr[1]}"
@@ -100,10 +114,15 @@ async def run_send(
                 raise CommandError(str(error), 2) from None
             sent = offered.rows
         else:
-            sent = messenger.send([addr], text, sealed=sealed)
+            try:
+                sent = messenger.send([addr], text, sealed=sealed)
+            except EngineError as error:
+                raise CommandError(str(error)) from None
         delivery.waiting.update(row.packet_no for row in sent)
         limit = (
-            timeout if timeout is not None else settings.retry_interval * settings.retry_count + 1
+            timeout
+            if timeout is not None
+            else settings.retry_interval * settings.retry_count + 1 + KEY_EXCHANGE_WAIT
         )
         done = await wait_until(lambda: not delivery.waiting, changed, limit)
         if delivery.failed or not done:

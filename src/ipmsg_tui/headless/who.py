@@ -10,14 +10,23 @@ from typing import TextIO
 
 from ..config import Settings
 from ..service import Messenger
+from ..service import events as news
 from .common import stop_on_signals
 from .output import format_peer_table, peer_record, write_line
 
 
 async def run_who(settings: Settings, wait: float, as_json: bool, out: TextIO = sys.stdout) -> int:
+    loop = asyncio.get_running_loop()
     messenger = Messenger(settings)  # nothing is kept: the history stays in memory
+
+    def ask_keys(event: news.News) -> None:
+        # Encrypting peers are asked for their key, so --json can show its fingerprint.
+        if isinstance(event, news.PeerOnline):
+            loop.call_soon(messenger.request_key, event.peer.addr)
+
+    messenger.subscribe(ask_keys)
     try:
-        await messenger.start(serve_files=False)
+        await messenger.start(serve_files=False, keys=True)
         stop = asyncio.Event()
         stop_on_signals(stop)
         with contextlib.suppress(TimeoutError):
@@ -27,7 +36,8 @@ async def run_who(settings: Settings, wait: float, as_json: bool, out: TextIO = 
     finally:
         messenger.close()
     if as_json:
-        write_line(out, json.dumps([peer_record(p) for p in peers], ensure_ascii=False))
+        records = [peer_record(p, messenger.fingerprint(p.addr)) for p in peers]
+        write_line(out, json.dumps(records, ensure_ascii=False))
     elif peers:
         write_line(out, format_peer_table(peers))
     else:

@@ -49,6 +49,13 @@ class TransferError(Exception):
     """The peer's stream was short, long or stalled; the message says which."""
 
 
+class SenderRefused(TransferError):
+    """The sender accepted the connection and closed it at once: it refused the request."""
+
+    def __init__(self) -> None:
+        super().__init__(REFUSED)
+
+
 @dataclass(slots=True)
 class Connection:
     addr: Addr
@@ -254,7 +261,7 @@ async def fetch_file(
         sink.check()
         if sink.missing:
             if not sink.received:
-                raise TransferError(REFUSED)
+                raise SenderRefused()
             raise TransferError(f"the connection ended {sink.missing} bytes before the end")
         # Complete. The sender should close now; it may also keep the connection open.
         await sink.wait(lambda: sink.closed or sink.overflow, EOF_GRACE)
@@ -334,7 +341,7 @@ async def fetch_folder(
             chunk = await _read(reader, CHUNK, link.idle_timeout)
             if not chunk:
                 if decoder.entries == 0:
-                    raise TransferError(REFUSED)
+                    raise SenderRefused()
                 decoder.close()  # raises: the stream ended early
             try:
                 for event in decoder.feed(chunk):

@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from ..keystore import KeyPair
 from ..protocol import events as ev
 from ..protocol.attachments import Attachment
 from ..protocol.engine import Engine, EngineConfig, OutgoingMessage
@@ -198,6 +199,13 @@ class Node:
 
     def add_target(self, addr: Addr, *, broadcast: bool = False) -> None:
         self._act(lambda now: self.engine.add_target(addr, broadcast=broadcast))
+
+    def set_keys(self, keys: KeyPair) -> None:
+        """Our key pairs (from the key store): the node starts encrypting."""
+        self._act(lambda now: self.engine.set_keys(keys.key_2048, keys.key_1024))
+
+    def request_key(self, addr: Addr) -> None:
+        self._act(lambda now: self.engine.request_key(addr, now))
 
     def set_peer_encoding(self, key: str, codec: str | None) -> None:
         self._act(lambda now: self.engine.set_peer_encoding(key, codec))

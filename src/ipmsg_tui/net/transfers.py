@@ -13,10 +13,11 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import Enum, StrEnum
 from pathlib import Path
 
 from ..protocol.attachments import Attachment
+from ..protocol.direction import Direction as Direction  # re-exported: one type, both layers
 from ..protocol.peers import Addr
 from ..protocol.progress import RateMeter, eta
 
@@ -27,12 +28,7 @@ NOTIFY_INTERVAL = 0.1
 _ids = itertools.count(1)
 
 
-class Direction(StrEnum):
-    IN = "in"  # we download
-    OUT = "out"  # a peer downloads from us
-
-
-class State(StrEnum):
+class TransferState(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
     DONE = "done"
@@ -41,7 +37,16 @@ class State(StrEnum):
 
     @property
     def finished(self) -> bool:
-        return self in (State.DONE, State.FAILED, State.CANCELLED)
+        return self in (TransferState.DONE, TransferState.FAILED, TransferState.CANCELLED)
+
+
+class Failure(Enum):
+    """Why an attempt failed, for code that acts on it (``Transfer.error`` says it in words)."""
+
+    UNREACHABLE = "unreachable"  # no TCP connection to the sender
+    REFUSED = "refused"  # the sender hung up without a byte: it no longer offers the file
+    BROKEN = "broken"  # the stream was short, long, stalled or malformed, or the peer left
+    SAVE = "save"  # we could not write what arrived
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +86,9 @@ class Transfer:
         self.offset = 0  # where the current attempt started (> 0: resumed)
         self.files_done = 0  # files completed inside a folder
         self.attempts = 0
-        self.state = State.QUEUED
+        self.state = TransferState.QUEUED
         self.error: str | None = None
+        self.failure: Failure | None = None  # set when an attempt ends FAILED
         self.sha256: str | None = None
         self.started_at: float | None = None
         self.finished_at: float | None = None
@@ -111,16 +117,18 @@ class Transfer:
     @property
     def speed(self) -> float:
         """Bytes per second over the last few seconds (0 when idle)."""
-        return self._meter.rate if self.state == State.RUNNING else 0.0
+        return self._meter.rate if self.state == TransferState.RUNNING else 0.0
 
     @property
     def eta(self) -> float | None:
         """Seconds left, if the total and a speed are known."""
-        return eta(self.done, self.total, self.speed) if self.state == State.RUNNING else None
+        return (
+            eta(self.done, self.total, self.speed) if self.state == TransferState.RUNNING else None
+        )
 
     @property
     def fraction(self) -> float | None:
-        if self.state == State.DONE:
+        if self.state == TransferState.DONE:
             return 1.0
         if not self.total:
             return None
@@ -133,7 +141,7 @@ class Transfer:
     @property
     def can_retry(self) -> bool:
         return (
-            self.state in (State.FAILED, State.CANCELLED)
+            self.state in (TransferState.FAILED, TransferState.CANCELLED)
             and self._controls is not None
             and self._controls.retry is not None
         )
@@ -155,7 +163,7 @@ class Transfer:
         self._subscribers.append(subscriber)
         return lambda: self._subscribers.remove(subscriber)
 
-    async def wait(self) -> State:
+    async def wait(self) -> TransferState:
         """Until this attempt ends (done, failed or cancelled)."""
         while not self.state.finished:
             self._changed.clear()
@@ -170,16 +178,18 @@ class Transfer:
         self.done = offset
         self.files_done = 0
         self.error = None
+        self.failure = None
         self.sha256 = None
         self.started_at = self._clock()
         self.finished_at = None
         self._meter.reset()
         self._meter.update(self.done, self.started_at)
-        self._set_state(State.RUNNING)
+        self._set_state(TransferState.RUNNING)
 
     def queue(self) -> None:
         self.error = None
-        self._set_state(State.QUEUED)
+        self.failure = None
+        self._set_state(TransferState.QUEUED)
 
     def advance(self, count: int) -> None:
         self.done += count
@@ -199,14 +209,17 @@ class Transfer:
         self._meter.update(self.done, now)
         self._notify(now)
 
-    def end(self, state: State, error: str | None = None) -> None:
+    def end(
+        self, state: TransferState, error: str | None = None, failure: Failure | None = None
+    ) -> None:
         self.error = error
+        self.failure = failure
         self.finished_at = self._clock()
         if error:
             log.info("transfer %d (%s) %s: %s", self.id, self.name, state, error)
         self._set_state(state)
 
-    def _set_state(self, state: State) -> None:
+    def _set_state(self, state: TransferState) -> None:
         if self._trailing is not None:
             self._trailing.cancel()
             self._trailing = None

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
 
 
-class DedupCache:
+class DedupCache(Generic[K]):
     def __init__(self, limit: int, ttl: float) -> None:
         self.limit = limit
         self.ttl = ttl
-        self._seen: OrderedDict[Hashable, float] = OrderedDict()
+        self._seen: OrderedDict[K, float] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._seen)
 
-    def __contains__(self, key: Hashable) -> bool:
+    def __contains__(self, key: object) -> bool:
         return key in self._seen
 
-    def check_and_add(self, key: Hashable, now: float) -> bool:
+    def check_and_add(self, key: K, now: float) -> bool:
         """True if ``key`` was already seen (and still remembered); remembers it either way."""
         self._expire(now)
         if key in self._seen:
@@ -28,10 +31,10 @@ class DedupCache:
             self._seen.popitem(last=False)
         return False
 
-    def forget(self, key: Hashable) -> None:
+    def forget(self, key: K) -> None:
         self._seen.pop(key, None)
 
-    def forget_where(self, predicate: Callable[[Hashable], bool]) -> None:
+    def forget_where(self, predicate: Callable[[K], bool]) -> None:
         for key in [k for k in self._seen if predicate(k)]:
             del self._seen[key]
 

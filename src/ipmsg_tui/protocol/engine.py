@@ -10,6 +10,9 @@ An adapter must deliver the events of a step before it sends that step's datagra
 RECVMSG then never leaves before the message it acknowledges has been handed over (and, in
 the apps, committed to the history). If handing over fails, :meth:`Engine.retract` takes
 the acknowledgement back, so the sender retransmits.
+
+Encryption (keys, sealing and unsealing messages) is the :class:`.keyexchange.KeyExchange`
+mixin: it takes effect once :meth:`set_keys` gave the engine our key pairs.
 """
 
 from __future__ import annotations
@@ -44,14 +47,21 @@ from .dedup import DedupCache
 from .entry import EntryDecoder, build_entry, version_text
 from .floodguard import FloodGuard
 from .iptuxreading import TELLING_MODES, IptuxReading
+from .keyexchange import ENCRYPTION_CAPABILITIES, KeyExchange
+from .keyring import (
+    KeyRing,
+    Policy,
+    WaitingSend,
+)
 from .packet import IPDictPacket, Packet, ParseError, format_packet, join_parts, parse_packet
 from .peers import Addr, Peer, PeerTable
-from .retransmit import Pending, Retransmissions
+from .retransmit import Pending, Retransmissions, RetryKey, RetryKind
+from .seen import EntryCopy, MessageKey, SeenKey, SeenMessage, SeenReadNotice
 
 ENCRYPTED_NOTICE = "[encrypted message, not supported: ask the sender to turn encryption off]"
 NOT_ABSENT_TEXT = "Not absence mode"
-# Entry flags we advertise. Never ENCRYPTOPT/CAPIPDICTOPT/CAPFILEENCOPT/CLIPBOARDOPT: peers
-# would then send what we cannot read.
+# Entry flags we advertise. Never CAPIPDICTOPT/CAPFILEENCOPT/CLIPBOARDOPT: peers would then
+# send what we cannot read. ENCRYPTOPT|ENCEXTMSGOPT only once our keys are there.
 OUR_CAPABILITIES = EntryOpt.FILEATTACHOPT | EntryOpt.CAPUTF8OPT
 _ENTRY_MODES = frozenset({Command.BR_ENTRY, Command.ANSENTRY, Command.BR_ABSENCE})
 # Copies of one BR_ENTRY (one per broadcast address) arrive within this many seconds.
@@ -65,6 +75,9 @@ _SEALED = int(SendOpt.SECRETOPT | SendOpt.READCHECKOPT)
 _MULTICAST = int(SendOpt.MULTICASTOPT)
 _FILEATTACH = int(SendOpt.FILEATTACHOPT)
 _OUR_CAPABILITIES = int(OUR_CAPABILITIES)
+# An encrypted part in hex (the widest encoding): head, RSA-2048 session key and signature
+# (512 hex digits each), separators; the body doubles and pads to a block.
+_ENCRYPTION_OVERHEAD = 16 + 2 * 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +116,8 @@ class EngineConfig:
     unconfirmed_answer_rate: float = 500.0
     max_owed_answers: int = 4096
     sender_memory: int = 65_536  # senders remembered (a few MB), to confirm them
+    encryption: Policy = "auto"  # takes effect once keys are given (set_keys)
+    unconfirmed_decrypt_rate: float = 20.0  # RSA decryptions per second for strangers
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +138,7 @@ class EngineError(Exception):
 _Handler = Callable[["Engine", Packet, Addr, float], None]
 
 
-class Engine:
+class Engine(KeyExchange):
     def __init__(self, config: EngineConfig, now: float) -> None:
         self.config = config
         self.nick = config.nick
@@ -139,10 +154,12 @@ class Engine:
         self._packet_counter = itertools.count(int(now))
         self._version = config.version_field.replace(":", "_").encode("ascii", "replace")
         # (datagram, addr, tag): a tag marks an acknowledgement so that it can be retracted.
-        self._outbox: list[tuple[bytes, Addr, object]] = []
+        self._outbox: list[tuple[bytes, Addr, MessageKey | None]] = []
         self._events: deque[ev.Event] = deque()
-        self._dedup = DedupCache(config.dedup_size, config.dedup_ttl)
-        self._entry_copies = DedupCache(config.dedup_size, _ENTRY_COPY_WINDOW)
+        self._dedup: DedupCache[SeenKey] = DedupCache(config.dedup_size, config.dedup_ttl)
+        self._entry_copies: DedupCache[EntryCopy] = DedupCache(
+            config.dedup_size, _ENTRY_COPY_WINDOW
+        )
         # The highest packet number of every sender heard lately (restarts, confirmation).
         self._last_packet_no: OrderedDict[Addr, int] = OrderedDict()
         self._heard_before = False  # about the datagram being handled
@@ -160,7 +177,10 @@ class Engine:
             config.max_owed_answers,
             config.dedup_size,
             config.dedup_ttl,
+            config.unconfirmed_decrypt_rate,
         )
+        self._ring = KeyRing(policy=config.encryption, max_peers=config.max_peers)
+        self._rejected: DedupCache[MessageKey] = DedupCache(config.dedup_size, config.dedup_ttl)
         self._rebroadcast_at: float | None = None
         self._refresh_started: float | None = None
         self._refresh_deadline: float | None = None
@@ -184,6 +204,7 @@ class Engine:
             self._refresh_deadline,
             self._retries.next_due(),
             self._guard.next_due(),
+            self._ring.next_due(),
         ]
         return min((t for t in timers if t is not None), default=None)
 
@@ -311,6 +332,12 @@ class Engine:
         recipients = tuple(dict.fromkeys(recipients))
         if not recipients:
             raise EngineError("no recipients")
+        if self._ring.policy == "required":
+            clear = [addr for addr in recipients if not self.can_encrypt_to(addr)]
+            if clear:
+                raise EngineError(
+                    f"encryption is required, and {self._who(clear[0])} cannot encrypt"
+                )
         if len(self._retries) + len(recipients) > self.config.max_pending:
             raise EngineError("too many messages are waiting for an answer; try again shortly")
         options = _SENDCHECK
@@ -324,7 +351,7 @@ class Engine:
         file_list = {
             style: format_attachments(list(attachments), *style) for style in list_style.values()
         }
-        budget = min(self._text_budget(addr) for addr in recipients)
+        budget = min(self._text_budget(addr, sealing=True) for addr in recipients)
         first_budget = budget - (max(len(b) + 1 for b in file_list.values()) if attachments else 0)
         if attachments and first_budget < 64:
             raise EngineError("too many attachments for one message")
@@ -335,15 +362,15 @@ class Engine:
             with_files = bool(attachments) and index == 0
             for addr, (codec, utf8) in route.items():
                 command = Command.SENDMSG | options
-                parts = [wire_text.encode(piece, codec)]
+                files = file_list[list_style[addr]] if with_files else None
                 if with_files:
                     command |= _FILEATTACH
-                    parts.append(file_list[list_style[addr]])
                 if utf8:
                     command |= _UTF8OPT
-                datagram = self._packet(packet_no, command, join_parts(*parts), codec)
-                self._queue(datagram, addr)
-                self._retries.add((addr, "msg", packet_no), datagram, now)
+                text_bytes = wire_text.encode(piece, codec)
+                self._send_part(
+                    WaitingSend(addr, packet_no, command, text_bytes, files, codec), now
+                )
             sent.append(OutgoingMessage(packet_no, piece, recipients, index + 1, len(pieces)))
         return sent
 
@@ -379,7 +406,8 @@ class Engine:
         datagram = self._packet(read_no, command, join_parts(b"%d" % packet_no), codec)
         self._queue(datagram, addr)
         if read_check:
-            self._retries.add((addr, "read", read_no), datagram, now, reported_no=packet_no)
+            key = RetryKey(addr, RetryKind.READ_NOTICE, read_no)
+            self._retries.add(key, datagram, now, reported_no=packet_no)
 
     def request_info(self, addr: Addr, now: float, kind: str = "version") -> None:
         """GETINFO (``kind`` "version") or GETABSENCEINFO ("absence"), retried until answered."""
@@ -388,7 +416,7 @@ class Engine:
         command = mode | (SendOpt.UTF8OPT if utf8 else 0)
         datagram = self._packet(self.next_packet_no(), command, b"\0", codec)
         self._queue(datagram, addr)
-        self._retries.add((addr, f"info:{kind}", 0), datagram, now)
+        self._retries.add(RetryKey(addr, RetryKind.info(kind)), datagram, now)
 
     def release_files(self, addr: Addr, packet_no: int) -> None:
         """RELEASEFILES: we will not download the attachments of message ``packet_no``."""
@@ -398,8 +426,8 @@ class Engine:
 
     def retract(self, event: ev.MessageReceived) -> None:
         """Take back the acknowledgement of a message the application could not keep."""
-        tag = ("msg", event.addr, event.packet_no)
-        self._dedup.forget_where(lambda key: isinstance(key, tuple) and key[:3] == tag)
+        tag = MessageKey(event.addr, event.packet_no)
+        self._dedup.forget_where(lambda key: isinstance(key, SeenMessage) and key.message == tag)
         self._outbox = [entry for entry in self._outbox if entry[2] != tag]
 
     # ------------------------------------------------------------------ timers
@@ -426,6 +454,7 @@ class Engine:
                 if peer.last_seen < started:
                     self.peers.remove(peer.addr)
                     self._events.append(ev.PeerLeft(peer, "refresh"))
+        self._key_requests_due(now)
         again, given_up = self._retries.due(now)
         for pending in again:
             self._queue(pending.datagram, pending.addr)
@@ -459,8 +488,8 @@ class Engine:
         self._heard_before = addr in self._last_packet_no
         if self._note_packet_no(addr, packet.packet_no, entry=packet.mode in _ENTRY_MODES):
             # Its packet numbers start over: forget the ones we saw from its previous run.
-            self._dedup.forget_where(lambda key: isinstance(key, tuple) and key[1] == addr)
-            self._entry_copies.forget_where(lambda key: isinstance(key, tuple) and key[0] == addr)
+            self._dedup.forget_where(lambda key: key.addr == addr)
+            self._entry_copies.forget_where(lambda key: key.addr == addr)
         handler = _HANDLERS.get(packet.mode)
         if handler is None:  # FeiQ typing notices, iptux icons, v4 directory packets ...
             self._drop(addr, f"ignored command 0x{packet.mode:02x}")
@@ -500,7 +529,9 @@ class Engine:
             iptux_encoding=fields.iptux_encoding,
             encoding_override=self._peer_encodings.get(f"{fields.user}@{fields.host}"),
         )
-        copy_key = (addr, packet.packet_no)
+        if packet.mode == Command.BR_ENTRY:  # (re)started: it may answer key requests now
+            self._ring.silent.discard(addr)
+        copy_key = EntryCopy(addr, packet.packet_no)
         if packet.mode == Command.BR_ENTRY and not self._entry_copies.check_and_add(copy_key, now):
             self._answer_entry(updated, now)
         self._store_peer(updated, peer)
@@ -523,34 +554,60 @@ class Engine:
         peer = self._sender(packet, addr, now)
         no_reply = packet.has(NO_REPLY_OPTS)
         wants_ack = packet.has(SendOpt.SENDCHECKOPT) and not no_reply
-        tag = ("msg", addr, packet.packet_no)
+        if packet.has(SendOpt.ENCRYPTOPT) and self._ring.ready:
+            self._on_encrypted_sendmsg(packet, peer, wants_ack, now)
+            return
+        tag = MessageKey(addr, packet.packet_no)
         if wants_ack:  # duplicates too: our first RECVMSG may have been lost
             self._reply(peer, Command.RECVMSG, b"%d" % packet.packet_no, now, tag=tag)
         # A retransmission repeats the content; a restarted sender reusing the number of an
         # earlier message (iptux counts from 1, quick restarts reuse Unix-time numbers) does
         # not, so its new message is not mistaken for a duplicate.
         parts = packet.parts()
-        if self._dedup.check_and_add((*tag, hash(tuple(parts))), now):
+        if self._dedup.check_and_add(SeenMessage(tag, hash(tuple(parts))), now):
             self._count("duplicate message")
             return
         codec = incoming_codec(packet, peer, self.config.legacy_codec)
         encrypted = packet.has(SendOpt.ENCRYPTOPT)
-        attachments: list[Attachment] = []
-        if encrypted:
-            body = ENCRYPTED_NOTICE
-        else:
-            body = wire_text.clean_text(wire_text.decode(parts[0] if parts else b"", codec))
-            if peer.is_feiq:
-                body = _strip_feiq_format(body)
-            if packet.has(SendOpt.FILEATTACHOPT) and len(parts) > 1:
-                attachments, bad = parse_attachments(parts[1], codec)
-                if bad:
-                    self._count("bad attachment entry", bad)
+        if encrypted:  # encryption off, or our keys are not made yet
+            self._emit_message(packet, peer, ENCRYPTED_NOTICE, [], now, wants_ack, encrypted=True)
+            return
+        body = wire_text.decode(parts[0] if parts else b"", codec)
+        files = parts[1] if packet.has(SendOpt.FILEATTACHOPT) and len(parts) > 1 else None
+        self._emit_message(packet, peer, body, self._attachments(files, codec), now, wants_ack)
+
+    def _attachments(self, files: bytes | None, codec: str) -> list[Attachment]:
+        if not files:
+            return []
+        attachments, bad = parse_attachments(files, codec)
+        if bad:
+            self._count("bad attachment entry", bad)
+        return attachments
+
+    def _emit_message(
+        self,
+        packet: Packet,
+        peer: Peer,
+        raw_text: str,
+        attachments: list[Attachment],
+        now: float,
+        wants_ack: bool,
+        *,
+        encrypted: bool = False,
+        decrypted: bool = False,
+        signed: bool = False,
+        key_changed: bool = False,
+    ) -> None:
+        """Hand a message over; a decrypted one is acknowledged only now (a clear one was
+        at once), then answered if we are away."""
+        text = wire_text.clean_text(raw_text)
+        if peer.is_feiq:
+            text = _strip_feiq_format(text)
         self._events.append(
             ev.MessageReceived(
                 peer=peer,
                 packet_no=packet.packet_no,
-                text=body,
+                text=text,
                 timestamp=now,
                 sealed=packet.has(SendOpt.SECRETOPT),
                 read_check=packet.has(SendOpt.READCHECKOPT),
@@ -558,18 +615,26 @@ class Engine:
                 multicast=packet.has(SendOpt.MULTICASTOPT),
                 broadcast=packet.has(SendOpt.BROADCASTOPT),
                 auto_reply=packet.has(SendOpt.AUTORETOPT),
-                encrypted=encrypted,
                 acknowledged=wants_ack,
                 attachments=tuple(attachments),
+                encrypted=encrypted,
+                decrypted=decrypted,
+                signed=signed,
+                key_changed=key_changed,
             )
         )
-        if self.away and self.config.auto_reply and not no_reply:
+        if wants_ack and decrypted:  # a clear message was acknowledged first
+            tag = MessageKey(peer.addr, packet.packet_no)
+            self._reply(peer, Command.RECVMSG, b"%d" % packet.packet_no, now, tag=tag)
+        if self.away and self.config.auto_reply and not packet.has(NO_REPLY_OPTS):
             self._auto_reply(peer, now)
 
     def _on_recvmsg(self, packet: Packet, addr: Addr, now: float) -> None:
         self.peers.touch(addr, now)
         number = _ext_number(packet)
-        if number is not None and self._retries.resolve((addr, "msg", number)) is not None:
+        if number is None:
+            return
+        if self._retries.resolve(RetryKey(addr, RetryKind.MESSAGE, number)) is not None:
             self._events.append(ev.MessageDelivered(addr, number))
 
     def _on_readmsg(self, packet: Packet, addr: Addr, now: float) -> None:
@@ -581,13 +646,15 @@ class Engine:
         if packet.has(SendOpt.READCHECKOPT):
             number_text = b"%d" % packet.packet_no
             self._reply(self.peers.get(addr), Command.ANSREADMSG, number_text, now, addr=addr)
-        if not self._dedup.check_and_add(("read", addr, number), now):
+        if not self._dedup.check_and_add(SeenReadNotice(addr, number), now):
             self._events.append(ev.MessageOpened(addr, number))
 
     def _on_ansreadmsg(self, packet: Packet, addr: Addr, now: float) -> None:
         self.peers.touch(addr, now)
         number = _ext_number(packet)
-        pending = self._retries.resolve((addr, "read", number)) if number is not None else None
+        if number is None:
+            return
+        pending = self._retries.resolve(RetryKey(addr, RetryKind.READ_NOTICE, number))
         if pending is not None:
             self._events.append(ev.ReadNoticeDelivered(addr, pending.reported_no))
 
@@ -608,7 +675,7 @@ class Engine:
     def _on_sendinfo(self, packet: Packet, addr: Addr, now: float) -> None:
         self.peers.touch(addr, now)
         kind = "version" if packet.mode == Command.SENDINFO else "absence"
-        if self._retries.resolve((addr, f"info:{kind}", 0)) is None:
+        if self._retries.resolve(RetryKey(addr, RetryKind.info(kind))) is None:
             return  # unasked, or a duplicate answer
         peer = self.peers.get(addr)
         codec = incoming_codec(packet, peer, self.config.legacy_codec)
@@ -686,7 +753,11 @@ class Engine:
 
     # ------------------------------------------------------------------ sending
 
-    def _queue(self, datagram: bytes, addr: Addr, tag: object = None) -> None:
+    def _who(self, addr: Addr) -> str:
+        peer = self.peers.get(addr)
+        return peer.name if peer is not None else f"{addr[0]}:{addr[1]}"
+
+    def _queue(self, datagram: bytes, addr: Addr, tag: MessageKey | None = None) -> None:
         self._outbox.append((datagram, addr, tag))
         broadcast = addr in self.config.broadcast_targets
         if broadcast or ((peer := self.peers.get(addr)) is not None and peer.is_iptux):
@@ -698,11 +769,16 @@ class Engine:
             self._header_bytes = len(self._packet(0xFFFFFFFFFF, 0xFFFFFFFF, b"", wire_text.UTF8))
         return self._header_bytes * 2
 
-    def _text_budget(self, addr: Addr) -> int:
+    def _text_budget(self, addr: Addr, sealing: bool = False) -> int:
+        """Bytes of text (and attachment list) one datagram to ``addr`` can carry; with
+        ``sealing``, encrypted if we would encrypt to it."""
         peer = self.peers.get(addr)
         known_big = peer is not None and peer.announced and not peer.is_iptux
         limit = MAX_DATAGRAM_DEFAULT if known_big else MAX_DATAGRAM_IPTUX
-        return limit - self._header_size() - 1
+        budget = limit - self._header_size() - 1
+        if sealing and self.can_encrypt_to(addr):
+            budget = (budget - _ENCRYPTION_OVERHEAD) // 2 - 16
+        return budget
 
     def _packet(self, packet_no: int, command: int, extension: bytes, codec: str) -> bytes:
         names = self._header_names.get(codec)
@@ -717,6 +793,8 @@ class Engine:
     ) -> bytes:
         codec = wire_text.UTF8 if utf8 else self.config.legacy_codec
         command = mode | _OUR_CAPABILITIES
+        if self._ring.ready:
+            command |= ENCRYPTION_CAPABILITIES
         if self.away:
             command |= EntryOpt.ABSENCEOPT
         if utf8:
@@ -786,7 +864,7 @@ class Engine:
         now: float,
         *,
         addr: Addr | None = None,
-        tag: object = None,
+        tag: MessageKey | None = None,
     ) -> None:
         target = addr if addr is not None else (peer.addr if peer is not None else None)
         if target is None or not self._may_answer(peer is not None and peer.confirmed, now):
@@ -806,15 +884,16 @@ class Engine:
         body = join_parts(wire_text.encode(text, codec))
         self._queue(self._packet(self.next_packet_no(), command, body, codec), peer.addr)
 
-    def _max_sends(self, kind: str) -> int:
+    def _max_sends(self, kind: RetryKind) -> int:
         # Read notices are cheap and users care about them: twice as long, as Windows does.
-        return self.config.retry_count * 2 if kind == "read" else self.config.retry_count
+        count = self.config.retry_count
+        return count * 2 if kind is RetryKind.READ_NOTICE else count
 
     def _report_failure(self, pending: Pending) -> None:
-        if pending.kind == "msg":
+        if pending.kind is RetryKind.MESSAGE:
             self._events.append(ev.MessageFailed(pending.addr, pending.reported_no))
-        elif pending.kind.startswith("info:"):
-            self._events.append(ev.InfoFailed(pending.addr, pending.kind.partition(":")[2]))
+        elif (info := pending.kind.info_kind) is not None:
+            self._events.append(ev.InfoFailed(pending.addr, info))
 
     def _drop(self, addr: Addr, reason: str) -> None:
         self._count(reason)
@@ -839,6 +918,8 @@ _HANDLERS: dict[int, _Handler] = {
     Command.SENDINFO: Engine._on_sendinfo,
     Command.SENDABSENCEINFO: Engine._on_sendinfo,
     Command.RELEASEFILES: Engine._on_releasefiles,
+    Command.GETPUBKEY: Engine._on_getpubkey,
+    Command.ANSPUBKEY: Engine._on_anspubkey,
 }
 
 

@@ -42,9 +42,13 @@ class MessageReceived(Event):
     multicast: bool = False
     broadcast: bool = False
     auto_reply: bool = False  # AUTORETOPT: an absence answer
-    encrypted: bool = False  # we cannot decrypt it; ``text`` says so
+    # It came encrypted. Read when ``decrypted``; else ``text`` says we could not (off).
+    encrypted: bool = False
     acknowledged: bool = False  # a RECVMSG goes out for it
     attachments: tuple[Attachment, ...] = field(default=())
+    decrypted: bool = False
+    signed: bool = False  # its signature was checked with the sender's key
+    key_changed: bool = False  # the sender's key is not the pinned one: unverified
 
     @property
     def addr(self) -> Addr:
@@ -114,4 +118,57 @@ class PacketDropped(Event):
     """A datagram that was bad or unwanted; for counting and logging, not for users."""
 
     addr: Addr
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRejected(Event):
+    """An encrypted message we could not decrypt, or whose signature did not verify. It is
+    not shown as from the peer and gets no RECVMSG, so its sender sees it failed."""
+
+    addr: Addr
+    peer: Peer | None
+    packet_no: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class KeyLearned(Event):
+    """The first key seen for ``identity`` (``user@host``): the layer above pins it."""
+
+    addr: Addr
+    identity: str
+    fingerprint: str
+    public_der: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class KeyChanged(Event):
+    """``identity`` answered with a key other than its pinned one. Its messages are marked
+    ``key_changed`` until :meth:`Engine.accept_key`."""
+
+    addr: Addr
+    peer: Peer | None
+    identity: str
+    old_fingerprint: str
+    new_fingerprint: str
+    public_der: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class KeyMissing(Event):
+    """The peer advertises encryption but never answered our key request: message
+    ``packet_no`` went out in clear (policy "auto") or not at all ("required")."""
+
+    addr: Addr
+    packet_no: int
+    sent_in_clear: bool
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRejected(Event):
+    """A key answer that contradicts the fingerprint in the sender's user name (§10)."""
+
+    addr: Addr
+    identity: str
     reason: str

@@ -8,6 +8,8 @@ senders get their messages and answers within a budget:
   is taken (a real sender retries, a flood of spoofed senders does not);
 * answers to senders heard only once are rate limited: datagrams to hosts that do not
   exist wait for ARP in our send queue and would hold up answers to real peers;
+* decryptions (RSA) for senders heard only once are rate limited: a flood of forged
+  encrypted datagrams must not cost more than a flood of garbage;
 * entry answers (ANSENTRY) beyond that rate wait in a bounded queue, so a LAN where
   thousands start at once still gets every answer within seconds (Windows itself delays
   its answers up to 4 s), while a flood only ever fills the queue. The newest are answered
@@ -34,15 +36,21 @@ class FloodGuard:
         max_owed_answers: int,
         memory_size: int,
         memory_ttl: float,
+        unconfirmed_decrypt_rate: float = 20.0,
     ) -> None:
         self.max_owed_answers = max_owed_answers
         self._stranger_budget = TokenBucket(stranger_message_rate, stranger_message_rate * 2)
-        self._knocks = DedupCache(memory_size, memory_ttl)
+        self._knocks: DedupCache[tuple[Addr, int]] = DedupCache(memory_size, memory_ttl)
         self._answer_budget = TokenBucket(answer_rate, answer_rate * 2)
         self._owed: deque[Addr] = deque()
+        # RSA work costs about a thousand packet parses: unconfirmed senders share a budget.
+        self._decrypt_budget = TokenBucket(unconfirmed_decrypt_rate, unconfirmed_decrypt_rate)
 
     def admit_stranger_message(self, addr: Addr, packet_no: int, now: float) -> bool:
         return self._stranger_budget.take(now) or self._knocks.check_and_add((addr, packet_no), now)
+
+    def admit_decryption(self, confirmed: bool, now: float) -> bool:
+        return confirmed or self._decrypt_budget.take(now)
 
     def may_answer(self, confirmed: bool, now: float) -> bool:
         return confirmed or self._answer_budget.take(now)

@@ -1,25 +1,31 @@
-"""What we offered, to whom, and until when: the gatekeeper of the file server.
+"""Offers both ways: what we offered (the file server's gatekeeper) and what peers offered us.
 
-An offer is the attachment list of one SENDMSG (its packet number names it). A TCP request is
-served only if it names a live offer and one of its files, comes from the IP of a recipient of
-that offer and, when we knew the recipient's user and host names, carries the same names in its
-header (several peers may share an IP; the TCP source port is ephemeral, so it proves nothing).
-Offers end on RELEASEFILES from a recipient, on expiry, or when the app quits. Pure: paths are
-strings and the clock is passed in.
+An outgoing offer is the attachment list of one SENDMSG (its packet number names it). A TCP
+request is served only if it names a live offer and one of its files, comes from the IP of a
+recipient of that offer and, when we knew the recipient's user and host names, carries the
+same names in its header (several peers may share an IP; the TCP source port is ephemeral, so
+it proves nothing). Offers end on RELEASEFILES from a recipient, on expiry, or when the app
+quits. Pure: paths are strings and the clock is passed in.
+
+Incoming offers (:class:`IncomingOffers`) are the attachment lists peers sent us, remembered
+(boundedly) so that a download or a decline can name them by address and packet number.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from . import events as ev
+from . import text as wire_text
 from .attachments import Attachment
-from .peers import Addr
+from .peers import Addr, Peer
 
 DEFAULT_OFFER_TTL = 3600.0
 # Windows takes random ids below 2**30; unguessable ids are one more lock on the door.
 MAX_FILE_ID = 0x3FFFFFFF
+MAX_INCOMING_OFFERS = 1024
 
 
 class Refused(Exception):
@@ -184,3 +190,79 @@ class OfferRegistry:
 
     def clear(self) -> None:
         self._offers.clear()
+
+
+# ---------------------------------------------------------------------- offers made to us
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingOffer:
+    """Attachments a peer offered us in message ``packet_no``."""
+
+    peer: Peer
+    packet_no: int
+    attachments: tuple[Attachment, ...]
+    timestamp: float
+
+    @property
+    def addr(self) -> Addr:
+        return self.peer.addr
+
+    @property
+    def key(self) -> OfferKey:
+        return OfferKey(self.peer.addr, self.packet_no)
+
+    @property
+    def resumable(self) -> bool:
+        """Only ipmsg-tui serves from an offset; every other client restarts at 0."""
+        return "ipmsg-tui" in self.peer.version.lower()
+
+    @staticmethod
+    def display_name(attachment: Attachment) -> str:
+        """The name as it is safe to show (and, cleaned further, to save)."""
+        return wire_text.clean_name(attachment.name, 255)
+
+
+@dataclass(frozen=True, slots=True)
+class OfferKey:
+    """What names an offer made to us: the sender's address and its message's number."""
+
+    addr: Addr
+    packet_no: int
+
+
+class IncomingOffers(Mapping[OfferKey, IncomingOffer]):
+    """The offers peers made us, newest last; the oldest are forgotten beyond ``limit``."""
+
+    def __init__(self, limit: int = MAX_INCOMING_OFFERS) -> None:
+        self.limit = limit
+        self._offers: OrderedDict[OfferKey, IncomingOffer] = OrderedDict()
+
+    def __getitem__(self, key: OfferKey) -> IncomingOffer:
+        return self._offers[key]
+
+    def __iter__(self) -> Iterator[OfferKey]:
+        return iter(self._offers)
+
+    def __len__(self) -> int:
+        return len(self._offers)
+
+    def receive(self, message: ev.MessageReceived) -> IncomingOffer | None:
+        """The offer ``message`` carries, now remembered; None if it offers nothing to us
+        (no attachments, or a broadcast, which nobody may download from)."""
+        if not message.attachments or message.broadcast:
+            return None
+        offer = IncomingOffer(
+            message.peer, message.packet_no, message.attachments, message.timestamp
+        )
+        self._offers[offer.key] = offer
+        while len(self._offers) > self.limit:
+            self._offers.popitem(last=False)
+        return offer
+
+    def find(self, addr: Addr, packet_no: int) -> IncomingOffer | None:
+        return self._offers.get(OfferKey(addr, packet_no))
+
+    def discard(self, offer: IncomingOffer) -> None:
+        """We declined it (or will not download it): forget it."""
+        self._offers.pop(offer.key, None)

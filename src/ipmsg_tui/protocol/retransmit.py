@@ -6,17 +6,43 @@ import heapq
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 
 from .peers import Addr
 
-# (peer address, kind, the packet number the answer will name). Kinds: "msg" (SENDMSG,
-# answered by RECVMSG), "read" (READMSG, by ANSREADMSG), "info:version", "info:absence".
-PendingKey = tuple[Addr, str, int]
+
+class RetryKind(Enum):
+    """What a retried datagram is, and so which answer ends its retries."""
+
+    MESSAGE = "msg"  # SENDMSG, answered by RECVMSG
+    READ_NOTICE = "read"  # READMSG, by ANSREADMSG
+    VERSION_INFO = "version"  # GETINFO, by SENDINFO
+    ABSENCE_INFO = "absence"  # GETABSENCEINFO, by SENDABSENCEINFO
+
+    @classmethod
+    def info(cls, kind: str) -> RetryKind:
+        """The request for ``kind`` of information ("version" or "absence")."""
+        return cls.VERSION_INFO if kind == "version" else cls.ABSENCE_INFO
+
+    @property
+    def info_kind(self) -> str | None:
+        """The kind of information asked ("version", "absence"), as events name it; None for
+        the others."""
+        return self.value if self in (RetryKind.VERSION_INFO, RetryKind.ABSENCE_INFO) else None
+
+
+@dataclass(frozen=True, slots=True)
+class RetryKey:
+    """One awaited answer: from ``addr``, of ``kind``, naming ``packet_no`` (0: names none)."""
+
+    addr: Addr
+    kind: RetryKind
+    packet_no: int = 0
 
 
 @dataclass(slots=True)
 class Pending:
-    key: PendingKey
+    key: RetryKey
     datagram: bytes
     reported_no: int  # the packet number events about it carry
     sends: int
@@ -24,31 +50,31 @@ class Pending:
 
     @property
     def addr(self) -> Addr:
-        return self.key[0]
+        return self.key.addr
 
     @property
-    def kind(self) -> str:
-        return self.key[1]
+    def kind(self) -> RetryKind:
+        return self.key.kind
 
 
 class Retransmissions:
-    def __init__(self, interval: float, max_sends: Callable[[str], int]) -> None:
+    def __init__(self, interval: float, max_sends: Callable[[RetryKind], int]) -> None:
         self.interval = interval
         self.max_sends = max_sends  # sends in all, per kind, the first included
-        self._pending: dict[PendingKey, Pending] = {}
-        self._timers: list[tuple[float, int, PendingKey]] = []  # a heap; stale entries skipped
+        self._pending: dict[RetryKey, Pending] = {}
+        self._timers: list[tuple[float, int, RetryKey]] = []  # a heap; stale entries skipped
         self._sequence = itertools.count()
 
     def __len__(self) -> int:
         return len(self._pending)
 
-    def add(self, key: PendingKey, datagram: bytes, now: float, reported_no: int = 0) -> None:
+    def add(self, key: RetryKey, datagram: bytes, now: float, reported_no: int = 0) -> None:
         """``datagram`` was just sent once; send it again until :meth:`resolve` is called."""
         due = now + self.interval
-        self._pending[key] = Pending(key, datagram, reported_no or key[2], 1, due)
+        self._pending[key] = Pending(key, datagram, reported_no or key.packet_no, 1, due)
         heapq.heappush(self._timers, (due, next(self._sequence), key))
 
-    def resolve(self, key: PendingKey) -> Pending | None:
+    def resolve(self, key: RetryKey) -> Pending | None:
         """The answer came: stop sending; the pending entry, or None if it was not waited for."""
         return self._pending.pop(key, None)
 
@@ -80,6 +106,6 @@ class Retransmissions:
             again.append(pending)
         return again, given_up
 
-    def _is_stale(self, entry: tuple[float, int, PendingKey]) -> bool:
+    def _is_stale(self, entry: tuple[float, int, RetryKey]) -> bool:
         pending = self._pending.get(entry[2])
         return pending is None or pending.due != entry[0]

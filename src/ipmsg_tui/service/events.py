@@ -83,6 +83,15 @@ class FilesReleased:
     source: ev.FilesReleased
 
 
+@dataclass(frozen=True, slots=True)
+class SecurityNotice:
+    """Encryption went wrong or changed: a message that could not be decrypted or verified,
+    a peer's key changed or contradicts its name, no key came so a message went in clear
+    (or not at all). Never swallowed: every front end shows it."""
+
+    source: ev.MessageRejected | ev.KeyChanged | ev.KeyMissing | ev.KeyRejected
+
+
 NetworkNews = (
     MessageArrived
     | MessagesChanged
@@ -91,6 +100,7 @@ NetworkNews = (
     | InfoAnswered
     | PeerNotice
     | FilesReleased
+    | SecurityNotice
 )
 News = NetworkNews | FileEvent
 Subscriber = Callable[[News], object]
@@ -117,4 +127,6 @@ def news_of(event: ev.Event, rows: list[StoredMessage], unread: bool) -> Network
             return PeerNotice(addr, peer, reason, event)
         case ev.FilesReleased(addr=addr, packet_no=packet_no):
             return FilesReleased(addr, packet_no, event)
+        case ev.MessageRejected() | ev.KeyChanged() | ev.KeyMissing() | ev.KeyRejected():
+            return SecurityNotice(event)
     return None

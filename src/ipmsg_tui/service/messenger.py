@@ -32,6 +32,7 @@ from ..history import HistoryRecorder
 from ..net.binding import SocketPlan
 from ..net.files import FileEvent, FileService, IncomingOffer, SentFiles
 from ..net.node import Node, open_udp_socket
+from ..net.nodekeys import provide_keys
 from ..net.saving import prepare_folder
 from ..net.tcp import open_tcp_socket
 from ..net.transfers import Transfer
@@ -40,7 +41,7 @@ from ..protocol.engine import EngineConfig
 from ..protocol.peers import Addr, Peer
 from ..protocol.text import normalize_codec
 from ..session import engine_config
-from ..store import Flag, HistoryStore, State, StoredMessage
+from ..store import Flag, HistoryStore, MessageState, StoredMessage
 from ..targets import resolve_target
 from .events import News, Subscriber, news_of
 from .prefs import Preferences
@@ -129,9 +130,16 @@ class Messenger:
             self._close_sockets()
             raise
 
-    async def start(self, *, serve_files: bool = True, announce: bool = True) -> None:
+    async def start(
+        self, *, serve_files: bool = True, announce: bool = True, keys: bool = False
+    ) -> None:
         """Listen and announce ourselves. TCP first: nobody hears of us before we can serve
-        files, and a busy port fails before anyone hears from us."""
+        files, and a busy port fails before anyone hears from us. With ``keys``, encrypt
+        as the settings' policy says: our key pairs from the data folder (made in a thread
+        if missing) and the peers' keys pinned in the history."""
+        if keys:
+            self.node.engine.load_pins(self.store.pinned_keys())
+            provide_keys(self.node, self.settings.data_dir)
         await self.files.start(serve=serve_files, sock=self._tcp)
         self._tcp = None  # the file service owns it now
         await self.node.start(announce=announce, sock=self._udp)
@@ -176,6 +184,8 @@ class Messenger:
             self._subscribers.remove(subscriber)
 
     def _on_network_event(self, event: ev.Event) -> bool | None:
+        if isinstance(event, ev.KeyLearned):  # pinned on first use
+            self.store.pin_key(event.identity, event.public_der, event.fingerprint, time.time())
         rows = self.recorder.on_event(event)  # may raise: then the receipt is withheld
         if rows is None:
             return False  # a retransmission of a message already kept: news once only
@@ -233,6 +243,14 @@ class Messenger:
 
     def peer(self, addr: Addr) -> Peer | None:
         return self.node.peer(addr)
+
+    def request_key(self, addr: Addr) -> None:
+        """Ask an encrypting peer for its public key (its fingerprint becomes known)."""
+        self.node.request_key(addr)
+
+    def fingerprint(self, addr: Addr) -> str | None:
+        """The fingerprint of the key the peer at ``addr`` gave us, if any."""
+        return self.node.engine.peer_fingerprint(addr)
 
     def resolve(self, target: str) -> Addr:
         """The address an IP, IP:PORT, nick, user or user@host names among the peers online;
@@ -306,7 +324,7 @@ class Messenger:
     def open_sealed(self, row: StoredMessage) -> StoredMessage:
         """Show a sealed message: tell its sender it was opened (READMSG) and keep that."""
         self.node.open_sealed(row.addr, row.packet_no, bool(row.flags & Flag.READ_CHECK))
-        return self.store.set_state_by_id(row.id, State.OPENED)
+        return self.store.set_state_by_id(row.id, MessageState.OPENED)
 
     # ------------------------------------------------------------------ files offered to us
 

@@ -26,7 +26,7 @@ from textual.widgets import Footer, OptionList
 from ..config import Settings
 from ..protocol.engine import EngineError
 from ..service import Messenger
-from ..store import EVERYONE, State, StoredMessage
+from ..store import EVERYONE, MessageState, StoredMessage
 from . import messages as ui
 from .actions import PeerSearch, UserCommands
 from .alerts import MessageAlerts
@@ -442,23 +442,25 @@ class MessengerApp(App[int]):
     @on(ChatLog.Activated)
     def _message_activated(self, event: ChatLog.Activated) -> None:
         row = event.row
-        if row.incoming and row.state is State.SEALED:
+        if row.incoming and row.state is MessageState.SEALED:
             self.open_sealed(row)
         elif row.incoming and row.attachments:
             self.file_commands.activate(row)
-        elif not row.incoming and row.state is State.FAILED:
+        elif not row.incoming and row.state is MessageState.FAILED:
             self.resend(row)
 
     def action_open_sealed(self) -> None:
         """Open the oldest sealed message of the conversation that is still sealed."""
-        sealed = [r for r in self.chat_log.rows if r.incoming and r.state is State.SEALED]
+        sealed = [r for r in self.chat_log.rows if r.incoming and r.state is MessageState.SEALED]
         if sealed:
             self.open_sealed(sealed[0])
         else:
             self.notify("No sealed message here", timeout=2)
 
     def action_resend_failed(self) -> None:
-        failed = [r for r in self.chat_log.rows if not r.incoming and r.state is State.FAILED]
+        failed = [
+            r for r in self.chat_log.rows if not r.incoming and r.state is MessageState.FAILED
+        ]
         for row in failed:
             self.resend(row)
         if not failed:
@@ -520,7 +522,7 @@ class MessengerApp(App[int]):
         for row in message.rows:
             if row.conversation == self.open_key:
                 self.chat_log.update(row)
-            elif row.state is State.FAILED:
+            elif row.state is MessageState.FAILED:
                 contact = self.roster.get(row.conversation)
                 name = contact.name if contact is not None else row.conversation
                 self.notify(

@@ -25,7 +25,7 @@ from textual.selection import Selection
 from textual.strip import Strip
 from textual.style import Style
 
-from ..store import Flag, State, StoredMessage
+from ..store import Flag, MessageState, StoredMessage
 from .chatrender import centered_line, message_lines, rule_line
 from .fileboard import OfferView
 from .timefmt import day_label, day_of
@@ -39,8 +39,8 @@ def is_actionable(row: StoredMessage) -> bool:
     """A sealed message to open, files offered to us, or a message of ours to resend."""
     if row.incoming:
         offered = bool(row.attachments) and not row.flags & Flag.BROADCAST
-        return row.state is State.SEALED or offered
-    return row.state is State.FAILED
+        return row.state is MessageState.SEALED or offered
+    return row.state is MessageState.FAILED
 
 
 class ChatLog(ScrollView, can_focus=True):
@@ -405,7 +405,7 @@ class ChatLog(ScrollView, can_focus=True):
 
     def action_copy(self) -> None:
         row = self.cursor_row
-        if row is None or (row.incoming and row.state is State.SEALED):
+        if row is None or (row.incoming and row.state is MessageState.SEALED):
             return
         self.app.copy_to_clipboard(row.text)
         self.notify("Message copied to the clipboard", timeout=2)

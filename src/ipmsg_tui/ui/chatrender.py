@@ -8,7 +8,7 @@ from textual.content import Content
 
 from ..protocol.attachments import Attachment
 from ..protocol.text import clean_name
-from ..store import Flag, State, StoredMessage
+from ..store import Flag, MessageState, StoredMessage
 from .fileboard import OfferView
 from .timefmt import clock_time, file_size
 
@@ -21,7 +21,7 @@ SEALED_BODY = "Sealed message: press Enter on it, or click it, to open it."
 def state_label(row: StoredMessage) -> tuple[str, str]:
     """The state shown after the sender, and its style."""
     if row.incoming:
-        if row.state is State.SEALED:
+        if row.state is MessageState.SEALED:
             return "🔒 sealed · Enter or click to open", "bold $warning"
         marks = []
         if row.sealed:
@@ -37,13 +37,13 @@ def state_label(row: StoredMessage) -> tuple[str, str]:
         return "→ everyone", "$text-muted"
     sealed = "🔒 " if row.sealed else ""
     match row.state:
-        case State.SENDING:
+        case MessageState.SENDING:
             return f"{sealed}… sending", "$text-muted"
-        case State.DELIVERED:
+        case MessageState.DELIVERED:
             return f"{sealed}✓ delivered", "$success"
-        case State.OPENED:
+        case MessageState.OPENED:
             return f"{sealed}✓✓ opened", "bold $success"
-        case State.FAILED:
+        case MessageState.FAILED:
             return "✗ not delivered · Enter or click to resend", "bold $error"
     return row.state.value, "$text-muted"
 
@@ -76,7 +76,7 @@ def attachment_line(attachment: Attachment) -> Content:
 def body_lines(row: StoredMessage, files: OfferView | None = None) -> list[tuple[Content, int]]:
     """The message text (or the sealed notice) and its attachments, one Content per line with
     its extra indent; with ``files``, what became of each attachment and what can be done."""
-    if row.incoming and row.state is State.SEALED:
+    if row.incoming and row.state is MessageState.SEALED:
         return [(Content.styled(SEALED_BODY, "italic $text-warning"), 0)]
     style = "italic $text-muted" if row.flags & (Flag.AUTO_REPLY | Flag.ENCRYPTED) else ""
     lines = [(Content.styled(line, style), 0) for line in row.text.split("\n")] if row.text else []
@@ -119,7 +119,7 @@ def centered_line(text: str, width: int, style: str) -> Content:
 
 def preview(row: StoredMessage) -> str:
     """A message in one short line, for a toast (a sealed one is not given away)."""
-    if row.state is State.SEALED:
+    if row.state is MessageState.SEALED:
         return "sent you a sealed message"
     text = " ".join(row.text.split())
     if len(text) > PREVIEW:

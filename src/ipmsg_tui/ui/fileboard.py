@@ -15,8 +15,7 @@ from pathlib import Path
 from ..net.files import FileService
 from ..net.transfers import Transfer
 from ..protocol.peers import Addr
-from ..store import Flag, StoredMessage
-from ..store import State as MessageState
+from ..store import Flag, MessageState, StoredMessage
 from .transfertext import state_text
 
 # direction ("in" / "out"), the peer's address, the message's packet number: what names an

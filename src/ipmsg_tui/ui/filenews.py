@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from ..net.files import IncomingOffer
-from ..net.transfers import Direction, State, Transfer
+from ..net.transfers import Direction, Transfer, TransferState
 from ..protocol.peers import Addr
 from ..store import StoredMessage
 from .chatlog import ChatLog
@@ -68,15 +68,15 @@ class FileNews:
     def transfer_finished(self, transfer: Transfer) -> None:
         """A toast for what the user waits for: downloads saved or failed, an upload cut."""
         if transfer.direction == Direction.OUT:
-            if transfer.state == State.FAILED:
+            if transfer.state == TransferState.FAILED:
                 self.app.notify(
                     f"Sending {transfer.name} to {transfer.peer_name} stopped: {transfer.error}",
                     severity="warning",
                     markup=False,
                 )
-        elif transfer.state == State.DONE:
+        elif transfer.state == TransferState.DONE:
             self._downloads_done(transfer)
-        elif transfer.state == State.FAILED:
+        elif transfer.state == TransferState.FAILED:
             record = self.app.board.get(self.app.board.key_for(transfer))
             text, _ = state_text(transfer, refused_means_gone=bool(record and record.earlier))
             self.app.notify(
@@ -93,7 +93,7 @@ class FileNews:
         group = list(record.transfers.values()) if record is not None else [transfer]
         if any(not t.state.finished for t in group):
             return
-        saved = [t for t in group if t.state == State.DONE and t.path is not None]
+        saved = [t for t in group if t.state == TransferState.DONE and t.path is not None]
         if len(saved) == 1:
             title, text = f"Downloaded {transfer.name}", f"Saved to {tilde(transfer.path or '')}"
         else:

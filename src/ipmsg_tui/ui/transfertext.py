@@ -6,8 +6,7 @@ same thing. Each function returns plain text and a theme style name.
 
 from __future__ import annotations
 
-from ..net.download import REFUSED
-from ..net.transfers import Direction, State, Transfer
+from ..net.transfers import Direction, Failure, Transfer, TransferState
 from .paths import tilde
 from .timefmt import file_size
 
@@ -30,7 +29,7 @@ def duration(seconds: float) -> str:
 
 def speed_text(transfer: Transfer) -> str:
     """``1.2 MB/s · 0:07 left`` while running, else empty."""
-    if transfer.state != State.RUNNING:
+    if transfer.state != TransferState.RUNNING:
         return ""
     parts = []
     if transfer.speed > 0:
@@ -50,21 +49,21 @@ def state_text(transfer: Transfer, *, refused_means_gone: bool = False) -> tuple
     """One line about where the transfer stands (``refused_means_gone``: an offer from an
     earlier session, where a refusal means the sender forgot it)."""
     match transfer.state:
-        case State.QUEUED:
+        case TransferState.QUEUED:
             return "queued", "$text-muted"
-        case State.RUNNING:
+        case TransferState.RUNNING:
             detail = speed_text(transfer)
             text = f"{arrow(transfer)} {percent(transfer)}" + (f" · {detail}" if detail else "")
             if transfer.offset:
                 text += f" · resumed at {file_size(transfer.offset)}"
             return text, "$text-accent"
-        case State.DONE:
+        case TransferState.DONE:
             if transfer.direction == Direction.IN:
                 return f"✓ saved to {tilde(transfer.path or '')}", "$success"
             return "✓ sent", "$success"
-        case State.CANCELLED:
+        case TransferState.CANCELLED:
             return "cancelled", "$text-warning"
     error = transfer.error or "failed"
-    if refused_means_gone and error == REFUSED:
+    if refused_means_gone and transfer.failure is Failure.REFUSED:
         error = NO_LONGER_OFFERED
     return f"✗ {error}", "$text-error"

@@ -49,6 +49,29 @@ class ConversationWindow:
         self.has_newer = len(rows) > self.page
         self._set(rows[: self.page])
 
+    def open_around(self, message_id: int) -> int | None:
+        """Show the page around this message (a search hit), the message in its middle; its
+        index in ``rows``, or None (and the latest page) if it is not in this conversation."""
+        before = self.page // 2
+        older = self.store.messages(self.key, before_id=message_id + 1, limit=before + 2)
+        if not older or older[-1].id != message_id:
+            self.open()
+            return None
+        self.has_older = len(older) > before + 1
+        older = older[-(before + 1) :]
+        wanted = self.page - len(older)
+        newer = self.store.messages(self.key, after_id=message_id, limit=wanted + 1)
+        self.has_newer = len(newer) > wanted
+        newer = newer[:wanted]
+        if len(newer) < wanted and self.has_older:  # near the end: fill the page from above
+            more = self.store.messages(
+                self.key, before_id=older[0].id, limit=wanted - len(newer) + 1
+            )
+            self.has_older = len(more) > wanted - len(newer)
+            older = more[-(wanted - len(newer)) :] + older
+        self._set(older + newer)
+        return self._index[message_id]
+
     def older(self) -> Paged:
         """Page older messages in at the top; drop newer ones beyond the limit."""
         if not self.has_older or not self.rows:

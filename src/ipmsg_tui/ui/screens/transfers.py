@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Label, ProgressBar, Static
 
-from ...net.transfers import Direction, State, Transfer
+from ...net.transfers import Direction, Transfer, TransferState
 from ..paths import tilde
 from ..timefmt import file_size
 from ..transfertext import arrow, state_text
@@ -89,11 +89,11 @@ class TransferRow(Widget, can_focus=True):
         self._what.update(title)
         self._bar.update(total=100, progress=(transfer.fraction or 0.0) * 100)
         text, style = state_text(transfer)
-        if transfer.state == State.DONE and transfer.direction == Direction.OUT:
+        if transfer.state == TransferState.DONE and transfer.direction == Direction.OUT:
             text = f"{text} · {tilde(transfer.path or '')}"
         self._state.update(Content.styled(text, style))
         self.summary = f"{title.plain} | {text}"
-        for state in State:
+        for state in TransferState:
             self.set_class(transfer.state == state, f"-{state.value}")
 
 
