@@ -49,7 +49,7 @@ async def answer(pilot: Pilot[Any], text: str) -> None:
 
 async def test_nick_and_group_change_live_and_are_saved(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
-    app = lan.app("Ann", knows=("Bob",))
+    app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
         await run_command(pilot, "set nick")
@@ -66,7 +66,7 @@ async def test_nick_and_group_change_live_and_are_saved(lan: Lan) -> None:
 
 async def test_away_with_a_text_answers_messages_and_f2_comes_back(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
-    app = lan.app("Ann", knows=("Bob",))
+    app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
         await pilot.press("f2")
@@ -83,7 +83,7 @@ async def test_away_with_a_text_answers_messages_and_f2_comes_back(lan: Lan) -> 
 
 async def test_add_host_finds_a_peer_beyond_the_broadcast_and_remembers_it(lan: Lan) -> None:
     carol = await lan.peer("Carol")  # knows nobody, and nobody knows her
-    app = lan.app("Ann")
+    app = await lan.app("Ann")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert listed(app) == ["*"]
@@ -100,13 +100,12 @@ async def test_add_host_finds_a_peer_beyond_the_broadcast_and_remembers_it(lan: 
         await run_command(pilot, "add broadcast")
         await answer(pilot, "127.255.255.255")
         assert saved(app)["broadcast"] == ["127.255.255.255"]
-        assert app.node is not None
-        assert ("127.255.255.255", app.settings.port) in app.node.engine.config.broadcast_targets
+        assert ("127.255.255.255", app.settings.port) in app.messenger.config.broadcast_targets
 
 
 async def test_refresh_drops_a_peer_that_vanished_without_a_goodbye(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
-    app = lan.app("Ann", knows=("Bob",))
+    app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
         bob.node._transport.close()  # type: ignore[union-attr]  # its machine is switched off
@@ -117,7 +116,7 @@ async def test_refresh_drops_a_peer_that_vanished_without_a_goodbye(lan: Lan) ->
 
 async def test_peer_encoding_override_is_used_and_saved(lan: Lan) -> None:
     taro = await lan.peer("Taro", knows=("Ann",), encoding="cp932")
-    app = lan.app("Ann", knows=("Taro",))
+    app = await lan.app("Ann", knows=("Taro",))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "taro@taro-pc" in listed(app))
         await pilot.press("down")
@@ -137,7 +136,7 @@ async def test_peer_encoding_override_is_used_and_saved(lan: Lan) -> None:
 
 async def test_peer_info_shows_what_the_peer_says_about_itself(lan: Lan) -> None:
     await lan.peer("Bob", knows=("Ann",))
-    app = lan.app("Ann", knows=("Bob",))
+    app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
         await pilot.press("f3")  # on Everyone: nothing to show
@@ -153,7 +152,7 @@ async def test_peer_info_shows_what_the_peer_says_about_itself(lan: Lan) -> None
 
 
 async def test_the_theme_is_saved_and_used_next_time(lan: Lan) -> None:
-    app = lan.app("Ann")
+    app = await lan.app("Ann")
     async with app.run_test(size=SIZE) as pilot:
         await run_command(pilot, "theme")
         await pilot.press(*"nord")
@@ -161,7 +160,7 @@ async def test_the_theme_is_saved_and_used_next_time(lan: Lan) -> None:
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.theme == "nord")
         assert saved(app)["theme"] == "nord"
-    again = MessengerApp(
+    again = await lan.app_with(
         load_settings(app.settings.config_path, bind="127.0.0.1", port=app.settings.port)
     )
     async with again.run_test(size=SIZE) as pilot:
@@ -171,7 +170,7 @@ async def test_the_theme_is_saved_and_used_next_time(lan: Lan) -> None:
 
 async def test_quit_says_goodbye(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
-    app = lan.app("Ann", knows=("Bob",))
+    app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
         await pilot.press("ctrl+q")

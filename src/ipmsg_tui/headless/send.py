@@ -4,30 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..config import Settings
-from ..history import HistoryRecorder
-from ..net.files import (
-    FileService,
-    OfferError,
-    SentFiles,
-)
-from ..net.node import Node
+from ..net.files import FileService, OfferError, SentFiles
 from ..net.notsent import not_sent, not_sent_note
 from ..protocol import events as ev
 from ..protocol.engine import EngineError
 from ..protocol.keyring import KEY_REQUEST_INTERVAL, KEY_REQUEST_TRIES
 from ..protocol.peers import Addr
-from ..session import build_file_service, build_node
+from ..service import FilesOffered, Messenger
+from ..service import events as news
 from ..store import HistoryStore
-from ..targets import AmbiguousTarget, UnknownTarget, is_address, resolve_target
+from ..targets import AmbiguousTarget, UnknownTarget, is_address
 from .common import INTERRUPTED, CommandError, interrupt_on_signals, wait_until
 
 PROG = "ipmsg-tui"
+
 # How long `send` waits for a named peer, and for an addressed peer's ANSENTRY (which tells
 # us its code page and whether it reads UTF-8).
 NAME_WAIT = 2.0
@@ -43,27 +38,27 @@ class _Delivery:
     left: set[Addr]  # peers that said goodbye (BR_EXIT) meanwhile
 
 
-def _resolve(node: Node, target: str, default_port: int) -> Addr | None:
+def _resolve(messenger: Messenger, target: str) -> Addr | None:
     """The address TARGET names, or None while it is unknown."""
     try:
-        return resolve_target(node.engine.peers, target, default_port)
+        return messenger.resolve(target)
     except UnknownTarget:
         return None
     except AmbiguousTarget as error:
         raise CommandError(str(error)) from None
 
 
-async def _find_target(node: Node, target: str, port: int, changed: asyncio.Event) -> Addr:
+async def _find_target(messenger: Messenger, target: str, changed: asyncio.Event) -> Addr:
     """Wait for discovery to name TARGET's address (an address needs no discovery, but its
     ANSENTRY tells us the peer's code page, so it gets a short wait too)."""
     by_address = is_address(target)
 
     def known() -> bool:
-        addr = _resolve(node, target, port)
-        return addr is not None and (not by_address or node.engine.peers.get(addr) is not None)
+        addr = _resolve(messenger, target)
+        return addr is not None and (not by_address or messenger.peer(addr) is not None)
 
     await wait_until(known, changed, ADDRESS_WAIT if by_address else NAME_WAIT)
-    addr = _resolve(node, target, port)
+    addr = _resolve(messenger, target)
     if addr is None:
         raise CommandError(
             f"no peer named {target!r} answered within {NAME_WAIT:g} s; "
@@ -85,73 +80,53 @@ async def run_send(
     """Send a message (offering ``paths``); 0 once acknowledged and, with files, fetched."""
     changed = asyncio.Event()
     delivery = _Delivery(set(), set(), set())
-    recorder = HistoryRecorder(store) if store is not None else None
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout if timeout is not None else None
 
-    def listener(event: ev.Event) -> None:
-        if recorder is not None:
-            recorder.on_event(event)
+    def follow(event: news.News) -> None:
         match event:
-            case ev.MessageDelivered(packet_no=number):
+            case news.MessagesChanged(source=ev.MessageDelivered(packet_no=number)):
                 delivery.waiting.discard(number)
-            case ev.MessageFailed(packet_no=number):
+            case news.MessagesChanged(source=ev.MessageFailed(packet_no=number)):
                 delivery.waiting.discard(number)
                 delivery.failed.add(number)
-            case ev.KeyLearned() if store is not None:  # pinned on first use
-                store.pin_key(event.identity, event.public_der, event.fingerprint, time.time())
-            case ev.KeyChanged(identity=identity):
+            case news.SecurityNotice(source=ev.KeyChanged(identity=identity) as changed_key):
                 print(
                     f"ipmsg-tui: WARNING: the key of {identity} changed from "
-                    f"{event.old_fingerprint} to {event.new_fingerprint}",
+                    f"{changed_key.old_fingerprint} to {changed_key.new_fingerprint}",
                     file=sys.stderr,
                 )
-            case ev.KeyMissing(addr=addr, sent_in_clear=clear):
+            case news.SecurityNotice(source=ev.KeyMissing(addr=addr, sent_in_clear=clear)):
                 done = "sent unencrypted" if clear else "not sent (encryption required)"
                 print(f"ipmsg-tui: {done}: no key from {addr[0]}:{addr[1]}", file=sys.stderr)
-            case ev.PeerLeft(peer=peer, reason="exit"):
+            case news.PeerOffline(peer=peer, reason="exit"):
                 delivery.left.add(peer.addr)
         changed.set()
 
     if is_address(target):  # announce ourselves to it directly, as to a --host
         settings = replace(settings, hosts=(*settings.hosts, target))
-    node = build_node(settings, [listener])
-    if store is not None:
-        node.engine.load_pins(store.pinned_keys())
-    service = build_file_service(settings, node, remember=False) if paths else None
-    if service is not None:  # TCP first: a busy port fails before anyone hears from us
-        service.listeners.append(lambda event: changed.set())
-        await service.start()
+    messenger = Messenger(settings, store=store, remember_transfers=False)
+    messenger.subscribe(follow)
     stage = "before the message was sent"
-    await node.start()
     try:
+        await messenger.start(serve_files=bool(paths), keys=True)
         interrupt_on_signals()  # Ctrl+C and SIGTERM end the waits; `finally` says goodbye
-        addr = await _find_target(node, target, settings.port, changed)
-        peer = node.engine.peers.get(addr)
+        addr = await _find_target(messenger, target, changed)
+        peer = messenger.peer(addr)
         name = peer.name if peer is not None else f"{addr[0]}:{addr[1]}"
-        offered: SentFiles | None = None
-        if service is not None:
+        offered: FilesOffered | None = None
+        if paths:
             try:
-                offered = await service.send([addr], text, paths, sealed=sealed)
+                offered = await messenger.send_files([addr], text, paths, sealed=sealed)
             except OfferError as error:
                 raise CommandError(str(error), 2) from None
-            sent = offered.messages
+            sent = offered.rows
         else:
             try:
-                sent = node.send_message([addr], text, sealed=sealed)
+                sent = messenger.send([addr], text, sealed=sealed)
             except EngineError as error:
                 raise CommandError(str(error)) from None
-        if recorder is not None:
-            attachments = offered.attachments if offered is not None else ()
-            recorder.record_sent(
-                sent,
-                [peer],
-                settings.display_nick,
-                time.time(),
-                sealed=sealed,
-                attachments=attachments,
-            )
-        delivery.waiting.update(part.packet_no for part in sent)
+        delivery.waiting.update(row.packet_no for row in sent)
         # Only now may the loop run again: a receipt handled earlier would be lost.
         skipped = await asyncio.to_thread(not_sent, paths) if paths else []
         if skipped:  # links and devices inside a folder are left out: say so
@@ -171,19 +146,24 @@ async def run_send(
             )
         if len(sent) > 1:
             print(f"delivered to {name} in {len(sent)} parts (too long for one packet)")
-        if service is not None and offered is not None:
+        if offered is not None:
             stage = "before the files were fetched"
             remaining = None if deadline is None else max(0.0, deadline - loop.time())
             await _until_fetched(
-                service, offered, name, changed, remaining, timeout, lambda: addr in delivery.left
+                messenger.files,
+                offered.sent,
+                name,
+                changed,
+                remaining,
+                timeout,
+                lambda: addr in delivery.left,
             )
         return 0
     except asyncio.CancelledError:
         raise CommandError(f"interrupted {stage}", INTERRUPTED) from None
     finally:
-        if service is not None:
-            await service.stop()
-        await node.stop()
+        await messenger.stop()
+        messenger.close()
 
 
 async def _until_fetched(

@@ -61,6 +61,13 @@ class Composer(TextArea, inherit_bindings=False):
     class RemoveAttachment(Message):
         """Backspace at the start of the box: drop the last attachment."""
 
+    class Recalled(Message):
+        """Up/Down brought back a text that was sent."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, soft_wrap=True, tab_behavior="focus", show_line_numbers=False)
         self.sent: list[str] = []
@@ -97,6 +104,11 @@ class Composer(TextArea, inherit_bindings=False):
         self.clear()
         self.post_message(self.Submitted(text))
 
+    def use_history(self, sent: list[str]) -> None:
+        """Recall from (and remember into) ``sent``: each conversation has its own."""
+        self.sent = sent
+        self._recall_at = None
+
     def remember(self, text: str) -> None:
         if not self.sent or self.sent[-1] != text:
             self.sent.append(text)
@@ -126,3 +138,4 @@ class Composer(TextArea, inherit_bindings=False):
         self._recall_at = max(index, 0)
         self.load_text(self.sent[self._recall_at])
         self.move_cursor(self.document.end)
+        self.post_message(self.Recalled(self.text))
