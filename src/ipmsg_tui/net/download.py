@@ -178,14 +178,34 @@ class _TreeWriter:
     # iptux puts there the times of the last entry it looked at, not those of the folder.
     entered_mtimes: list[int | None] = field(default_factory=list)
     top_mtime: int | None = None
+    # The path of every open folder, by its parts: made safe once, not again for each file.
+    folders: dict[tuple[str, ...], Path] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.folders[()] = self.root
 
     def handle(self, event: object) -> None:
         match event:
+            case FileData(data=data):
+                assert self.fd is not None
+                _write_all(self.fd, data)
+                self.written += len(data)
+            case FileStart(entry=entry):
+                if self.tree.depth:
+                    parts = self.tree.file(entry.name)
+                else:  # a single-file answer (Windows, encrypted mode)
+                    parts = (clean_component(entry.name),)
+                self.file_path, self.fd = saving.create_in(self.folders[parts[:-1]], parts[-1])
+            case FileEnd(entry=entry):
+                if self.fd is not None:
+                    saving.set_fd_mtime(self.fd, entry.mtime)
+                self.close_file()
+                self.files += 1
             case EnterDir(entry=entry):
                 parts = self.tree.enter(entry.name)
                 self.entered_mtimes.append(entry.mtime)
                 if parts:
-                    saving.make_dir_in_tree(self.root, parts)
+                    self.folders[parts] = saving.make_dir_in(self.folders[parts[:-1]], parts[-1])
                 else:
                     self.top_mtime = entry.mtime
             case LeaveDir(entry=entry):
@@ -193,23 +213,7 @@ class _TreeWriter:
                 entered = self.entered_mtimes.pop()
                 mtime = entered if entered is not None else entry.mtime
                 if parts:  # folders get their times last: writing inside changes them
-                    self.folder_times.append((saving.tree_path(self.root, parts), mtime))
-            case FileStart(entry=entry):
-                if self.tree.depth:
-                    parts = self.tree.file(entry.name)
-                else:  # a single-file answer (Windows, encrypted mode)
-                    parts = (clean_component(entry.name),)
-                self.fd = saving.create_in_tree(self.root, parts)
-                self.file_path = saving.tree_path(self.root, parts)
-            case FileData(data=data):
-                assert self.fd is not None
-                _write_all(self.fd, data)
-                self.written += len(data)
-            case FileEnd(entry=entry):
-                self.close_file()
-                if self.file_path is not None:
-                    saving.set_mtime(self.file_path, entry.mtime)
-                self.files += 1
+                    self.folder_times.append((self.folders.pop(parts), mtime))
 
     def close_file(self) -> None:
         if self.fd is not None:
