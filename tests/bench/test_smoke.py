@@ -27,7 +27,15 @@ def lab_available() -> None:
 
 @pytest.mark.parametrize(
     "script",
-    ["presence_storm", "round_trip", "file_throughput", "file_command", "ui_load", "startup"],
+    [
+        "presence_storm",
+        "round_trip",
+        "file_throughput",
+        "file_command",
+        "command_time",
+        "ui_load",
+        "startup",
+    ],
 )
 def test_benchmark_smoke_run_prints_a_table_and_a_ratio(script: str) -> None:
     result = subprocess.run(
