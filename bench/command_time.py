@@ -1,4 +1,4 @@
-"""Benchmark 9, the short commands as the user waits for them.
+"""The short commands as the user waits for them.
 
 Across the namespace LAN, a peer runs ``ipmsg-tui listen``. Each run times one whole
 command, from its start to its exit: ``ipmsg-tui send PEER hi`` (one short message and its

@@ -1,4 +1,4 @@
-"""Benchmark 8, the file commands as the user waits for them: ``send --file`` end to end.
+"""The file commands as the user waits for them: ``send --file`` end to end.
 
 Two hosts on the namespace LAN, files on a tmpfs of our own. Each host keeps running what
 a user leaves running: ``ipmsg-tui listen --accept-files`` and the raw receiver of
