@@ -63,7 +63,7 @@ def describe(path: Path, file_id: int) -> tuple[Attachment, Path]:
             raise OfferError(f"{path}: folder not readable")
         # The total of the files inside, as iptux announces it; never 0, because iptux shows
         # a 0-byte attachment as "already received" and will not fetch it.
-        total = sum(item.size for item in walk_folder(resolved) if item.kind == "file")
+        total = folder_total(resolved)
         return Attachment(file_id, name, max(total, 1), mtime, FileType.DIR), resolved
     raise OfferError(f"{path}: only regular files and folders can be sent")
 
@@ -111,6 +111,34 @@ def walk_folder(root: Path, max_depth: int = MAX_FOLDER_DEPTH) -> Iterator[WalkI
             # symbolic links, devices, FIFOs, sockets: never sent
 
     return visit(root, 1)
+
+
+def folder_total(root: Path, max_depth: int = MAX_FOLDER_DEPTH) -> int:
+    """The bytes :func:`walk_folder` would send, summed without sorting or building its
+    items: ``send`` walks the folder for this before its message goes, while the user waits,
+    and a folder of thousands of files then costs half as long."""
+    total = count = 0
+    pending = [(os.fspath(root), 1)]
+    while pending:
+        folder, depth = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError:
+            continue  # walk_folder says so when it sends
+        for entry in entries:
+            count += 1
+            if count > MAX_FOLDER_ENTRIES:
+                raise OfferError(f"{root}: more than {MAX_FOLDER_ENTRIES} entries")
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if depth < max_depth:
+                        pending.append((entry.path, depth + 1))
+                elif entry.is_file(follow_symlinks=False):
+                    total += entry.stat(follow_symlinks=False).st_size
+            except OSError:
+                continue
+    return total
 
 
 def _times(mtime: int) -> tuple[tuple[int, int], ...]:
