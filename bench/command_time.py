@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 from . import cli
-from .file_command import Background, timed
+from .file_command import Background, interpreter, timed
 from .lab import Host, LabError, lan_of
 from .report import median, ratio_line, table
 from .tmpfs import tmpfs
@@ -44,8 +44,8 @@ def environment(home: Path, before: Path | None) -> dict[str, str]:
     return env
 
 
-def app(host: Host, *args: str) -> list[str]:
-    return host.command(sys.executable, "-m", "ipmsg_tui", *args)
+def app(host: Host, before: Path | None, *args: str) -> list[str]:
+    return host.command(interpreter(before), "-m", "ipmsg_tui", *args)
 
 
 def wait_online(alpha: Host, beta: Host, port: int, env: dict[str, str]) -> None:
@@ -69,11 +69,12 @@ def main() -> None:
         envs = {kind: environment(home, args.before if kind == "before" else None)
                 for kind in kinds}  # fmt: skip
         bare = environment(home, None)
+        code = {kind: args.before if kind == "before" else None for kind in kinds}
         listeners = []
         try:
             for kind in kinds:
                 port, _ = PORTS[kind]
-                listen = app(beta, "listen", "--bind", beta.ip, "--port", str(port),
+                listen = app(beta, code[kind], "listen", "--bind", beta.ip, "--port", str(port),
                              "--json", "--data-dir", str(home / f"listen-{kind}"))  # fmt: skip
                 listeners.append(Background(listen, envs[kind]))
             for kind in kinds:  # online once it answers the raw script
@@ -88,12 +89,14 @@ def main() -> None:
                 port, own = PORTS[kind]
                 label = "ipmsg-tui" if kind == "ours" else "ipmsg-tui before"
                 data = str(home / f"send-{kind}")
-                send = app(alpha, "send", f"{beta.ip}:{port}", "hi", "--bind",
+                send = app(alpha, code[kind], "send", f"{beta.ip}:{port}", "hi", "--bind",
                            alpha.ip, "--port", str(own), "--data-dir", data)  # fmt: skip
                 commands["send", label] = (send, envs[kind])
-                commands["start", f"{label} --version"] = (app(alpha, "--version"), envs[kind])
-                commands["start", f"{label} --help"] = (app(alpha, "--help"),
-                                                        envs[kind])  # fmt: skip
+                for option in ("--version", "--help"):
+                    commands["start", f"{label} {option}"] = (
+                        app(alpha, code[kind], option),
+                        envs[kind],
+                    )
             # Round -1 warms up (byte code written, the listeners online) and is not counted.
             for index in range(-1, rounds):
                 order = list(commands) if index % 2 == 0 else list(reversed(commands))

@@ -46,6 +46,16 @@ LABELS = {"raw": "raw copy", "ours": "ipmsg-tui", "before": "ipmsg-tui before"}
 HOSTS = ("alpha", "beta")
 
 
+def interpreter(before: Path | None) -> str:
+    """The Python that runs ``before``'s code: its checkout's own venv when it has one (its
+    dependencies may differ from ours), else ours."""
+    if before is not None:
+        venv = before.resolve().parent / ".venv" / "bin" / "python"
+        if venv.exists():
+            return str(venv)
+    return sys.executable
+
+
 class Background:
     """A long-running process in a namespace whose output lines can be waited for."""
 
@@ -128,7 +138,8 @@ class Side:
     def app(self, kind: str, *args: str) -> list[str]:
         data = self.home / f"data-{kind}-{args[0]}"
         common = ["--bind", self.host.ip, "--data-dir", str(data)]
-        return self.host.command(sys.executable, "-m", "ipmsg_tui", args[0], *common, *args[1:])
+        python = interpreter(self.before if kind == "before" else None)
+        return self.host.command(python, "-m", "ipmsg_tui", args[0], *common, *args[1:])
 
     def start(self, kind: str) -> None:
         port, _ = PORTS[kind]
