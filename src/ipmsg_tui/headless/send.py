@@ -29,6 +29,9 @@ from .common import CommandError, stop_on_signals, wait_until
 # How long `send` waits for a named peer, and for an addressed peer's ANSENTRY (which tells
 # us its code page and whether it reads UTF-8).
 NAME_WAIT = 2.0
+# After the first answer to a name, how long others may still answer to it (another
+# machine with the same nick or user@host): a name must name one peer, not the fastest.
+NAME_SETTLE = 0.5
 ADDRESS_WAIT = 1.0
 # Asking an encrypting peer for its key comes before the first send (and its retries).
 KEY_EXCHANGE_WAIT = KEY_REQUEST_TRIES * KEY_REQUEST_INTERVAL
@@ -59,7 +62,9 @@ async def _find_target(node: Node, target: str, port: int, changed: asyncio.Even
         addr = _resolve(node, target, port)
         return addr is not None and (not by_address or node.engine.peers.get(addr) is not None)
 
-    await wait_until(known, changed, ADDRESS_WAIT if by_address else NAME_WAIT)
+    found = await wait_until(known, changed, ADDRESS_WAIT if by_address else NAME_WAIT)
+    if found and not by_address:
+        await asyncio.sleep(NAME_SETTLE)
     addr = _resolve(node, target, port)
     if addr is None:
         raise CommandError(
@@ -111,6 +116,8 @@ async def run_send(
     if is_address(target):  # announce ourselves to it directly, as to a --host
         settings = replace(settings, hosts=(*settings.hosts, target))
     node = build_node(settings, [listener])
+    if store is not None:  # namesakes seen before keep their own conversations
+        node.engine.peers.remember_twins(store.twin_keys())
     if store is not None:
         node.engine.load_pins(store.pinned_keys())
     service = build_file_service(settings, node) if paths else None

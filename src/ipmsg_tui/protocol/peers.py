@@ -213,8 +213,16 @@ class PeerTable:
 
     def find(self, name: str) -> list[Peer]:
         """Peers whose nick, user, ``user@host`` or identity equals ``name``
-        (case-insensitive): twins all answer to their shared ``user@host``."""
+        (case-insensitive): twins all answer to their shared ``user@host``, and
+        ``user@host (ip:port)`` names the one there, twin or not here (hosts hear
+        namesakes in their own order)."""
         wanted = name.casefold()
+        base, addr = split_key(name)
+        if addr is not None:
+            peer = self._peers.get(addr)
+            return (
+                [peer] if peer is not None and peer.base_key.casefold() == base.casefold() else []
+            )
         return [
             p
             for p in self._peers.values()
