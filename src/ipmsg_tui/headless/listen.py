@@ -84,6 +84,8 @@ async def run_listen(
             show(event)
 
     node = build_node(settings, [listener])
+    if store is not None:  # namesakes seen before keep their own conversations
+        node.engine.peers.remember_twins(store.twin_keys())
     if store is not None:
         node.engine.load_pins(store.pinned_keys())
     node_ref.append(node)

@@ -186,6 +186,7 @@ class MessengerApp(App[int]):
         self._started_at = time.monotonic()
         self.roster.load(self.store.conversations())
         self.node = Node(self.engine_config, self.socket_plan, [self.bridge], clock=self.clock)
+        self.node.engine.peers.remember_twins(self.store.twin_keys())
         self.files = build_file_service(self.settings, self.node)
         self.board.service = self.files
         self.files.listeners.append(self.file_bridge)
