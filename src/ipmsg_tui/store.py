@@ -1,6 +1,7 @@
 """Message history in SQLite (stdlib ``sqlite3``, WAL), shared by the app and ``listen``.
 
-Conversations are keyed by the peer's identity ``user@host`` (addresses change); the
+Conversations are keyed by the peer's identity ``user@host`` (addresses change), or for a
+second machine sharing it ``user@host (ip:port)`` (see protocol/peers.py); the
 "Everyone" conversation has the key ``*``. A received message is committed here before its
 RECVMSG leaves (see :mod:`ipmsg_tui.net.node`), so an acknowledged message is never lost,
 even if the process is killed right after.
@@ -20,7 +21,7 @@ from typing import Any
 from .protocol.attachments import Attachment
 from .protocol.direction import Direction
 from .protocol.events import MessageReceived
-from .protocol.peers import Addr, Peer
+from .protocol.peers import Addr, Peer, split_key
 from .search import SearchIndex, Snippet, snippet
 
 EVERYONE = "*"
@@ -241,6 +242,11 @@ class HistoryStore:
 
     def has_conversation(self, key: str) -> bool:
         return key in self._keys
+
+    def twin_keys(self) -> list[str]:
+        """Conversations with a peer that shares ``user@host`` with another (keyed by
+        address too): a node told of them gives each twin back its own conversation."""
+        return [key for key in self._keys if split_key(key)[1] is not None]
 
     def upsert_conversation(self, key: str, peer: Peer | None = None) -> int:
         """The conversation's id; refreshes its nick/group/address from ``peer``."""

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TextIO
 
+from ..protocol.peers import split_key
 from ..search import SearchQueryError
 from ..store import EVERYONE, Conversation, HistoryStore, MessageState, StoredMessage
 from .common import CommandError
@@ -104,7 +105,7 @@ def _local_time(ts: float) -> datetime:
 
 
 def message_record(message: StoredMessage, nick: str) -> dict[str, Any]:
-    user, _, host = message.conversation.rpartition("@")
+    user, _, host = split_key(message.conversation)[0].rpartition("@")  # a twin's too
     return {
         "id": message.id,
         "time": _local_time(message.ts).isoformat(timespec="seconds"),

@@ -26,6 +26,9 @@ PROG = "ipmsg-tui"
 # How long `send` waits for a named peer, and for an addressed peer's ANSENTRY (which tells
 # us its code page and whether it reads UTF-8).
 NAME_WAIT = 2.0
+# After the first answer to a name, how long others may still answer to it (another
+# machine with the same nick or user@host): a name must name one peer, not the fastest.
+NAME_SETTLE = 0.5
 ADDRESS_WAIT = 1.0
 # Asking an encrypting peer for its key comes before the first send (and its retries).
 KEY_EXCHANGE_WAIT = KEY_REQUEST_TRIES * KEY_REQUEST_INTERVAL
@@ -57,7 +60,9 @@ async def _find_target(messenger: Messenger, target: str, changed: asyncio.Event
         addr = _resolve(messenger, target)
         return addr is not None and (not by_address or messenger.peer(addr) is not None)
 
-    await wait_until(known, changed, ADDRESS_WAIT if by_address else NAME_WAIT)
+    found = await wait_until(known, changed, ADDRESS_WAIT if by_address else NAME_WAIT)
+    if found and not by_address:  # a second machine of the same name may answer a moment later
+        await asyncio.sleep(NAME_SETTLE)
     addr = _resolve(messenger, target)
     if addr is None:
         raise CommandError(

@@ -737,7 +737,7 @@ class Engine(KeyExchange):
             codec=codec,
             encoding_override=self._peer_encodings.get(f"{user}@{host}"),
         )
-        self._store_peer(stranger, None)
+        stranger = self._store_peer(stranger, None)
         one_shot = packet.has(SendOpt.NOADDLISTOPT | NO_REPLY_OPTS)
         last_probe = self._probed.get(addr)
         due = last_probe is None or now - last_probe > self.config.probe_interval
@@ -747,14 +747,17 @@ class Engine(KeyExchange):
             self._queue(self._entry_packet(Command.BR_ENTRY, self.next_packet_no()), addr)
         return stranger
 
-    def _store_peer(self, peer: Peer, previous: Peer | None) -> None:
+    def _store_peer(self, peer: Peer, previous: Peer | None) -> Peer:
+        """Keep ``peer`` and report it; returns it as kept (the table decides ``twin``)."""
         evicted = self.peers.put(peer)
+        peer = self.peers.get(peer.addr) or peer
         if evicted is not None:
             self._events.append(ev.PeerLeft(evicted, "evicted"))
         if previous is None:
             self._events.append(ev.PeerJoined(peer))
         elif _visible(previous) != _visible(peer):
             self._events.append(ev.PeerChanged(peer, previous))
+        return peer
 
     def _note_packet_no(self, addr: Addr, packet_no: int, entry: bool = False) -> bool:
         """Track the highest packet number from ``addr``; True when the sender restarted.
@@ -977,6 +980,7 @@ def _visible(peer: Peer) -> tuple[object, ...]:
         peer.capabilities,
         peer.announced,
         peer.encoding_override,
+        peer.twin,
     )
 
 

@@ -140,6 +140,8 @@ class Messenger:
         files, and a busy port fails before anyone hears from us. With ``keys``, encrypt
         as the settings' policy says: our key pairs from the data folder (made in a thread
         if missing) and the peers' keys pinned in the history."""
+        # Namesakes told apart by their address before keep their own conversations.
+        self.node.engine.peers.remember_twins(self.store.twin_keys())
         if keys:
             self.node.engine.load_pins(self.store.pinned_keys())
             provide_keys(self.node, self.settings.data_dir)
