@@ -8,7 +8,7 @@ from pathlib import Path
 
 from textual.suggester import Suggester
 
-from .paths import expand
+from .model.paths import expand
 
 MAX_SUGGESTION_ENTRIES = 2000  # a huge folder is not listed in full for one suggestion
 
