@@ -37,7 +37,7 @@ from ipmsg_tui.net.binding import SocketPlan
 from ipmsg_tui.net.files import FileService, IncomingOffer, OfferReceived
 from ipmsg_tui.net.node import Node
 from ipmsg_tui.net.transfers import Direction, TransferState
-from ipmsg_tui.protocol.engine import EngineConfig
+from ipmsg_tui.protocol.engineconfig import EngineConfig
 
 from .channel import emit, next_command, read_command
 from .lab import BROADCAST

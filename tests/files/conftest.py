@@ -18,7 +18,7 @@ from ipmsg_tui.net.files import (
     TransferStarted,
 )
 from ipmsg_tui.net.node import Node
-from ipmsg_tui.protocol.engine import EngineConfig
+from ipmsg_tui.protocol.engineconfig import EngineConfig
 
 
 @dataclass

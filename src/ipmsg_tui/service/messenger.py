@@ -37,7 +37,7 @@ from ..net.saving import prepare_folder
 from ..net.tcp import open_tcp_socket
 from ..net.transfers import Transfer
 from ..protocol import events as ev
-from ..protocol.engine import EngineConfig
+from ..protocol.engineconfig import EngineConfig
 from ..protocol.peers import Addr, Peer
 from ..protocol.text import normalize_codec
 from ..session import build_file_service, engine_config
