@@ -192,6 +192,7 @@ async def start_service(
     # On one device, as `--bind` does: unicast and that LAN's broadcasts.
     node = Node(config, SocketPlan(bind, port, device="eth0"))
     files = FileService(node, download_dir=downloads)
+    node.listeners.append(files.on_node_event)
     await files.start()
     await node.start()
     return node, files
