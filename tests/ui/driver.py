@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from textual import events
 from textual.command import CommandList
 from textual.pilot import Pilot
 from textual.widget import Widget
@@ -32,6 +33,9 @@ from ipmsg_tui.ui.sidebar import PeerFilter, PeerList
 from .conftest import WAIT, wait_for
 
 SIZE = (100, 30)  # columns, rows: the size most UI tests run at
+
+# The characters of the named keys a burst may hold (others, like ctrl+j, have none).
+BURST_CHARS = {"space": " ", "enter": "\r", "slash": "/"}
 
 # Which pane has the keyboard, by the name a user would give it.
 PANES: dict[type[Widget], str] = {
@@ -72,6 +76,13 @@ class Ui:
 
     async def press(self, *keys: str) -> None:
         await self.pilot.press(*keys)
+
+    def burst(self, *keys: str) -> None:
+        """Queue key presses all at once, as a terminal delivers fast typing (or tmux
+        injected keys): Textual key names; a single character is its own key."""
+        for key in keys:
+            char = key if len(key) == 1 else BURST_CHARS.get(key)
+            self.app.post_message(events.Key(key, char))
 
     # ------------------------------------------------------------------ the sidebar
 
