@@ -36,8 +36,14 @@ KEY_EXCHANGE_WAIT = KEY_REQUEST_TRIES * KEY_REQUEST_INTERVAL
 
 @dataclass
 class _Delivery:
-    waiting: set[int]
-    failed: set[int]
+    """Receipts awaited, as (recipient, packet number), and the recipients that failed."""
+
+    waiting: set[tuple[Addr, int]]
+    failed: set[Addr]
+
+
+class _TargetMissing(CommandError):
+    """No peer by that name answered."""
 
 
 def _resolve(node: Node, target: str, default_port: int) -> Addr | None:
@@ -62,11 +68,34 @@ async def _find_target(node: Node, target: str, port: int, changed: asyncio.Even
     await wait_until(known, changed, ADDRESS_WAIT if by_address else NAME_WAIT)
     addr = _resolve(node, target, port)
     if addr is None:
-        raise CommandError(
+        raise _TargetMissing(
             f"no peer named {target!r} answered within {NAME_WAIT:g} s; "
             "see `ipmsg-tui who`, or give its IP address"
         )
     return addr
+
+
+async def _find_targets(
+    node: Node, targets: Sequence[str], port: int, changed: asyncio.Event
+) -> tuple[list[Addr], list[str]]:
+    """The addresses of the TARGETs found (each once), and a line for each not found. With
+    a single TARGET, not finding it is the error."""
+    found = await asyncio.gather(
+        *(_find_target(node, target, port, changed) for target in targets),
+        return_exceptions=True,
+    )
+    addrs: list[Addr] = []
+    missing: list[str] = []
+    for result in found:
+        if isinstance(result, _TargetMissing):
+            missing.append(str(result))
+        elif isinstance(result, BaseException):
+            raise result
+        elif result not in addrs:
+            addrs.append(result)
+    if not addrs:
+        raise CommandError(missing[-1])
+    return addrs, missing
 
 
 async def run_send(
@@ -74,12 +103,16 @@ async def run_send(
     target: str,
     text: str,
     *,
+    also: Sequence[str] = (),
     sealed: bool = False,
     timeout: float | None = None,
     store: HistoryStore | None = None,
     paths: Sequence[Path] = (),
 ) -> int:
-    """Send a message (offering ``paths``); 0 once acknowledged and, with files, fetched."""
+    """Send a message (offering ``paths``) to TARGET and the ``also`` ones; 0 once every one
+    acknowledged it and, with files, fetched them. With several, it is one message to all
+    (MULTICASTOPT) and each one that did not get it has a line on stderr."""
+    targets = list(dict.fromkeys([target, *also]))
     changed = asyncio.Event()
     delivery = _Delivery(set(), set())
     recorder = HistoryRecorder(store) if store is not None else None
@@ -90,11 +123,12 @@ async def run_send(
         if recorder is not None:
             recorder.on_event(event)
         match event:
-            case ev.MessageDelivered(packet_no=number):
-                delivery.waiting.discard(number)
-            case ev.MessageFailed(packet_no=number):
-                delivery.waiting.discard(number)
-                delivery.failed.add(number)
+            case ev.MessageDelivered(addr=addr, packet_no=number):
+                delivery.waiting.discard((addr, number))
+            case ev.MessageFailed(addr=addr, packet_no=number):
+                if (addr, number) in delivery.waiting:
+                    delivery.waiting.discard((addr, number))
+                    delivery.failed.add(addr)
             case ev.KeyLearned() if store is not None:  # pinned on first use
                 store.pin_key(event.identity, event.public_der, event.fingerprint, time.time())
             case ev.KeyChanged(identity=identity):
@@ -108,8 +142,10 @@ async def run_send(
                 print(f"ipmsg-tui: {done}: no key from {addr[0]}:{addr[1]}", file=sys.stderr)
         changed.set()
 
-    if is_address(target):  # announce ourselves to it directly, as to a --host
-        settings = replace(settings, hosts=(*settings.hosts, target))
+    # Announce ourselves directly to addressed targets, as to a --host.
+    addressed = tuple(t for t in targets if is_address(t))
+    if addressed:
+        settings = replace(settings, hosts=(*settings.hosts, *addressed))
     node = build_node(settings, [listener])
     if store is not None:
         node.engine.load_pins(store.pinned_keys())
@@ -119,47 +155,53 @@ async def run_send(
         await service.start()
     await node.start()
     try:
-        addr = await _find_target(node, target, settings.port, changed)
-        peer = node.engine.peers.get(addr)
-        name = peer.name if peer is not None else f"{addr[0]}:{addr[1]}"
+        addrs, missing = await _find_targets(node, targets, settings.port, changed)
+        peers = [node.engine.peers.get(addr) for addr in addrs]
+        names = {
+            addr: peer.name if peer is not None else f"{addr[0]}:{addr[1]}"
+            for addr, peer in zip(addrs, peers, strict=True)
+        }
         offered: SentFiles | None = None
         if service is not None:
             try:
-                offered = await service.send([addr], text, paths, sealed=sealed)
+                offered = await service.send(addrs, text, paths, sealed=sealed)
             except OfferError as error:
                 raise CommandError(str(error), 2) from None
             sent = offered.messages
         else:
             try:
-                sent = node.send_message([addr], text, sealed=sealed)
+                sent = node.send_message(addrs, text, sealed=sealed)
             except EngineError as error:
                 raise CommandError(str(error)) from None
         if recorder is not None:
             attachments = offered.attachments if offered is not None else ()
             recorder.record_sent(
                 sent,
-                [peer],
+                peers,
                 settings.display_nick,
                 time.time(),
                 sealed=sealed,
                 attachments=attachments,
             )
-        delivery.waiting.update(part.packet_no for part in sent)
+        delivery.waiting.update((addr, part.packet_no) for part in sent for addr in addrs)
         limit = (
             timeout
             if timeout is not None
             else settings.retry_interval * settings.retry_count + 1 + KEY_EXCHANGE_WAIT
         )
-        done = await wait_until(lambda: not delivery.waiting, changed, limit)
-        if delivery.failed or not done:
-            raise CommandError(
-                f"{name} did not acknowledge the message (offline, or UDP port {addr[1]} blocked)"
-            )
+        await wait_until(lambda: not delivery.waiting, changed, limit)
+        missed = [addr for addr in addrs if _missed(addr, delivery)]
+        problems = [*missing, *(_not_acknowledged(names[addr], addr) for addr in missed)]
+        if problems:
+            for line in problems[:-1]:
+                print(f"ipmsg-tui: {line}", file=sys.stderr)
+            raise CommandError(problems[-1])
+        name = ", ".join(names.values())
         if len(sent) > 1:
             print(f"delivered to {name} in {len(sent)} parts (too long for one packet)")
         if service is not None and offered is not None:
             remaining = None if deadline is None else max(0.0, deadline - loop.time())
-            await _until_fetched(service, offered, name, changed, remaining, timeout)
+            await _until_fetched(service, offered, names, changed, remaining, timeout)
         return 0
     finally:
         if service is not None:
@@ -167,15 +209,24 @@ async def run_send(
         await node.stop()
 
 
+def _missed(addr: Addr, delivery: _Delivery) -> bool:
+    return addr in delivery.failed or any(waited == addr for waited, _ in delivery.waiting)
+
+
+def _not_acknowledged(name: str, addr: Addr) -> str:
+    return f"{name} did not acknowledge the message (offline, or UDP port {addr[1]} blocked)"
+
+
 async def _until_fetched(
     service: FileService,
     offered: SentFiles,
-    name: str,
+    names: dict[Addr, str],
     changed: asyncio.Event,
     remaining: float | None,
     timeout: float | None,
 ) -> None:
-    """Serve until the peer has every file; CommandError if it declines or time runs out."""
+    """Serve until every recipient has every file; CommandError (a line before it for each
+    other recipient) if one declines or time runs out."""
     offer = offered.offer
     stop = asyncio.Event()
     stop_on_signals(stop)
@@ -189,12 +240,20 @@ async def _until_fetched(
         done = await wait_until(finished, changed, remaining)
     finally:
         stop_waiter.cancel()
-    if offer.complete:
-        return
-    if not offer.recipients:
-        raise CommandError(f"{name} declined the files")
-    if stop.is_set():
+    if stop.is_set() and not offer.complete:
         raise CommandError("interrupted before the files were fetched", 130)
-    assert not done and timeout is not None
-    left = len(offer.required - offer.fetched.get(offer.recipients[0], set()))
-    raise CommandError(f"{name} did not fetch the files within {timeout:g} s ({left} left)")
+    left_in = {recipient.addr for recipient in offer.recipients}
+    problems = [f"{name} declined the files" for addr, name in names.items() if addr not in left_in]
+    if not offer.complete and offer.recipients:
+        assert not done and timeout is not None
+        for recipient in offer.recipients:
+            left = len(offer.required - offer.fetched.get(recipient, set()))
+            if left:
+                name = names.get(recipient.addr, f"{recipient.addr[0]}:{recipient.addr[1]}")
+                problems.append(
+                    f"{name} did not fetch the files within {timeout:g} s ({left} left)"
+                )
+    if problems:
+        for line in problems[:-1]:
+            print(f"ipmsg-tui: {line}", file=sys.stderr)
+        raise CommandError(problems[-1])
