@@ -125,3 +125,37 @@ def test_a_name_nobody_answers_to_gets_its_line_and_the_others_the_message(
         assert line.startswith("ipmsg-tui: no peer named 'nobody' answered")
         message = a.wait_for(lambda e: e["event"] == "message")
         assert message["text"] == "hello" and message["multicast"] is False
+
+
+def test_files_to_two_listeners_each_fetch_them(lan: Lan, tmp_path: Path) -> None:
+    report = tmp_path / "报告.txt"
+    report.write_text("第三季度\n" * 5000)
+    inboxes = {name: tmp_path / f"inbox-{name}" for name in ("a", "b")}
+    receivers = {
+        name: Listener(
+            [*host_args(tmp_path, name), "--accept-files", "--save-dir", str(inbox)],
+            netns=lan[name].netns,
+        )
+        for name, inbox in inboxes.items()
+    }
+    try:
+        for receiver in receivers.values():
+            receiver.wait_for(lambda e: e["event"] == "peer_joined")
+        sent = run(
+            [
+                *("send", lan["a"].ip, "报告", "--to", lan["b"].ip, "--file", str(report)),
+                *("--timeout", "30", *host_args(tmp_path, "d")),
+            ],
+            netns=lan["d"].netns,
+            timeout=60,
+        )
+        assert sent.returncode == 0, sent.stderr
+        for name, receiver in receivers.items():
+            message = receiver.wait_for(lambda e: e["event"] == "message")
+            assert message["multicast"] is True
+            assert [a["name"] for a in message["attachments"]] == [report.name]
+            receiver.wait_for(lambda e: e["event"] == "file_received", timeout=20)
+            assert (inboxes[name] / report.name).read_bytes() == report.read_bytes()
+    finally:
+        for receiver in receivers.values():
+            receiver.__exit__()
