@@ -192,6 +192,10 @@ class StoredMessage:
         """Sent to several peers, or received as one of several."""
         return bool(self.flags & Flag.MULTICAST)
 
+    def shown_in(self, key: str | None) -> bool:
+        """Whether the conversation ``key`` lists it (a message to several: each one's)."""
+        return key == self.conversation or any(r.key == key for r in self.recipients)
+
     @property
     def delivered_count(self) -> int:
         """How many of the ``recipients`` acknowledged it."""

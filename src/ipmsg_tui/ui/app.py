@@ -456,6 +456,9 @@ class MessengerApp(App[int]):
         """Send a message that was not delivered again, in its place in the conversation."""
         if self.node is None:
             return
+        if row.recipients:
+            self.resend_to_missing(row)
+            return
         contact = self.roster.get(row.conversation)
         recipient = contact.recipient() if contact is not None else None
         if row.attachments:
@@ -477,6 +480,22 @@ class MessengerApp(App[int]):
         )
         for part in extra:
             self.chat_log.add(part)
+
+    def resend_to_missing(self, row: StoredMessage) -> None:
+        """A message to several peers, sent again to those that did not get it (the same
+        text, MULTICASTOPT kept); the others are not bothered twice."""
+        assert self.node is not None
+        if row.attachments:  # a new offer to some of them: not yet
+            self.notify("Send the files again to those who missed them", severity="warning")
+            return
+        missing = [recipient.addr for recipient in row.not_delivered]
+        try:
+            sent = self.node.send_message(missing, row.text, sealed=row.sealed, multicast=True)
+        except EngineError as error:
+            log.warning("not resent to %d recipients: %s", len(missing), error)
+            self.notify(str(error), title="Not sent", severity="error")
+            return
+        self.chat_log.update(self.recorder.record_resent(row, sent))
 
     def open_sealed(self, row: StoredMessage) -> None:
         """Show a sealed message and tell its sender it was opened (READMSG)."""
@@ -566,11 +585,13 @@ class MessengerApp(App[int]):
         if self.torn_down:  # closing: nothing left to show it in (the history has it)
             return
         for row in message.rows:
-            if row.conversation == self.open_key:
+            if row.shown_in(self.open_key):
                 self.chat_log.update(row)
             elif row.state is MessageState.FAILED:
                 contact = self.roster.get(row.conversation)
                 name = contact.name if contact is not None else row.conversation
+                if row.recipients:
+                    name = ", ".join(r.name for r in row.not_delivered)
                 self.notify(
                     f"Not delivered to {name}: {preview(row)}",
                     title="Not delivered",
