@@ -9,9 +9,10 @@ from ipmsg_tui.protocol.engine import OutgoingMessage
 from ipmsg_tui.protocol.peers import Peer
 from ipmsg_tui.store import HistoryStore, MessageState
 from ipmsg_tui.ui.chatlog import ChatLog
+from ipmsg_tui.ui.sidebar import PeerList
 
 from .conftest import Lan, wait_for
-from .test_story import SIZE, listed, states
+from .test_story import SIZE, listed, prompt_of, states
 
 
 async def test_a_message_to_several_is_shown_once_and_resent_to_the_one_that_missed_it(
@@ -49,3 +50,48 @@ async def test_a_message_to_several_is_shown_once_and_resent_to_the_one_that_mis
         assert bob.texts() == []  # Bob had it already: not sent again
         app.open_conversation("bob@bob-pc")  # the same message, once, in Bob's too
         await wait_for(pilot, lambda: states(app) == [("stand-up in 5", MessageState.DELIVERED)])
+
+
+async def test_marked_peers_get_one_message_shown_once(lan: Lan) -> None:
+    bob = await lan.peer("Bob", knows=("Ann",))
+    carol = await lan.peer("Carol", knows=("Ann",))
+    app = lan.app("Ann", knows=("Bob", "Carol"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(listed(app)) == 3)
+        await pilot.press("down", "down", "space")  # Carol marked
+        assert app.peer_list.marked == {"carol@carol-pc"}
+        assert "☑" in prompt_of(app, "carol@carol-pc")
+        await pilot.press("up")  # Bob's conversation, Carol still marked
+        assert app.open_key == "bob@bob-pc"
+        await pilot.press(*"team lunch?", "enter")
+        await wait_for(pilot, lambda: states(app) == [("team lunch?", MessageState.DELIVERED)])
+        assert "to Bob, Carol  ✓ 2/2" in "\n".join(app.chat_log.plain_lines())
+        (to_bob,) = bob.of(ev.MessageReceived)
+        (to_carol,) = carol.of(ev.MessageReceived)
+        assert to_bob.multicast and to_carol.multicast
+        assert to_bob.packet_no == to_carol.packet_no
+        assert app.peer_list.marked == set()  # sent: the marks are cleared
+        assert "☑" not in prompt_of(app, "carol@carol-pc")
+        app.open_conversation("carol@carol-pc")
+        await wait_for(pilot, lambda: states(app) == [("team lunch?", MessageState.DELIVERED)])
+        # A single message again afterwards.
+        app.composer.focus()
+        await pilot.press(*"just you", "enter")
+        await wait_for(pilot, lambda: carol.texts() == ["team lunch?", "just you"])
+        assert not carol.of(ev.MessageReceived)[-1].multicast
+
+
+async def test_a_click_on_a_group_header_marks_the_whole_group(lan: Lan) -> None:
+    await lan.peer("Bob", knows=("Ann",), group="研发")
+    await lan.peer("Carol", knows=("Ann",), group="研发")
+    app = lan.app("Ann", knows=("Bob", "Carol"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(listed(app)) == 3)
+        options = [o.id or "" for o in app.peer_list.options]
+        header = next(i for i, row_id in enumerate(options) if "研发" in row_id)
+        await pilot.click(PeerList, offset=(3, header))
+        assert app.peer_list.marked == {"bob@bob-pc", "carol@carol-pc"}
+        await pilot.click(PeerList, offset=(3, header))
+        assert app.peer_list.marked == set()
+        await pilot.click(PeerList, offset=(3, header + 1), control=True)
+        assert app.peer_list.marked == {options[header + 1]}

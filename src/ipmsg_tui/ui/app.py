@@ -397,6 +397,10 @@ class MessengerApp(App[int]):
             self.file_commands.send(contact, event.text, sealed=self.seal_next)
             self._unseal()
             return
+        also = sorted(self.peer_list.marked - {contact.key})
+        if also and not contact.is_everyone:
+            self.send_to_several(contact, also, event.text)
+            return
         now = self.clock()
         try:
             if contact.is_everyone:
@@ -417,6 +421,29 @@ class MessengerApp(App[int]):
             self.notify(str(error), title="Not sent", severity="error")
             return
         self._unseal()
+        self.show_sent(contact, rows)
+
+    def send_to_several(self, contact: Contact, also: list[str], text: str) -> None:
+        """One message to ``contact`` and the marked contacts ``also`` (MULTICASTOPT),
+        shown once; the marks are cleared once it is sent."""
+        assert self.node is not None
+        whom = [c for c in (contact, *map(self.roster.get, also)) if c is not None]
+        peers = [peer for c in whom if (peer := c.recipient()) is not None]
+        if len(peers) < len(whom):
+            self.notify("No address known for some marked peers", severity="error")
+            return
+        sealed = self.seal_next
+        try:
+            sent = self.node.send_message([p.addr for p in peers], text, sealed=sealed)
+        except EngineError as error:
+            log.warning("not sent to %d peers: %s", len(peers), error)
+            self.notify(str(error), title="Not sent", severity="error")
+            return
+        rows = self.recorder.record_sent(sent, peers, self.my_nick, self.clock(), sealed=sealed)
+        self.peer_list.clear_marks()
+        self._unseal()
+        for other in whom[1:]:
+            self.roster.note_message(other.key, rows[0].ts)
         self.show_sent(contact, rows)
 
     def _unseal(self) -> None:
