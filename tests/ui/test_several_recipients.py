@@ -63,6 +63,7 @@ async def test_marked_peers_get_one_message_shown_once(lan: Lan) -> None:
         assert "☑" in prompt_of(app, "carol@carol-pc")
         await pilot.press("up")  # Bob's conversation, Carol still marked
         assert app.open_key == "bob@bob-pc"
+        assert app.composer.border_title == "To Bob, Carol"  # who it will go to
         await pilot.press(*"team lunch?", "enter")
         await wait_for(pilot, lambda: states(app) == [("team lunch?", MessageState.DELIVERED)])
         assert "to Bob, Carol  ✓ 2/2" in "\n".join(app.chat_log.plain_lines())
@@ -72,6 +73,7 @@ async def test_marked_peers_get_one_message_shown_once(lan: Lan) -> None:
         assert to_bob.packet_no == to_carol.packet_no
         assert app.peer_list.marked == set()  # sent: the marks are cleared
         assert "☑" not in prompt_of(app, "carol@carol-pc")
+        assert app.composer.border_title == "To Bob"
         app.open_conversation("carol@carol-pc")
         await wait_for(pilot, lambda: states(app) == [("team lunch?", MessageState.DELIVERED)])
         # A single message again afterwards.

@@ -312,7 +312,8 @@ class MessengerApp(App[int]):
         if contact is None:
             return
         composer = self.composer
-        composer.border_title = f"To {contact.name}"
+        also = [] if contact.is_everyone else self._marked_besides(contact)
+        composer.border_title = "To " + ", ".join([contact.name, *(c.name for c in also)])
         composer.border_subtitle = "🔒 sealed" if self.seal_next else ""
         if contact.is_everyone:
             composer.placeholder = "Message everyone on the LAN (broadcast, no receipts)"
@@ -320,6 +321,15 @@ class MessengerApp(App[int]):
             composer.placeholder = "Add a few words if you like · Enter sends the files"
         else:
             composer.placeholder = f"Message {contact.name} · Enter sends, Ctrl+J new line"
+
+    def _marked_besides(self, contact: Contact) -> list[Contact]:
+        """The contacts marked in the sidebar as recipients too, ``contact`` left out."""
+        marked = sorted(self.peer_list.marked - {contact.key})
+        return [c for c in map(self.roster.get, marked) if c is not None]
+
+    @on(PeerList.MarksChanged)
+    def _marks_changed(self) -> None:
+        self.refresh_chat_header()
 
     # ------------------------------------------------------------------ conversations
 
