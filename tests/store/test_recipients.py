@@ -41,6 +41,9 @@ def test_one_row_shown_once_in_every_recipients_conversation(tmp_path: Path) -> 
     assert [r.key for r in everything.recipients] == [p.key for p in TRIO]
     assert everything.delivered_count == 0 and len(everything.not_delivered) == 3
     assert {c.key for c in store.conversations()} == {p.key for p in TRIO}
+    for peer in TRIO:  # found in each one's conversation, once
+        assert [h.message.id for h in store.search("stand-up", key=peer.key)] == [message_id]
+    assert [h.message.id for h in store.search("stand-up")] == [message_id]
 
 
 def test_delivery_per_recipient_then_resend_to_the_one_that_failed(tmp_path: Path) -> None:
