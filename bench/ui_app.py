@@ -26,6 +26,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from ipmsg_tui.config import load_settings
+from ipmsg_tui.service import Messenger
 from ipmsg_tui.store import EVERYONE
 from ipmsg_tui.ui.app import MessengerApp
 
@@ -132,16 +133,22 @@ async def run(args: argparse.Namespace) -> None:
         bind=args.bind,
         data_dir=args.data_dir,
     )
-    app = MessengerApp(settings)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.2)
-        emit(ready=True)
-        while "quit" not in (command := await next_command()):
-            if "wait_peers" in command:
-                await wait_peers(app, int(command["wait_peers"]), float(command["timeout"]))
-            elif "measure" in command:
-                emit(measured=await measure(app, pilot, command["measure"]))
-        await app.action_quit()
+    messenger = Messenger.keeping_history(settings)
+    await messenger.start()
+    app = MessengerApp(messenger)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause(0.2)
+            emit(ready=True)
+            while "quit" not in (command := await next_command()):
+                if "wait_peers" in command:
+                    await wait_peers(app, int(command["wait_peers"]), float(command["timeout"]))
+                elif "measure" in command:
+                    emit(measured=await measure(app, pilot, command["measure"]))
+            await app.action_quit()
+    finally:
+        await messenger.stop()
+        messenger.close()
 
 
 async def measure(app: MessengerApp, pilot: Pilot[int], request: dict[str, Any]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from ipmsg_tui.net.node import Node
 from ipmsg_tui.protocol import events as ev
 from ipmsg_tui.protocol.engine import OutgoingMessage
 from ipmsg_tui.protocol.peers import Peer
+from ipmsg_tui.service import Messenger
 from ipmsg_tui.session import build_file_service, build_node
 from ipmsg_tui.store import HistoryStore, MessageState
 from ipmsg_tui.ui.app import MessengerApp
@@ -182,11 +183,15 @@ async def make(out: Path) -> None:
         await scene.start_peers()
         settings = scene.settings("me", download_dir=Path(tmp) / "Downloads" / "ipmsg-tui")
         scene.seed_yesterday(settings)
-        app = MessengerApp(settings, clock=clock)
+        messenger = Messenger.keeping_history(settings, clock=clock)
         try:
+            await messenger.start()
+            app = MessengerApp(messenger)
             async with app.run_test(size=SIZE, notifications=True) as pilot:
                 await shoot(app, pilot, scene, out)
         finally:
+            await messenger.stop()
+            messenger.close()
             await scene.stop_peers()
 
 

@@ -17,6 +17,7 @@ from .logs import default_log_file, setup_logging
 from .net.binding import BindFailed
 from .net.interfaces import InterfaceError
 from .store import HistoryStore, StoreError
+from .targets import TargetError, check_target
 
 PROG = "ipmsg-tui"
 # Errors of the user's making (flags, config, busy port) exit with 2, like argparse does.
@@ -111,7 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="one more recipient (repeatable): one message to all; exit 0 only if all got it",
     )
     send.add_argument("--sealed", action="store_true", help="seal it: the peer must open it")
-    send.add_argument("--timeout", type=_seconds, metavar="SECONDS", help="give up after this long")
+    send.add_argument(
+        "--timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="give up after this long; 0: do not wait for the receipt",
+    )
     send.add_argument(
         "--file",
         dest="files",
@@ -180,6 +186,9 @@ def _count(text: str) -> int:
 
 def settings_from(args: argparse.Namespace) -> Settings:
     given: dict[str, Any] = vars(args)
+    config: Path | None = given.get("config")
+    if config is not None and not config.exists():  # a typo must not mean "no settings"
+        raise ConfigError(f"the config file {config} does not exist")
     return load_settings(
         given.get("config"),
         nick=given.get("nick"),
@@ -217,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "history":
             return _run_history(args, settings)
         return asyncio.run(_run_command(args, settings))
-    except (ConfigError, InterfaceError, BindFailed, StoreError) as error:
+    except (ConfigError, InterfaceError, BindFailed, StoreError, TargetError) as error:
         return _fail(str(error))
     except CommandError as error:
         return _fail(str(error), error.status)
@@ -259,6 +268,12 @@ async def _run_command(args: argparse.Namespace, settings: Settings) -> int:
     store = HistoryStore(settings.history_path)
     try:
         if args.command == "send":
+            check_target(args.target)
+            if args.timeout == 0 and args.files:
+                raise CommandError(
+                    "--timeout 0 does not wait, but files are only served while send waits",
+                    USAGE_ERROR,
+                )
             text = sys.stdin.read() if args.text == "-" else args.text
             if not text and not args.files:
                 raise CommandError("nothing to send", USAGE_ERROR)

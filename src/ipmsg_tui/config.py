@@ -68,6 +68,7 @@ class Settings:
     data_dir: Path = field(default_factory=default_data_dir)
     download_dir: Path = field(default_factory=default_download_dir)
     offer_ttl: float = 3600.0  # seconds an offer of ours stays downloadable
+    part_max_age: float = 7.0  # days an unfinished download's .part is kept for a resume
     log_file: Path | None = None
     encryption: str = "auto"  # "auto" | "required" | "off" (see README, Security)
     config_path: Path = field(default_factory=default_config_path)
@@ -107,6 +108,7 @@ _FILE_KEYS: dict[str, type | tuple[type, ...]] = {
     "data_dir": str,
     "download_dir": str,
     "offer_ttl": (int, float),
+    "part_max_age": (int, float),
     "log_file": str,
     "encryption": str,
 }
@@ -162,6 +164,8 @@ def _validate(settings: Settings) -> Settings:
         raise ConfigError("retry_count must be >= 1 and retry_interval within 0.05-60 seconds")
     if not 0 < settings.offer_ttl <= 30 * 86400:
         raise ConfigError("offer_ttl must be between 0 and 30 days (in seconds)")
+    if not 0 < settings.part_max_age <= 3650:
+        raise ConfigError("part_max_age must be between 0 and 3650 days")
     if settings.encryption not in ENCRYPTION_POLICIES:
         raise ConfigError(f"encryption {settings.encryption!r} is not one of auto, required, off")
     try:
@@ -194,7 +198,7 @@ def load_settings(config_path: Path | None = None, **overrides: Any) -> Settings
             value = Path(value).expanduser()
         elif key == "peer_encodings":
             value = {str(k): str(v) for k, v in value.items()}
-        elif key in ("retry_interval", "offer_ttl"):
+        elif key in ("retry_interval", "offer_ttl", "part_max_age"):
             value = float(value)
         values[key] = value
     for key, value in overrides.items():

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import platform
 import sys
+import time
 from collections.abc import Sequence
 from typing import cast
 
@@ -20,8 +22,12 @@ from .net.interfaces import (
 )
 from .net.node import Listener, Node
 from .net.nodekeys import provide_keys
+from .net.resumes import Journal
 from .protocol.engine import EngineConfig
 from .protocol.keyring import Policy
+from .transferlog import TransferLog, TransferLogError
+
+log = logging.getLogger(__name__)
 
 # The version field names the client family ("1_iptux 0.8.3" does the same); peers read
 # only the leading "1".
@@ -83,12 +89,25 @@ def build_node(settings: Settings, listeners: Sequence[Listener] = ()) -> Node:
     return node
 
 
-def build_file_service(settings: Settings, node: Node, *, checksum: bool = False) -> FileService:
+def build_file_service(
+    settings: Settings, node: Node, *, checksum: bool = False, remember: bool = True
+) -> FileService:
     """File transfers for ``node``: downloads to ``download_dir``, offers live ``offer_ttl``;
-    with ``checksum``, every downloaded file's SHA-256 is computed."""
+    with ``checksum``, every downloaded file's SHA-256 is computed. With ``remember``,
+    downloads are remembered in the history database (a retry or Accept after a restart
+    continues their ``.part``); a service that only sends needs no memory."""
+    transfer_log: TransferLog | None = None
+    try:
+        transfer_log = TransferLog(settings.history_path) if remember else None
+    except TransferLogError as error:  # the history store reports its own failure to open
+        log.warning("%s", error)
+    journal = None
+    if transfer_log is not None:
+        journal = Journal(transfer_log, time.time, max_age=settings.part_max_age * 86400)
     return FileService(
         node,
         download_dir=settings.download_dir,
         offer_ttl=settings.offer_ttl,
         checksum=checksum,
+        journal=journal,
     )

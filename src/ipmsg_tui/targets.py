@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from .config import ConfigError, parse_target
 from .protocol.peers import Addr, PeerTable
 
@@ -16,6 +18,23 @@ class UnknownTarget(TargetError):
 
 class AmbiguousTarget(TargetError):
     pass
+
+
+class BadAddress(TargetError):
+    pass
+
+
+# Digits and dots, maybe a ":PORT": meant as an address, never as a nick to look up.
+_ADDRESS_LIKE = re.compile(r"[0-9]+(\.[0-9]*)+(:.*)?")
+
+
+def check_target(target: str) -> None:
+    """BadAddress when TARGET looks like an address but is not a valid one."""
+    if _ADDRESS_LIKE.fullmatch(target.strip()):
+        try:
+            parse_target(target, 1)
+        except ConfigError as error:
+            raise BadAddress(str(error)) from None
 
 
 def is_address(target: str) -> bool:

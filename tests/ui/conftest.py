@@ -14,6 +14,7 @@ from ipmsg_tui.config import Settings, load_settings
 from ipmsg_tui.net.files import FileEvent, FileService
 from ipmsg_tui.net.node import Node
 from ipmsg_tui.protocol import events as ev
+from ipmsg_tui.service import Messenger
 from ipmsg_tui.session import build_file_service, build_node
 from ipmsg_tui.ui.app import MessengerApp
 
@@ -83,6 +84,7 @@ class Lan:
         self.ports = ports
         self.names: list[str] = []
         self.started: list[Peer] = []
+        self.messengers: list[Messenger] = []
 
     def port_of(self, name: str) -> int:
         if name not in self.names:
@@ -120,8 +122,15 @@ class Lan:
         self.started.append(peer)
         return peer
 
-    def app(self, name: str, *, knows: tuple[str, ...] = (), **extra: Any) -> MessengerApp:
-        return MessengerApp(self.settings(name, knows=knows, **extra))
+    async def app(self, name: str, *, knows: tuple[str, ...] = (), **extra: Any) -> MessengerApp:
+        """An app on a running messenger, as ``run_app`` makes it."""
+        return await self.app_with(self.settings(name, knows=knows, **extra))
+
+    async def app_with(self, settings: Settings) -> MessengerApp:
+        messenger = Messenger.keeping_history(settings)
+        self.messengers.append(messenger)
+        await messenger.start()
+        return MessengerApp(messenger)
 
 
 @pytest.fixture
@@ -130,3 +139,6 @@ async def lan(tmp_path: Path, ports: list[int]) -> AsyncIterator[Lan]:
     yield network
     for peer in network.started:
         await peer.stop()
+    for messenger in network.messengers:
+        await messenger.stop()
+        messenger.close()

@@ -49,7 +49,7 @@ async def answer(pilot: Pilot[Any], text: str) -> None:
 
 async def test_nick_and_group_change_live_and_are_saved(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
-    app = lan.app("Ann", knows=("Bob",))
+    app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
         await run_command(pilot, "set nick")
@@ -66,7 +66,7 @@ async def test_nick_and_group_change_live_and_are_saved(lan: Lan) -> None:
 
 async def test_away_with_a_text_answers_messages_and_f2_comes_back(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
-    app = lan.app("Ann", knows=("Bob",))
+    app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
         await pilot.press("f2")
@@ -83,7 +83,7 @@ async def test_away_with_a_text_answers_messages_and_f2_comes_back(lan: Lan) -> 
 
 async def test_add_host_finds_a_peer_beyond_the_broadcast_and_remembers_it(lan: Lan) -> None:
     carol = await lan.peer("Carol")  # knows nobody, and nobody knows her
-    app = lan.app("Ann")
+    app = await lan.app("Ann")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert listed(app) == ["*"]
@@ -92,18 +92,20 @@ async def test_add_host_finds_a_peer_beyond_the_broadcast_and_remembers_it(lan: 
         await wait_for(pilot, lambda: "carol@carol-pc" in listed(app))
         assert saved(app)["hosts"] == [f"127.0.0.1:{carol.settings.port}"]
         await run_command(pilot, "add broadcast")
-        await answer(pilot, "10.78.255")  # not an address: refused, nothing saved
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, TextPrompt))
+        await pilot.press(*"10.78.255", "enter")  # not an address: refused, nothing saved
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(pilot.app.screen, TextPrompt))
         assert "broadcast" not in saved(app)
         await run_command(pilot, "add broadcast")
         await answer(pilot, "127.255.255.255")
         assert saved(app)["broadcast"] == ["127.255.255.255"]
-        assert app.node is not None
-        assert ("127.255.255.255", app.settings.port) in app.node.engine.config.broadcast_targets
+        assert ("127.255.255.255", app.settings.port) in app.messenger.config.broadcast_targets
 
 
 async def test_refresh_drops_a_peer_that_vanished_without_a_goodbye(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
-    app = lan.app("Ann", knows=("Bob",))
+    app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
         bob.node._transport.close()  # type: ignore[union-attr]  # its machine is switched off
@@ -114,7 +116,7 @@ async def test_refresh_drops_a_peer_that_vanished_without_a_goodbye(lan: Lan) ->
 
 async def test_peer_encoding_override_is_used_and_saved(lan: Lan) -> None:
     taro = await lan.peer("Taro", knows=("Ann",), encoding="cp932")
-    app = lan.app("Ann", knows=("Taro",))
+    app = await lan.app("Ann", knows=("Taro",))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "taro@taro-pc" in listed(app))
         await pilot.press("down")
@@ -134,7 +136,7 @@ async def test_peer_encoding_override_is_used_and_saved(lan: Lan) -> None:
 
 async def test_peer_info_shows_what_the_peer_says_about_itself(lan: Lan) -> None:
     await lan.peer("Bob", knows=("Ann",))
-    app = lan.app("Ann", knows=("Bob",))
+    app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
         await pilot.press("f3")  # on Everyone: nothing to show
@@ -150,7 +152,7 @@ async def test_peer_info_shows_what_the_peer_says_about_itself(lan: Lan) -> None
 
 
 async def test_the_theme_is_saved_and_used_next_time(lan: Lan) -> None:
-    app = lan.app("Ann")
+    app = await lan.app("Ann")
     async with app.run_test(size=SIZE) as pilot:
         await run_command(pilot, "theme")
         await pilot.press(*"nord")
@@ -158,7 +160,7 @@ async def test_the_theme_is_saved_and_used_next_time(lan: Lan) -> None:
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.theme == "nord")
         assert saved(app)["theme"] == "nord"
-    again = MessengerApp(
+    again = await lan.app_with(
         load_settings(app.settings.config_path, bind="127.0.0.1", port=app.settings.port)
     )
     async with again.run_test(size=SIZE) as pilot:
@@ -168,10 +170,38 @@ async def test_the_theme_is_saved_and_used_next_time(lan: Lan) -> None:
 
 async def test_quit_says_goodbye(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
-    app = lan.app("Ann", knows=("Bob",))
+    app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
         await pilot.press("ctrl+q")
         await wait_for(pilot, lambda: bob.of(ev.PeerLeft))
     assert app.return_code == 0
     assert [(e.peer.key, e.reason) for e in bob.of(ev.PeerLeft)] == [("ann@ann-pc", "exit")]
+
+
+async def test_a_nick_too_long_for_the_wire_is_shortened_and_the_user_told(lan: Lan) -> None:
+    bob = await lan.peer("Bob", knows=("Ann",))
+    app = lan.app("Ann", knows=("Bob",))
+    long_nick = "阿明" * 30  # 60 characters, 180 bytes in UTF-8
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
+        await run_command(pilot, "set nick")
+        await answer(pilot, long_nick)
+        await wait_for(pilot, lambda: any(e.peer.nick != "Ann" for e in bob.of(ev.PeerChanged)))
+        seen = bob.of(ev.PeerChanged)[-1].peer.nick
+        assert long_nick.startswith(seen) and len(seen.encode()) <= 79 and len(seen) == 26
+        told = [n.message for n in app._notifications]
+        assert any(f"others see you as {seen}" in m for m in told), told
+        assert app.my_nick == seen and saved(app)["nick"] == seen  # shown as others see it
+
+
+async def test_a_configured_nick_too_long_for_the_wire_is_announced_at_start(lan: Lan) -> None:
+    bob = await lan.peer("Bob", knows=("Ann",))
+    long_nick = "x" * 100
+    app = lan.app("Ann", knows=("Bob",), nick=long_nick)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for(pilot, lambda: bob.of(ev.PeerJoined))
+        seen = bob.of(ev.PeerJoined)[0].peer.nick
+        assert seen == "x" * 79
+        await wait_for(pilot, lambda: any(f"others see you as {seen}" in n.message
+                                          for n in app._notifications))  # fmt: skip

@@ -36,7 +36,7 @@ async def test_a_flood_does_not_stop_real_messages_or_keys(lan: Lan) -> None:
     # Bob retries as real clients do (5 sends, 1 s apart): under a flood the kernel drops
     # datagrams while the app's receive buffer is full, his among them.
     bob = await lan.peer("Bob", knows=("Ann",), retry_interval=1.0, retry_count=5)
-    app = lan.app("Ann", knows=("Bob",))
+    app = await lan.app("Ann", knows=("Bob",))
     ann = ("127.0.0.1", lan.port_of("Ann"))
     toasts: list[Notify] = []
     async with app.run_test(size=SIZE, message_hook=keep(toasts)) as pilot:
@@ -93,7 +93,7 @@ def keep(toasts: list[Notify]) -> Any:
 async def test_a_burst_of_messages_elsewhere_is_summarised_in_one_toast(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
     carol = await lan.peer("Carol", knows=("Ann",))
-    app = lan.app("Ann", knows=("Bob", "Carol"))
+    app = await lan.app("Ann", knows=("Bob", "Carol"))
     app.alerts.window = 0.5
     toasts: list[Notify] = []
     ann = ("127.0.0.1", lan.port_of("Ann"))

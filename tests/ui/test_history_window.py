@@ -44,7 +44,7 @@ def shown_numbers(app) -> list[int]:  # type: ignore[no-untyped-def]
 
 
 async def test_a_conversation_of_100000_messages_opens_at_once_and_pages(lan: Lan) -> None:
-    app = lan.app("Ann")
+    app = await lan.app("Ann")
     long_history(app.settings.history_path, TOTAL)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()

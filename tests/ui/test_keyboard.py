@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual import events
 
+from ipmsg_tui.protocol import events as ev
 from ipmsg_tui.protocol.peers import Peer
 from ipmsg_tui.store import EVERYONE
 from ipmsg_tui.ui.chatlog import ChatLog
@@ -16,7 +17,7 @@ from .test_story import SIZE, listed
 
 async def test_enter_sends_ctrl_j_breaks_the_line_and_empty_input_sends_nothing(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
-    app = lan.app("Ann", knows=("Bob",))
+    app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
         await pilot.press("down", "tab")
@@ -31,7 +32,7 @@ async def test_enter_sends_ctrl_j_breaks_the_line_and_empty_input_sends_nothing(
 
 async def test_up_and_down_in_an_empty_input_recall_what_was_sent(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
-    app = lan.app("Ann", knows=("Bob",))
+    app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
         await pilot.press("down", "enter", *"one", "enter", *"two", "enter")
@@ -58,7 +59,7 @@ async def test_the_list_stops_at_its_ends_and_up_from_the_top_goes_to_the_filter
 ) -> None:
     await lan.peer("Bob", knows=("Ann",), group="Ops")
     await lan.peer("Carol", knows=("Ann",), group="Design")
-    app = lan.app("Ann", knows=("Bob", "Carol"))
+    app = await lan.app("Ann", knows=("Bob", "Carol"))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: len(listed(app)) == 3)
         await pilot.press("down", "down", "down", "down")  # headers are skipped, no wrap
@@ -72,7 +73,7 @@ async def test_the_list_stops_at_its_ends_and_up_from_the_top_goes_to_the_filter
 
 
 async def test_escape_tab_and_shift_tab_move_between_list_input_and_messages(lan: Lan) -> None:
-    app = lan.app("Ann")
+    app = await lan.app("Ann")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert isinstance(app.focused, PeerList)
@@ -90,7 +91,7 @@ async def test_slash_filters_the_list_and_enter_writes_to_the_match(lan: Lan) ->
     await lan.peer("Bob", knows=("Ann",), group="Ops")
     carol = await lan.peer("Carol", knows=("Ann",), group="Design")
     await lan.peer("Caspar", knows=("Ann",), group="Design", nick="卡斯帕")
-    app = lan.app("Ann", knows=("Bob", "Carol", "Caspar"))
+    app = await lan.app("Ann", knows=("Bob", "Carol", "Caspar"))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: len(listed(app)) == 4)
         headers = [str(o.prompt) for o in app.peer_list.options if o.disabled]
@@ -119,7 +120,7 @@ async def test_slash_filters_the_list_and_enter_writes_to_the_match(lan: Lan) ->
 async def test_a_draft_stays_with_its_conversation(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
     carol = await lan.peer("Carol", knows=("Ann",))
-    app = lan.app("Ann", knows=("Bob", "Carol"))
+    app = await lan.app("Ann", knows=("Bob", "Carol"))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: len(listed(app)) == 3)
         await pilot.press("down", *"half a thought for Bob", "escape", "down")
@@ -136,7 +137,7 @@ async def test_a_draft_stays_with_its_conversation(lan: Lan) -> None:
 async def test_a_fast_burst_typed_on_the_list_is_sent_whole(lan: Lan) -> None:
     """As a terminal delivers keys typed quickly (or injected by tmux): all queued at once."""
     bob = await lan.peer("Bob", knows=("Ann",))
-    app = lan.app("Ann", knows=("Bob",))
+    app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
         await pilot.press("down")
@@ -155,7 +156,7 @@ async def test_a_sidebar_rebuild_does_not_undo_a_move_not_handled_yet(lan: Lan) 
     """Under churn the list is rebuilt every few moments: one that comes between a move in
     the list and the handling of that move must keep the row just chosen."""
     await lan.peer("Bob", knows=("Ann",))
-    app = lan.app("Ann", knows=("Bob",))
+    app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
         assert app.open_key == EVERYONE
@@ -172,7 +173,7 @@ async def test_a_fast_slash_and_name_filter_the_list_and_send_nothing(lan: Lan) 
     typist delivers them): the name filters, Enter opens Bob; nothing goes to everyone."""
     bob = await lan.peer("Bob", knows=("Ann",))
     carol = await lan.peer("Carol", knows=("Ann",))
-    app = lan.app("Ann", knows=("Bob", "Carol"))
+    app = await lan.app("Ann", knows=("Bob", "Carol"))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: len(listed(app)) == 3)
         for key, char in [("slash", "/"), ("b", "b"), ("o", "o"), ("b", "b"), ("enter", "\r")]:
@@ -183,3 +184,28 @@ async def test_a_fast_slash_and_name_filter_the_list_and_send_nothing(lan: Lan) 
         await pilot.press(*"hi", "enter")
         await wait_for(pilot, lambda: bob.texts() == ["hi"])
         assert carol.texts() == []  # the name typed after "/" was never sent to everyone
+
+
+async def test_recall_stays_in_its_conversation_and_a_sealed_text_comes_back_sealed(
+    lan: Lan,
+) -> None:
+    """Issue 11.1: a sealed message to Bob, recalled in Everyone, was one Enter away from
+    being broadcast to the LAN unsealed."""
+    bob = await lan.peer("Bob", knows=("Ann",))
+    app = await lan.app("Ann", knows=("Bob",))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
+        await pilot.press("down", "enter", "ctrl+s", *"for your eyes", "enter")
+        await wait_for(pilot, lambda: bob.texts() == ["for your eyes"])
+        assert app.composer.border_subtitle == ""  # the seal was for that one message
+        await pilot.press("escape", "up", "enter")  # to Everyone
+        assert app.open_key == EVERYONE
+        await pilot.press("up")
+        assert app.composer.text == ""  # nothing sent here: nothing to recall
+        await pilot.press("escape", "down", "enter")  # back to Bob
+        await pilot.press("up")
+        assert app.composer.text == "for your eyes"
+        assert "sealed" in str(app.composer.border_subtitle)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(bob.texts()) == 2)
+        assert all(m.sealed for m in bob.of(ev.MessageReceived))

@@ -28,7 +28,7 @@ def announce(index: int, to: tuple[str, int]) -> None:
 
 
 async def test_the_sidebar_copes_with_thousands_of_peers(lan: Lan) -> None:
-    app = lan.app("Ann")
+    app = await lan.app("Ann")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         started = time.perf_counter()

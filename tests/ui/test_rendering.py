@@ -63,7 +63,7 @@ def test_sidebar_prompts_keep_badges_ahead_of_details() -> None:
 
 async def test_wide_text_in_the_chat_pane_lines_up_and_can_be_selected(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",), nick="鲍勃🎸")
-    app = lan.app("Ann", knows=("Bob",))
+    app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=(60, 20)) as pilot:
         await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
         await pilot.press("down")

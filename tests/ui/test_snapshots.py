@@ -25,6 +25,7 @@ from ipmsg_tui.protocol.attachments import Attachment
 from ipmsg_tui.protocol.constants import EntryOpt
 from ipmsg_tui.protocol.engine import OutgoingMessage
 from ipmsg_tui.protocol.peers import Peer
+from ipmsg_tui.service import Messenger
 from ipmsg_tui.store import HistoryStore, MessageState
 from ipmsg_tui.ui.app import MessengerApp
 
@@ -101,24 +102,23 @@ def make_app(tmp_path: Path, port: int) -> MessengerApp:
         download_dir=DOWNLOADS,  # shown, never written: no download runs in a snapshot
     )
     seed(settings.history_path)
-    return MessengerApp(settings, clock=clock)
+    return MessengerApp(Messenger.keeping_history(settings, clock=clock))
 
 
 def arrive(app: MessengerApp, who: Peer, text: str, minutes: float, **flags: Any) -> None:
-    """A message from ``who``, handed to the node's listeners as the node does (the app's
-    engine listener first, then its file service, which takes offers of files)."""
-    assert app.node is not None
+    """A message from ``who``, handed down the node's listener chain as the node does (the
+    history and the app first, then the file service, which takes offers of files)."""
     event = ev.MessageReceived(who, int(NOON) + int(minutes * 60), text, NOON, **flags)
-    for listener in app.node.listeners:
-        if listener(event) is False:
-            break
+    app.messenger.node.deliver(event)
 
 
 async def lan_with_talk(pilot: Pilot[Any]) -> None:
     app = pilot.app
     assert isinstance(app, MessengerApp)
+    # The messenger runs, silent: the scene's peers and messages are handed to it.
+    await app.messenger.start(serve_files=False, announce=False)
     for who in (AMING, XIAOHONG, TARO, CAROL, BOT):
-        app.bridge(ev.PeerJoined(who))
+        app.messenger.node.deliver(ev.PeerJoined(who))
     await pilot.pause()
     app.commands.chat_with(AMING.key)
     arrive(app, AMING, "早！评审的幻灯片发你了吗？\n我这边还没收到。", 1)
@@ -245,7 +245,7 @@ async def files_from_carol(pilot: Pilot[Any]) -> None:
     running(icons, icons_clock, ICONS.size, 1.0).end(TransferState.DONE)
     psd.end(TransferState.FAILED, UNREACHABLE)
     for moving in (figma, icons, psd):
-        app.file_bridge(TransferStarted(moving))
+        app.bridge(TransferStarted(moving))
     more = (Attachment(104, "palette.ase", 12_800, 0, 1), Attachment(105, "fonts", 1, 0, 2))
     arrive(app, CAROL, "and these, when you have a minute", 6, attachments=more)
     await pilot.pause()
@@ -281,7 +281,7 @@ async def uploads_too(pilot: Pilot[Any]) -> None:
     stopped.advance(0)
     stopped.end(TransferState.CANCELLED, "cancelled")
     for moving in (stopped, upload):
-        app.file_bridge(TransferStarted(moving))
+        app.bridge(TransferStarted(moving))
     await pilot.pause()
     await pilot.press("ctrl+t")
     await pilot.pause()

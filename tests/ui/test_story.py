@@ -33,7 +33,7 @@ def states(app: MessengerApp) -> list[tuple[str, MessageState]]:
 
 async def test_a_peer_appears_is_chosen_by_arrow_and_gets_a_delivered_message(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
-    app = lan.app("Ann", knows=("Bob",))
+    app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
         assert isinstance(app.focused, PeerList)  # the sidebar has focus at start
@@ -53,7 +53,7 @@ async def test_a_peer_appears_is_chosen_by_arrow_and_gets_a_delivered_message(la
 async def test_a_click_selects_a_peer_and_starting_to_type_writes_to_it(lan: Lan) -> None:
     carol = await lan.peer("Carol", knows=("Ann",))
     await lan.peer("Bob", knows=("Ann",))
-    app = lan.app("Ann", knows=("Bob", "Carol"))
+    app = await lan.app("Ann", knows=("Bob", "Carol"))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: len(listed(app)) == 3)
         assert listed(app) == [EVERYONE, "bob@bob-pc", "carol@carol-pc"]
@@ -76,7 +76,7 @@ async def test_a_click_selects_a_peer_and_starting_to_type_writes_to_it(lan: Lan
 async def test_a_reply_elsewhere_raises_the_unread_count_rings_and_toasts(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
     notes: list[Notify] = []
-    app = lan.app("Ann", knows=("Bob",))
+    app = await lan.app("Ann", knows=("Bob",))
     rings: list[bool] = []
     ring = app.bell
     app.bell = lambda: (rings.append(True), ring())[-1]  # type: ignore[method-assign]
@@ -109,7 +109,7 @@ async def test_a_reply_elsewhere_raises_the_unread_count_rings_and_toasts(lan: L
 async def test_a_peer_that_leaves_disappears_unless_its_conversation_is_open(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
     carol = await lan.peer("Carol", knows=("Ann",))
-    app = lan.app("Ann", knows=("Bob", "Carol"))
+    app = await lan.app("Ann", knows=("Bob", "Carol"))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: len(listed(app)) == 3)
         await bob.stop()  # BR_EXIT
@@ -127,7 +127,7 @@ async def test_a_peer_that_leaves_disappears_unless_its_conversation_is_open(lan
 
 async def test_history_and_unread_counts_survive_a_restart(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
-    first = lan.app("Ann", knows=("Bob",))
+    first = await lan.app("Ann", knows=("Bob",))
     async with first.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "bob@bob-pc" in listed(first))
         await pilot.press("down", "enter", *"see you tomorrow", "enter")
@@ -140,7 +140,7 @@ async def test_history_and_unread_counts_survive_a_restart(lan: Lan) -> None:
     await wait_for_exit(bob, "bob@bob-pc")
     await bob.stop()  # Bob is gone too: yesterday's conversation must still be there
 
-    second = lan.app("Ann", knows=("Bob",))
+    second = await lan.app("Ann", knows=("Bob",))
     async with second.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert "bob@bob-pc" in listed(second)  # offline, but with history and unread
@@ -167,8 +167,8 @@ async def wait_for_exit(peer: Any, key: str) -> None:
 
 
 async def test_two_apps_talk_to_each_other(lan: Lan) -> None:
-    ann = lan.app("Ann", knows=("Bob",))
-    bob = lan.app("Bob", knows=("Ann",))
+    ann = await lan.app("Ann", knows=("Bob",))
+    bob = await lan.app("Bob", knows=("Ann",))
     async with ann.run_test(size=SIZE) as ann_pilot, bob.run_test(size=SIZE) as bob_pilot:
         await wait_for(ann_pilot, lambda: "bob@bob-pc" in listed(ann))
         await wait_for(bob_pilot, lambda: "ann@ann-pc" in listed(bob))
@@ -183,7 +183,7 @@ async def test_two_apps_talk_to_each_other(lan: Lan) -> None:
 
 async def test_sealed_messages_stay_sealed_until_opened_then_readmsg_goes_out(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
-    app = lan.app("Ann", knows=("Bob",))
+    app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
         await pilot.press("down")
@@ -211,7 +211,7 @@ async def test_sealed_messages_stay_sealed_until_opened_then_readmsg_goes_out(la
 
 async def test_a_message_not_delivered_can_be_resent_by_click(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
-    app = lan.app("Ann", knows=("Bob",))
+    app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
         await pilot.press("down")
@@ -233,7 +233,7 @@ async def test_a_message_not_delivered_can_be_resent_by_click(lan: Lan) -> None:
 async def test_everyone_sends_one_broadcast_to_all(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
     carol = await lan.peer("Carol", knows=("Ann",))
-    app = lan.app("Ann", knows=("Bob", "Carol"))
+    app = await lan.app("Ann", knows=("Bob", "Carol"))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: len(listed(app)) == 3)
         assert app.open_key == EVERYONE
@@ -245,7 +245,7 @@ async def test_everyone_sends_one_broadcast_to_all(lan: Lan) -> None:
 
 
 async def test_people_one_talks_to_come_and_go_as_quiet_toasts(lan: Lan) -> None:
-    app = lan.app("Ann", knows=("Bob", "Carol"))
+    app = await lan.app("Ann", knows=("Bob", "Carol"))
     app.quiet_start = 0
     store = app.store  # Ann talked with Bob yesterday; Carol is a stranger
     store.record_outgoing("bob@bob-pc", ("127.0.0.1", 9), 1, "hi", 1_700_000_000.0, sender="Ann")
@@ -269,7 +269,7 @@ async def test_people_one_talks_to_come_and_go_as_quiet_toasts(lan: Lan) -> None
 
 async def test_a_peer_at_a_new_address_keeps_its_conversation(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
-    app = lan.app("Ann", knows=("Bob", "Bob2"))
+    app = await lan.app("Ann", knows=("Bob", "Bob2"))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
         bob.node.send_message([("127.0.0.1", app.settings.port)], "from my desk")

@@ -15,14 +15,12 @@ Each send is answered on stdout by a ``sent`` event (with its packet number), th
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from typing import Any
 
-from ..history import HistoryRecorder
-from ..net.node import Node
 from ..protocol.engine import EngineError
-from ..targets import TargetError, resolve_target
+from ..service import Messenger
+from ..targets import TargetError
 
 Emit = Callable[[dict[str, Any]], None]
 
@@ -32,19 +30,11 @@ class CommandRejected(Exception):
 
 
 class CommandRunner:
-    def __init__(
-        self,
-        node: Node,
-        emit: Emit,
-        default_port: int,
-        recorder: HistoryRecorder | None,
-        sender: str,
-    ) -> None:
-        self.node = node
+    """Each command is one call of the messenger (settings changed here are not saved)."""
+
+    def __init__(self, messenger: Messenger, emit: Emit) -> None:
+        self.messenger = messenger
         self.emit = emit
-        self.default_port = default_port
-        self.recorder = recorder
-        self.sender = sender
 
     def handle_line(self, line: str) -> None:
         line = line.strip()
@@ -63,12 +53,11 @@ class CommandRunner:
             self.emit(reply)
 
     def _run(self, request: dict[str, Any]) -> None:
+        messenger = self.messenger
         if "send" in request:
             self._send(request)
         elif "broadcast" in request:
-            sent = self.node.broadcast_message(_text(request, "broadcast"))
-            if self.recorder is not None:
-                self.recorder.record_broadcast(sent, self.sender, time.time())
+            sent = messenger.broadcast(_text(request, "broadcast"))
             self.emit(
                 {
                     "event": "sent",
@@ -78,19 +67,19 @@ class CommandRunner:
                 }
             )
         elif "nick" in request:
-            self.node.set_presence(nick=_text(request, "nick"))
+            messenger.set_nick(_text(request, "nick"), remember=False)
         elif "group" in request:
-            self.node.set_presence(group=_text(request, "group", allow_empty=True))
+            messenger.set_group(_text(request, "group", allow_empty=True), remember=False)
         elif "away" in request:
             away = request["away"]
             if away is False:
-                self.node.set_presence(away=False)
+                messenger.come_back()
             elif isinstance(away, str):
-                self.node.set_presence(away=True, away_text=away)
+                messenger.set_away(away, remember=False)
             else:
                 raise CommandRejected('"away" is a text, or false')
         elif request.get("refresh") is True:
-            self.node.refresh()
+            messenger.refresh()
         else:
             raise CommandRejected(
                 "unknown command; use send/to, broadcast, nick, group, away or refresh"
@@ -102,24 +91,21 @@ class CommandRunner:
         if not isinstance(target, str):
             raise CommandRejected('"send" needs "to": an IP, IP:PORT, nick or user@host')
         try:
-            addr = resolve_target(self.node.engine.peers, target, self.default_port)
+            addr = self.messenger.resolve(target)
         except TargetError as error:
             raise CommandRejected(str(error)) from None
-        sealed = request.get("sealed") is True
-        sent = self.node.send_message([addr], text, sealed=sealed)
-        if self.recorder is not None:
-            peer = self.node.engine.peers.get(addr)
-            self.recorder.record_sent(sent, [peer], self.sender, time.time(), sealed=sealed)
-        for part in sent:
+        rows = self.messenger.send([addr], text, sealed=request.get("sealed") is True)
+        parts = len(rows)
+        for part, row in enumerate(rows, start=1):
             self.emit(
                 {
                     "event": "sent",
                     "id": request.get("id"),
                     "ip": addr[0],
                     "port": addr[1],
-                    "packet_no": part.packet_no,
-                    "part": part.part,
-                    "parts": part.parts,
+                    "packet_no": row.packet_no,
+                    "part": part,
+                    "parts": parts,
                 }
             )
 

@@ -6,6 +6,9 @@ import asyncio
 import signal
 from collections.abc import Callable
 
+# Ctrl+C or SIGTERM ended a command before it was done: 128 + SIGINT, as shells report it.
+INTERRUPTED = 130
+
 
 class CommandError(Exception):
     """A failure to report in one line; ``status`` is the exit status."""
@@ -26,9 +29,14 @@ async def wait_until(
         if remaining is not None and remaining <= 0:
             return False
         changed.clear()
+        # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation (Ctrl+C, SIGTERM)
+        # that comes as the event fires, and the command would go on waiting.
+        waiter = asyncio.ensure_future(changed.wait())
         try:
-            await asyncio.wait_for(changed.wait(), remaining)
-        except TimeoutError:
+            done, _ = await asyncio.wait({waiter}, timeout=remaining)
+        finally:
+            waiter.cancel()
+        if not done:
             return predicate()
     return True
 
@@ -37,3 +45,12 @@ def stop_on_signals(stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+
+
+def interrupt_on_signals() -> None:
+    """Ctrl+C and SIGTERM cancel the running command's task (its ``finally`` still runs)."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, task.cancel)

@@ -10,21 +10,26 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..config import Settings
-from ..history import HistoryRecorder
-from ..net.files import (
-    FileEvent,
-    OfferReceived,
-    TransferEnded,
-)
-from ..net.node import Node
+from ..net.files import FileEvent, OfferReceived, TransferEnded
 from ..net.saving import SaveError, prepare_folder
 from ..net.transfers import Direction
 from ..protocol import events as ev
-from ..session import build_file_service, build_node
-from ..store import HistoryStore, MessageState
+from ..service import Messenger
+from ..service import events as news
+from ..store import HistoryStore
 from .commands import CommandRunner
 from .common import CommandError, stop_on_signals
 from .output import event_line, event_record, file_record, write_line
+
+# Printed from the protocol event they came from (the JSON lines scripts read).
+_SHOWN_AS_THEY_CAME = (
+    news.MessagesChanged,
+    news.PeerOnline,
+    news.PeerOffline,
+    news.PeerNotice,
+    news.FilesReleased,
+    news.SecurityNotice,
+)
 
 
 async def run_listen(
@@ -39,13 +44,12 @@ async def run_listen(
     save_dir: Path | None = None,
     checksum: bool = False,
 ) -> int:
-    recorder = HistoryRecorder(store) if store is not None else None
-    node_ref: list[Node] = []
     if accept_files:
         try:
             save_dir = prepare_folder(save_dir or settings.download_dir)
         except SaveError as error:
             raise CommandError(str(error), 2) from None
+    messenger = Messenger(settings, store=store, checksum=checksum)
 
     def emit(record: dict[str, Any]) -> None:
         write_line(out, json.dumps(record, ensure_ascii=False))
@@ -56,56 +60,43 @@ async def run_listen(
             if record is not None:
                 emit(record)
         else:
-            line = event_line(event, time.time())
+            line = event_line(event, time.time(), sealed_text=open_sealed)
             if line is not None:
                 write_line(out, line)
 
-    def listener(event: ev.Event) -> bool | None:
-        if store is not None and isinstance(event, ev.KeyLearned):  # pinned on first use
-            store.pin_key(event.identity, event.public_der, event.fingerprint, time.time())
-        # The history write comes first: it must succeed before the RECVMSG leaves.
-        if recorder is not None and recorder.on_event(event) is None:
-            return False  # a retransmission of a message we already kept
-        show(event)
-        if open_sealed and isinstance(event, ev.MessageReceived) and event.sealed:
-            # After this step's RECVMSG has gone out: READMSG must not overtake it.
-            asyncio.get_running_loop().call_soon(_open, event)
-        return None
-
-    def _open(event: ev.MessageReceived) -> None:
-        node_ref[0].open_sealed(event.addr, event.packet_no, event.read_check)
-        if store is not None:
-            store.set_state(event.addr, event.packet_no, Direction.IN, MessageState.OPENED)
-
-    def on_file_event(event: FileEvent) -> None:
-        if isinstance(event, OfferReceived) and accept_files:
-            service.download_all(event.offer, save_dir)
+    def follow(event: news.News) -> None:
+        if isinstance(event, news.MessageArrived):
+            show(event.source)
+            if open_sealed and event.source.sealed:
+                # After this step's RECVMSG has gone out: READMSG must not overtake it.
+                asyncio.get_running_loop().call_soon(messenger.open_sealed, event.row)
+        elif isinstance(event, OfferReceived) and accept_files:
+            messenger.accept(event.offer, save_dir)
         elif isinstance(event, TransferEnded) and event.transfer.direction == Direction.IN:
             show(event)
+        elif isinstance(event, _SHOWN_AS_THEY_CAME):
+            show(event.source)
 
-    node = build_node(settings, [listener])
-    if store is not None:
-        node.engine.load_pins(store.pinned_keys())
-    node_ref.append(node)
-    service = build_file_service(settings, node, checksum=checksum)
-    service.listeners.append(on_file_event)
-    await service.start(serve=False)  # listen offers nothing, so it serves nothing
+    messenger.subscribe(follow)
+    reader = None
     # Ready for Ctrl+C/SIGTERM before anyone can hear of us: a signal that arrives right
     # after our BR_ENTRY must still end in a clean BR_EXIT.
     stop = asyncio.Event()
     stop_on_signals(stop)
-    await node.start()
-    reader = None
-    if commands:
-        runner = CommandRunner(node, emit, settings.port, recorder, settings.display_nick)
-        reader = asyncio.create_task(_read_commands(runner))
     try:
+        # listen offers nothing, so serves nothing
+        await messenger.start(serve_files=False, keys=True)
+        if accept_files:  # what we were downloading when we last quit goes on from its .part
+            messenger.files.resume_interrupted()
+        if commands:
+            runner = CommandRunner(messenger, emit)
+            reader = asyncio.create_task(_read_commands(runner))
         await stop.wait()
     finally:
         if reader is not None:
             reader.cancel()
-        await service.stop()
-        await node.stop()
+        await messenger.stop()
+        messenger.close()
     return 0
 
 

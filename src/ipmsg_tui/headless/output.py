@@ -169,8 +169,12 @@ def _who(peer: Peer) -> str:
     return f"{peer.name}{group}{away} {peer.key} {peer.ip}:{peer.port}"
 
 
-def event_line(event: ev.Event | FileEvent, now: float) -> str | None:
-    """A human-readable line for ``listen``, or None."""
+SEALED_NOT_SHOWN = "(sealed: not shown; listen --open-sealed opens it and tells the sender)"
+
+
+def event_line(event: ev.Event | FileEvent, now: float, *, sealed_text: bool = True) -> str | None:
+    """A human-readable line for ``listen``, or None; a sealed message's text only with
+    ``sealed_text`` (``listen --open-sealed``, which tells the sender it was read)."""
     stamp = _clock(now)
     match event:
         case TransferEnded(transfer=transfer) if transfer.direction == Direction.IN:
@@ -190,6 +194,8 @@ def event_line(event: ev.Event | FileEvent, now: float) -> str | None:
                 kind = "broadcast"
             files = "".join(f"\n    [file] {a.name} ({a.size} bytes)" for a in event.attachments)
             text = event.text.replace("\n", "\n    ")
+            if event.sealed and not sealed_text:  # shown means read: the sender must be told
+                text = SEALED_NOT_SHOWN
             lock = _lock(event)
             return f"{stamp} {kind} from {peer.name} [{peer.ip}:{peer.port}]{lock}: {text}{files}"
         case ev.MessageDelivered(addr=addr, packet_no=packet_no):

@@ -4,27 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..config import Settings
-from ..history import HistoryRecorder
-from ..net.files import (
-    FileService,
-    OfferError,
-    SentFiles,
-)
-from ..net.node import Node
+from ..net.files import FileService, OfferError, SentFiles
+from ..net.notsent import not_sent, not_sent_note
 from ..protocol import events as ev
 from ..protocol.engine import EngineError
 from ..protocol.keyring import KEY_REQUEST_INTERVAL, KEY_REQUEST_TRIES
+from ..protocol.offers import Recipient
 from ..protocol.peers import Addr
-from ..session import build_file_service, build_node
+from ..service import FilesOffered, Messenger
+from ..service import events as news
 from ..store import HistoryStore
-from ..targets import AmbiguousTarget, UnknownTarget, is_address, resolve_target
-from .common import CommandError, stop_on_signals, wait_until
+from ..targets import AmbiguousTarget, UnknownTarget, is_address
+from .common import INTERRUPTED, CommandError, interrupt_on_signals, wait_until
+
+PROG = "ipmsg-tui"
 
 # How long `send` waits for a named peer, and for an addressed peer's ANSENTRY (which tells
 # us its code page and whether it reads UTF-8).
@@ -40,33 +38,34 @@ class _Delivery:
 
     waiting: set[tuple[Addr, int]]
     failed: set[Addr]
+    left: set[Addr]  # peers that said goodbye (BR_EXIT) meanwhile
 
 
 class _TargetMissing(CommandError):
     """No peer by that name answered."""
 
 
-def _resolve(node: Node, target: str, default_port: int) -> Addr | None:
+def _resolve(messenger: Messenger, target: str) -> Addr | None:
     """The address TARGET names, or None while it is unknown."""
     try:
-        return resolve_target(node.engine.peers, target, default_port)
+        return messenger.resolve(target)
     except UnknownTarget:
         return None
     except AmbiguousTarget as error:
         raise CommandError(str(error)) from None
 
 
-async def _find_target(node: Node, target: str, port: int, changed: asyncio.Event) -> Addr:
+async def _find_target(messenger: Messenger, target: str, changed: asyncio.Event) -> Addr:
     """Wait for discovery to name TARGET's address (an address needs no discovery, but its
     ANSENTRY tells us the peer's code page, so it gets a short wait too)."""
     by_address = is_address(target)
 
     def known() -> bool:
-        addr = _resolve(node, target, port)
-        return addr is not None and (not by_address or node.engine.peers.get(addr) is not None)
+        addr = _resolve(messenger, target)
+        return addr is not None and (not by_address or messenger.peer(addr) is not None)
 
     await wait_until(known, changed, ADDRESS_WAIT if by_address else NAME_WAIT)
-    addr = _resolve(node, target, port)
+    addr = _resolve(messenger, target)
     if addr is None:
         raise _TargetMissing(
             f"no peer named {target!r} answered within {NAME_WAIT:g} s; "
@@ -76,12 +75,12 @@ async def _find_target(node: Node, target: str, port: int, changed: asyncio.Even
 
 
 async def _find_targets(
-    node: Node, targets: Sequence[str], port: int, changed: asyncio.Event
+    messenger: Messenger, targets: Sequence[str], changed: asyncio.Event
 ) -> tuple[list[Addr], list[str]]:
     """The addresses of the TARGETs found (each once), and a line for each not found. With
     a single TARGET, not finding it is the error."""
     found = await asyncio.gather(
-        *(_find_target(node, target, port, changed) for target in targets),
+        *(_find_target(messenger, target, changed) for target in targets),
         return_exceptions=True,
     )
     addrs: list[Addr] = []
@@ -114,76 +113,63 @@ async def run_send(
     (MULTICASTOPT) and each one that did not get it has a line on stderr."""
     targets = list(dict.fromkeys([target, *also]))
     changed = asyncio.Event()
-    delivery = _Delivery(set(), set())
-    recorder = HistoryRecorder(store) if store is not None else None
+    delivery = _Delivery(set(), set(), set())
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout if timeout is not None else None
 
-    def listener(event: ev.Event) -> None:
-        if recorder is not None:
-            recorder.on_event(event)
+    def follow(event: news.News) -> None:
         match event:
-            case ev.MessageDelivered(addr=addr, packet_no=number):
+            case news.MessagesChanged(source=ev.MessageDelivered(addr=addr, packet_no=number)):
                 delivery.waiting.discard((addr, number))
-            case ev.MessageFailed(addr=addr, packet_no=number):
+            case news.MessagesChanged(source=ev.MessageFailed(addr=addr, packet_no=number)):
                 if (addr, number) in delivery.waiting:
                     delivery.waiting.discard((addr, number))
                     delivery.failed.add(addr)
-            case ev.KeyLearned() if store is not None:  # pinned on first use
-                store.pin_key(event.identity, event.public_der, event.fingerprint, time.time())
-            case ev.KeyChanged(identity=identity):
+            case news.SecurityNotice(source=ev.KeyChanged(identity=identity) as changed_key):
                 print(
                     f"ipmsg-tui: WARNING: the key of {identity} changed from "
-                    f"{event.old_fingerprint} to {event.new_fingerprint}",
+                    f"{changed_key.old_fingerprint} to {changed_key.new_fingerprint}",
                     file=sys.stderr,
                 )
-            case ev.KeyMissing(addr=addr, sent_in_clear=clear):
+            case news.SecurityNotice(source=ev.KeyMissing(addr=addr, sent_in_clear=clear)):
                 done = "sent unencrypted" if clear else "not sent (encryption required)"
                 print(f"ipmsg-tui: {done}: no key from {addr[0]}:{addr[1]}", file=sys.stderr)
+            case news.PeerOffline(peer=peer, reason="exit"):
+                delivery.left.add(peer.addr)
         changed.set()
 
     # Announce ourselves directly to addressed targets, as to a --host.
     addressed = tuple(t for t in targets if is_address(t))
     if addressed:
         settings = replace(settings, hosts=(*settings.hosts, *addressed))
-    node = build_node(settings, [listener])
-    if store is not None:
-        node.engine.load_pins(store.pinned_keys())
-    service = build_file_service(settings, node) if paths else None
-    if service is not None:  # TCP first: a busy port fails before anyone hears from us
-        service.listeners.append(lambda event: changed.set())
-        await service.start()
-    await node.start()
+    messenger = Messenger(settings, store=store, remember_transfers=False)
+    messenger.subscribe(follow)
+    stage = "before the message was sent"
     try:
-        addrs, missing = await _find_targets(node, targets, settings.port, changed)
-        peers = [node.engine.peers.get(addr) for addr in addrs]
-        names = {
-            addr: peer.name if peer is not None else f"{addr[0]}:{addr[1]}"
-            for addr, peer in zip(addrs, peers, strict=True)
-        }
-        offered: SentFiles | None = None
-        if service is not None:
+        await messenger.start(serve_files=bool(paths), keys=True)
+        interrupt_on_signals()  # Ctrl+C and SIGTERM end the waits; `finally` says goodbye
+        addrs, missing = await _find_targets(messenger, targets, changed)
+        names = {addr: _name(messenger, addr) for addr in addrs}
+        offered: FilesOffered | None = None
+        if paths:
             try:
-                offered = await service.send(addrs, text, paths, sealed=sealed)
+                offered = await messenger.send_files(addrs, text, paths, sealed=sealed)
             except OfferError as error:
                 raise CommandError(str(error), 2) from None
-            sent = offered.messages
+            sent = offered.rows
         else:
             try:
-                sent = node.send_message(addrs, text, sealed=sealed)
+                sent = messenger.send(addrs, text, sealed=sealed)
             except EngineError as error:
                 raise CommandError(str(error)) from None
-        if recorder is not None:
-            attachments = offered.attachments if offered is not None else ()
-            recorder.record_sent(
-                sent,
-                peers,
-                settings.display_nick,
-                time.time(),
-                sealed=sealed,
-                attachments=attachments,
-            )
-        delivery.waiting.update((addr, part.packet_no) for part in sent for addr in addrs)
+        delivery.waiting.update((addr, row.packet_no) for row in sent for addr in addrs)
+        # Only now may the loop run again: a receipt handled earlier would be lost.
+        skipped = await asyncio.to_thread(not_sent, paths) if paths else []
+        if skipped:  # links and devices inside a folder are left out: say so
+            print(f"{PROG}: {not_sent_note(skipped)}", file=sys.stderr)
+        if timeout == 0:  # sent; the caller asked not to wait for the receipt
+            return 0
+        stage = "before the receipt came"
         limit = (
             timeout
             if timeout is not None
@@ -191,22 +177,27 @@ async def run_send(
         )
         await wait_until(lambda: not delivery.waiting, changed, limit)
         missed = [addr for addr in addrs if _missed(addr, delivery)]
-        problems = [*missing, *(_not_acknowledged(names[addr], addr) for addr in missed)]
-        if problems:
-            for line in problems[:-1]:
-                print(f"ipmsg-tui: {line}", file=sys.stderr)
-            raise CommandError(problems[-1])
+        _fail_with([*missing, *(_not_acknowledged(names[addr], addr) for addr in missed)])
         name = ", ".join(names.values())
         if len(sent) > 1:
             print(f"delivered to {name} in {len(sent)} parts (too long for one packet)")
-        if service is not None and offered is not None:
+        if offered is not None:
+            stage = "before the files were fetched"
             remaining = None if deadline is None else max(0.0, deadline - loop.time())
-            await _until_fetched(service, offered, names, changed, remaining, timeout)
+            await _until_fetched(
+                messenger.files, offered.sent, names, changed, remaining, timeout, delivery.left
+            )
         return 0
+    except asyncio.CancelledError:
+        raise CommandError(f"interrupted {stage}", INTERRUPTED) from None
     finally:
-        if service is not None:
-            await service.stop()
-        await node.stop()
+        await messenger.stop()
+        messenger.close()
+
+
+def _name(messenger: Messenger, addr: Addr) -> str:
+    peer = messenger.peer(addr)
+    return peer.name if peer is not None else f"{addr[0]}:{addr[1]}"
 
 
 def _missed(addr: Addr, delivery: _Delivery) -> bool:
@@ -217,6 +208,14 @@ def _not_acknowledged(name: str, addr: Addr) -> str:
     return f"{name} did not acknowledge the message (offline, or UDP port {addr[1]} blocked)"
 
 
+def _fail_with(problems: list[str]) -> None:
+    """CommandError with the last problem, after a line on stderr for each other one."""
+    if problems:
+        for line in problems[:-1]:
+            print(f"{PROG}: {line}", file=sys.stderr)
+        raise CommandError(problems[-1])
+
+
 async def _until_fetched(
     service: FileService,
     offered: SentFiles,
@@ -224,36 +223,33 @@ async def _until_fetched(
     changed: asyncio.Event,
     remaining: float | None,
     timeout: float | None,
+    left: set[Addr],
 ) -> None:
     """Serve until every recipient has every file; CommandError (a line before it for each
-    other recipient) if one declines or time runs out."""
+    other recipient) if one declines, quits (BR_EXIT) or time runs out."""
     offer = offered.offer
-    stop = asyncio.Event()
-    stop_on_signals(stop)
-    stop_waiter = asyncio.ensure_future(stop.wait())
-    stop_waiter.add_done_callback(lambda _: changed.set())
+
+    def waited_for() -> list[Recipient]:
+        return [r for r in offer.recipients if not offer.fetched_by(r) and r.addr not in left]
 
     def finished() -> bool:
-        return offer.complete or not offer.recipients or stop.is_set()
+        return offer.complete or not waited_for()
 
-    try:
-        done = await wait_until(finished, changed, remaining)
-    finally:
-        stop_waiter.cancel()
-    if stop.is_set() and not offer.complete:
-        raise CommandError("interrupted before the files were fetched", 130)
-    left_in = {recipient.addr for recipient in offer.recipients}
-    problems = [f"{name} declined the files" for addr, name in names.items() if addr not in left_in]
-    if not offer.complete and offer.recipients:
-        assert not done and timeout is not None
-        for recipient in offer.recipients:
-            left = len(offer.required - offer.fetched.get(recipient, set()))
-            if left:
-                name = names.get(recipient.addr, f"{recipient.addr[0]}:{recipient.addr[1]}")
-                problems.append(
-                    f"{name} did not fetch the files within {timeout:g} s ({left} left)"
-                )
-    if problems:
-        for line in problems[:-1]:
-            print(f"ipmsg-tui: {line}", file=sys.stderr)
-        raise CommandError(problems[-1])
+    await wait_until(finished, changed, remaining)
+    if offer.complete and len(offer.recipients) == len(names):
+        return
+    still_in = {recipient.addr for recipient in offer.recipients}
+    problems = [
+        f"{name} declined the files" for addr, name in names.items() if addr not in still_in
+    ]
+    for recipient in offer.recipients:
+        if offer.fetched_by(recipient):
+            continue
+        name = names.get(recipient.addr, f"{recipient.addr[0]}:{recipient.addr[1]}")
+        if recipient.addr in left:
+            problems.append(f"{name} left before fetching the files (it quit: BR_EXIT)")
+        else:
+            assert timeout is not None
+            count = len(offer.required - offer.fetched.get(recipient, set()))
+            problems.append(f"{name} did not fetch the files within {timeout:g} s ({count} left)")
+    _fail_with(problems)

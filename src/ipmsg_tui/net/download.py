@@ -29,6 +29,7 @@ from ..protocol.dirstream import (
 )
 from ..protocol.peers import Addr
 from ..protocol.safenames import SafeTree, clean_component
+from ..sizes import file_size
 from . import saving
 from .tcp import connect, connect_protocol
 from .transfers import Transfer
@@ -262,7 +263,7 @@ async def fetch_file(
         if sink.missing:
             if not sink.received:
                 raise SenderRefused()
-            raise TransferError(f"the connection ended {sink.missing} bytes before the end")
+            raise TransferError(f"the connection ended {file_size(sink.missing)} before the end")
         # Complete. The sender should close now; it may also keep the connection open.
         await sink.wait(lambda: sink.closed or sink.overflow, EOF_GRACE)
         sink.check()

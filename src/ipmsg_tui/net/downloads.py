@@ -3,15 +3,19 @@ they arrive (a ``.part`` file or folder beside the final name), and retries that
 what the ``.part`` already holds when the sender can serve from an offset.
 
 The bytes themselves are moved by :mod:`~ipmsg_tui.net.download`; this module decides when
-and into what.
+and into what. With a :class:`~ipmsg_tui.transferlog.TransferLog` it also remembers each
+download across restarts (see :mod:`~ipmsg_tui.net.resumes`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,11 +25,14 @@ from ..protocol.direction import Direction
 from ..protocol.dirstream import DirStreamDecoder
 from ..protocol.filerequest import file_request_extension
 from ..protocol.offers import IncomingOffer
+from ..protocol.peers import Peer
 from ..protocol.safenames import clean_component
+from ..transferlog import SavedDownload
 from . import saving
 from .download import Connection, SenderRefused, TransferError, fetch_file, fetch_folder
 from .fileevents import Emit, TransferEnded, TransferStarted
 from .node import Node
+from .resumes import Journal
 from .tcp import TcpUnreachable
 from .transfers import Controls, Failure, Transfer, TransferState
 
@@ -39,6 +46,17 @@ class _Download:
     folder: Path
     name: str
     part: Path | None = None  # kept between attempts, so a retry can resume from it
+    row_id: int | None = None  # its row in the transfer log, if there is one
+    written_state: TransferState | None = None  # what the log last heard
+    written_at: float = 0.0
+    interrupted: bool = False  # remembered from a run that quit while it was going
+
+
+def _failure(value: str | None) -> Failure | None:
+    try:
+        return Failure(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 class Downloads:
@@ -52,6 +70,8 @@ class Downloads:
         connect_timeout: float,
         idle_timeout: float,
         checksum: bool,
+        journal: Journal | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.node = node
         self.transfers = transfers  # the service's list of every transfer, both ways
@@ -63,6 +83,9 @@ class Downloads:
         self._jobs: dict[int, _Download] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._reserved_parts: set[Path] = set()
+        self.journal = journal
+        self.clock = clock
+        self.closing = False  # stopping: a cancelled download was interrupted, not abandoned
 
     def start(
         self, offer: IncomingOffer, attachment: Attachment, dest_dir: Path, name: str | None
@@ -71,6 +94,10 @@ class Downloads:
         is bad."""
         folder = saving.prepare_folder(dest_dir)
         final_name = clean_component(name or attachment.name)
+        earlier = self._unfinished(offer, attachment, folder, final_name)
+        if earlier is not None:  # accepted again (after a restart): continue in its .part
+            self.continue_with(earlier, offer)
+            return earlier
         total = attachment.size if attachment.size or not attachment.is_dir else None
         transfer = Transfer(
             Direction.IN,
@@ -82,15 +109,141 @@ class Downloads:
             total=total,
             controls=Controls(self._cancel, self._retry),
         )
-        self._jobs[transfer.id] = _Download(offer, attachment, folder, final_name)
-        self.transfers.append(transfer)
-        self._emit(TransferStarted(transfer))
+        self.adopt(transfer, _Download(offer, attachment, folder, final_name))
         self._launch(transfer, resume=False)
         return transfer
 
+    def adopt(self, transfer: Transfer, job: _Download) -> None:
+        """List a transfer (new, or remembered from an earlier run) and log its changes."""
+        self._jobs[transfer.id] = job
+        if self.journal is not None:
+            if job.row_id is None:
+                job.row_id = self.journal.added(job.offer, job.attachment, job.folder, job.name)
+            transfer.subscribe(self._write)
+        self.transfers.append(transfer)
+        self._emit(TransferStarted(transfer))
+
+    def restore(self) -> list[Transfer]:
+        """List again the downloads the log remembers (those that were going when we last
+        quit are failed now, and can be retried into their ``.part``)."""
+        if self.journal is None:
+            return []
+        return [self._restored(saved) for saved in self.journal.saved()]
+
+    def _restored(self, saved: SavedDownload) -> Transfer:
+        peer = Peer(
+            (saved.ip, saved.port), saved.user, saved.host, saved.peer_name, version=saved.version
+        )
+        attachment = saved.attachment
+        offer = IncomingOffer(peer, saved.packet_no, (attachment,), saved.created)
+        total = attachment.size if attachment.size or not attachment.is_dir else None
+        job = _Download(offer, attachment, saved.folder, saved.name, saved.part, saved.id)
+        transfer = Transfer(
+            Direction.IN,
+            offer.addr,
+            peer.name,
+            attachment,
+            offer.packet_no,
+            path=saved.path or saved.folder / saved.name,
+            total=total,
+            controls=Controls(self._cancel, self._retry),
+        )
+        transfer.done = saved.done
+        if saved.part is not None and not attachment.is_dir:
+            with contextlib.suppress(OSError):  # the bytes on disk are what a resume keeps
+                transfer.done = saved.part.lstat().st_size
+        transfer.error, transfer.failure = saved.error, _failure(saved.failure)
+        if saved.state in (TransferState.DONE.value, TransferState.CANCELLED.value):
+            transfer.state = TransferState(saved.state)
+        elif saved.state == TransferState.FAILED.value:
+            transfer.state = TransferState.FAILED
+        else:  # queued, running or interrupted: we quit (or were killed) meanwhile
+            transfer.state = TransferState.FAILED
+            transfer.error, transfer.failure = "interrupted: ipmsg-tui quit", Failure.BROKEN
+            job.interrupted = True
+        job.written_state = transfer.state
+        self.adopt(transfer, job)
+        return transfer
+
+    def resume_interrupted(self) -> list[Transfer]:
+        """Retry the downloads that were going when we last quit."""
+        resumed = []
+        for transfer in self.transfers:
+            job = self._jobs.get(transfer.id)
+            if job is not None and job.interrupted and transfer.can_retry:
+                job.interrupted = False
+                self._retry(transfer)
+                resumed.append(transfer)
+        return resumed
+
+    def _unfinished(
+        self, offer: IncomingOffer, attachment: Attachment, folder: Path, name: str
+    ) -> Transfer | None:
+        """The same file of the same offer, already tried into the same place and ended
+        without being saved: the one to continue."""
+        for transfer in self.transfers:
+            job = self._jobs.get(transfer.id)
+            if (
+                job is not None
+                and transfer.can_retry
+                and job.offer.packet_no == offer.packet_no
+                and job.offer.peer.key == offer.peer.key
+                and job.attachment.file_id == attachment.file_id
+                and (job.folder, job.name) == (folder, name)
+            ):
+                return transfer
+        return None
+
+    def continue_with(self, transfer: Transfer, offer: IncomingOffer | None = None) -> None:
+        """Retry ``transfer`` (from the offer as heard now, if given: the sender may have
+        a new address or version since)."""
+        job = self._jobs[transfer.id]
+        if offer is not None:
+            job.offer = offer
+            transfer.addr = offer.addr
+        self._launch(transfer, resume=True)
+
     def forget(self, transfer: Transfer) -> None:
-        """A finished transfer left the list: its ``.part`` is no longer retried."""
-        self._jobs.pop(transfer.id, None)
+        """A finished transfer left the list: its ``.part`` is no longer retried, so it goes."""
+        job = self._jobs.pop(transfer.id, None)
+        if job is None:
+            return
+        if job.part is not None and transfer.state != TransferState.DONE:
+            saving.remove_part(job.part, job.folder)
+        if self.journal is not None and job.row_id is not None:
+            self.journal.removed(job.row_id)
+
+    def abandon(self, offer: IncomingOffer) -> None:
+        """The offer was declined: the ``.part`` files of its unfinished downloads go (a
+        retry, if asked for anyway, starts from nothing)."""
+        for transfer in self.transfers:
+            job = self._jobs.get(transfer.id)
+            if (
+                job is not None
+                and transfer.can_retry
+                and job.offer.packet_no == offer.packet_no
+                and job.offer.peer.key == offer.peer.key
+            ):
+                if job.part is not None:
+                    saving.remove_part(job.part, job.folder)
+                    job.part = None
+                if self.journal is not None and job.row_id is not None:
+                    self.journal.removed(job.row_id)
+                    job.row_id = None
+
+    def jobs(self) -> dict[int, _Download]:
+        return self._jobs
+
+    def _write(self, transfer: Transfer) -> None:
+        """Tell the log: every change of state, and progress at most every few seconds."""
+        job = self._jobs.get(transfer.id)
+        if self.journal is None or job is None or job.row_id is None:
+            return
+        now = self.clock()
+        if job.written_state == transfer.state and now - job.written_at < self.journal.interval:
+            return
+        job.written_state, job.written_at = transfer.state, now
+        self.journal.write(job.row_id, transfer, job.part, interrupted=self.closing)
 
     def running(self) -> list[asyncio.Task[None]]:
         return list(self._tasks.values())
@@ -115,8 +268,19 @@ class Downloads:
         if transfer.direction != Direction.IN or transfer.id not in self._jobs:
             raise RuntimeError("only downloads can be retried")
         # The previous attempt has ended (can_retry checked that); its task may still be
-        # winding down, which is harmless.
-        self._launch(transfer, resume=True)
+        # winding down, which is harmless. A sender heard since (a restart) may have moved.
+        job = self._jobs[transfer.id]
+        self.continue_with(transfer, self._offer_now(job.offer))
+
+    def _offer_now(self, offer: IncomingOffer) -> IncomingOffer | None:
+        """The offer with its sender as online now, if that changed (address, version)."""
+        current = self.node.engine.peers.get(offer.addr)
+        if current is not None and current.key == offer.peer.key:
+            return None
+        moved = next((p for p in self.node.engine.peers if p.key == offer.peer.key), None)
+        if moved is None:
+            return None
+        return IncomingOffer(moved, offer.packet_no, offer.attachments, offer.timestamp)
 
     async def _run(self, transfer: Transfer, resume: bool) -> None:
         job = self._jobs[transfer.id]

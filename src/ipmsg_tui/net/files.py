@@ -10,7 +10,12 @@ The :class:`FileService` is the one object the app and the commands use:
 * incoming offers arrive as :class:`OfferReceived` events; ``download()`` / ``download_all()``
   fetch them into the download folder as :class:`~ipmsg_tui.net.transfers.Transfer` objects
   (progress, cancel, retry: resumed from the ``.part`` when the peer is ipmsg-tui), and
-  ``decline()`` sends RELEASEFILES.
+  ``decline()`` sends RELEASEFILES;
+* with a ``journal`` (:mod:`~ipmsg_tui.net.resumes`), downloads are remembered across
+  restarts: ``start()`` lists earlier ones again (``resume_interrupted()`` retries those that
+  were going when we quit), Accept of a file tried before continues its ``.part``, and
+  ``.part`` files given up (declined, forgotten, too old) are removed;
+* ``pending()`` says what a quit would cut short (running transfers, offers not fetched).
 
 Listeners (``service.listeners``) get the events of :mod:`~ipmsg_tui.net.fileevents`; every
 transfer, both ways, is in ``service.transfers``.
@@ -29,6 +34,7 @@ import secrets
 import socket
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..protocol import events as ev
@@ -56,9 +62,10 @@ from .fileevents import (
 )
 from .node import Node
 from .offering import Offering, SentFiles
+from .resumes import Journal
 from .sharing import OfferError
 from .tcp import open_tcp_socket
-from .transfers import Transfer
+from .transfers import Direction, Transfer
 from .uploads import UploadServer
 
 __all__ = [
@@ -71,11 +78,37 @@ __all__ = [
     "OfferError",
     "OfferFetched",
     "OfferReceived",
+    "Pending",
     "RequestRefused",
     "SentFiles",
     "TransferEnded",
     "TransferStarted",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """Transfers running and offers of ours not fetched yet: a quit would end them."""
+
+    downloads: int = 0
+    uploads: int = 0
+    offers: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.downloads or self.uploads or self.offers)
+
+    def describe(self) -> str:
+        """``2 downloads, 1 upload and 1 offer not fetched yet``"""
+        parts = [
+            f"{count} {noun}{'' if count == 1 else 's'}{tail}"
+            for count, noun, tail in (
+                (self.downloads, "download", ""),
+                (self.uploads, "upload", ""),
+                (self.offers, "offer", " not fetched yet"),
+            )
+            if count
+        ]
+        return " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
 
 
 class FileService:
@@ -91,6 +124,7 @@ class FileService:
         idle_timeout: float = 60.0,
         checksum: bool = False,
         clock: Callable[[], float] = time.time,
+        journal: Journal | None = None,
     ) -> None:
         self.node = node
         self.download_dir = download_dir
@@ -108,7 +142,10 @@ class FileService:
             connect_timeout=connect_timeout,
             idle_timeout=idle_timeout,
             checksum=checksum,  # SHA-256 of every downloaded file: as costly as receiving it
+            journal=journal,
+            clock=clock,
         )
+        self.journal = journal
         self._uploads = UploadServer(
             node,
             self.offers,
@@ -119,6 +156,7 @@ class FileService:
             clock=clock,
         )
         self._started = False
+        self._restored = False
 
     # ------------------------------------------------------------------ settings
 
@@ -167,6 +205,9 @@ class FileService:
         if not self._started:
             self.node.listeners.append(self._on_node_event)
             self._started = True
+        if not self._restored:  # earlier downloads, listed once (the listeners hear them)
+            self._restored = True
+            self._downloads.restore()
         if serve and not self._uploads.serving:
             await self._uploads.start(sock or open_tcp_socket(self.node.socket_plan))
 
@@ -178,11 +219,15 @@ class FileService:
             self._started = False
         self._uploads.close()
         self._offering.stop()
+        self._downloads.closing = True  # what stops now was interrupted: resumable next time
         tasks = self._downloads.running() + self._uploads.running()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self.offers.clear()
+        if self.journal is not None:
+            self.journal.log.close()
+            self.journal = self._downloads.journal = None
 
     # ------------------------------------------------------------------ sending
 
@@ -223,6 +268,26 @@ class FileService:
         """RELEASEFILES: tell the sender we will not download these."""
         self.node.release_files(offer.addr, offer.packet_no)
         self.incoming.discard(offer)
+        self._downloads.abandon(offer)  # a .part tried before is of no more use
+
+    def resume_interrupted(self) -> list[Transfer]:
+        """Retry the downloads that were going when we last quit (into their ``.part``)."""
+        return self._downloads.resume_interrupted()
+
+    def pending(self) -> Pending:
+        """What quitting now would cut short."""
+        running = [t for t in self.transfers if not t.state.finished]
+        waiting = [
+            offer
+            for offer in self.offers
+            if offer.expires > self.clock()
+            and any(not offer.fetched_by(r) for r in offer.recipients)
+        ]
+        return Pending(
+            downloads=sum(1 for t in running if t.direction == Direction.IN),
+            uploads=sum(1 for t in running if t.direction == Direction.OUT),
+            offers=len(waiting),
+        )
 
     def forget(self, transfer: Transfer) -> None:
         """Drop a finished transfer from the list (a panel's "clear")."""

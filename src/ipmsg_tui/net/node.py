@@ -1,9 +1,14 @@
 """Run the sans-IO engine on an asyncio loop: one UDP socket, one timer, ordered delivery.
 
-Everything the engine sends goes through the one shared transport. After every step the
-events are delivered to the listeners *before* the datagrams leave, so a RECVMSG only goes
-out once every listener (the history store first) has taken the message. A listener that
-raises makes the node retract that acknowledgement: the sender will retransmit.
+Every engine step (an action, a datagram, the timer) ends in one :meth:`Node.transmit`: the
+step's events go to the listeners *before* its datagrams leave, so a RECVMSG only goes out
+once every listener (the history store first) has taken the message; then the timer is set.
+A listener that raises makes the node retract that acknowledgement: the sender will
+retransmit.
+
+Listeners run in the order of ``listeners``; one returning False has fully handled the event
+and the later ones do not see it. The messenger (:mod:`ipmsg_tui.service.messenger`) builds
+the chain and writes its order down: history, subscribers, file service.
 """
 
 from __future__ import annotations
@@ -124,11 +129,47 @@ class Node:
         self._transport.close()
         self._transport = None
 
+    def goodbye_from_another_thread(self) -> None:
+        """BR_EXIT straight onto the socket, for a process whose event loop is stuck and must
+        end (see ui/hangup.py): ``stop()`` cannot run there. Best effort, nothing else."""
+        sock = self._socket
+        if self._transport is None or sock is None:
+            return  # stopped: the goodbye went out already
+        self.engine.stop(self.clock())
+        for datagram, addr in self.engine.datagrams_to_send():
+            try:
+                sock.sendto(datagram, addr)
+            except OSError as error:
+                log.debug("cannot send to %s:%d: %s", addr[0], addr[1], error)
+
     # ------------------------------------------------------------------ actions
 
     @property
     def peers(self) -> list[Peer]:
         return list(self.engine.peers)
+
+    def peer(self, addr: Addr) -> Peer | None:
+        return self.engine.peers.get(addr)
+
+    @property
+    def nick(self) -> str:
+        return self.engine.nick
+
+    @property
+    def group(self) -> str:
+        return self.engine.group
+
+    @property
+    def away(self) -> bool:
+        return self.engine.away
+
+    @property
+    def away_text(self) -> str:
+        return self.engine.away_text
+
+    def fitting_name(self, name: str) -> str:
+        """``name`` as peers receive it (IPMSG carries only so many bytes of it)."""
+        return self.engine.fitting_name(name)
 
     def send_message(
         self,
@@ -195,14 +236,14 @@ class Node:
 
     def _act(self, action: Callable[[float], _T]) -> _T:
         result = action(self.clock())
-        self._pump()
+        self.transmit()
         return result
 
     def _on_datagram(self, data: bytes, addr: Addr) -> None:
         now = self.clock()
         self.engine.receive_datagram(data, addr, now)
         self._take_waiting_datagrams(now)
-        self._pump()
+        self.transmit()
 
     def _take_waiting_datagrams(self, now: float) -> None:
         """Feed the engine the datagrams already queued behind this one, up to a batch.
@@ -227,19 +268,23 @@ class Node:
     def _on_timer(self) -> None:
         self._timer = None
         self.engine.handle_timer(self.clock(), answers_fit=not self._kernel_queue_crowded())
-        self._pump()
+        self.transmit()
 
-    def _pump(self) -> None:
+    def transmit(self) -> None:
+        """The one way out after an engine step: events to the listeners, then the
+        datagrams, then the timer for the next step."""
         for event in self.engine.events():
             if isinstance(event, ev.PacketDropped):
                 self._note_drop(event)
                 continue
-            self._deliver(event)
+            self.deliver(event)
         for datagram, addr in self.engine.datagrams_to_send():
             self._send(datagram, addr)
         self._schedule_timer()
 
-    def _deliver(self, event: ev.Event) -> None:
+    def deliver(self, event: ev.Event) -> None:
+        """Hand ``event`` down the listener chain (as ``transmit`` does; tests feed
+        recorded events this way)."""
         for listener in self.listeners:
             try:
                 if listener(event) is False:

@@ -11,13 +11,17 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import logging
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from ..protocol.safenames import clean_component, unique_name
+
+log = logging.getLogger(__name__)
 
 PART_SUFFIX = ".part"
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
@@ -184,3 +188,25 @@ def finish_folder(part: Path, folder: Path, name: str, mtime: int | None) -> Pat
         set_mtime(final, mtime)
         return final
     raise SaveError(f"no free name for {name} in {folder}")
+
+
+def remove_part(part: Path, folder: Path) -> bool:
+    """Remove a ``.part`` file or folder we created in ``folder`` (a download given up).
+    Anything else (a link, another name, a path elsewhere) is left alone; False then."""
+    if part.parent != folder or not part.name.endswith(PART_SUFFIX) or part.name == PART_SUFFIX:
+        log.warning("not removing %s: not a .part of ours in %s", part, folder)
+        return False
+    try:
+        mode = os.lstat(part).st_mode
+        if stat.S_ISREG(mode):
+            os.unlink(part)
+        elif stat.S_ISDIR(mode):
+            shutil.rmtree(part)  # never follows links inside
+        else:
+            return False
+    except FileNotFoundError:
+        return False
+    except OSError as error:
+        log.warning("cannot remove %s: %s", part, error.strerror or error)
+        return False
+    return True

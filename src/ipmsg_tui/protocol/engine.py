@@ -53,6 +53,7 @@ from .keyring import (
     Policy,
     WaitingSend,
 )
+from .liveness import ANSWER_WITHIN, SILENT_AFTER, SilenceWatch
 from .packet import IPDictPacket, Packet, ParseError, format_packet, join_parts, parse_packet
 from .peers import Addr, Peer, PeerTable
 from .retransmit import Pending, Retransmissions, RetryKey, RetryKind
@@ -106,6 +107,10 @@ class EngineConfig:
     rebroadcast_after: float = 5.0
     refresh_window: float = 6.0
     probe_interval: float = 30.0
+    # Peers silent this long are asked whether they are still there, dropped if they do
+    # not answer within probe_answer_within (see liveness.py).
+    silent_after: float = SILENT_AFTER
+    probe_answer_within: float = ANSWER_WITHIN
     # Messages from senders that never announced themselves, per second (burst: twice
     # that). Beyond it a first copy is dropped unacknowledged and remembered; its
     # retransmission is taken. A real sender retries; a flood of spoofed senders does not,
@@ -181,6 +186,7 @@ class Engine(KeyExchange):
         )
         self._ring = KeyRing(policy=config.encryption, max_peers=config.max_peers)
         self._rejected: DedupCache[MessageKey] = DedupCache(config.dedup_size, config.dedup_ttl)
+        self._silence = SilenceWatch(config.silent_after, config.probe_answer_within)
         self._rebroadcast_at: float | None = None
         self._refresh_started: float | None = None
         self._refresh_deadline: float | None = None
@@ -205,6 +211,7 @@ class Engine(KeyExchange):
             self._retries.next_due(),
             self._guard.next_due(),
             self._ring.next_due(),
+            self._silence.next_due(),
         ]
         return min((t for t in timers if t is not None), default=None)
 
@@ -248,6 +255,14 @@ class Engine(KeyExchange):
         self._announce(Command.NOOPERATION)
         self._announce(Command.BR_ENTRY)
         self._rebroadcast_at = now + self.config.rebroadcast_after
+        self._silence.start(now)
+
+    def fitting_name(self, name: str) -> str:
+        """What every peer receives of ``name`` (a nick or group): entry packets carry at most
+        MAX_NAME_BYTES of it in each code page we write, UTF-8 and the legacy one."""
+        for codec in (wire_text.UTF8, self.config.legacy_codec):
+            name = wire_text.truncate_encoded(name, codec, MAX_NAME_BYTES)
+        return name
 
     def refresh(self, now: float) -> None:
         """Re-announce; peers that do not answer within the refresh window are dropped."""
@@ -259,6 +274,7 @@ class Engine(KeyExchange):
         """BR_EXIT to every target and every known peer; pending sends are abandoned."""
         self._announce(Command.BR_EXIT, include_peers=True)
         self._retries.clear()
+        self._silence.stop()
         self._rebroadcast_at = self._refresh_deadline = self._refresh_started = None
         self.started = False
 
@@ -459,6 +475,12 @@ class Engine(KeyExchange):
                     self.peers.remove(peer.addr)
                     self._events.append(ev.PeerLeft(peer, "refresh"))
         self._key_requests_due(now)
+        ask, silent = self._silence.sweep(now, self.peers)
+        for addr in ask:
+            self._queue(self._entry_packet(Command.BR_ENTRY, self.next_packet_no()), addr)
+        for peer in silent:
+            self.peers.remove(peer.addr)
+            self._events.append(ev.PeerLeft(peer, "silent"))
         again, given_up = self._retries.due(now)
         for pending in again:
             self._queue(pending.datagram, pending.addr)

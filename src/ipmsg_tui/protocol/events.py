@@ -27,7 +27,8 @@ class PeerChanged(Event):
 @dataclass(frozen=True, slots=True)
 class PeerLeft(Event):
     peer: Peer
-    reason: str  # "exit", "refresh" (no answer to a refresh) or "evicted"
+    reason: str  # "exit", "refresh" (no answer to a refresh), "silent" (no answer to a
+    # probe after a long silence: see liveness.py) or "evicted"
 
 
 @dataclass(frozen=True, slots=True)

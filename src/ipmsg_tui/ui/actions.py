@@ -8,35 +8,82 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, runtime_checkable
 
 from textual.app import SystemCommand
 from textual.command import Hit, Hits, Provider
 
 from ..config import ConfigError, parse_target
-from ..protocol.text import UnknownCodec, normalize_codec
-from .prefs import Preferences
-from .roster import Contact
+from ..protocol.text import UnknownCodec
+from ..service import Messenger
+from ..store import HistoryStore
+from .composer import Composer
+from .draft import Draft, Drafts
+from .fileactions import FileCommands
+from .roster import Contact, Roster
 from .screens.peer_info import PeerInfoScreen
 from .screens.prompt import TextPrompt
-
-if TYPE_CHECKING:
-    from .app import MessengerApp
+from .sidebar import PeerList
+from .toasts import Dialogs
 
 CODECS = ("auto", "utf-8", "gb18030", "gbk", "cp932", "big5", "euc-kr", "euc-jp", "latin-1")
 
 
+class CommandsHost(Dialogs, Protocol):
+    """What the user's commands use of the app."""
+
+    @property
+    def messenger(self) -> Messenger: ...
+    @property
+    def store(self) -> HistoryStore: ...
+    @property
+    def roster(self) -> Roster: ...
+    @property
+    def drafts(self) -> Drafts: ...
+    @property
+    def draft(self) -> Draft | None: ...
+    @property
+    def open_key(self) -> str | None: ...
+    @property
+    def open_contact(self) -> Contact | None: ...
+    @property
+    def my_nick(self) -> str: ...
+    @property
+    def composer(self) -> Composer: ...
+    @property
+    def peer_list(self) -> PeerList: ...
+    @property
+    def file_commands(self) -> FileCommands: ...
+    def refresh_status(self) -> None: ...
+    def rebuild_sidebar(self) -> None: ...
+    def open_conversation(self, key: str) -> None: ...
+    def action_toggle_seal(self) -> None: ...
+    def action_open_sealed(self) -> None: ...
+    def action_resend_failed(self) -> None: ...
+
+
+@runtime_checkable
+class Searchable(Protocol):
+    """An app whose peers ``PeerSearch`` finds and opens."""
+
+    @property
+    def roster(self) -> Roster: ...
+    @property
+    def commands(self) -> UserCommands: ...
+
+
 class UserCommands:
-    def __init__(self, app: MessengerApp) -> None:
+    def __init__(self, app: CommandsHost) -> None:
         self.app = app
+        self.messenger = app.messenger
 
     # ------------------------------------------------------------------ helpers
 
-    def save(self, **changes: Any) -> None:
-        error = Preferences(self.app.settings).save(**changes)
-        if error:
-            self.app.notify(error, severity="error", markup=False)
+    def _problem(self, problem: str | None) -> bool:
+        """Show a problem saving the settings; whether there was one."""
+        if problem:
+            self.app.notify(problem, severity="error", markup=False)
+        return bool(problem)
 
     def _ask(self, prompt: TextPrompt, then: Any) -> None:
         self.app.push_screen(prompt, then)
@@ -53,25 +100,30 @@ class UserCommands:
 
     def set_nick(self) -> None:
         def done(answer: str | None) -> None:
-            if not answer or self.app.node is None:
+            if not answer:
                 return
-            self.app.node.set_presence(nick=answer)
-            self.app.settings = replace(self.app.settings, nick=answer)
-            self.save(nick=answer)
+            # Keep only what peers receive, so that we show what they see.
+            fitted = self.messenger.fitting_nick(answer)
+            self._problem(self.messenger.set_nick(fitted))
             self.app.refresh_status()
-            self.app.notify(f"You are now {answer}", timeout=3, markup=False)
+            if fitted != answer:
+                self.app.notify(
+                    f"Too long for IP Messenger (79 bytes): others see you as {fitted}",
+                    title="Nick shortened",
+                    severity="warning",
+                    timeout=8,
+                    markup=False,
+                )
+            else:
+                self.app.notify(f"You are now {answer}", timeout=3, markup=False)
 
         self._ask(TextPrompt("Your nick", value=self.app.my_nick, help="How others see you"), done)
 
     def set_group(self) -> None:
-        node = self.app.node
-
         def done(answer: str | None) -> None:
-            if answer is None or self.app.node is None:
+            if answer is None:
                 return
-            self.app.node.set_presence(group=answer)
-            self.app.settings = replace(self.app.settings, group=answer)
-            self.save(group=answer or None)
+            self._problem(self.messenger.set_group(answer))
             self.app.refresh_status()
             self.app.notify(
                 f"Your group is now {answer}" if answer else "You are in no group",
@@ -79,32 +131,28 @@ class UserCommands:
                 markup=False,
             )
 
-        current = node.engine.group if node is not None else self.app.settings.group
+        current = self.messenger.group
         self._ask(TextPrompt("Your group", value=current, help="Empty for none"), done)
 
     def toggle_away(self) -> None:
-        node = self.app.node
-        if node is None:
-            return
-        if node.engine.away:
-            node.set_presence(away=False)
+        messenger = self.messenger
+        if messenger.away:
+            messenger.come_back()
             self.app.refresh_status()
             self.app.notify("You are back", timeout=2)
             return
 
         def done(answer: str | None) -> None:
-            if answer is None or self.app.node is None:
+            if answer is None:
                 return
-            self.app.node.set_presence(away=True, away_text=answer)
-            self.app.settings = replace(self.app.settings, away_text=answer)
-            self.save(away_text=answer or None)
+            self._problem(messenger.set_away(answer))
             self.app.refresh_status()
             self.app.notify("You are away; messages get your away text as a reply", timeout=3)
 
         self._ask(
             TextPrompt(
                 "Away message",
-                value=node.engine.away_text or self.app.settings.away_text,
+                value=messenger.away_text or messenger.settings.away_text,
                 placeholder="At lunch, back at 14:00",
                 help="Sent as an automatic reply while you are away. F2 again to come back.",
             ),
@@ -112,45 +160,41 @@ class UserCommands:
         )
 
     def refresh(self) -> None:
-        if self.app.node is not None:
-            self.app.node.refresh()
-            self.app.notify("Asking everyone who is online…", timeout=2)
+        self.messenger.refresh()
+        self.app.notify("Asking everyone who is online…", timeout=2)
 
     def add_target(self, broadcast: bool) -> None:
         def done(answer: str | None) -> None:
-            if not answer or self.app.node is None:
+            if not answer:
                 return
-            port = self.app.settings.port
             try:
-                addr = parse_target(answer, port)
+                added = self.messenger.add_target(answer, broadcast=broadcast)
             except ConfigError as bad:
                 self.app.notify(str(bad), severity="error", markup=False)
                 return
-            self.app.node.add_target(addr, broadcast=broadcast)
-            text = addr[0] if addr[1] == port else f"{addr[0]}:{addr[1]}"
-            settings = self.app.settings
-            if broadcast and text not in settings.broadcast:
-                self.app.settings = replace(settings, broadcast=(*settings.broadcast, text))
-            elif not broadcast and text not in settings.hosts:
-                self.app.settings = replace(settings, hosts=(*settings.hosts, text))
-            key = "broadcast" if broadcast else "hosts"
-            failure = Preferences(self.app.settings).add_to_list(key, text)
-            if failure:
-                self.app.notify(failure, severity="error", markup=False)
-            else:
-                self.app.notify(f"Announced to {text}, and saved for next time", timeout=3)
+            if not self._problem(added.problem):
+                self.app.notify(f"Announced to {added.text}, and saved for next time", timeout=3)
+
+        def problem(text: str) -> str | None:  # shown in the dialog, which stays open
+            try:
+                parse_target(text, self.messenger.settings.port)
+            except ConfigError as bad:
+                return str(bad)
+            return None
 
         if broadcast:
             prompt = TextPrompt(
                 "Add a broadcast address",
                 placeholder="10.30.1.255",
                 help="Another subnet's broadcast address (ADDR or ADDR:PORT)",
+                check=problem,
             )
         else:
             prompt = TextPrompt(
                 "Add a host",
                 placeholder="10.20.0.7",
                 help="A peer beyond the broadcast domain, told about us directly (ADDR[:PORT])",
+                check=problem,
             )
         self._ask(prompt, done)
 
@@ -163,29 +207,17 @@ class UserCommands:
         key = contact.key
 
         def done(answer: str | None) -> None:
-            if answer is None or self.app.node is None:
+            if answer is None:
                 return
-            codec: str | None = None
-            if answer.lower() not in ("", "auto"):
-                try:
-                    codec = normalize_codec(answer)
-                except UnknownCodec:
-                    self.app.notify(f"Unknown encoding {answer!r}", severity="error", markup=False)
-                    return
-            self.app.node.set_peer_encoding(key, codec)
-            table = dict(self.app.settings.peer_encodings)
-            if codec is None:
-                table.pop(key, None)
-            else:
-                table[key] = codec
-            self.app.settings = replace(self.app.settings, peer_encodings=table)
-            error = Preferences(self.app.settings).set_peer_encoding(key, codec)
-            if error:
-                self.app.notify(error, severity="error", markup=False)
-            else:
+            try:
+                codec, problem = self.messenger.set_peer_encoding(key, answer)
+            except UnknownCodec:
+                self.app.notify(f"Unknown encoding {answer!r}", severity="error", markup=False)
+                return
+            if not self._problem(problem):
                 self.app.notify(f"{key}: {codec or 'automatic'} encoding", timeout=3, markup=False)
 
-        current = self.app.settings.peer_encodings.get(key, "auto")
+        current = self.messenger.settings.peer_encodings.get(key, "auto")
         self._ask(
             TextPrompt(
                 f"Encoding for {contact.name}",
@@ -202,8 +234,8 @@ class UserCommands:
             return
         self.app.push_screen(PeerInfoScreen(contact))
         peer = contact.peer
-        if peer is not None and self.app.node is not None:
-            self.app.node.request_info(peer.addr, "version")
+        if peer is not None:
+            self.messenger.request_info(peer.addr, "version")
 
     def mark_all_read(self) -> None:
         for contact in self.app.roster.contacts.values():
@@ -221,7 +253,7 @@ class UserCommands:
 
     def palette(self) -> Iterable[SystemCommand]:
         app = self.app
-        away = app.node is not None and app.node.engine.away
+        away = self.messenger.away
         yield SystemCommand("Set nick", f"How others see you (now {app.my_nick})", self.set_nick)
         yield SystemCommand("Set group", "The group others see you in", self.set_group)
         if away:
@@ -250,7 +282,7 @@ class UserCommands:
                 self.peer_encoding,
             )
             yield SystemCommand(
-                "Seal next message" if not app.seal_next else "Do not seal",
+                "Do not seal" if app.drafts[contact.key].sealed else "Seal next message",
                 "A sealed message must be opened; you see when it is (ctrl+s)",
                 app.action_toggle_seal,
             )
@@ -258,7 +290,7 @@ class UserCommands:
         yield SystemCommand(
             "Attach file…", "Files or folders to send with the next message (ctrl+f)", files.attach
         )
-        if files.waiting(app.open_key):
+        if app.draft is not None and app.draft.attachments:
             yield SystemCommand(
                 "Remove attachments", "Send the next message without them", files.clear
             )
@@ -285,17 +317,13 @@ class PeerSearch(Provider):
     """``ctrl+p`` then a name: jump to that peer's conversation."""
 
     def _contacts(self) -> list[Contact]:
-        from .app import MessengerApp
-
         app = self.app
-        if not isinstance(app, MessengerApp):
+        if not isinstance(app, Searchable):
             return []
         return [c for c in app.roster.contacts.values() if not c.is_everyone]
 
     def _open(self, key: str) -> None:
-        from .app import MessengerApp
-
-        if isinstance(self.app, MessengerApp):
+        if isinstance(self.app, Searchable):
             self.app.commands.chat_with(key)
 
     async def search(self, query: str) -> Hits:

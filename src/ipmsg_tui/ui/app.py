@@ -1,55 +1,48 @@
 """The full-screen messenger: peers on the left, the conversation on the right.
 
-The app only reacts to engine events and calls engine methods. Its node and file service run
-on Textual's own loop (created in ``on_mount``); the node's listener (:class:`EngineBridge`)
-stores each event in the history and posts a Textual message, the file service's listener
-(:class:`FileBridge`) posts its events; both are handled below.
+The app is handed a running :class:`~ipmsg_tui.service.Messenger`: it calls the messenger for
+everything the user does, and subscribes to its news (:class:`ServiceBridge` turns them into
+Textual messages, handled below).
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
-import signal
-import socket
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
-from dataclasses import replace
+from collections.abc import Iterable
 from typing import ClassVar, TypeVar
 
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, OptionList
 
 from ..config import Settings
-from ..history import HistoryRecorder
-from ..net.binding import SocketPlan
-from ..net.files import FileService
-from ..net.node import Node, open_udp_socket
-from ..net.tcp import open_tcp_socket
-from ..protocol.engine import EngineConfig, EngineError
-from ..session import build_file_service, engine_config
-from ..store import EVERYONE, Flag, HistoryStore, MessageState, StoredMessage
+from ..protocol.engine import EngineError
+from ..service import Messenger
+from ..store import EVERYONE, MessageState, StoredMessage
 from . import messages as ui
 from .actions import PeerSearch, UserCommands
 from .alerts import MessageAlerts
 from .attachbar import AttachmentBar
 from .bars import ChatHeader, StatusBar
-from .bridge import EngineBridge
+from .bridge import ServiceBridge
 from .chatlog import ChatLog
 from .chatrender import preview
 from .composer import Composer
+from .draft import Draft, Drafts
 from .fileactions import FileCommands
 from .fileboard import FileBoard
-from .filebridge import FileBridge
 from .filenews import FileNews
+from .hangup import ExitWatchdog, GoodbyeSignals
 from .roster import Contact, Roster
+from .screens.confirm_quit import ConfirmQuit
 from .screens.peer_info import PeerInfoScreen
 from .sidebar import PeerList, Sidebar
 from .window import ConversationWindow
@@ -62,7 +55,6 @@ QUIET_START = 3.0
 SIDEBAR_DELAY = 0.05
 SIDEBAR_MAX_DELAY = 0.5  # while the list keeps changing (a flood), at most twice a second
 SIDEBAR_BUSY = 5  # rebuilds within a second that mean it keeps changing
-_GOODBYE_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 FILES = Binding.Group("Files", compact=True)
 
 
@@ -77,7 +69,7 @@ class MessengerApp(App[int]):
         (130, "-wide"),
     ]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+q", "quit_asking", "Quit", priority=True),
         Binding("f2", "toggle_away", "Away", tooltip="Away on/off, with a message"),
         Binding("f3", "peer_info", "Info", tooltip="What the selected peer runs and supports"),
         Binding("f1", "toggle_keys", "Keys", tooltip="Show or hide the keys of the focused pane"),
@@ -101,34 +93,17 @@ class MessengerApp(App[int]):
         Binding("ctrl+r", "resend_failed", "Resend", show=False),
     ]
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        store: HistoryStore | None = None,
-        sock: socket.socket | None = None,
-        tcp_sock: socket.socket | None = None,
-        engine: tuple[EngineConfig, SocketPlan] | None = None,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
+    def __init__(self, messenger: Messenger) -> None:
+        """``messenger``: started (or, in a test with no network, never started)."""
         super().__init__()
-        self.settings = settings
-        self.engine_config, self.socket_plan = engine or engine_config(settings)
-        self._own_store = store is None
-        self.store = store if store is not None else HistoryStore(settings.history_path)
-        self._sock = sock
-        self._tcp_sock = tcp_sock
-        self.clock = clock
-        self.recorder = HistoryRecorder(self.store, is_read=self.is_open)
-        self.bridge = EngineBridge(self.recorder, self.post_message)
-        self.node: Node | None = None
-        self.files: FileService | None = None
-        self.board = FileBoard()
-        self.file_bridge = FileBridge(self.post_message)
+        self.messenger = messenger
+        self.store = messenger.store
+        self.clock = messenger.clock
+        self.bridge = ServiceBridge(self.post_message)
+        self.board = FileBoard(messenger.files)
         self.roster = Roster()
         self.open_key: str | None = None
-        self.seal_next = False
-        self._drafts: dict[str, str] = {}
+        self.drafts = Drafts()
         self._widgets: dict[type[Widget], Widget] = {}
         self._filter = ""
         self._sidebar_pending = False
@@ -140,6 +115,9 @@ class MessengerApp(App[int]):
         self.alerts = MessageAlerts(self)
         self.file_commands = FileCommands(self)
         self.file_news = FileNews(self)
+        # A closed terminal or a kill still says goodbye, and the process surely ends.
+        self.watchdog = ExitWatchdog(self._goodbye_now, self.store.close)
+        self._goodbye_signals = GoodbyeSignals(self.watchdog, self._quit_on_signal)
 
     # ------------------------------------------------------------------ layout
 
@@ -185,25 +163,27 @@ class MessengerApp(App[int]):
         self._widget(AttachmentBar).display = False
         self._started_at = time.monotonic()
         self.roster.load(self.store.conversations())
-        self.node = Node(self.engine_config, self.socket_plan, [self.bridge], clock=self.clock)
-        self.files = build_file_service(self.settings, self.node)
-        self.board.service = self.files
-        self.files.listeners.append(self.file_bridge)
-        # TCP first (as the commands do): nobody hears of us before we can serve files.
-        await self.files.start(sock=self._tcp_sock)
-        self._tcp_sock = None  # the file service owns it now
-        await self.node.start(sock=self._sock)
-        self._sock = None  # the node owns it now
+        for peer in self.messenger.peers:  # those who answered before the screen was up
+            self.roster.peer_online(peer)
+        # From here on every change arrives as news (the loop does not turn in between).
+        self.messenger.subscribe(self.bridge, is_read=self.is_open)
         self.refresh_status()
         self.rebuild_sidebar()
         self.peer_list.highlight_key(EVERYONE)
         self.open_conversation(EVERYONE)
         self.peer_list.focus()
         self.set_interval(60, self.chat_log.refresh_days)
-        if not self.is_headless:  # a kill or a closed terminal still says goodbye
-            loop = asyncio.get_running_loop()
-            for signum in _GOODBYE_SIGNALS:
-                loop.add_signal_handler(signum, self._quit_on_signal)
+        if not self.is_headless:
+            self._goodbye_signals.install(asyncio.get_running_loop())
+        seen_as = self.messenger.fitting_nick(self.my_nick)
+        if seen_as != self.my_nick:  # a nick from the config or --nick, too long for IPMSG
+            self.notify(
+                f"Your nick is too long for IP Messenger (79 bytes): others see you as {seen_as}",
+                title="Nick shortened",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
         waiting = [c for c in self.roster.contacts.values() if c.unread]
         if waiting:  # kept since last time: say so, but leave them unread until opened
             names = ", ".join(c.name for c in waiting[:3]) + (" …" if len(waiting) > 3 else "")
@@ -213,28 +193,34 @@ class MessengerApp(App[int]):
     def _quit_on_signal(self) -> None:
         self.run_worker(self.action_quit(), exclusive=True, group="quit")
 
-    async def on_unmount(self) -> None:
-        if not self.is_headless:
-            loop = asyncio.get_running_loop()
-            for signum in _GOODBYE_SIGNALS:
-                loop.remove_signal_handler(signum)
-        await self.stop_node()
-        if self._own_store:
-            self.store.close()
-        for sock in (self._sock, self._tcp_sock):
-            if sock is not None:
-                sock.close()
+    def _goodbye_now(self) -> None:
+        """The watchdog's goodbye, from its own thread, when the loop could not say it."""
+        self.messenger.node.goodbye_from_another_thread()
 
-    async def stop_node(self) -> None:
-        """Stop serving files (running transfers end), then say goodbye (BR_EXIT) once."""
-        if self.files is not None:
-            await self.files.stop()
-        if self.node is not None and self.node.running:
-            await self.node.stop()
+    async def on_unmount(self) -> None:
+        if not self.watchdog.armed:  # after a hangup, a late one must still reach the watchdog
+            self._goodbye_signals.uninstall()
+        self.messenger.unsubscribe(self.bridge)
+        await self.messenger.stop()
+        self.watchdog.said_goodbye.set()
 
     async def action_quit(self) -> None:
-        await self.stop_node()
+        await self.messenger.stop()  # goodbye (BR_EXIT) before the screen goes
+        self.watchdog.said_goodbye.set()
         self.exit(0)
+
+    async def action_quit_asking(self) -> None:
+        """ctrl+q: first asks (ConfirmQuit) while transfers run or our offers wait."""
+        pending = self.messenger.files.pending()
+        if not pending or isinstance(self.screen, ConfirmQuit):
+            await self.action_quit()
+            return
+
+        def answered(quit_now: bool | None) -> None:
+            if quit_now:
+                self.run_worker(self.action_quit(), exclusive=True, group="quit")
+
+        self.push_screen(ConfirmQuit(pending.describe()), answered)
 
     # ------------------------------------------------------------------ state
 
@@ -243,30 +229,31 @@ class MessengerApp(App[int]):
         return key == self.open_key
 
     @property
-    def my_nick(self) -> str:
-        return self.node.engine.nick if self.node is not None else self.settings.display_nick
+    def settings(self) -> Settings:
+        return self.messenger.settings
 
-    def my_addresses(self) -> list[str]:
-        if self.settings.bind:
-            return [self.settings.bind]
-        return sorted(
-            (ip for ip in self.engine_config.local_ips if not ipaddress.ip_address(ip).is_loopback),
-            key=ipaddress.ip_address,
-        )
+    @property
+    def my_nick(self) -> str:
+        return self.messenger.nick
 
     @property
     def open_contact(self) -> Contact | None:
         return self.roster.get(self.open_key) if self.open_key is not None else None
 
+    @property
+    def draft(self) -> Draft | None:
+        """The open conversation's draft."""
+        return self.drafts[self.open_key] if self.open_key is not None else None
+
     def refresh_status(self) -> None:
-        engine = self.node.engine if self.node is not None else None
+        messenger = self.messenger
         self._widget(StatusBar).show(
-            nick=self.my_nick,
-            group=engine.group if engine is not None else self.settings.group,
-            key=f"{self.settings.user}@{self.settings.host}",
-            addresses=self.my_addresses(),
-            away=engine.away if engine is not None else False,
-            away_text=engine.away_text if engine is not None else "",
+            nick=messenger.nick,
+            group=messenger.group,
+            key=messenger.key,
+            addresses=messenger.addresses(),
+            away=messenger.away,
+            away_text=messenger.away_text,
             online=self.roster.online_count,
             unread=self.roster.unread_total,
             transfers=sum(1 for t in self.board.transfers.values() if not t.state.finished),
@@ -313,11 +300,12 @@ class MessengerApp(App[int]):
             return
         composer = self.composer
         also = [] if contact.is_everyone else self._marked_besides(contact)
-        composer.border_title = "To " + ", ".join([contact.name, *(c.name for c in also)])
-        composer.border_subtitle = "🔒 sealed" if self.seal_next else ""
+        names = ", ".join([contact.name, *(c.name for c in also)])
+        composer.border_title = Content(f"To {names}")  # a name is never markup
+        composer.border_subtitle = "🔒 sealed" if self.drafts[contact.key].sealed else ""
         if contact.is_everyone:
             composer.placeholder = "Message everyone on the LAN (broadcast, no receipts)"
-        elif self.file_commands.waiting(contact.key):
+        elif self.drafts[contact.key].attachments:
             composer.placeholder = "Add a few words if you like · Enter sends the files"
         else:
             composer.placeholder = f"Message {contact.name} · Enter sends, Ctrl+J new line"
@@ -339,8 +327,9 @@ class MessengerApp(App[int]):
         previous = self.roster.get(self.open_key) if self.open_key is not None else None
         self._keep_draft()
         self.open_key = key
-        self.seal_next = False  # sealing is for one message to one peer
-        self.composer.load_text(self._drafts.pop(key, ""))
+        draft = self.drafts[key]
+        self.composer.load_text(draft.text)
+        self.composer.use_history(draft.sent)
         self.show_attachments()
         contact = self.roster.contacts[key]
         # The list changes only if a badge goes, or the conversation left may leave it.
@@ -353,25 +342,22 @@ class MessengerApp(App[int]):
             hint = "Nothing sent to everyone yet. A message here goes to the whole LAN."
         else:
             hint = f"No messages with {contact.name} yet. Say hello!"
-        self.chat_log.open(window, hint)
+        self.chat_log.open(window, hint, unread=contact.unread)
         if contact.unread:
             self.store.mark_read(key)
             self.roster.mark_read(key)
-        if contact.away and not contact.away_text and contact.peer is not None and self.node:
-            self.node.request_info(contact.peer.addr, "absence")  # the away text, as Windows
+        if contact.away and not contact.away_text and contact.peer is not None:
+            self.messenger.request_info(contact.peer.addr, "absence")  # away text, as Windows
         self.refresh_chat_header()
         if relist:
             self.schedule_sidebar()
 
     def _keep_draft(self) -> None:
         """What was typed for the conversation being left waits for it, not for the next."""
-        if self.open_key is None:
-            return
-        text = self.composer.text
-        if text.strip():
-            self._drafts[self.open_key] = text
-        else:
-            self._drafts.pop(self.open_key, None)
+        draft = self.draft
+        if draft is not None:
+            text = self.composer.text
+            draft.text = text if text.strip() else ""
 
     @on(OptionList.OptionHighlighted, "#peers")
     def _peer_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -401,64 +387,65 @@ class MessengerApp(App[int]):
     @on(Composer.Submitted)
     def _send(self, event: Composer.Submitted) -> None:
         contact = self.open_contact
-        if contact is None or self.node is None:
+        if contact is None:
             return
-        if self.file_commands.waiting(contact.key):
-            self.file_commands.send(contact, event.text, sealed=self.seal_next)
-            self._unseal()
+        draft = self.drafts[contact.key]
+        sealed = draft.sealed
+        if draft.attachments:
+            self.file_commands.send(contact, event.text, sealed=sealed)
+            self._sent(draft, event.text, sealed)
             return
-        also = sorted(self.peer_list.marked - {contact.key})
+        also = self._marked_besides(contact)
         if also and not contact.is_everyone:
-            self.send_to_several(contact, also, event.text)
+            self.send_to_several([contact, *also], event.text)
             return
-        now = self.clock()
         try:
             if contact.is_everyone:
-                sent = self.node.broadcast_message(event.text)
-                rows = self.recorder.record_broadcast(sent, self.my_nick, now)
+                rows = self.messenger.broadcast(event.text)
             else:
                 recipient = contact.recipient()
                 if recipient is None:
                     self.notify(f"No address known for {contact.name}", severity="error")
                     return
-                sealed = self.seal_next
-                sent = self.node.send_message([recipient.addr], event.text, sealed=sealed)
-                rows = self.recorder.record_sent(
-                    sent, [recipient], self.my_nick, now, sealed=sealed
-                )
+                rows = self.messenger.send([recipient], event.text, sealed=sealed)
         except EngineError as error:
             log.warning("not sent to %s: %s", contact.key, error)
             self.notify(str(error), title="Not sent", severity="error")
             return
-        self._unseal()
+        self._sent(draft, event.text, sealed)
         self.show_sent(contact, rows)
 
-    def send_to_several(self, contact: Contact, also: list[str], text: str) -> None:
-        """One message to ``contact`` and the marked contacts ``also`` (MULTICASTOPT),
+    def send_to_several(self, whom: list[Contact], text: str) -> None:
+        """One message to the open contact (first) and the marked ones (MULTICASTOPT),
         shown once; the marks are cleared once it is sent."""
-        assert self.node is not None
-        whom = [c for c in (contact, *map(self.roster.get, also)) if c is not None]
+        contact = whom[0]
+        draft = self.drafts[contact.key]
         peers = [peer for c in whom if (peer := c.recipient()) is not None]
         if len(peers) < len(whom):
             self.notify("No address known for some marked peers", severity="error")
             return
-        sealed = self.seal_next
         try:
-            sent = self.node.send_message([p.addr for p in peers], text, sealed=sealed)
+            rows = self.messenger.send(peers, text, sealed=draft.sealed)
         except EngineError as error:
             log.warning("not sent to %d peers: %s", len(peers), error)
             self.notify(str(error), title="Not sent", severity="error")
             return
-        rows = self.recorder.record_sent(sent, peers, self.my_nick, self.clock(), sealed=sealed)
         self.peer_list.clear_marks()
-        self._unseal()
+        self._sent(draft, text, draft.sealed)
         for other in whom[1:]:
             self.roster.note_message(other.key, rows[0].ts)
         self.show_sent(contact, rows)
 
-    def _unseal(self) -> None:
-        if self.seal_next:
-            self.seal_next = False
+    def _sent(self, draft: Draft, text: str, sealed: bool) -> None:
+        """The seal was for this message (and stays with it for recall)."""
+        draft.was_sent(text, sealed=sealed)
+        if sealed:
+            self.refresh_chat_header()
+
+    @on(Composer.Recalled)
+    def _recalled(self, event: Composer.Recalled) -> None:
+        draft = self.draft
+        if draft is not None and draft.recalled(event.text):
             self.refresh_chat_header()
 
     def show_sent(self, contact: Contact, rows: list[StoredMessage]) -> None:
@@ -478,23 +465,31 @@ class MessengerApp(App[int]):
             return
         if key == self.open_key and not self.composer.text.strip():
             self.composer.load_text(text)
-        elif key != self.open_key and key not in self._drafts:
-            self._drafts[key] = text
+        elif key != self.open_key and not self.drafts[key].text:
+            self.drafts[key].text = text
 
     def action_toggle_seal(self) -> None:
         contact = self.open_contact
-        if contact is not None and contact.is_everyone:
+        if contact is None:
+            return
+        if contact.is_everyone:
             self.notify("Broadcast messages cannot be sealed", severity="warning", timeout=3)
             return
-        self.seal_next = not self.seal_next
+        draft = self.drafts[contact.key]
+        draft.sealed = not draft.sealed
         self.refresh_chat_header()
 
     def resend(self, row: StoredMessage) -> None:
         """Send a message that was not delivered again, in its place in the conversation."""
-        if self.node is None:
-            return
-        if row.recipients:
-            self.resend_to_missing(row)
+        if row.recipients:  # sent to several: again to those that did not get it
+            if row.attachments:  # a new offer to some of them: not yet
+                self.notify("Send the files again to those who missed them", severity="warning")
+                return
+            try:
+                self.chat_log.update(self.messenger.resend_to_missing(row))
+            except EngineError as error:
+                log.warning("not resent to %d recipients: %s", len(row.not_delivered), error)
+                self.notify(str(error), title="Not sent", severity="error")
             return
         contact = self.roster.get(row.conversation)
         recipient = contact.recipient() if contact is not None else None
@@ -504,42 +499,19 @@ class MessengerApp(App[int]):
             else:
                 self.file_commands.resend(row, recipient)
             return
-        addr = recipient.addr if recipient is not None else row.addr
         try:
-            sent = self.node.send_message([addr], row.text, sealed=row.sealed)
+            first, *extra = self.messenger.resend(row, recipient or row.addr)
         except EngineError as error:
             log.warning("not resent to %s: %s", row.conversation, error)
             self.notify(str(error), title="Not sent", severity="error")
             return
-        self.chat_log.update(self.store.requeue(row.id, addr, sent[0].packet_no))
-        extra = self.recorder.record_sent(
-            sent[1:], [recipient], self.my_nick, self.clock(), sealed=row.sealed
-        )
+        self.chat_log.update(first)
         for part in extra:
             self.chat_log.add(part)
 
-    def resend_to_missing(self, row: StoredMessage) -> None:
-        """A message to several peers, sent again to those that did not get it (the same
-        text, MULTICASTOPT kept); the others are not bothered twice."""
-        assert self.node is not None
-        if row.attachments:  # a new offer to some of them: not yet
-            self.notify("Send the files again to those who missed them", severity="warning")
-            return
-        missing = [recipient.addr for recipient in row.not_delivered]
-        try:
-            sent = self.node.send_message(missing, row.text, sealed=row.sealed, multicast=True)
-        except EngineError as error:
-            log.warning("not resent to %d recipients: %s", len(missing), error)
-            self.notify(str(error), title="Not sent", severity="error")
-            return
-        self.chat_log.update(self.recorder.record_resent(row, sent))
-
     def open_sealed(self, row: StoredMessage) -> None:
         """Show a sealed message and tell its sender it was opened (READMSG)."""
-        if self.node is None:
-            return
-        self.node.open_sealed(row.addr, row.packet_no, bool(row.flags & Flag.READ_CHECK))
-        self.chat_log.update(self.store.set_state_by_id(row.id, MessageState.OPENED))
+        self.chat_log.update(self.messenger.open_sealed(row))
 
     @on(ChatLog.Activated)
     def _message_activated(self, event: ChatLog.Activated) -> None:
@@ -648,7 +620,8 @@ class MessengerApp(App[int]):
     # ------------------------------------------------------------------ files
 
     def show_attachments(self) -> None:
-        waiting = self.file_commands.waiting(self.open_key)
+        draft = self.draft
+        waiting = draft.attachments if draft is not None else []
         self._widget(AttachmentBar).show(waiting)
         if self.composer.allow_empty != bool(waiting):
             self.composer.allow_empty = bool(waiting)
@@ -660,7 +633,7 @@ class MessengerApp(App[int]):
 
     @on(Composer.RemoveAttachment)
     def _last_attachment_removed(self) -> None:
-        self.file_commands.remove(self.open_key, len(self.file_commands.waiting(self.open_key)) - 1)
+        self.file_commands.remove_last()
 
     def on_offer_arrived(self, message: ui.OfferArrived) -> None:
         self.file_news.offer_arrived(message.offer)
@@ -669,7 +642,7 @@ class MessengerApp(App[int]):
         self.file_news.transfers_moved([message.transfer])
 
     def on_transfers_changed(self, message: ui.TransfersChanged) -> None:
-        self.file_news.transfers_moved(self.file_bridge.take_changed())
+        self.file_news.transfers_moved(self.bridge.take_changed())
 
     def on_transfer_finished(self, message: ui.TransferFinished) -> None:
         self.file_news.transfer_finished(message.transfer)
@@ -707,30 +680,28 @@ class MessengerApp(App[int]):
         self.file_commands.show_transfers()
 
     def _theme_changed(self, theme: str) -> None:
-        self.settings = replace(self.settings, theme=theme)
-        self.commands.save(theme=theme)
+        problem = self.messenger.remember(theme=theme)
+        if problem:
+            self.notify(problem, severity="error", markup=False)
 
 
 def run_app(settings: Settings, mouse: bool = True) -> int:
     """Check the network and the history before the screen is taken over: a busy port or an
-    unusable address ends here with one line (the caller prints it), not inside the UI."""
-    config, plan = engine_config(settings)
-    store = HistoryStore(settings.history_path)
-    sockets: list[socket.socket] = []
+    unusable address ends here with one line (the caller prints it), not inside the UI. The
+    messenger is running before the app starts, and says goodbye after it has gone."""
+    messenger = Messenger.keeping_history(settings)
     try:
-        sockets.append(open_udp_socket(plan))
-        sockets.append(open_tcp_socket(plan))  # files are served on the same port number
-    except BaseException:
-        for sock in sockets:
-            sock.close()
-        store.close()
-        raise
-    udp, tcp = sockets
-    app = MessengerApp(settings, store=store, sock=udp, tcp_sock=tcp, engine=(config, plan))
-    try:
-        app.run(mouse=mouse)
+        messenger.bind()
+        app = MessengerApp(messenger)
+        asyncio.run(_serve(messenger, app, mouse))
     finally:
-        store.close()
-        udp.close()
-        tcp.close()
+        messenger.close()
     return app.return_code or 0
+
+
+async def _serve(messenger: Messenger, app: MessengerApp, mouse: bool) -> None:
+    await messenger.start()
+    try:
+        await app.run_async(mouse=mouse)
+    finally:
+        await messenger.stop()

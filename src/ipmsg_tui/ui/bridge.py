@@ -1,9 +1,11 @@
-"""The node's listener in the app: history first, then a message to the UI.
+"""The messenger's subscriber in the app: its news become Textual messages.
 
-It runs synchronously on Textual's loop inside the node's step, before that step's datagrams
-leave. Only the history write may raise (then the node withholds the RECVMSG and the sender
-retries); everything for the screen goes through ``post_message``, so a UI problem can
-never cost a peer its receipt.
+It runs on Textual's loop inside the node's step, after the history has the event and before
+the step's datagrams leave, so everything goes through ``post_message``: a UI problem can
+never cost a peer its receipt. File progress is coalesced: each transfer notifies at most
+every 0.1 s, and however many transfers move, the app gets one
+:class:`~ipmsg_tui.ui.messages.TransfersChanged` until it has taken the changed ones, so a
+busy queue never fills with progress reports.
 """
 
 from __future__ import annotations
@@ -12,38 +14,51 @@ from collections.abc import Callable
 
 from textual.message import Message
 
-from ..history import HistoryRecorder
-from ..protocol import events as ev
+from ..net.files import OfferEnded, OfferFetched, OfferReceived, TransferEnded, TransferStarted
+from ..net.transfers import Transfer
+from ..service import events as news
 from . import messages as ui
 
 
-class EngineBridge:
-    def __init__(self, recorder: HistoryRecorder, post: Callable[[Message], object]) -> None:
-        self.recorder = recorder
+class ServiceBridge:
+    def __init__(self, post: Callable[[Message], object]) -> None:
         self._post = post
+        self._changed: dict[int, Transfer] = {}
 
-    def __call__(self, event: ev.Event) -> bool | None:
-        rows = self.recorder.on_event(event)
-        if rows is None:
-            return False  # a retransmission of a message already kept: shown once
+    def __call__(self, event: news.News) -> None:
         match event:
-            case ev.MessageReceived(peer=peer):
-                # The recorder asked is_read() just now; the answer decides the unread mark.
-                unread = not self.recorder.is_read(peer.key)
-                self._post(ui.MessageArrived(rows[0], peer, unread))
-            case ev.PeerJoined(peer=peer):
-                self._post(ui.PeerOnline(peer))
-            case ev.PeerChanged(peer=peer, previous=previous):
+            case news.MessageArrived(row=row, peer=peer, unread=unread):
+                self._post(ui.MessageArrived(row, peer, unread))
+            case news.PeerOnline(peer=peer, previous=previous):
                 self._post(ui.PeerOnline(peer, previous))
-            case ev.PeerLeft(peer=peer, reason=reason):
+            case news.PeerOffline(peer=peer, reason=reason):
                 self._post(ui.PeerOffline(peer, reason))
-            case ev.MessageDelivered() | ev.MessageFailed() | ev.MessageOpened():
-                if rows:
-                    self._post(ui.MessagesUpdated(rows))
-            case ev.InfoReceived(addr=addr, kind=kind, text=text):
+            case news.MessagesChanged(rows=rows) if rows:
+                self._post(ui.MessagesUpdated(rows))
+            case news.InfoAnswered(addr=addr, kind=kind, text=text):
                 self._post(ui.InfoAnswered(addr, kind, text))
-            case ev.InfoFailed(addr=addr, kind=kind):
-                self._post(ui.InfoAnswered(addr, kind, None))
-            case ev.UnsupportedPacket(addr=addr, peer=peer, reason=reason):
-                self._post(ui.PeerNotice(addr, peer, reason))
-        return None
+            case news.PeerNotice(addr=addr, peer=peer, text=text):
+                self._post(ui.PeerNotice(addr, peer, text))
+            case OfferReceived(offer=offer):
+                self._post(ui.OfferArrived(offer))
+            case TransferStarted(transfer=transfer):
+                transfer.subscribe(self._moved)
+                self._post(ui.TransferAdded(transfer))
+            case TransferEnded(transfer=transfer):
+                self._post(ui.TransferFinished(transfer))
+            case OfferFetched(offer=offer, recipient=recipient):
+                self._post(ui.OfferClosed(offer.packet_no, [recipient.addr], "fetched"))
+            case OfferEnded(offer=offer, reason=reason, addr=addr):
+                addrs = [addr] if addr is not None else [r.addr for r in offer.recipients]
+                self._post(ui.OfferClosed(offer.packet_no, addrs, reason))
+
+    def _moved(self, transfer: Transfer) -> None:
+        if not self._changed:
+            self._post(ui.TransfersChanged())
+        self._changed[transfer.id] = transfer
+
+    def take_changed(self) -> list[Transfer]:
+        """The transfers that moved since the last call."""
+        changed = list(self._changed.values())
+        self._changed.clear()
+        return changed

@@ -5,6 +5,9 @@ message); scrolling near the top pages older ones in from the store, near the bo
 ones, and the view stays put on the message it showed. New messages scroll the view only if
 it was at the end, so reading back is never interrupted. Text can be selected with the
 mouse; a cursor (when focused) picks a message to open, resend or copy.
+
+"At the end" is remembered, not measured: a resize changes the view's height before the
+pane hears of it, so measuring then would find it scrolled back (and leave it there).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from .window import ConversationWindow, Paged
 
 # Page more in when the view comes this close to a loaded end.
 LOAD_MARGIN = 3
+UNREAD_LABEL = "new"  # the divider above the first message not read yet
 
 
 def is_actionable(row: StoredMessage) -> bool:
@@ -70,6 +74,13 @@ class ChatLog(ScrollView, can_focus=True):
         Binding("c", "copy", "Copy", tooltip="Copy the message's text"),
         Binding("escape", "app.focus_composer", "Back", show=False),
     ]
+    HELP = """
+### The messages
+- **↑ ↓ PgUp PgDn Home End** move
+- **Enter**, click: open sealed, resend, answer an offer
+- **c**: copy the message
+- **Escape**: back to the input box
+"""
 
     class Activated(Message):
         """The user asked to act on a message (open it if sealed, resend it if failed, or
@@ -93,6 +104,9 @@ class ChatLog(ScrollView, can_focus=True):
         self._width = 0
         self._rendered_on = (0, 0, 0)  # the day the day rules were written on
         self._paging = False
+        self._follow = True  # the view is at the end, and stays there as lines come
+        self.unseen = 0  # messages that came while the view was scrolled back ("↓ 2 new")
+        self._first_unread: int | None = None  # the message the "new" divider goes above
 
     # ------------------------------------------------------------------ content
 
@@ -100,14 +114,21 @@ class ChatLog(ScrollView, can_focus=True):
     def rows(self) -> list[StoredMessage]:
         return self.window.rows if self.window is not None else []
 
-    def open(self, window: ConversationWindow, empty_hint: str = "") -> None:
-        """Show a conversation from its latest message."""
+    def open(self, window: ConversationWindow, empty_hint: str = "", unread: int = 0) -> None:
+        """Show a conversation from its latest message; with ``unread`` messages waiting, a
+        divider goes above the first of them, and the view starts there if they fill more
+        than the pane."""
         self.window = window
         self.empty_hint = empty_hint
         self.cursor = None
         self._width = 0
         self._blocks = []
+        self._follow = True
+        self.unseen = 0
+        incoming = [row for row in window.rows if row.incoming]
+        self._first_unread = incoming[-unread].id if 0 < unread <= len(incoming) else None
         self._layout("end")
+        self._show_first_unread()
 
     def add(self, row: StoredMessage) -> None:
         """A new message of the open conversation."""
@@ -117,6 +138,9 @@ class ChatLog(ScrollView, can_focus=True):
         paged = self.window.add(row)
         if paged is not None:  # None: the window is far back; paging down will bring it
             self._after_append(paged, anchor, end=at_end)
+        if not at_end and row.incoming:
+            self.unseen += 1
+            self.refresh()
 
     def update(self, row: StoredMessage) -> None:
         """A shown message changed state (delivered, opened ...)."""
@@ -170,6 +194,8 @@ class ChatLog(ScrollView, can_focus=True):
         lines = []
         if index == 0 or day_of(self.rows[index - 1].ts) != day_of(row.ts):
             lines.append(rule_line(day_label(row.ts, self.clock()), self._width))
+        if row.id == self._first_unread:
+            lines.append(rule_line(UNREAD_LABEL, self._width, "bold $accent"))
         lines.extend(message_lines(row, self._width, self.offer_view(row)))
         return lines
 
@@ -197,7 +223,7 @@ class ChatLog(ScrollView, can_focus=True):
         self.refresh()
 
     def _at_end(self) -> bool:
-        return self.scroll_offset.y >= self.max_scroll_y
+        return self._follow
 
     def _anchor(self) -> tuple[int, int] | None:
         """The message at the top of the view and how far into it the view starts."""
@@ -231,6 +257,20 @@ class ChatLog(ScrollView, can_focus=True):
         self._reindex()
         self._settle(anchor, end=end)
 
+    def _show_first_unread(self) -> None:
+        """Scroll back to the "new" divider if it is above the view."""
+        if self._first_unread is None or self.window is None:
+            return
+        index = self.window.index_of(self._first_unread)
+        if index is None:
+            return
+        block = self._blocks[index]
+        divider = self._starts[index] + next(
+            (i for i, line in enumerate(block) if line.plain.strip("─ ") == UNREAD_LABEL), 0
+        )
+        if divider < self.scroll_offset.y:
+            self.scroll_to(y=divider, animate=False, force=True)
+
     def _row_at(self, line: int) -> int | None:
         if not self._starts or line < self._starts[0]:
             return None
@@ -245,11 +285,17 @@ class ChatLog(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         if self._content_width() != self._width:
             self._layout("end" if self._at_end() else "keep")
+        elif self._at_end():  # only the height changed: the end moved
+            self._settle(None, end=True)
 
     # ------------------------------------------------------------------ paging
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
+        self._follow = new_value >= self.max_scroll_y
+        if self._follow and self.unseen:
+            self.unseen = 0
+            self.refresh()
         if not self._paging and self.window is not None:
             near_top = new_value <= LOAD_MARGIN and self.window.has_older
             near_end = new_value >= self.max_scroll_y - LOAD_MARGIN and self.window.has_newer
@@ -311,6 +357,8 @@ class ChatLog(ScrollView, can_focus=True):
         line_no = self.scroll_offset.y + y
         width = self._content_width()
         index, content = self._line(line_no)
+        if self.unseen and y == self.scrollable_content_region.height - 1:
+            index, content = None, self.unseen_line(width)
         base = self.visual_style
         if content is None:
             return Strip.blank(width, base.rich_style)
@@ -329,6 +377,10 @@ class ChatLog(ScrollView, can_focus=True):
             segments.append(Segment(text, style.rich_style_with_offset(x, line_no)))
             x += len(text)
         return Strip(segments).extend_cell_length(width, base.rich_style).crop(0, width)
+
+    def unseen_line(self, width: int) -> Content:
+        """Over the view's last line while messages wait below it."""
+        return centered_line(f" ↓ {self.unseen} new ", width, "bold $text on $accent")
 
     def plain_lines(self) -> list[str]:
         """What the pane shows, as text: one string per screen line."""

@@ -3,6 +3,8 @@ text below it, wrapped to the pane's width."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.cells import cell_len
 from textual.content import Content
 
@@ -152,6 +154,18 @@ def preview(row: StoredMessage) -> str:
     if len(text) > PREVIEW:
         text = text[: PREVIEW - 1] + "…"
     if row.attachments:
-        files = f"{len(row.attachments)} file" + ("s" if len(row.attachments) > 1 else "")
+        files = attachment_summary(row.attachments)
         text = f"{text} [{files}]" if text else f"sent {files}"
     return text
+
+
+def attachment_summary(attachments: Sequence[Attachment]) -> str:
+    """``a file``, ``3 files``, ``a folder``, ``2 files and a folder`` ..."""
+    folders = sum(1 for a in attachments if a.is_dir)
+    files = len(attachments) - folders
+
+    def count(n: int, what: str) -> str:
+        return f"a {what}" if n == 1 else f"{n} {what}s"
+
+    parts = [count(n, what) for n, what in ((files, "file"), (folders, "folder")) if n]
+    return " and ".join(parts)

@@ -1,9 +1,14 @@
-"""The input box: Enter sends, Ctrl+J (or Alt+Enter) starts a new line, Up/Down in an empty
-box recall what was sent, Escape goes back to the peer list, Backspace at its very start
-removes the last attachment waiting to go."""
+"""The input box: Enter sends, Ctrl+J starts a new line, Up/Down in an empty box recall what
+was sent, Escape goes back to the peer list, Backspace at its very start removes the last
+attachment waiting to go.
+
+Ctrl+J is the new-line key because it is the one every terminal delivers as itself (LF).
+Alt+Enter and Shift+Enter arrive as Enter from xterm, VTE terminals and tmux (ESC CR reads
+as Enter); they are bound too, for terminals with the kitty keyboard protocol."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
@@ -12,8 +17,15 @@ from textual.widgets import TextArea
 
 HISTORY_SIZE = 200
 
+# TextArea's own editing keys still work, but as "system" bindings F1 leaves them out: the
+# key panel shows what this app's input box does, not thirty generic cursor moves.
+_EDITING_KEYS: list[BindingType] = [
+    replace(binding, system=True) if isinstance(binding, Binding) else binding
+    for binding in TextArea.BINDINGS
+]
 
-class Composer(TextArea):
+
+class Composer(TextArea, inherit_bindings=False):
     """TextArea handles Enter itself, so these are priority bindings (they apply only while
     the box has focus). Priority bindings run as the app reads a key, while typed characters
     wait in this widget's queue: each action therefore runs via ``call_later``, after the
@@ -21,12 +33,22 @@ class Composer(TextArea):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "send", "Send", priority=True),
-        Binding("ctrl+j,alt+enter", "newline", "New line", priority=True, key_display="^j"),
+        Binding(
+            "ctrl+j,alt+enter,shift+enter", "newline", "New line", priority=True, key_display="^j"
+        ),
         Binding("up", "recall(-1)", "Recall", show=False, priority=True),
         Binding("down", "recall(1)", "Recall", show=False, priority=True),
         Binding("ctrl+s", "app.toggle_seal", "Seal", priority=True),
         Binding("escape", "leave", "Peers", show=False, priority=True),
+        *_EDITING_KEYS,
     ]
+    HELP = """
+### The input box
+- **Enter** sends · **ctrl+j** new line
+- **↑ ↓** in an empty box: recall
+- **ctrl+s**: seal the next message
+- **Escape**: back to the peers
+"""
 
     class Submitted(Message):
         def __init__(self, text: str) -> None:
@@ -38,6 +60,13 @@ class Composer(TextArea):
 
     class RemoveAttachment(Message):
         """Backspace at the start of the box: drop the last attachment."""
+
+    class Recalled(Message):
+        """Up/Down brought back a text that was sent."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, soft_wrap=True, tab_behavior="focus", show_line_numbers=False)
@@ -75,6 +104,11 @@ class Composer(TextArea):
         self.clear()
         self.post_message(self.Submitted(text))
 
+    def use_history(self, sent: list[str]) -> None:
+        """Recall from (and remember into) ``sent``: each conversation has its own."""
+        self.sent = sent
+        self._recall_at = None
+
     def remember(self, text: str) -> None:
         if not self.sent or self.sent[-1] != text:
             self.sent.append(text)
@@ -104,3 +138,4 @@ class Composer(TextArea):
         self._recall_at = max(index, 0)
         self.load_text(self.sent[self._recall_at])
         self.move_cursor(self.document.end)
+        self.post_message(self.Recalled(self.text))

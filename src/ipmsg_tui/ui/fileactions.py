@@ -5,23 +5,29 @@ as, decline), and steer transfers (cancel, retry, forget). Everything goes throu
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Coroutine
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from textual.content import Content
 
-from ..net.files import FileService, IncomingOffer, OfferError
-from ..net.saving import SaveError, prepare_folder
+from ..net.files import IncomingOffer, OfferError
+from ..net.notsent import not_sent, not_sent_note
+from ..net.saving import SaveError
 from ..net.transfers import Transfer
 from ..protocol.engine import EngineError
 from ..protocol.peers import Peer
+from ..service import Messenger
 from ..store import StoredMessage
 from .chatrender import body_lines
+from .composer import Composer
+from .draft import Draft, Drafts
 from .fileboard import key_of
+from .filenews import FileNews, NewsHost
 from .paths import tilde
-from .prefs import Preferences
 from .roster import Contact
 from .screens.attach import AttachPicker
 from .screens.offer import OfferScreen
@@ -29,9 +35,7 @@ from .screens.prompt import TextPrompt
 from .screens.save_as import SaveAsPicker
 from .screens.transfers import TransfersScreen
 from .timefmt import clock_time
-
-if TYPE_CHECKING:
-    from .app import MessengerApp
+from .toasts import Dialogs
 
 log = logging.getLogger(__name__)
 
@@ -40,15 +44,33 @@ NO_FILES_TO_EVERYONE = (
 )
 
 
-class FileCommands:
-    def __init__(self, app: MessengerApp) -> None:
-        self.app = app
-        self.pending: dict[str, list[Path]] = {}  # conversation key -> paths to send
-        self.browse_from = Path.home()
+class FilesHost(NewsHost, Dialogs, Protocol):
+    """What the file commands use of the app."""
 
     @property
-    def service(self) -> FileService | None:
-        return self.app.files
+    def messenger(self) -> Messenger: ...
+    @property
+    def drafts(self) -> Drafts: ...
+    @property
+    def draft(self) -> Draft | None: ...
+    @property
+    def open_contact(self) -> Contact | None: ...
+    @property
+    def composer(self) -> Composer: ...
+    @property
+    def file_news(self) -> FileNews: ...
+    def show_attachments(self) -> None: ...
+    def restore_draft(self, key: str, text: str) -> None: ...
+    def show_sent(self, contact: Contact, rows: list[StoredMessage]) -> None: ...
+    def run_worker(self, work: Coroutine[Any, Any, None], *, group: str = ...) -> Any: ...
+    def copy_to_clipboard(self, text: str) -> None: ...
+
+
+class FileCommands:
+    def __init__(self, app: FilesHost) -> None:
+        self.app = app
+        self.messenger = app.messenger
+        self.browse_from = Path.home()
 
     def _warn(self, text: str, title: str = "") -> None:
         self.app.notify(text, title=title, severity="warning", markup=False)
@@ -77,25 +99,24 @@ class FileCommands:
         self.app.push_screen(AttachPicker(start, contact.name), chosen)
 
     def add(self, key: str, paths: list[Path]) -> None:
-        waiting = self.pending.setdefault(key, [])
-        for path in paths:
-            resolved = path.expanduser().absolute()
-            if resolved not in waiting:
-                waiting.append(resolved)
+        self.app.drafts[key].attach(paths)
         self.browse_from = paths[-1].parent
         self.app.show_attachments()
 
-    def waiting(self, key: str | None) -> list[Path]:
-        return self.pending.get(key, []) if key is not None else []
-
     def remove(self, key: str | None, index: int) -> None:
-        waiting = self.waiting(key)
-        if 0 <= index < len(waiting):
-            del waiting[index]
+        draft = self.app.drafts.get(key)
+        if draft is not None and draft.detach(index):
+            self.app.show_attachments()
+
+    def remove_last(self) -> None:
+        draft = self.app.draft
+        if draft is not None and draft.detach(len(draft.attachments) - 1):
             self.app.show_attachments()
 
     def clear(self) -> None:
-        self.pending.pop(self.app.open_key or "", None)
+        draft = self.app.draft
+        if draft is not None:
+            draft.take_attachments()
         self.app.show_attachments()
 
     # ------------------------------------------------------------------ sending
@@ -103,63 +124,56 @@ class FileCommands:
     def send(self, contact: Contact, text: str, sealed: bool) -> None:
         """Offer the waiting files with ``text``: they leave the input box at once, and come
         back (with the text) if they cannot be offered."""
-        paths = self.pending.pop(contact.key, [])
+        draft = self.app.drafts[contact.key]
         recipient = contact.recipient()
-        if recipient is None or self.service is None:
-            self.pending[contact.key] = paths
+        if recipient is None:
             self.app.restore_draft(contact.key, text)
             self._error(f"No address known for {contact.name}")
             return
+        paths = draft.take_attachments()
         self.app.show_attachments()
         self.app.run_worker(self._offer(contact, recipient, text, paths, sealed), group="offers")
 
     async def _offer(
         self, contact: Contact, recipient: Peer, text: str, paths: list[Path], sealed: bool
     ) -> None:
-        assert self.service is not None
         try:
-            sent = await self.service.send([recipient.addr], text, paths, sealed=sealed)
+            offered = await self.messenger.send_files([recipient], text, paths, sealed=sealed)
         except (OfferError, EngineError) as error:
             log.warning("files not offered to %s: %s", contact.key, error)
-            self.pending[contact.key] = paths + self.pending.get(contact.key, [])
+            draft = self.app.drafts[contact.key]
+            draft.attachments[:0] = [p for p in paths if p not in draft.attachments]
             self.app.show_attachments()
             self.app.restore_draft(contact.key, text)
             self._error(str(error), "Not sent")
             return
         app = self.app
-        rows = app.recorder.record_sent(
-            sent.messages,
-            [recipient],
-            app.my_nick,
-            app.clock(),
-            sealed=sealed,
-            attachments=sent.attachments,
-        )
-        app.board.record(("out", recipient.addr, sent.packet_no)).paths = tuple(paths)
-        app.show_sent(contact, rows)
+        app.board.record(("out", recipient.addr, offered.packet_no)).paths = tuple(paths)
+        app.show_sent(contact, offered.rows)
+        skipped = await asyncio.to_thread(not_sent, paths)
+        if skipped:  # links and devices inside a folder are left out: say so
+            self._warn(not_sent_note(skipped), "Some items not sent")
 
     def resend(self, row: StoredMessage, recipient: Peer) -> None:
         """Offer the files of a message that was not delivered again, in its place."""
         record = self.app.board.get(key_of(row))
-        if record is None or not record.paths or self.service is None:
+        if record is None or not record.paths:
             self._warn(
                 "These files were attached in an earlier session; attach them again to send them",
                 "Not resent",
             )
             return
-        self.service.withdraw(row.packet_no)
         self.app.run_worker(self._reoffer(row, recipient, record.paths), group="offers")
 
     async def _reoffer(self, row: StoredMessage, recipient: Peer, paths: tuple[Path, ...]) -> None:
-        assert self.service is not None
         try:
-            sent = await self.service.send([recipient.addr], row.text, paths, sealed=row.sealed)
+            requeued = await self.messenger.resend_files(row, recipient.addr, paths)
         except (OfferError, EngineError) as error:
             self._error(str(error), "Not resent")
             return
         app = self.app
-        app.board.record(("out", recipient.addr, sent.packet_no)).paths = paths
-        app.chat_log.update(app.store.requeue(row.id, recipient.addr, sent.packet_no))
+        app.board.record(("out", recipient.addr, requeued.packet_no)).paths = paths
+        app.chat_log.update(requeued)
 
     # ------------------------------------------------------------------ offers to us
 
@@ -181,9 +195,9 @@ class FileCommands:
     def _offer_for(self, row: StoredMessage) -> IncomingOffer | None:
         """The offer as the service knows it, or one rebuilt from the history (an earlier
         session) to ask the sender for; None (having said why) if the sender is offline."""
-        if self.service is None or self._sender_gone(row):
+        if self._sender_gone(row):
             return None
-        live = self.service.offer(row.addr, row.packet_no)
+        live = self.messenger.offer(row.addr, row.packet_no)
         if live is not None:
             return live
         contact = self._sender(row)
@@ -218,7 +232,7 @@ class FileCommands:
             view = replace(view, hint=None)
         lines = body_lines(replace(row, text=""), view)
         files = Content("\n").join(line.pad_left(indent) for line, indent in lines)
-        where = f"Downloads go to {tilde(self.service.download_dir)}" if self.service else ""
+        where = f"Downloads go to {tilde(self.messenger.download_dir)}"
 
         def decided(choice: str | None) -> None:
             self.decide(row, choice)
@@ -245,16 +259,13 @@ class FileCommands:
         """Download every file of the offer, into the download folder or ``target`` (a
         folder, or for a single file or folder the path to save it as)."""
         offer = self._offer_for(row)
-        if offer is None or self.service is None:
+        if offer is None:
             return []
         folder, name = target, None
         if target is not None and len(offer.attachments) == 1:
             folder, name = target.parent, target.name
         try:
-            transfers = [
-                self.service.download(offer, attachment, folder, name)
-                for attachment in offer.attachments
-            ]
+            transfers = self.messenger.accept(offer, folder, name)
         except SaveError as error:
             self._error(str(error), "Cannot save there")
             return []
@@ -262,10 +273,10 @@ class FileCommands:
         return transfers
 
     def save_as(self, row: StoredMessage) -> None:
-        if self.service is None or not row.attachments:
+        if not row.attachments:
             return
         single = len(row.attachments) == 1
-        folder = self.service.download_dir
+        folder = self.messenger.download_dir
         if single:
             name = IncomingOffer.display_name(row.attachments[0])
             target, title = folder / name, f"Save {name} as"
@@ -281,22 +292,20 @@ class FileCommands:
     def decline(self, row: StoredMessage) -> None:
         """RELEASEFILES: the sender stops offering them to us (sent to the address the offer
         came from, even if the sender is offline now: it costs one datagram)."""
-        if self.service is None:
-            return
-        offer = self.service.offer(row.addr, row.packet_no)
+        offer = self.messenger.offer(row.addr, row.packet_no)
         if offer is None:
             sender = Peer(row.addr, row.conversation.rpartition("@")[0], "")
             offer = IncomingOffer(sender, row.packet_no, row.attachments, row.ts)
-        self.service.decline(offer)
+        self.messenger.decline(offer)
         self.app.board.record(key_of(row)).declined = True
         self.app.file_news.redraw(key_of(row))
 
     # ------------------------------------------------------------------ transfers
 
     def show_transfers(self) -> None:
-        if self.service is None or isinstance(self.app.screen, TransfersScreen):
+        if isinstance(self.app.screen, TransfersScreen):
             return
-        where = str(self.service.download_dir)
+        where = str(self.messenger.download_dir)
         transfers = self.app.board.transfers.values()
         self.app.push_screen(TransfersScreen(transfers, self, where))
 
@@ -314,8 +323,7 @@ class FileCommands:
         transfer.retry()
 
     def forget(self, transfer: Transfer) -> None:
-        if self.service is not None:
-            self.service.forget(transfer)
+        self.messenger.forget(transfer)
         key = self.app.board.forget(transfer)
         if key is not None:
             self.app.file_news.redraw(key)
@@ -332,24 +340,20 @@ class FileCommands:
 
     def download_folder(self) -> None:
         """Show the download folder (and copy it); a new path changes it from now on."""
-        if self.service is None:
-            return
-        current = self.service.download_dir
+        current = self.messenger.download_dir
         self.app.copy_to_clipboard(str(current))
 
         def done(answer: str | None) -> None:
-            if not answer or self.service is None:
+            if not answer:
                 return
             wanted = Path(answer).expanduser()
             if wanted == current:
                 return
             try:
-                self.service.download_dir = prepare_folder(wanted)
+                failure = self.messenger.set_download_dir(wanted)
             except SaveError as error:
                 self._error(str(error), "Download folder not changed")
                 return
-            self.app.settings = replace(self.app.settings, download_dir=wanted)
-            failure = Preferences(self.app.settings).save(download_dir=wanted)
             if failure:
                 self._error(failure)
             else:

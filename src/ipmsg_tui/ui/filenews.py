@@ -7,23 +7,39 @@ handlers hand each file event here.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from ..net.files import IncomingOffer
 from ..net.transfers import Direction, Transfer, TransferState
 from ..protocol.peers import Addr
 from ..store import StoredMessage
-from .fileboard import OfferKey, OfferView, key_of
+from .chatlog import ChatLog
+from .fileboard import FileBoard, OfferKey, OfferView, key_of
 from .paths import tilde
+from .roster import Roster
 from .screens.transfers import TransfersScreen
+from .toasts import Toasts
 from .transfertext import state_text
 
-if TYPE_CHECKING:
-    from .app import MessengerApp
+
+class NewsHost(Toasts, Protocol):
+    """What file news change on screen (the app provides it)."""
+
+    @property
+    def roster(self) -> Roster: ...
+    @property
+    def board(self) -> FileBoard: ...
+    @property
+    def torn_down(self) -> bool: ...
+    @property
+    def chat_log(self) -> ChatLog: ...
+    @property
+    def screen(self) -> Any: ...
+    def refresh_status(self) -> None: ...
 
 
 class FileNews:
-    def __init__(self, app: MessengerApp) -> None:
+    def __init__(self, app: NewsHost) -> None:
         self.app = app
 
     def offer_view(self, row: StoredMessage) -> OfferView | None:

@@ -27,7 +27,7 @@ class PeerOffline(Message):
     def __init__(self, peer: Peer, reason: str) -> None:
         super().__init__()
         self.peer = peer
-        self.reason = reason  # "exit", "refresh" or "evicted"
+        self.reason = reason  # "exit", "refresh", "silent" or "evicted"
 
 
 class MessageArrived(Message):

@@ -18,15 +18,17 @@ from textual.widgets.option_list import Option
 from .roster import Contact, Entry, Header, Row
 
 _HEADER_PREFIX = "\0header:"
+_NO_MATCHES = _HEADER_PREFIX + "no matches"  # a row nobody can pick
 
 
 def _is_header(row_id: str) -> bool:
     return row_id.startswith(_HEADER_PREFIX)
 
 
-def contact_prompt(contact: Contact, marked: bool = False) -> Content:
-    """``● 阿明 pc-01  3``: presence, name, host, unread count; ``☑`` first when marked as
-    a recipient."""
+def contact_prompt(contact: Contact, width: int = 0, marked: bool = False) -> Content:
+    """``● 阿明 pc-01  3``: presence, name, host, unread count; ``☑`` first when marked as a
+    recipient. With ``width``, a name too long for it is cut short (…) so that the unread
+    count still shows."""
     if contact.is_everyone:
         glyph, glyph_style = "✱", "$accent"
     elif not contact.is_online:
@@ -35,15 +37,27 @@ def contact_prompt(contact: Contact, marked: bool = False) -> Content:
         glyph, glyph_style = "◐", "$warning"
     else:
         glyph, glyph_style = "●", "$success"
+    name = contact.name
+    badge = f" {contact.unread} " if contact.unread else ""
+    cut = False
+    if width and badge:
+        # Glyph and space before; space, badge and one cell after (where the list's own "…"
+        # goes when the details after the badge do not fit).
+        room = max(width - 2 - (len(badge) + 2) - (2 if marked else 0), 1)
+        cut = Content(name).cell_length > room
+        if cut:
+            name = Content(name).truncate(room, ellipsis=True).plain.rstrip()
     parts: list[tuple[str, str] | str] = [("☑ ", "bold $accent")] if marked else []
     parts += [
         (glyph, glyph_style),
         " ",
-        (contact.name, "bold" if contact.unread else ""),
+        (name, "bold" if contact.unread else ""),
     ]
     # The badge comes before the details, so a narrow sidebar never cuts it off.
     if contact.unread:
-        parts += [" ", (f" {contact.unread} ", "bold $text on $error")]
+        parts += [" ", (badge, "bold $text on $error")]
+    if cut:  # no room for the details
+        return Content.assemble(*parts)
     if contact.away:
         parts += [" ", ("away", "italic $warning")]
     if contact.is_everyone:
@@ -74,10 +88,21 @@ class PeerList(OptionList):
         Binding("enter", "select", "Chat", tooltip="Write to the selected peer"),
         Binding("tab", "select", "Chat", show=False),
         Binding("slash", "filter", "Filter", tooltip="Filter peers by name, host, group or IP"),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
+    HELP = """
+### The peer list
+- **↑ ↓**, click: choose a peer
+- **Enter**, **Tab** or typing: write to it
+- **/**: filter; Escape clears it
+- **Space**, ctrl+click: mark a recipient (a click on a group's header: the whole group)
+"""
 
     class FilterRequested(Message):
         pass
+
+    class ClearFilter(Message):
+        """Escape on the list: show everyone again."""
 
     class MarksChanged(Message):
         """The marked recipients changed (see :attr:`PeerList.marked`)."""
@@ -90,6 +115,8 @@ class PeerList(OptionList):
         self.type_into: Widget | None = None  # where typing on the list goes
         self.filter_into: Widget | None = None  # where "/" and what follows it go
         self._handing_on = False
+        self._rows: list[Row] = []
+        self._name_width = 0  # the width prompts were fitted to
         self._contacts: dict[str, Contact] = {}
         self.marked: set[str] = set()  # contact keys marked as recipients
 
@@ -102,6 +129,11 @@ class PeerList(OptionList):
 
     def show(self, rows: list[Row], keep: str | None) -> None:
         """Show ``rows``, keeping ``keep`` highlighted if it is still listed."""
+        self._rows = rows
+        width = self._name_width = self.scrollable_content_region.width
+        if not rows:  # only a filter leaves nothing (Everyone is always listed otherwise)
+            self._show_nothing()
+            return
         ids: list[str] = []
         prompts: dict[str, Content] = {}
         looks: dict[str, tuple[object, ...]] = {}
@@ -110,7 +142,7 @@ class PeerList(OptionList):
         for row in rows:
             if isinstance(row, Entry):
                 row_id = row.contact.key
-                look = _look(row.contact, row_id in self.marked)
+                look = (*_look(row.contact, row_id in self.marked), row.contact.unread and width)
                 contacts[row_id] = row.contact
             else:
                 row_id, look = _HEADER_PREFIX + row.label, (row.count,)
@@ -119,7 +151,7 @@ class PeerList(OptionList):
             else:  # only what changed is drawn again: thousands of rows stay cheap
                 changed.append(row_id)
                 prompt = (
-                    contact_prompt(row.contact, row_id in self.marked)
+                    contact_prompt(row.contact, width, row_id in self.marked)
                     if isinstance(row, Entry)
                     else header_prompt(row)
                 )
@@ -136,6 +168,21 @@ class PeerList(OptionList):
             Option(prompts[row_id], id=row_id, disabled=_is_header(row_id)) for row_id in ids
         )
         self.highlight_key(keep)
+
+    def _show_nothing(self) -> None:
+        if self._row_ids == [_NO_MATCHES]:
+            return
+        self._row_ids, self._prompts, self._looks = [_NO_MATCHES], {}, {}
+        no_matches = Content.styled("no matches", "italic $text-muted")
+        self.set_options([Option(no_matches, id=_NO_MATCHES, disabled=True)])
+
+    def action_clear_filter(self) -> None:
+        self.post_message(self.ClearFilter())
+
+    def on_resize(self) -> None:
+        """Names are fitted to the width: fit them again (only rows with a badge change)."""
+        if self._rows and self.scrollable_content_region.width != self._name_width:
+            self.show(self._rows, keep=self.highlighted_key)
 
     def highlight_key(self, key: str | None) -> None:
         """Highlight ``key``'s row, or the first contact if it is not listed."""
@@ -161,9 +208,10 @@ class PeerList(OptionList):
             contact = self._contacts.get(key)
             if contact is None or key not in self._prompts:
                 continue
-            prompt = contact_prompt(contact, key in self.marked)
+            width = self._name_width
+            prompt = contact_prompt(contact, width, key in self.marked)
             self._prompts[key] = prompt
-            self._looks[key] = _look(contact, key in self.marked)
+            self._looks[key] = (*_look(contact, key in self.marked), contact.unread and width)
             self.replace_option_prompt_at_index(self.get_option_index(key), prompt)
         if before != self.marked:
             self.post_message(self.MarksChanged())
@@ -317,6 +365,16 @@ class Sidebar(Vertical):
     def _leave_filter(self, event: PeerFilter.Leave) -> None:
         event.stop()
         self.peer_list.focus()
+
+    @on(OptionList.OptionSelected, "#peers")
+    def _picked(self) -> None:
+        """A peer was picked: the filter has done its job (the app opens the peer too)."""
+        self.filter_box.value = ""
+
+    @on(PeerList.ClearFilter)
+    def _clear_filter(self, event: PeerList.ClearFilter) -> None:
+        event.stop()
+        self.filter_box.value = ""
 
     @on(PeerList.FilterRequested)
     def _focus_filter(self, event: PeerList.FilterRequested) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+from ..sizes import file_size as file_size  # shared with the non-UI messages
+
 
 def clock_time(ts: float) -> str:
     """``14:03``: the time of a message (its day shows in a separator above it)."""
@@ -26,15 +28,3 @@ def day_label(ts: float, now: float) -> str:
     if day == day_of(noon - 86400):
         return "Yesterday"
     return time.strftime("%Y-%m-%d %a", time.localtime(ts))
-
-
-def file_size(size: int) -> str:
-    """``512 B``, ``12.3 KB``, ``4.0 MB`` (powers of 1024, as file managers show them)."""
-    if size < 1024:
-        return f"{size} B"
-    value = float(size)
-    for unit in ("KB", "MB", "GB", "TB"):
-        value /= 1024
-        if value < 1024 or unit == "TB":
-            return f"{value:.1f} {unit}"
-    raise AssertionError("unreachable")

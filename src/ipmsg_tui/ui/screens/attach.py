@@ -14,6 +14,7 @@ from textual.widgets import DirectoryTree, Input, Label, Static
 
 from ..browsetree import AttachTree, BrowseTree
 from ..paths import PathSuggester, describe_missing, expand, parse_paths
+from .sizes import DIALOG_BREAKPOINTS
 
 HELP = (
     "Enter on a file attaches it · a attaches the highlighted file or folder · "
@@ -23,6 +24,8 @@ HELP = (
 
 class AttachPicker(ModalScreen[list[Path] | None]):
     """Dismisses with the chosen paths (they exist), or None."""
+
+    VERTICAL_BREAKPOINTS = DIALOG_BREAKPOINTS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),

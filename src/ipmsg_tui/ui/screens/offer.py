@@ -13,6 +13,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from .sizes import DIALOG_BREAKPOINTS
+
 # What the user can choose, in button order: (id, label, key).
 CHOICES = {
     "accept": ("Accept", "a"),
@@ -25,6 +27,8 @@ CHOICES = {
 
 class OfferScreen(ModalScreen[str | None]):
     """Dismisses with one of ``choices`` (see CHOICES), or None to decide later."""
+
+    VERTICAL_BREAKPOINTS = DIALOG_BREAKPOINTS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "later", "Later"),

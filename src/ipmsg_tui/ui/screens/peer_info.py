@@ -13,6 +13,7 @@ from textual.widgets import Label, Static
 
 from ...protocol.constants import EntryOpt
 from ..roster import Contact
+from .sizes import DIALOG_BREAKPOINTS
 
 _CAPABILITIES = (
     (EntryOpt.CAPUTF8OPT, "UTF-8"),
@@ -57,6 +58,7 @@ def info_rows(contact: Contact) -> list[tuple[str, str]]:
 
 
 class PeerInfoScreen(ModalScreen[None]):
+    VERTICAL_BREAKPOINTS = DIALOG_BREAKPOINTS
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter,q", "close", "Close")]
 
     def __init__(self, contact: Contact) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from textual import on
@@ -11,11 +11,17 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import Input, Label
+from textual.widgets import Input, Label, Static
+
+from .sizes import DIALOG_BREAKPOINTS
 
 
 class TextPrompt(ModalScreen[str | None]):
-    """Enter answers (possibly with an empty text), Escape cancels with None."""
+    """Enter answers (possibly with an empty text), Escape cancels with None. With ``check``,
+    an answer it finds a problem with (it returns the problem, in words) is not accepted:
+    the problem shows in place of the help and the text stays to be corrected."""
+
+    VERTICAL_BREAKPOINTS = DIALOG_BREAKPOINTS
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
@@ -27,6 +33,7 @@ class TextPrompt(ModalScreen[str | None]):
         placeholder: str = "",
         help: str = "",
         suggestions: Sequence[str] = (),
+        check: Callable[[str], str | None] | None = None,
     ) -> None:
         super().__init__()
         self.title_text = title
@@ -34,6 +41,7 @@ class TextPrompt(ModalScreen[str | None]):
         self.placeholder = placeholder
         self.help_text = help
         self.suggestions = list(suggestions)
+        self.check = check
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
@@ -46,12 +54,19 @@ class TextPrompt(ModalScreen[str | None]):
                 else None,
                 id="answer",
             )
-            if self.help_text:
-                yield Label(self.help_text, classes="dialog-help", markup=False)
+            if self.help_text or self.check is not None:
+                yield Static(self.help_text, id="prompt-help", classes="dialog-help", markup=False)
 
     @on(Input.Submitted, "#answer")
     def _answer(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip())
+        answer = event.value.strip()
+        problem = self.check(answer) if self.check is not None and answer else None
+        if problem:
+            help_text = self.query_one("#prompt-help", Static)
+            help_text.update(problem)
+            help_text.add_class("-error")
+            return
+        self.dismiss(answer)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

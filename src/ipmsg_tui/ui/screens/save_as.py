@@ -15,6 +15,7 @@ from textual.widgets import Input, Label, Static, Tree
 
 from ..browsetree import BrowseTree, SaveTree
 from ..paths import PathSuggester, expand
+from .sizes import DIALOG_BREAKPOINTS
 
 HELP = (
     "Enter saves · ↓ browses folders: s saves into the highlighted one · "
@@ -24,6 +25,8 @@ HELP = (
 
 class SaveAsPicker(ModalScreen[Path | None]):
     """Dismisses with the target: ``folder/name`` for one file (``single``), else a folder."""
+
+    VERTICAL_BREAKPOINTS = DIALOG_BREAKPOINTS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),

@@ -1,0 +1,73 @@
+"""Narrow terminals: long names keep the unread count in sight, the footer draws clean."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .conftest import Lan, wait_for
+from .screen_text import screen_lines
+from .test_story import listed
+
+LONG_NICK = "Bartholomew Fitzgerald-Montgomery III"  # 37 characters; peers get up to 39
+WIDE_NICK = "阿明的超级长的名字用来测试宽字符是否丢失"
+
+
+def sidebar_lines(app: Any) -> list[str]:
+    region = app.peer_list.region
+    return [line[region.x : region.right] for line in screen_lines(app)[region.y : region.bottom]]
+
+
+@pytest.mark.parametrize("nick", [LONG_NICK, WIDE_NICK], ids=["latin", "cjk"])
+@pytest.mark.parametrize("width", [60, 100, 140])
+async def test_a_long_nick_leaves_the_unread_count_in_sight(
+    lan: Lan, nick: str, width: int
+) -> None:
+    bob = await lan.peer("Bob", knows=("Ann",), nick=nick)
+    app = lan.app("Ann", knows=("Bob",))
+    async with app.run_test(size=(width, 24)) as pilot:
+        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
+        for count in range(1, 4):
+            bob.node.send_message([("127.0.0.1", app.settings.port)], f"hello {count}")
+        await wait_for(pilot, lambda: app.roster.contacts["bob@bob-pc"].unread == 3)
+        await wait_for(pilot, lambda: any(nick[:4] in line for line in sidebar_lines(app)))
+        await pilot.pause(0.1)
+        row = next(line for line in sidebar_lines(app) if nick[:4] in line)
+        assert " 3 " in row, row  # the whole badge
+        # The same after a resize.
+        await pilot.resize_terminal(width - 7, 24)
+        await pilot.pause(0.2)
+        row = next(line for line in sidebar_lines(app) if nick[:4] in line)
+        assert " 3 " in row, row  # the whole badge
+
+
+async def test_the_footer_ends_with_the_palette_hint_and_nothing_after_it(lan: Lan) -> None:
+    app = lan.app("Ann")
+    async with app.run_test(size=(100, 24)) as pilot:
+        await pilot.pause()
+        for focus in (app.peer_list, app.composer):
+            focus.focus()
+            for width in range(60, 39, -1):
+                await pilot.resize_terminal(width, 24)
+                await wait_for(pilot, lambda: "^p palette" in screen_lines(app)[-1])
+                footer = screen_lines(app)[-1]
+                assert footer.rstrip().endswith("^p palette"), (width, footer)
+
+
+@pytest.mark.parametrize("nick", ["Mo [i] 阿明 [b]王[/b]", WIDE_NICK], ids=["brackets", "cjk"])
+async def test_the_input_title_shows_the_name_as_it_is(lan: Lan, nick: str) -> None:
+    """A name is text, never markup: "[i]" in it must not vanish (nor a CJK letter)."""
+    await lan.peer("Bob", knows=("Ann",), nick=nick)
+    app = lan.app("Ann", knows=("Bob",))
+    async with app.run_test(size=(120, 24)) as pilot:
+        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
+        await pilot.press("down")
+        for width in (120, 60):
+            await pilot.resize_terminal(width, 24)
+            await pilot.pause(0.1)
+            region = app.composer.region
+            title = screen_lines(app)[region.y][region.x : region.right]
+            shown = title.split("To ", 1)[1].rsplit(" ─", 1)[0].strip("─ ")
+            assert nick.startswith(shown.rstrip("…").rstrip()), (width, title)
+            assert len(shown) >= 8, (width, title)
