@@ -31,6 +31,8 @@ def lab_available() -> None:
         "presence_storm",
         "round_trip",
         "file_throughput",
+        "file_command",
+        "command_time",
         "ui_load",
         "startup",
         "forged_encrypted",

@@ -13,7 +13,7 @@ from .test_story import SIZE, listed
 
 async def test_a_bad_address_keeps_the_dialog_open_with_the_error_inline(lan: Lan) -> None:
     carol = await lan.peer("Carol")  # nobody knows her
-    app = lan.app("Ann")
+    app = await lan.app("Ann")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await run_command(pilot, "add host")

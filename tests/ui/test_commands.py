@@ -181,7 +181,7 @@ async def test_quit_says_goodbye(lan: Lan) -> None:
 
 async def test_a_nick_too_long_for_the_wire_is_shortened_and_the_user_told(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
-    app = lan.app("Ann", knows=("Bob",))
+    app = await lan.app("Ann", knows=("Bob",))
     long_nick = "阿明" * 30  # 60 characters, 180 bytes in UTF-8
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
@@ -198,7 +198,7 @@ async def test_a_nick_too_long_for_the_wire_is_shortened_and_the_user_told(lan: 
 async def test_a_configured_nick_too_long_for_the_wire_is_announced_at_start(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
     long_nick = "x" * 100
-    app = lan.app("Ann", knows=("Bob",), nick=long_nick)
+    app = await lan.app("Ann", knows=("Bob",), nick=long_nick)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await wait_for(pilot, lambda: bob.of(ev.PeerJoined))
         seen = bob.of(ev.PeerJoined)[0].peer.nick

@@ -57,7 +57,7 @@ async def test_prompts_and_dialogs_fit_and_show_their_help_whole(
     lan: Lan, size: tuple[int, int]
 ) -> None:
     await lan.peer("Bob", knows=("Ann",))
-    app = lan.app("Ann", knows=("Bob",))
+    app = await lan.app("Ann", knows=("Bob",))
     folder = lan.tmp_path / "outbox"
     for name in ("letters", "photos", "music", "notes", "plans", "slides"):
         (folder / name).mkdir(parents=True)

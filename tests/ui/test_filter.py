@@ -20,7 +20,7 @@ def prompts(app) -> list[str]:  # type: ignore[no-untyped-def]
 async def test_the_filter_says_no_matches_and_clears_after_a_pick_or_escape(lan: Lan) -> None:
     await lan.peer("Bob", knows=("Ann",))
     await lan.peer("Carol", knows=("Ann",))
-    app = lan.app("Ann", knows=("Bob", "Carol"))
+    app = await lan.app("Ann", knows=("Bob", "Carol"))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: len(listed(app)) == 3)
         await pilot.press("slash", *"zzz")

@@ -21,7 +21,7 @@ def panel_text(app: Any) -> str:
 
 
 async def test_f1_in_the_input_box_shows_its_keys_not_the_text_areas(lan: Lan) -> None:
-    app = lan.app("Ann")
+    app = await lan.app("Ann")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("tab")

@@ -25,7 +25,7 @@ async def test_a_long_nick_leaves_the_unread_count_in_sight(
     lan: Lan, nick: str, width: int
 ) -> None:
     bob = await lan.peer("Bob", knows=("Ann",), nick=nick)
-    app = lan.app("Ann", knows=("Bob",))
+    app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=(width, 24)) as pilot:
         await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
         for count in range(1, 4):
@@ -43,7 +43,7 @@ async def test_a_long_nick_leaves_the_unread_count_in_sight(
 
 
 async def test_the_footer_ends_with_the_palette_hint_and_nothing_after_it(lan: Lan) -> None:
-    app = lan.app("Ann")
+    app = await lan.app("Ann")
     async with app.run_test(size=(100, 24)) as pilot:
         await pilot.pause()
         for focus in (app.peer_list, app.composer):
@@ -59,7 +59,7 @@ async def test_the_footer_ends_with_the_palette_hint_and_nothing_after_it(lan: L
 async def test_the_input_title_shows_the_name_as_it_is(lan: Lan, nick: str) -> None:
     """A name is text, never markup: "[i]" in it must not vanish (nor a CJK letter)."""
     await lan.peer("Bob", knows=("Ann",), nick=nick)
-    app = lan.app("Ann", knows=("Bob",))
+    app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=(120, 24)) as pilot:
         await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
         await pilot.press("down")

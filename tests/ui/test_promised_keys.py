@@ -44,7 +44,7 @@ def as_terminal_sends(key: str) -> list[events.Key]:
 
 async def test_every_key_readme_promises_for_a_new_line_adds_one(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
-    app = lan.app("Ann", knows=("Bob",))
+    app = await lan.app("Ann", knows=("Bob",))
     keys = promised_keys("new line")
     assert keys, "README promises no key for a new line"
     async with app.run_test(size=SIZE) as pilot:

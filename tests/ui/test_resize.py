@@ -18,7 +18,7 @@ def last_visible(app) -> str:  # type: ignore[no-untyped-def]
 
 
 async def test_resizing_keeps_a_conversation_at_its_end(lan: Lan) -> None:
-    app = lan.app("Ann")
+    app = await lan.app("Ann")
     long_history(app.settings.history_path, 400)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
@@ -43,7 +43,7 @@ async def test_resizing_keeps_a_conversation_at_its_end(lan: Lan) -> None:
 
 
 async def test_resizing_keeps_a_view_scrolled_back_on_its_message(lan: Lan) -> None:
-    app = lan.app("Ann")
+    app = await lan.app("Ann")
     long_history(app.settings.history_path, 400)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()

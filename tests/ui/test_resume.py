@@ -23,7 +23,7 @@ async def test_the_panel_lists_earlier_downloads_after_a_restart_and_retry_resum
     sam = await lan.peer("Sam", knows=("Ann",), files=True)
     video = random_file(tmp_path / "outbox" / "video.bin", 3 * 1024 * 1024, seed=21)
     whole = video.read_bytes()
-    first = lan.app("Ann", knows=("Sam",))
+    first = await lan.app("Ann", knows=("Sam",))
     async with first.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "sam@sam-pc" in listed(first))
         await sam.files.send([("127.0.0.1", lan.port_of("Ann"))], "the video", [video])
@@ -36,7 +36,7 @@ async def test_the_panel_lists_earlier_downloads_after_a_restart_and_retry_resum
     assert part.stat().st_size == 1_000_000
     video.write_bytes(whole)
 
-    second = lan.app("Ann", knows=("Sam",))
+    second = await lan.app("Ann", knows=("Sam",))
     async with second.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "sam@sam-pc" in listed(second))
         await pilot.press("ctrl+t")
@@ -48,7 +48,7 @@ async def test_the_panel_lists_earlier_downloads_after_a_restart_and_retry_resum
         landed = lan.tmp_path / "Ann-downloads" / "video.bin"
         await wait_for(pilot, lambda: landed.exists())
         assert sha256(landed) == sha256(video) and not part.exists()
-        (download,) = second.files.transfers  # type: ignore[union-attr]
+        (download,) = second.messenger.files.transfers
         assert download.offset == 1_000_000  # asked from the offset, into the same .part
         await wait_for(pilot, lambda: "✓ saved to" in panel_text(second))
         await pilot.press("escape")
@@ -61,7 +61,7 @@ async def test_ctrl_q_asks_only_while_offers_wait_or_transfers_run(
 ) -> None:
     bob = await lan.peer("Bob", knows=("Ann",), files=True)
     image = sparse_file(tmp_path / "outbox" / "disk.img", 1 << 30)
-    app = lan.app("Ann", knows=("Bob",))
+    app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
         await pilot.press("down", "tab")
@@ -79,7 +79,7 @@ async def test_ctrl_q_asks_only_while_offers_wait_or_transfers_run(
         (offer,) = [e.offer for e in bob.file_events if hasattr(e, "offer")]
         (download,) = bob.files.download_all(offer)
         await wait_for(pilot, lambda: download.state == TransferState.RUNNING)
-        await wait_for(pilot, lambda: app.files.transfers)  # type: ignore[union-attr]
+        await wait_for(pilot, lambda: app.messenger.files.transfers)
         await hit(pilot, "ctrl+q")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmQuit))
         what = str(app.screen.query_one("#confirm-what").render())

@@ -12,7 +12,7 @@ async def test_a_toast_leaves_the_input_box_clear(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
     carol = await lan.peer("Carol", knows=("Ann",))
     for size in ((100, 30), (60, 20)):
-        app = lan.app("Ann", knows=("Bob", "Carol"))
+        app = await lan.app("Ann", knows=("Bob", "Carol"))
         async with app.run_test(size=size, notifications=True) as pilot:
             await wait_for(pilot, lambda app=app: len(listed(app)) == 3)
             await pilot.press("tab", *"typing away")  # writing to Everyone

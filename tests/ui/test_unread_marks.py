@@ -25,7 +25,7 @@ def is_divider(line: str) -> bool:
 
 async def test_a_divider_marks_the_first_unread_and_new_arrivals_are_counted(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
-    app = lan.app("Ann", knows=("Bob",))
+    app = await lan.app("Ann", knows=("Bob",))
     ann = ("127.0.0.1", app.settings.port)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: KEY in listed(app))
@@ -63,7 +63,7 @@ async def test_a_divider_marks_the_first_unread_and_new_arrivals_are_counted(lan
 
 async def test_few_unread_messages_open_at_the_end_with_their_divider(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
-    app = lan.app("Ann", knows=("Bob",))
+    app = await lan.app("Ann", knows=("Bob",))
     ann = ("127.0.0.1", app.settings.port)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: KEY in listed(app))

@@ -38,7 +38,7 @@ async def test_a_link_inside_a_sent_folder_is_named_to_the_sender(lan: Lan, tmp_
     (photos / "a.jpg").write_bytes(b"jpeg")
     (photos / "elsewhere").symlink_to(tmp_path)  # never sent: it leads outside the folder
     bob = await lan.peer("Bob", knows=("Ann",), files=True)
-    app = lan.app("Ann", knows=("Bob",))
+    app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
         await pilot.press("down", "enter")  # Bob's conversation, into the input box

@@ -2,21 +2,21 @@
 
 A file stream must bring exactly the bytes still missing; a folder stream must end with the
 RETPARENT of its top folder. Anything shorter or longer is a failed transfer that leaves its
-``.part`` behind, never a finished file.
+``.part`` behind, never a finished file. The loop connects and sends the request; the bytes
+are received, decoded and written on a thread of their own (:mod:`.bulk`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
 import hashlib
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import TypeVar
 
 from ..protocol.dirstream import (
     DirStreamDecoder,
@@ -30,11 +30,14 @@ from ..protocol.dirstream import (
 from ..protocol.peers import Addr
 from ..protocol.safenames import SafeTree, clean_component
 from ..sizes import file_size
-from . import saving
-from .tcp import connect, connect_protocol
+from . import bulk, saving
+from .bulk import Broken, Pipe, Stalled
+from .tcp import connect_socket
 from .transfers import Transfer
 
-CHUNK = 256 * 1024
+_T = TypeVar("_T")
+
+CHUNK = 1 << 20  # a folder stream is received in parts this big
 FILE_BUFFER = 1 << 20  # a file stream is received, written and hashed in parts this big
 FILE_BUFFERS = 4  # parts in flight between the socket, the disk and the hashing thread
 IDLE_TIMEOUT = 60.0  # Windows gives up after 120 s without data
@@ -66,30 +69,6 @@ class Connection:
     idle_timeout: float = IDLE_TIMEOUT
 
 
-# asyncio.timeout, not asyncio.wait_for: on Python 3.11 wait_for swallows a cancellation
-# that arrives when the read is already complete, which is every read of a fast stream, so
-# a download could not be cancelled.
-
-
-async def _read(reader: asyncio.StreamReader, size: int, timeout: float) -> bytes:
-    try:
-        async with asyncio.timeout(timeout):
-            return await reader.read(size)
-    except TimeoutError:
-        raise TransferError(f"no data from the sender for {timeout:g} s") from None
-
-
-async def _expect_end(reader: asyncio.StreamReader) -> None:
-    """After the last expected byte the sender should close; more bytes are an error."""
-    try:
-        async with asyncio.timeout(EOF_GRACE):
-            extra = await reader.read(1)
-    except TimeoutError:
-        return  # it keeps the connection open; what we wanted is complete
-    if extra:
-        raise TransferError("the sender sent more than it offered")
-
-
 def _write_all(fd: int, data: bytes | memoryview) -> None:
     view = memoryview(data)
     while view:
@@ -97,151 +76,90 @@ def _write_all(fd: int, data: bytes | memoryview) -> None:
         view = view[written:]
 
 
-class _FileSink(asyncio.BufferedProtocol):
-    """Takes exactly ``missing`` bytes of a file stream: into our buffers, onto disk, and,
-    when a ``digest`` is wanted, through SHA-256 on a thread of its own.
+async def _on_thread(
+    link: Connection, work: Callable[[Pipe], _T], counters: Callable[[], int], transfer: Transfer
+) -> _T:
+    """Connect and send the request on the loop, then let ``work`` take the stream on a
+    thread; ``counters()`` is what it has written so far, reported as progress."""
+    sock = await connect_socket(link.addr, link.connect_timeout, link.local_host)
+    try:
+        await asyncio.get_running_loop().sock_sendall(sock, link.request)
+        pipe = Pipe(sock, link.idle_timeout)
+        reported = 0
 
-    A StreamReader copies every byte twice more, and hashing in the event loop's thread adds
-    its whole cost to the transfer; on a thread (hashlib lets go of the GIL) it overlaps
-    with receiving the next buffer. A buffer is reused only once it has been hashed; without
-    a digest one buffer, reused as soon as it is written, is enough.
-    """
+        def report() -> None:
+            nonlocal reported
+            done = counters()
+            if done > reported:
+                transfer.advance(done - reported)
+                reported = done
 
-    def __init__(
-        self, fd: int, missing: int, transfer: Transfer, digest: hashlib._Hash | None
-    ) -> None:
+        try:
+            return await bulk.run(lambda: work(pipe), pipe, report)
+        except Stalled:
+            raise TransferError(f"no data from the sender for {link.idle_timeout:g} s") from None
+        except Broken as error:
+            raise TransferError(f"the connection broke: {error}") from None
+    finally:
+        sock.close()
+
+
+class _FileTaker:
+    """On the thread: exactly ``missing`` bytes of a file stream, ``recv_into`` a buffer and
+    ``write`` to disk, and, when a ``digest`` is wanted, through SHA-256 on a second thread
+    (hashlib lets go of the GIL) so hashing overlaps with receiving the next buffer. A buffer
+    is reused only once it has been hashed; without a digest one buffer is enough."""
+
+    def __init__(self, fd: int, missing: int, digest: hashlib._Hash | None) -> None:
         self.fd = fd
         self.missing = missing
         self.received = 0
-        self.transfer = transfer
         self.digest = digest
-        self.overflow = False  # the sender sent more than it offered
-        self.closed = False
-        self.failure: BaseException | None = None
-        self.activity = asyncio.Event()
-        self._loop = asyncio.get_running_loop()
-        self._transport: asyncio.Transport | None = None
-        self._allocated = 0
-        self._spare: list[bytearray] = []
-        self._buffer: bytearray | None = self._take_buffer()
-        self._filled = 0
-        self._scratch = bytearray(64)  # after the last byte: anything more is an overflow
-        self._hasher: ThreadPoolExecutor | None = None
-        self._hashed: concurrent.futures.Future[None] | None = None  # the latest hash job
 
-    # ------------------------------------------------------------------ protocol
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._transport = cast(asyncio.Transport, transport)
-
-    def get_buffer(self, sizehint: int) -> memoryview:
-        if not self.missing:
-            return memoryview(self._scratch)
-        if self._buffer is None:  # reading is paused then; should it still ask, take more
-            self._buffer, self._filled = bytearray(FILE_BUFFER), 0
-        # Never room for more than is missing: a byte beyond it lands in the scratch buffer
-        # on the next read and counts as an overflow.
-        return memoryview(self._buffer)[self._filled : self._filled + self.missing]
-
-    def buffer_updated(self, nbytes: int) -> None:
-        self.activity.set()
-        if not self.missing or self._buffer is None:
-            self.overflow = True
-            return
-        start = self._filled
+    def __call__(self, pipe: Pipe) -> None:
+        count = FILE_BUFFERS if self.digest is not None else 1
+        buffers = [bytearray(min(FILE_BUFFER, max(self.missing, 1))) for _ in range(count)]
+        jobs: list[concurrent.futures.Future[None] | None] = [None] * count
+        hasher = None
+        if self.digest is not None:
+            hasher = ThreadPoolExecutor(1, thread_name_prefix="ipmsg-tui-sha256")
         try:
-            _write_all(self.fd, memoryview(self._buffer)[start : start + nbytes])
-        except OSError as error:
-            self.failure = error
-            self._close()
-            return
-        self._filled += nbytes
-        self.missing -= nbytes
-        self.received += nbytes
-        self.transfer.advance(nbytes)
-        if self.digest is None:
-            self._filled = 0  # written, and nothing else needs it: all of it is free again
-        elif not self.missing or self._filled == len(self._buffer):
-            self._hash_buffer()
-
-    def eof_received(self) -> bool:
-        self.closed = True
-        self.activity.set()
-        return False
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.closed = True
-        if exc is not None and self.failure is None and self.missing:
-            self.failure = TransferError(f"the connection broke: {exc}")
-        self.activity.set()
-
-    # ------------------------------------------------------------------ buffers
-
-    def _take_buffer(self) -> bytearray | None:
-        if self._spare:
-            return self._spare.pop()
-        if self._allocated < FILE_BUFFERS:
-            self._allocated += 1
-            return bytearray(min(FILE_BUFFER, self.missing))  # small files: small buffers
-        return None
-
-    def _hash_buffer(self) -> None:
-        buffer, filled, digest = self._buffer, self._filled, self.digest
-        assert buffer is not None and digest is not None
-        if self._hasher is None:
-            self._hasher = ThreadPoolExecutor(1, thread_name_prefix="ipmsg-tui-sha256")
-        # One thread, so the parts are hashed in the order they arrived.
-        job = self._hasher.submit(digest.update, memoryview(buffer)[:filled])
-        job.add_done_callback(lambda _: self._from_thread(self._give_back, buffer))
-        self._hashed = job
-        self._buffer, self._filled = (self._take_buffer() if self.missing else None), 0
-        if self._buffer is None and self.missing and self._transport is not None:
-            self._transport.pause_reading()  # all buffers are with the hashing thread
-
-    def _from_thread(self, callback: Callable[[bytearray], None], buffer: bytearray) -> None:
-        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
-            self._loop.call_soon_threadsafe(callback, buffer)
-
-    def _give_back(self, buffer: bytearray) -> None:
-        if self._buffer is not None or not self.missing:
-            self._spare.append(buffer)
-            return
-        self._buffer, self._filled = buffer, 0
-        if self._transport is not None and not self._transport.is_closing():
-            self._transport.resume_reading()
-
-    # ------------------------------------------------------------------ for fetch_file
-
-    async def wait(self, done: Callable[[], bool], timeout: float) -> bool:
-        """Until ``done()``; False if no data or end came for ``timeout`` seconds."""
-        while True:
-            self.activity.clear()
-            if done() or self.failure is not None:
-                return True
-            try:  # asyncio.timeout: see _read
-                async with asyncio.timeout(timeout):
-                    await self.activity.wait()
-            except TimeoutError:
-                return False
-
-    def check(self) -> None:
-        if self.failure is not None:
-            raise self.failure
-        if self.overflow:
+            turn = 0
+            while self.missing:
+                job = jobs[turn]
+                if job is not None:
+                    job.result()  # this buffer is still being hashed
+                view = memoryview(buffers[turn])
+                filled = 0
+                while self.missing and filled < len(view):
+                    room = min(self.missing, len(view) - filled)
+                    got = pipe.recv_into(view[filled : filled + room])
+                    if not got:
+                        raise self._ended_early()
+                    _write_all(self.fd, view[filled : filled + got])
+                    filled += got
+                    self.missing -= got
+                    self.received += got
+                    if hasher is None:
+                        filled = 0  # written, and nothing else needs it: all free again
+                if hasher is not None and self.digest is not None:
+                    # One thread, so the parts are hashed in the order they arrived.
+                    jobs[turn] = hasher.submit(self.digest.update, view[:filled])
+                    turn = (turn + 1) % count
+            for job in jobs:
+                if job is not None:
+                    job.result()
+        finally:
+            if hasher is not None:
+                hasher.shutdown(wait=True, cancel_futures=True)
+        # Complete. The sender should close now; it may also keep the connection open.
+        if not pipe.ends_within(EOF_GRACE):
             raise TransferError("the sender sent more than it offered")
 
-    async def hashed(self) -> None:
-        if self._hashed is not None:
-            await asyncio.wrap_future(self._hashed)
-
-    def stop(self) -> None:
-        self._close()
-        if self._hasher is not None:
-            self._hasher.shutdown(wait=False, cancel_futures=True)
-
-    def _close(self) -> None:
-        if self._transport is not None and not self._transport.is_closing():
-            self._transport.close()
+    def _ended_early(self) -> TransferError:
+        if not self.received:
+            return SenderRefused()
+        return TransferError(f"the connection ended {file_size(self.missing)} before the end")
 
 
 async def fetch_file(
@@ -249,27 +167,8 @@ async def fetch_file(
 ) -> None:
     """Stream ``missing`` bytes (the request already names the offset) into ``fd``, through
     ``digest`` too unless it is None."""
-    transport, sink = await connect_protocol(
-        link.addr,
-        lambda: _FileSink(fd, missing, transfer, digest),
-        link.connect_timeout,
-        link.local_host,
-    )
-    try:
-        transport.write(link.request)
-        if not await sink.wait(lambda: not sink.missing or sink.closed, link.idle_timeout):
-            raise TransferError(f"no data from the sender for {link.idle_timeout:g} s")
-        sink.check()
-        if sink.missing:
-            if not sink.received:
-                raise SenderRefused()
-            raise TransferError(f"the connection ended {file_size(sink.missing)} before the end")
-        # Complete. The sender should close now; it may also keep the connection open.
-        await sink.wait(lambda: sink.closed or sink.overflow, EOF_GRACE)
-        sink.check()
-        await sink.hashed()
-    finally:
-        sink.stop()
+    taker = _FileTaker(fd, missing, digest)
+    await _on_thread(link, taker, lambda: taker.received, transfer)
 
 
 @dataclass(slots=True)
@@ -277,7 +176,8 @@ class _TreeWriter:
     """Creates what a folder stream describes, inside the ``.part`` folder ``root``."""
 
     root: Path
-    transfer: Transfer
+    written: int = 0  # file bytes, read by the loop as progress
+    files: int = 0
     tree: SafeTree = field(default_factory=SafeTree)
     fd: int | None = None
     file_path: Path | None = None
@@ -286,14 +186,34 @@ class _TreeWriter:
     # iptux puts there the times of the last entry it looked at, not those of the folder.
     entered_mtimes: list[int | None] = field(default_factory=list)
     top_mtime: int | None = None
+    # The path of every open folder, by its parts: made safe once, not again for each file.
+    folders: dict[tuple[str, ...], Path] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.folders[()] = self.root
 
     def handle(self, event: object) -> None:
         match event:
+            case FileData(data=data):
+                assert self.fd is not None
+                _write_all(self.fd, data)
+                self.written += len(data)
+            case FileStart(entry=entry):
+                if self.tree.depth:
+                    parts = self.tree.file(entry.name)
+                else:  # a single-file answer (Windows, encrypted mode)
+                    parts = (clean_component(entry.name),)
+                self.file_path, self.fd = saving.create_in(self.folders[parts[:-1]], parts[-1])
+            case FileEnd(entry=entry):
+                if self.fd is not None:
+                    saving.set_fd_mtime(self.fd, entry.mtime)
+                self.close_file()
+                self.files += 1
             case EnterDir(entry=entry):
                 parts = self.tree.enter(entry.name)
                 self.entered_mtimes.append(entry.mtime)
                 if parts:
-                    saving.make_dir_in_tree(self.root, parts)
+                    self.folders[parts] = saving.make_dir_in(self.folders[parts[:-1]], parts[-1])
                 else:
                     self.top_mtime = entry.mtime
             case LeaveDir(entry=entry):
@@ -301,23 +221,7 @@ class _TreeWriter:
                 entered = self.entered_mtimes.pop()
                 mtime = entered if entered is not None else entry.mtime
                 if parts:  # folders get their times last: writing inside changes them
-                    self.folder_times.append((saving.tree_path(self.root, parts), mtime))
-            case FileStart(entry=entry):
-                if self.tree.depth:
-                    parts = self.tree.file(entry.name)
-                else:  # a single-file answer (Windows, encrypted mode)
-                    parts = (clean_component(entry.name),)
-                self.fd = saving.create_in_tree(self.root, parts)
-                self.file_path = saving.tree_path(self.root, parts)
-            case FileData(data=data):
-                assert self.fd is not None
-                _write_all(self.fd, data)
-                self.transfer.advance(len(data))
-            case FileEnd(entry=entry):
-                self.close_file()
-                if self.file_path is not None:
-                    saving.set_mtime(self.file_path, entry.mtime)
-                self.transfer.files_done += 1
+                    self.folder_times.append((self.folders.pop(parts), mtime))
 
     def close_file(self) -> None:
         if self.fd is not None:
@@ -333,31 +237,36 @@ async def fetch_folder(
     link: Connection, root: Path, decoder: DirStreamDecoder, transfer: Transfer
 ) -> int | None:
     """Rebuild the streamed folder inside ``root``; returns the top folder's mtime."""
-    target = _TreeWriter(root, transfer)
-    reader, writer = await connect(link.addr, link.connect_timeout, link.local_host)
+    target = _TreeWriter(root)
+
+    def counters() -> int:
+        transfer.files_done = target.files
+        return target.written
+
     try:
-        writer.write(link.request)
-        await writer.drain()
+        await _on_thread(link, lambda pipe: _take_folder(pipe, decoder, target), counters, transfer)
+    finally:
+        target.close_file()
+    target.apply_folder_times()
+    return target.top_mtime
+
+
+def _take_folder(pipe: Pipe, decoder: DirStreamDecoder, target: _TreeWriter) -> None:
+    """On the thread: read, decode and create, a chunk at a time, with no loop round trip
+    per file."""
+    buffer = memoryview(bytearray(CHUNK))
+    try:
         while not decoder.finished:
-            chunk = await _read(reader, CHUNK, link.idle_timeout)
-            if not chunk:
+            got = pipe.recv_into(buffer)
+            if not got:
                 if decoder.entries == 0:
                     raise SenderRefused()
                 decoder.close()  # raises: the stream ended early
-            try:
-                for event in decoder.feed(chunk):
-                    target.handle(event)
-            except DirStreamError as error:
-                raise TransferError(f"bad folder stream: {error}") from None
-            except ValueError as error:  # SafeTree: a file outside any folder
-                raise TransferError(f"bad folder stream: {error}") from None
-        await _expect_end(reader)
+            for event in decoder.feed(buffer[:got]):
+                target.handle(event)
     except DirStreamError as error:
         raise TransferError(f"bad folder stream: {error}") from None
-    finally:
-        target.close_file()
-        writer.close()
-        with contextlib.suppress(OSError, ConnectionError):
-            await writer.wait_closed()
-    target.apply_folder_times()
-    return target.top_mtime
+    except ValueError as error:  # SafeTree: a file outside any folder
+        raise TransferError(f"bad folder stream: {error}") from None
+    if not pipe.ends_within(EOF_GRACE):
+        raise TransferError("the sender sent more than it offered")

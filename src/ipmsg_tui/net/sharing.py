@@ -1,8 +1,8 @@
 """The sending side on disk: describe offered paths, and stream files and folders to a socket.
 
-Files go out with ``loop.sendfile`` (zero-copy ``sendfile(2)`` where the platform has it), in
-slices so progress and cancellation are seen between them; a slice grows while slices go
-quickly (each one costs a round of the event loop) and shrinks when they get slow. A folder
+The bytes go out on a thread of their own (:mod:`.bulk`): a file with zero-copy
+``sendfile(2)``, a folder as batches of headers and small files; the event loop only reads
+the counters for progress, and a cancel stops the thread within a poll step. A folder
 is walked without ever following a symbolic link (links, devices and FIFOs inside it are left
 out), so nothing outside the offered folder can be reached through it.
 """
@@ -12,24 +12,27 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from ..protocol.attachments import Attachment
 from ..protocol.constants import FileExtAttr, FileType
 from ..protocol.dirstream import format_dir_header, format_retparent
+from . import bulk
+from .bulk import Broken, Pipe
 
 log = logging.getLogger(__name__)
 
-SENDFILE_SLICE = 1 << 20  # the first slice of a file
-MAX_SENDFILE_SLICE = 64 << 20
-SLICE_SECONDS = 0.05  # what a slice should take: progress and cancellation stay prompt
-SMALL_FILE = 64 * 1024
+SMALL_FILE = 64 * 1024  # read into the batch; bigger files go out with sendfile
+BATCH = 256 * 1024  # headers and small files gathered before one send
 MAX_FOLDER_DEPTH = 64
 MAX_FOLDER_ENTRIES = 100_000
 Progress = Callable[[int], None]
+_T = TypeVar("_T")
 
 
 class OfferError(Exception):
@@ -60,7 +63,7 @@ def describe(path: Path, file_id: int) -> tuple[Attachment, Path]:
             raise OfferError(f"{path}: folder not readable")
         # The total of the files inside, as iptux announces it; never 0, because iptux shows
         # a 0-byte attachment as "already received" and will not fetch it.
-        total = sum(item.size for item in walk_folder(resolved) if item.kind == "file")
+        total = folder_total(resolved)
         return Attachment(file_id, name, max(total, 1), mtime, FileType.DIR), resolved
     raise OfferError(f"{path}: only regular files and folders can be sent")
 
@@ -110,6 +113,34 @@ def walk_folder(root: Path, max_depth: int = MAX_FOLDER_DEPTH) -> Iterator[WalkI
     return visit(root, 1)
 
 
+def folder_total(root: Path, max_depth: int = MAX_FOLDER_DEPTH) -> int:
+    """The bytes :func:`walk_folder` would send, summed without sorting or building its
+    items: ``send`` walks the folder for this before its message goes, while the user waits,
+    and a folder of thousands of files then costs half as long."""
+    total = count = 0
+    pending = [(os.fspath(root), 1)]
+    while pending:
+        folder, depth = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError:
+            continue  # walk_folder says so when it sends
+        for entry in entries:
+            count += 1
+            if count > MAX_FOLDER_ENTRIES:
+                raise OfferError(f"{root}: more than {MAX_FOLDER_ENTRIES} entries")
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if depth < max_depth:
+                        pending.append((entry.path, depth + 1))
+                elif entry.is_file(follow_symlinks=False):
+                    total += entry.stat(follow_symlinks=False).st_size
+            except OSError:
+                continue
+    return total
+
+
 def _times(mtime: int) -> tuple[tuple[int, int], ...]:
     # The mtime in CREATETIME too: iptux's receiver takes the second time field as the
     # file's mtime (and the first as its atime), whatever their keys say.
@@ -125,90 +156,111 @@ def open_no_follow(path: Path) -> int:
     return fd
 
 
+async def _take_socket(writer: asyncio.StreamWriter) -> Pipe:
+    """The writer's socket for a thread, once everything written so far has left."""
+    writer.transport.set_write_buffer_limits(high=0)  # drain() now waits until it is empty
+    await writer.drain()
+    own = writer.get_extra_info("socket")
+    if own is None:
+        raise ConnectionError("the connection is gone")
+    # A descriptor of our own (the transport closes its one); non-blocking like it.
+    sock = socket.socket(fileno=os.dup(own.fileno()))
+    sock.setblocking(False)
+    return Pipe(sock)
+
+
+async def _on_thread(
+    writer: asyncio.StreamWriter, work: Callable[[Pipe], _T], progress: Progress
+) -> _T:
+    pipe = await _take_socket(writer)
+    reported = 0
+
+    def report() -> None:
+        nonlocal reported
+        if pipe.moved > reported:
+            progress(pipe.moved - reported)
+            reported = pipe.moved
+
+    try:
+        return await bulk.run(lambda: work(pipe), pipe, report)
+    except Broken as error:
+        raise ConnectionError(str(error)) from None
+    finally:
+        pipe.sock.close()
+
+
 async def send_file(
     writer: asyncio.StreamWriter, path: Path, offset: int, count: int, progress: Progress
 ) -> None:
     """``count`` bytes of ``path`` from ``offset``; ShortRead if the file has fewer."""
     fd = open_no_follow(path)
-    with os.fdopen(fd, "rb") as handle:
-        await _send_open_file(writer, handle, offset, count, progress)
+    try:
+        await _on_thread(writer, lambda pipe: _file_out(pipe, fd, path, offset, count), progress)
+    finally:
+        os.close(fd)
 
 
-class SliceSizer:
-    """How much of a file the next ``loop.sendfile`` call sends: about ``SLICE_SECONDS``
-    worth at the speed the previous slice went, between 1 and 64 MiB, in powers of two."""
-
-    def __init__(self) -> None:
-        self.size = SENDFILE_SLICE
-
-    def took(self, seconds: float) -> None:
-        if seconds < SLICE_SECONDS / 2 and self.size < MAX_SENDFILE_SLICE:
-            self.size *= 2
-        elif seconds > 2 * SLICE_SECONDS and self.size > SENDFILE_SLICE:
-            self.size //= 2
-
-
-async def _send_open_file(
-    writer: asyncio.StreamWriter, handle: object, offset: int, count: int, progress: Progress
-) -> None:
-    if count <= SMALL_FILE:
-        # One read and one buffered write: loop.sendfile's set-up costs more than copying a
-        # small file, and a folder is mostly small files.
-        data = os.pread(handle.fileno(), count, offset)  # type: ignore[attr-defined]
-        if len(data) < count:
-            raise ShortRead(f"{path_of(handle)} ended {count - len(data)} bytes early")
-        writer.write(data)
-        progress(count)
-        return
-    loop = asyncio.get_running_loop()
-    sent = 0
-    slices = SliceSizer()
-    await writer.drain()
-    while sent < count:
-        piece = min(slices.size, count - sent)
-        started = loop.time()
-        done = await loop.sendfile(writer.transport, handle, offset + sent, piece)  # type: ignore[arg-type]
-        if done <= 0:
-            raise ShortRead(f"{path_of(handle)} ended {count - sent} bytes early")
-        slices.took(loop.time() - started)
-        sent += done
-        progress(done)
-
-
-def path_of(handle: object) -> str:
-    return str(getattr(handle, "name", "file"))
+def _file_out(pipe: Pipe, fd: int, path: Path, offset: int, count: int) -> None:
+    sent = pipe.sendfile(fd, offset, count)
+    if sent < count:
+        raise ShortRead(f"{path} ended {count - sent} bytes early")
 
 
 async def send_folder(
     writer: asyncio.StreamWriter, root: Path, name: str, codec: str, progress: Progress
 ) -> int:
     """The GETDIRFILES stream of ``root`` (named ``name``); returns the files sent."""
-    files = 0
+    return await _on_thread(writer, lambda pipe: _folder_out(pipe, root, name, codec), progress)
+
+
+def _folder_out(pipe: Pipe, root: Path, name: str, codec: str) -> int:
+    """On the thread: walk, read and send, headers and small files gathered in batches so a
+    folder of small files costs a few big writes instead of two per file."""
     info = root.lstat()  # the folder itself may have been swapped for a link since the offer
     if not stat.S_ISDIR(info.st_mode):
         raise OSError(f"{root} is no longer a folder")
     top_mtime = max(0, int(info.st_mtime))
-    writer.write(format_dir_header(name, 0, FileType.DIR, _times(top_mtime), codec))
+    batch = bytearray(format_dir_header(name, 0, FileType.DIR, _times(top_mtime), codec))
+    in_batch = 0  # file bytes in ``batch``: progress once they are sent
+
+    def flush() -> None:
+        nonlocal in_batch
+        pipe.send(batch)
+        pipe.moved += in_batch
+        batch.clear()
+        in_batch = 0
+
     for item in walk_folder(root):
         if item.kind == "dir":
-            writer.write(format_dir_header(item.name, 0, FileType.DIR, _times(item.mtime), codec))
+            batch += format_dir_header(item.name, 0, FileType.DIR, _times(item.mtime), codec)
         elif item.kind == "up":
-            writer.write(format_retparent(_times(item.mtime), codec))
+            batch += format_retparent(_times(item.mtime), codec)
         else:
             try:
                 fd = open_no_follow(item.path)
             except OSError as error:
                 log.warning("not sending %s: %s", item.path, error)
                 continue
-            with os.fdopen(fd, "rb") as handle:
+            try:
                 size = os.fstat(fd).st_size  # what is there now, not at walk time
-                header = format_dir_header(
+                batch += format_dir_header(
                     item.name, size, FileType.REGULAR, _times(item.mtime), codec
                 )
-                writer.write(header)
-                await _send_open_file(writer, handle, 0, size, progress)
-            files += 1
-        await writer.drain()
-    writer.write(format_retparent(_times(top_mtime), codec))
-    await writer.drain()
-    return files
+                if size <= SMALL_FILE:
+                    data = os.pread(fd, size, 0)
+                    batch += data
+                    in_batch += len(data)
+                    sent = len(data)
+                else:
+                    flush()
+                    sent = pipe.sendfile(fd, 0, size)
+                if sent < size:
+                    raise ShortRead(f"{item.path} ended {size - sent} bytes early")
+            finally:
+                os.close(fd)
+            pipe.files += 1
+        if len(batch) >= BATCH:
+            flush()
+    batch += format_retparent(_times(top_mtime), codec)
+    flush()
+    return pipe.files

@@ -72,6 +72,28 @@ async def connect_protocol(
     return await _reach(addr, timeout, opening)
 
 
+async def connect_socket(
+    addr: Addr, timeout: float = CONNECT_TIMEOUT, local_host: str | None = None
+) -> socket.socket:
+    """Like :func:`connect`, for a plain non-blocking socket a thread moves bulk data on."""
+    loop = asyncio.get_running_loop()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setblocking(False)
+
+    async def opening() -> None:
+        local = _local(local_host)
+        if local is not None:
+            sock.bind(local)
+        await loop.sock_connect(sock, addr)
+
+    try:
+        await _reach(addr, timeout, opening())
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
 def _local(local_host: str | None) -> tuple[str, int] | None:
     return (local_host, 0) if local_host and local_host != "0.0.0.0" else None
 

@@ -208,7 +208,7 @@ class DirStreamDecoder:
         self._current: DirEntry | None = None
         self._keep_data = False
 
-    def feed(self, data: bytes) -> list[DirEvent]:
+    def feed(self, data: bytes | bytearray | memoryview) -> list[DirEvent]:
         """Events for ``data``; DirStreamError when the stream is bad (then stop feeding)."""
         events: list[DirEvent] = []
         self._buffer += data

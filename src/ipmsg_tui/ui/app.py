@@ -165,6 +165,9 @@ class MessengerApp(App[int]):
         self.roster.load(self.store.conversations())
         for peer in self.messenger.peers:  # those who answered before the screen was up
             self.roster.peer_online(peer)
+        for transfer in self.messenger.files.transfers:  # earlier ones, restored at start
+            self.board.track(transfer)
+            self.bridge.follow(transfer)
         # From here on every change arrives as news (the loop does not turn in between).
         self.messenger.subscribe(self.bridge, is_read=self.is_open)
         self.refresh_status()

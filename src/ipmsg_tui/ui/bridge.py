@@ -42,7 +42,7 @@ class ServiceBridge:
             case OfferReceived(offer=offer):
                 self._post(ui.OfferArrived(offer))
             case TransferStarted(transfer=transfer):
-                transfer.subscribe(self._moved)
+                self.follow(transfer)
                 self._post(ui.TransferAdded(transfer))
             case TransferEnded(transfer=transfer):
                 self._post(ui.TransferFinished(transfer))
@@ -51,6 +51,10 @@ class ServiceBridge:
             case OfferEnded(offer=offer, reason=reason, addr=addr):
                 addrs = [addr] if addr is not None else [r.addr for r in offer.recipients]
                 self._post(ui.OfferClosed(offer.packet_no, addrs, reason))
+
+    def follow(self, transfer: Transfer) -> None:
+        """Report the moves of a transfer that started before the app subscribed."""
+        transfer.subscribe(self._moved)
 
     def _moved(self, transfer: Transfer) -> None:
         if not self._changed:
