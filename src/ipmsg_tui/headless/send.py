@@ -20,6 +20,7 @@ from ..service import events as news
 from ..store import HistoryStore
 from ..targets import AmbiguousTarget, UnknownTarget, is_address
 from .common import INTERRUPTED, CommandError, interrupt_on_signals, wait_until
+from .remote import send_through_app
 
 PROG = "ipmsg-tui"
 
@@ -77,7 +78,13 @@ async def run_send(
     store: HistoryStore | None = None,
     paths: Sequence[Path] = (),
 ) -> int:
-    """Send a message (offering ``paths``); 0 once acknowledged and, with files, fetched."""
+    """Send a message (offering ``paths``); 0 once acknowledged and, with files, fetched.
+    With the app running on our port, the app sends it (and shows it)."""
+    status = await send_through_app(
+        settings, target, text, sealed=sealed, timeout=timeout, paths=paths
+    )
+    if status is not None:
+        return status
     changed = asyncio.Event()
     delivery = _Delivery(set(), set(), set())
     loop = asyncio.get_running_loop()
