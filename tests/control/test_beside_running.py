@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,6 +184,29 @@ async def test_declined_files_fail_as_without_the_app(running: Running, tmp_path
     running.bob.subscribe(decline)
     result = await ipmsg("send", "Bob", "take it", "--file", str(attachment), *running.args())
     assert result == (1, "", "ipmsg-tui: Bob declined the files\n")
+
+
+async def test_ctrl_c_ends_the_wait_and_the_running_messenger_goes_on(
+    running: Running, ports: list[int]
+) -> None:
+    silent = f"127.0.0.1:{ports[5]}"  # nobody answers: the command waits for the receipt
+    proc = await asyncio.create_subprocess_exec(
+        *command("send", silent, "never acknowledged", *running.args()),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=child_env(),
+    )
+    await until(lambda: any(isinstance(e, news.MessagesSent) for e in running.told_ann))
+    proc.send_signal(signal.SIGINT)
+    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert (proc.returncode, out, err) == (
+        130,
+        b"",
+        b"ipmsg-tui: interrupted before the receipt came\n",
+    )
+    # The running side dropped the request and still serves the next one.
+    result = await ipmsg("send", "Bob", "still here", *running.args())
+    assert result == (0, "", "")
 
 
 async def test_who_answers_the_running_list_at_once(running: Running) -> None:
