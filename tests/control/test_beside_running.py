@@ -186,6 +186,34 @@ async def test_declined_files_fail_as_without_the_app(running: Running, tmp_path
     assert result == (1, "", "ipmsg-tui: Bob declined the files\n")
 
 
+async def test_several_recipients_one_line_for_each_that_missed_it(
+    running: Running, ports: list[int]
+) -> None:
+    silent = f"127.0.0.1:{ports[5]}"
+    result = await ipmsg(
+        "send",
+        "Bob",
+        "to you both",
+        "--to",
+        silent,
+        "--to",
+        "nobody-here",
+        "--timeout",
+        "1",
+        *running.args(),
+    )
+    assert result == (
+        1,
+        "",
+        "ipmsg-tui: no peer named 'nobody-here' answered within 2 s; see `ipmsg-tui who`, "
+        "or give its IP address\n"
+        f"ipmsg-tui: {silent} did not acknowledge the message "
+        f"(offline, or UDP port {ports[5]} blocked)\n",
+    )
+    (arrived,) = [e for e in running.heard_by_bob if isinstance(e, news.MessageArrived)]
+    assert arrived.row.text == "to you both" and arrived.source.multicast
+
+
 async def test_ctrl_c_ends_the_wait_and_the_running_messenger_goes_on(
     running: Running, ports: list[int]
 ) -> None:

@@ -93,8 +93,8 @@ async def test_bad_requests_get_an_error_reply(messenger: Messenger) -> None:
     try:
         for request, error in [
             ({"op": "format-disk"}, "unknown control request 'format-disk'"),
-            ({"op": "send", "target": "x"}, '"send" needs a "target" and a "text" or "files"'),
-            ({"op": "send", "target": "x", "text": "t", "files": ["rel"]}, "absolute paths"),
+            ({"op": "send", "targets": ["x"]}, '"send" needs "targets" and a "text" or "files"'),
+            ({"op": "send", "targets": ["x"], "text": "t", "files": ["rel"]}, "absolute paths"),
         ]:
             connection = await ask_running_app(messenger.settings)
             assert connection is not None

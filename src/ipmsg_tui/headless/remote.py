@@ -32,6 +32,10 @@ async def _ask(settings: Settings, request: dict[str, Any], stage: str) -> dict[
         raise CommandError(str(error)) from None
     if reply.get("ok") is not True:
         status = reply.get("status")
+        problems = reply.get("problems")
+        if isinstance(problems, list):  # one line each, the last one as the error
+            for line in problems[:-1]:
+                print(f"ipmsg-tui: {line}", file=sys.stderr)
         raise CommandError(
             str(reply.get("error", "the running app refused the command")),
             status if isinstance(status, int) else 1,
@@ -41,7 +45,7 @@ async def _ask(settings: Settings, request: dict[str, Any], stage: str) -> dict[
 
 async def send_through_app(
     settings: Settings,
-    target: str,
+    targets: Sequence[str],
     text: str,
     *,
     sealed: bool,
@@ -52,7 +56,7 @@ async def send_through_app(
     acknowledged, CommandError as ``send`` fails on its own, None if no app runs."""
     request = {
         "op": "send",
-        "target": target,
+        "targets": list(targets),
         "text": text,
         "sealed": sealed,
         "timeout": timeout,
