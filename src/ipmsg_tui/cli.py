@@ -209,6 +209,9 @@ def _fail(message: str, status: int = USAGE_ERROR) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if list(sys.argv[1:] if argv is None else argv) == ["--version"]:
+        print(f"{PROG} {__version__}")  # what argparse would say, without building the parser
+        return 0
     args = build_parser().parse_args(argv)
     from .config import ConfigError
     from .headless.common import CommandError
