@@ -18,7 +18,6 @@ from .model.fileboard import FileBoard, OfferKey, OfferView, key_of
 from .model.paths import tilde
 from .model.roster import Roster
 from .model.transfertext import state_text
-from .screens.transfers import TransfersScreen
 from .toasts import Toasts
 
 
@@ -61,6 +60,8 @@ class FileNews:
             return
         self.redraw(*keys)
         screen = self.app.screen
+        from .screens.transfers import TransfersScreen  # not before the first frame
+
         if isinstance(screen, TransfersScreen):
             screen.changed(transfers)
         self.app.refresh_status()
