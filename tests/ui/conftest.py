@@ -44,6 +44,8 @@ class Peer:
         self.file_events: list[FileEvent] = []
         self.serve = serve
         self._files = build_file_service(settings, self.node) if files else None
+        if self._files is not None:  # after the recording: the order the Messenger uses
+            self.node.listeners.append(self._files.on_node_event)
 
     @property
     def files(self) -> FileService:

@@ -5,8 +5,8 @@ service (TCP) and the settings the user changes. It is built and started before 
 end and handed to it; front ends call its methods and subscribe to its news
 (:mod:`.events`). None of them touches the engine.
 
-The chain an event from the network passes, in this order (built in ``__init__`` and
-``start``):
+The chain an event from the network passes, in this order (built in ``__init__``, the one
+place that adds listeners to the node):
 
 1. the history (:class:`~ipmsg_tui.history.HistoryRecorder`): a message must be kept before
    its RECVMSG leaves; if this raises, the node retracts the receipt and the sender retries;
@@ -37,7 +37,7 @@ from ..net.saving import prepare_folder
 from ..net.tcp import open_tcp_socket
 from ..net.transfers import Transfer
 from ..protocol import events as ev
-from ..protocol.engine import EngineConfig
+from ..protocol.engineconfig import EngineConfig
 from ..protocol.peers import Addr, Peer
 from ..protocol.text import normalize_codec
 from ..session import build_file_service, engine_config
@@ -97,7 +97,7 @@ class Messenger:
         self._is_read: Callable[[str], bool] = lambda key: False
         self.recorder = HistoryRecorder(self.store, is_read=lambda key: self._is_read(key))
         self._subscribers: list[Subscriber] = []
-        self.node = Node(self.config, self.socket_plan, [self._on_network_event], clock=clock)
+        self.node = Node(self.config, self.socket_plan, clock=clock)
         self.files = build_file_service(
             settings,
             self.node,
@@ -105,6 +105,9 @@ class Messenger:
             remember=remember_transfers and store is not None,
         )
         self.files.listeners.append(self._publish)
+        # The node's listener chain, in the order the module docstring gives: history and
+        # subscribers (one link: a retransmission stops here), then the file service.
+        self.node.listeners = [self._on_network_event, self.files.on_node_event]
         self._udp: socket.socket | None = None
         self._tcp: socket.socket | None = None
 

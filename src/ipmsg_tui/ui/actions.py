@@ -18,9 +18,9 @@ from ..protocol.text import UnknownCodec
 from ..service import Messenger
 from ..store import HistoryStore
 from .composer import Composer
-from .draft import Draft, Drafts
 from .fileactions import FileCommands
-from .roster import Contact, Roster
+from .model.draft import Draft, Drafts
+from .model.roster import Contact, Roster
 from .screens.peer_info import PeerInfoScreen
 from .screens.prompt import TextPrompt
 from .sidebar import PeerList

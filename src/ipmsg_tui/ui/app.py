@@ -30,23 +30,23 @@ from ..service.control import ControlServer
 from ..store import EVERYONE, MessageState, StoredMessage
 from . import messages as ui
 from .actions import PeerSearch, UserCommands
-from .alerts import MessageAlerts
 from .attachbar import AttachmentBar
 from .bars import ChatHeader, StatusBar
 from .bridge import ServiceBridge
 from .chatlog import ChatLog
 from .chatrender import preview
 from .composer import Composer
-from .draft import Draft, Drafts
 from .fileactions import FileCommands
-from .fileboard import FileBoard
 from .filenews import FileNews
 from .hangup import ExitWatchdog, GoodbyeSignals
-from .roster import Contact, Roster
+from .model.alerts import MessageAlerts
+from .model.draft import Draft, Drafts
+from .model.fileboard import FileBoard
+from .model.roster import Contact, Roster
+from .model.window import ConversationWindow
 from .screens.confirm_quit import ConfirmQuit
 from .screens.peer_info import PeerInfoScreen
 from .sidebar import PeerList, Sidebar
-from .window import ConversationWindow
 
 log = logging.getLogger(__name__)
 W = TypeVar("W", bound=Widget)

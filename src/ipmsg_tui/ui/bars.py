@@ -7,7 +7,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Static
 
-from .roster import Contact
+from .model.roster import Contact
 
 SEP = (" · ", "$text-muted")
 

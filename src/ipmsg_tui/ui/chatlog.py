@@ -30,9 +30,9 @@ from textual.style import Style
 
 from ..store import Flag, MessageState, StoredMessage
 from .chatrender import centered_line, message_lines, rule_line
-from .fileboard import OfferView
-from .timefmt import day_label, day_of
-from .window import ConversationWindow, Paged
+from .model.fileboard import OfferView
+from .model.timefmt import day_label, day_of
+from .model.window import ConversationWindow, Paged
 
 # Page more in when the view comes this close to a loaded end.
 LOAD_MARGIN = 3

@@ -11,8 +11,8 @@ from textual.content import Content
 from ..protocol.attachments import Attachment
 from ..protocol.text import clean_name
 from ..store import Flag, MessageState, StoredMessage
-from .fileboard import OfferView
-from .timefmt import clock_time, file_size
+from .model.fileboard import OfferView
+from .model.timefmt import clock_time, file_size
 
 INDENT = 2
 STATUS_INDENT = 3  # a transfer's state, under its attachment's name

@@ -24,13 +24,13 @@ from ..service import Messenger
 from ..store import StoredMessage
 from .chatrender import body_lines
 from .composer import Composer
-from .draft import Draft, Drafts
-from .fileboard import key_of
 from .filenews import FileNews, NewsHost
-from .paths import tilde
-from .roster import Contact
+from .model.draft import Draft, Drafts
+from .model.fileboard import key_of
+from .model.paths import tilde
+from .model.roster import Contact
+from .model.timefmt import clock_time
 from .screens.prompt import TextPrompt
-from .timefmt import clock_time
 from .toasts import Dialogs
 
 log = logging.getLogger(__name__)

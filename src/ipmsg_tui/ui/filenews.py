@@ -14,11 +14,11 @@ from ..net.transfers import Direction, Transfer, TransferState
 from ..protocol.peers import Addr
 from ..store import StoredMessage
 from .chatlog import ChatLog
-from .fileboard import FileBoard, OfferKey, OfferView, key_of
-from .paths import tilde
-from .roster import Roster
+from .model.fileboard import FileBoard, OfferKey, OfferView, key_of
+from .model.paths import tilde
+from .model.roster import Roster
+from .model.transfertext import state_text
 from .toasts import Toasts
-from .transfertext import state_text
 
 
 class NewsHost(Toasts, Protocol):

@@ -15,7 +15,7 @@ from textual.widget import Widget
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
-from .roster import Contact, Entry, Header, Row
+from .model.roster import Contact, Entry, Header, Row
 
 _HEADER_PREFIX = "\0header:"
 _NO_MATCHES = _HEADER_PREFIX + "no matches"  # a row nobody can pick

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from ...protocol.constants import EntryOpt
-from ..roster import Contact
+from ..model.roster import Contact
 from .sizes import DIALOG_BREAKPOINTS
 
 _CAPABILITIES = (

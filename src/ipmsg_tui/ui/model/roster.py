@@ -13,8 +13,8 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..protocol.peers import Addr, Peer, split_key, where
-from ..store import EVERYONE, Conversation
+from ...protocol.peers import Addr, Peer, split_key, where
+from ...store import EVERYONE, Conversation
 
 EVERYONE_NAME = "Everyone"
 NO_GROUP = "No group"
