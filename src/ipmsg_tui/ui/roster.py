@@ -31,6 +31,8 @@ class Contact:
     online: dict[Addr, Peer] = field(default_factory=dict)
     unread: int = 0
     last_ts: float = 0.0
+    # Its key is not the pinned one and the user has not accepted it: warn wherever it shows.
+    key_changed: bool = False
 
     @property
     def is_everyone(self) -> bool:

@@ -54,6 +54,8 @@ def contact_prompt(contact: Contact, width: int = 0) -> Content:
     # The badge comes before the details, so a narrow sidebar never cuts it off.
     if contact.unread:
         parts += [" ", (badge, "bold $text on $error")]
+    if contact.key_changed:  # before the details: a narrow sidebar keeps it too
+        parts += [" ", ("⚠ key", "bold $text-error")]
     if cut:  # no room for the details
         return Content.assemble(*parts)
     if contact.away:
@@ -67,7 +69,14 @@ def contact_prompt(contact: Contact, width: int = 0) -> Content:
 
 def _look(contact: Contact) -> tuple[object, ...]:
     """Everything :func:`contact_prompt` shows: a prompt is redrawn only when this changes."""
-    return (contact.name, contact.place, contact.is_online, contact.away, contact.unread)
+    return (
+        contact.name,
+        contact.place,
+        contact.is_online,
+        contact.away,
+        contact.unread,
+        contact.key_changed,
+    )
 
 
 def header_prompt(header: Header) -> Content:
