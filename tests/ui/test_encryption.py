@@ -21,7 +21,7 @@ from ipmsg_tui.ui.app import MessengerApp
 from ipmsg_tui.ui.bars import ChatHeader
 from ipmsg_tui.ui.screens.peer_info import PeerInfoScreen
 
-from ..support.scripted_peers import ScriptedPeer, feiq_peer, windows_peer
+from ..support.scripted_peers import GETPUBKEY, ScriptedPeer, feiq_peer, windows_peer
 from .conftest import Lan, wait_for
 from .screen_text import screen_lines, shown_text
 from .test_commands import run_command
@@ -172,6 +172,38 @@ async def test_a_changed_key_warns_until_it_is_accepted(lan: Lan) -> None:
             await send_from(taro, "and again", app)
             await wait_for(pilot, lambda: "and again" in chat(app))
             assert "key changed" not in line_with(app, "and again")
+
+
+class KeylessPeer(ScriptedPeer):
+    """Advertises encryption but never answers a key request."""
+
+    def _handle(self, data: bytes, addr: tuple[str, int]) -> None:
+        fields = data.split(b":", 5)
+        if len(fields) == 6 and int(fields[4]) & 0xFF == GETPUBKEY:
+            return
+        super()._handle(data, addr)
+
+
+async def test_a_peer_that_never_gives_its_key_gets_clear_text_with_a_note(lan: Lan) -> None:
+    template = windows_peer(lan.port_of("Taro"), key("taro"))
+    template.close()
+    keyless = KeylessPeer(
+        template.port, template.user, template.host, template.scheme, template.capa, key("taro")
+    )
+    with keyless:
+        app = await lan.app("Ann", knows=("Taro",), keys=True)
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await wait_for(pilot, lambda: app.roster.get(TARO) is not None)
+            app.open_conversation(TARO)
+            app.composer.focus()
+            await pilot.press(*"are you there", "enter")
+            got = await asyncio.to_thread(keyless.wait_received)
+            assert [(g.text, g.signature_ok) for g in got] == [("are you there", None)]
+            await wait_for(pilot, lambda: "no key from taro" in line_with(app, "are you there"))
+            assert "sent unencrypted" in line_with(app, "are you there")
+            assert "🔐" not in line_with(app, "are you there")
+            toasts = [n.message for n in app._notifications]
+            assert "Sent unencrypted: no key from taro" in toasts
 
 
 async def test_my_fingerprint_in_the_palette(lan: Lan) -> None:
