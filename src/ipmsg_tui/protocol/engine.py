@@ -356,7 +356,12 @@ class Engine(KeyExchange):
         return COLON_FOR_IPTUX if peer is not None and peer.is_iptux else ESCAPED_COLON
 
     def broadcast_message(self, text: str, now: float) -> list[OutgoingMessage]:
-        """SENDMSG|BROADCASTOPT to every broadcast and unicast target; nobody acks those."""
+        """SENDMSG|BROADCASTOPT to every broadcast and unicast target; nobody acks those.
+        Always in clear (IPMSG has no group key), so policy "required" refuses it."""
+        if self._ring.policy == "required":
+            raise EngineError(
+                "encryption is required, and messages to everyone are never encrypted"
+            )
         codec = self.config.legacy_codec
         budget = MAX_DATAGRAM_IPTUX - self._header_size()
         pieces = wire_text.split_to_fit(text, _measure([codec]), budget, budget)
