@@ -287,6 +287,19 @@ class HistoryStore:
     def mark_read(self, key: str) -> None:
         self._db.execute("UPDATE conversations SET unread = 0 WHERE key = ?", (key,))
 
+    def forget_conversation(self, key: str) -> int:
+        """Delete a conversation and all its messages (they leave the search index when it
+        next catches up, before any search); how many messages went."""
+        with self._transaction():
+            row = self._db.execute("SELECT id FROM conversations WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                return 0
+            gone = self._db.execute("DELETE FROM messages WHERE conversation_id = ?", row)
+            self._db.execute("DELETE FROM conversations WHERE id = ?", row)
+        self._ids.pop(key, None)
+        self._keys.discard(key)
+        return gone.rowcount
+
     # ------------------------------------------------------------------ messages
 
     def record_incoming(

@@ -344,6 +344,18 @@ class MessengerApp(App[int]):
         if relist:
             self.schedule_sidebar()
 
+    def conversation_forgotten(self, key: str) -> None:
+        """Its history was deleted: an online peer's conversation starts afresh, any other
+        leaves the list (and Everyone's opens)."""
+        self.roster.forget(key)
+        self.drafts.discard(key)  # what was typed and sent there goes too
+        if key == self.open_key:
+            self.open_key = None  # so that it opens afresh (or Everyone's does)
+            still_listed = self.roster.get(key) is not None
+            self.open_conversation(key if still_listed else EVERYONE)
+            self.peer_list.highlight_key(self.open_key or EVERYONE)
+        self.rebuild_sidebar()
+
     def _keep_draft(self) -> None:
         """What was typed for the conversation being left waits for it, not for the next."""
         draft = self.draft

@@ -163,6 +163,16 @@ class Roster:
         if contact is not None:
             contact.unread = 0
 
+    def forget(self, key: str) -> None:
+        """The conversation's history is gone: an online peer stays listed, without it."""
+        contact = self.contacts.get(key)
+        if contact is None or contact.is_everyone:
+            return
+        if contact.online:
+            contact.unread, contact.last_ts = 0, 0.0
+        else:
+            del self.contacts[key]
+
     # ------------------------------------------------------------------ queries
 
     def get(self, key: str) -> Contact | None:
