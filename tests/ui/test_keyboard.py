@@ -81,10 +81,26 @@ async def test_escape_tab_and_shift_tab_move_between_list_input_and_messages(lan
         assert isinstance(app.focused, Composer)
         await pilot.press("shift+tab")
         assert isinstance(app.focused, ChatLog)
-        await pilot.press("escape")
-        assert isinstance(app.focused, Composer)
-        await pilot.press("escape")
+        await pilot.press("escape")  # from the messages too: back to the list, never the box
         assert isinstance(app.focused, PeerList)
+        await pilot.press("tab", "escape")
+        assert isinstance(app.focused, PeerList)
+
+
+async def test_escape_from_the_messages_then_up_recalls_nothing(lan: Lan) -> None:
+    """Escape in the messages once led to the input box, where ↑ recalled the last message
+    sent: one Enter more and it went again, or to another conversation."""
+    bob = await lan.peer("Bob", knows=("Ann",))
+    app = await lan.app("Ann", knows=("Bob",))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
+        app.commands.chat_with("bob@bob-pc")
+        await pilot.press(*"meeting moved to 3", "enter")
+        await wait_for(pilot, lambda: "meeting moved to 3" in bob.texts())
+        await pilot.press("shift+tab", "up", "escape", "up")
+        assert isinstance(app.focused, PeerList)
+        assert app.composer.text == ""
+        assert app.open_key == "*"  # ↑ on the list moved to the row above Bob
 
 
 async def test_slash_filters_the_list_and_enter_writes_to_the_match(lan: Lan) -> None:

@@ -386,6 +386,9 @@ class MessengerApp(App[int]):
     def action_focus_composer(self) -> None:
         self.composer.focus()
 
+    def action_focus_peers(self) -> None:
+        self.peer_list.focus()
+
     # ------------------------------------------------------------------ sending
 
     @on(Composer.Submitted)

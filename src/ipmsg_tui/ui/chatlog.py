@@ -72,7 +72,8 @@ class ChatLog(ScrollView, can_focus=True):
             tooltip="Open a sealed message, resend one not delivered, answer an offer of files",
         ),
         Binding("c", "copy", "Copy", tooltip="Copy the message's text"),
-        Binding("escape", "app.focus_composer", "Back", show=False),
+        # Toward the peer list, as from the input box: never to the box, where ↑ recalls.
+        Binding("escape", "app.focus_peers", "Peers", show=False),
     ]
     HELP = """
 ### The messages
