@@ -272,6 +272,15 @@ class UserCommands:
             done,
         )
 
+    def next_unread(self) -> None:
+        """ctrl+n: open the next conversation with unread messages (focus stays put)."""
+        key = self.app.roster.next_unread(self.app.open_key)
+        if key is None:
+            self.app.notify("No unread messages", timeout=2)
+            return
+        self.app.open_conversation(key)
+        self.app.peer_list.highlight_key(key)
+
     def chat_with(self, key: str) -> None:
         self.app.open_conversation(key)
         self.app.peer_list.highlight_key(key)
@@ -342,6 +351,11 @@ class UserCommands:
             "Resend undelivered",
             "Send failed messages here again (ctrl+r)",
             app.action_resend_failed,
+        )
+        yield SystemCommand(
+            "Next unread",
+            "Open the next conversation with unread messages (ctrl+n)",
+            self.next_unread,
         )
         yield SystemCommand("Mark all read", "Clear every unread count", self.mark_all_read)
 

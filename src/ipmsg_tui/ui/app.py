@@ -89,6 +89,7 @@ class MessengerApp(App[int]):
             tooltip="ctrl+t: uploads and downloads",
             group=FILES,
         ),
+        Binding("ctrl+n", "next_unread", "Next unread", show=False),
         Binding("ctrl+o", "open_sealed", "Open sealed", show=False),
         Binding("ctrl+r", "resend_failed", "Resend", show=False),
     ]
@@ -642,6 +643,9 @@ class MessengerApp(App[int]):
 
     def action_refresh(self) -> None:
         self.commands.refresh()
+
+    def action_next_unread(self) -> None:
+        self.commands.next_unread()
 
     def action_attach(self) -> None:
         self.file_commands.attach()
