@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Iterable
 from typing import ClassVar, TypeVar
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -45,6 +45,7 @@ from .roster import Contact, Roster
 from .screens.confirm_quit import ConfirmQuit
 from .screens.peer_info import PeerInfoScreen
 from .sidebar import PeerList, Sidebar
+from .toastlinks import ToastLinks
 from .window import ConversationWindow
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,7 @@ class MessengerApp(App[int]):
         self.quiet_start = QUIET_START  # seconds without presence toasts after start
         self.commands = UserCommands(self)
         self.alerts = MessageAlerts(self)
+        self.toast_links = ToastLinks()
         self.file_commands = FileCommands(self)
         self.file_news = FileNews(self)
         # A closed terminal or a kill still says goodbye, and the process surely ends.
@@ -192,7 +194,19 @@ class MessengerApp(App[int]):
         if waiting:  # kept since last time: say so, but leave them unread until opened
             names = ", ".join(c.name for c in waiting[:3]) + (" …" if len(waiting) > 3 else "")
             total = sum(c.unread for c in waiting)
-            self.notify(f"{total} unread from {names}", title="While you were away", markup=False)
+            self.notify_about(
+                waiting[0].key, f"{total} unread from {names}", title="While you were away"
+            )
+
+    def notify_about(self, key: str, message: str, *, title: str) -> None:
+        """A toast about conversation ``key``: a click on it opens that conversation."""
+        self.toast_links.toast(self, key, message, title=title)
+
+    @on(events.Click)
+    def _toast_clicked(self, event: events.Click) -> None:
+        key = self.toast_links.key_of(event.widget)
+        if key is not None and self.roster.get(key) is not None:
+            self.commands.chat_with(key)
 
     def _quit_on_signal(self) -> None:
         self.run_worker(self.action_quit(), exclusive=True, group="quit")
@@ -560,7 +574,7 @@ class MessengerApp(App[int]):
             if message.unread:  # it arrived while another conversation was open
                 self.store.mark_read(key)
         elif message.unread:
-            self.alerts.message(contact.name, preview(row))
+            self.alerts.message(contact.name, preview(row), key)
         self.schedule_sidebar()
 
     def on_messages_updated(self, message: ui.MessagesUpdated) -> None:
