@@ -41,6 +41,7 @@ from .fileactions import FileCommands
 from .fileboard import FileBoard
 from .filenews import FileNews
 from .hangup import ExitWatchdog, GoodbyeSignals
+from .hints import empty_hint
 from .roster import Contact, Roster
 from .screens.confirm_quit import ConfirmQuit
 from .screens.peer_info import PeerInfoScreen
@@ -311,6 +312,13 @@ class MessengerApp(App[int]):
         self.peer_list.show(rows, keep=keep)
         self.refresh_status()
 
+    def _refresh_everyone_hint(self) -> None:
+        """Everyone's empty conversation says what to do while nobody is online."""
+        contact = self.open_contact
+        if contact is not None and contact.is_everyone:
+            online = self.roster.online_count
+            self.chat_log.set_empty_hint(empty_hint(contact, online, self.settings.port))
+
     def refresh_chat_header(self) -> None:
         self._widget(ChatHeader).show(self.open_contact, self.settings.port)
         contact = self.open_contact
@@ -345,10 +353,7 @@ class MessengerApp(App[int]):
         )
         window = ConversationWindow(self.store, key)
         window.open()
-        if contact.is_everyone:
-            hint = "Nothing sent to everyone yet. A message here goes to the whole LAN."
-        else:
-            hint = f"No messages with {contact.name} yet. Say hello!"
+        hint = empty_hint(contact, self.roster.online_count, self.settings.port)
         self.chat_log.open(window, hint, unread=contact.unread)
         if contact.unread:
             self.store.mark_read(key)
@@ -546,6 +551,7 @@ class MessengerApp(App[int]):
         contact = self.roster.peer_online(message.peer)
         if message.joined and len(contact.online) == 1 and self._worth_a_toast(contact):
             self.notify(f"{contact.name} is online", timeout=3, markup=False)
+        self._refresh_everyone_hint()
         if contact.key == self.open_key:
             self.refresh_chat_header()
         self.schedule_sidebar()
@@ -558,6 +564,7 @@ class MessengerApp(App[int]):
             return
         if not contact.online and self._worth_a_toast(contact):
             self.notify(f"{contact.name} went offline", timeout=3, markup=False)
+        self._refresh_everyone_hint()
         if contact.key == self.open_key:
             self.refresh_chat_header()
         self.schedule_sidebar()

@@ -200,6 +200,13 @@ class ChatLog(ScrollView, can_focus=True):
         lines.extend(message_lines(row, self._width, self.offer_view(row)))
         return lines
 
+    def set_empty_hint(self, text: str) -> None:
+        """What an empty conversation says, changed while it is open."""
+        if text != self.empty_hint:
+            self.empty_hint = text
+            if not self.rows:
+                self._reindex()
+
     def _refresh_banner(self) -> None:
         width = self._width
         if self.window is None:
