@@ -359,8 +359,9 @@ class HistoryStore:
         attachments: tuple[Attachment, ...] = (),
     ) -> StoredMessage:
         flags = flags or Flag(0)
-        # Nobody acknowledges a broadcast: it is as delivered as it will ever be.
-        state = MessageState.DELIVERED if flags & Flag.BROADCAST else MessageState.SENDING
+        # Nobody acknowledges a broadcast or an auto-reply: as delivered as it will ever be.
+        unacknowledged = flags & (Flag.BROADCAST | Flag.AUTO_REPLY)
+        state = MessageState.DELIVERED if unacknowledged else MessageState.SENDING
         draft = StoredMessage(
             0, key, Direction.OUT, ts, packet_no, *addr, sender, text, flags, state, attachments
         )

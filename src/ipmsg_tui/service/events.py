@@ -49,6 +49,14 @@ class PeerOnline:
 
 
 @dataclass(frozen=True, slots=True)
+class AutoReplied:
+    """We were away and answered a message with our away text; ``row``: as kept."""
+
+    row: StoredMessage
+    source: ev.AutoReplySent
+
+
+@dataclass(frozen=True, slots=True)
 class PeerOffline:
     peer: Peer
     reason: str  # "exit", "refresh" or "evicted"
@@ -94,6 +102,7 @@ class SecurityNotice:
 
 NetworkNews = (
     MessageArrived
+    | AutoReplied
     | MessagesChanged
     | PeerOnline
     | PeerOffline
@@ -111,6 +120,8 @@ def news_of(event: ev.Event, rows: list[StoredMessage], unread: bool) -> Network
     match event:
         case ev.MessageReceived(peer=peer):
             return MessageArrived(rows[0], peer, unread, event)
+        case ev.AutoReplySent():
+            return AutoReplied(rows[0], event)
         case ev.MessageDelivered() | ev.MessageFailed() | ev.MessageOpened():
             return MessagesChanged(rows, event)
         case ev.PeerJoined(peer=peer):

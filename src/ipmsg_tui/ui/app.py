@@ -584,6 +584,11 @@ class MessengerApp(App[int]):
             self.alerts.message(contact.name, preview(row), key)
         self.schedule_sidebar()
 
+    def on_auto_reply_sent(self, message: ui.AutoReplySent) -> None:
+        contact = self.roster.get(message.row.conversation)
+        if contact is not None and not self.torn_down:
+            self.show_sent(contact, [message.row])
+
     def on_messages_updated(self, message: ui.MessagesUpdated) -> None:
         if self.torn_down:  # closing: nothing left to show it in (the history has it)
             return

@@ -37,6 +37,8 @@ def state_label(row: StoredMessage) -> tuple[str, str]:
         return " · ".join(marks), "$text-muted"
     if row.flags & Flag.BROADCAST:
         return "→ everyone", "$text-muted"
+    if row.flags & Flag.AUTO_REPLY:
+        return "↩ auto-reply (away)", "$text-muted"
     sealed = "🔒 " if row.sealed else ""
     match row.state:
         case MessageState.SENDING:
