@@ -18,7 +18,6 @@ from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, OptionList
@@ -325,7 +324,7 @@ class MessengerApp(App[int]):
         if contact is None:
             return
         composer = self.composer
-        composer.border_title = Content(f"To {contact.name}")  # a name is never markup
+        composer.show_title(f"To {contact.name}")
         composer.border_subtitle = "🔒 sealed" if self.drafts[contact.key].sealed else ""
         if contact.is_everyone:
             composer.placeholder = "Message everyone on the LAN (broadcast, no receipts)"
