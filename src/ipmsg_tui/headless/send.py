@@ -19,7 +19,13 @@ from ..service import FilesOffered, Messenger
 from ..service import events as news
 from ..store import HistoryStore
 from ..targets import AmbiguousTarget, UnknownTarget, is_address
-from .common import INTERRUPTED, CommandError, interrupt_on_signals, wait_until
+from .common import (
+    INTERRUPTED,
+    CommandError,
+    interrupt_on_signals,
+    wait_until,
+    warn_if_nick_shortened,
+)
 
 PROG = "ipmsg-tui"
 
@@ -106,6 +112,7 @@ async def run_send(
     if is_address(target):  # announce ourselves to it directly, as to a --host
         settings = replace(settings, hosts=(*settings.hosts, target))
     messenger = Messenger(settings, store=store, remember_transfers=False)
+    warn_if_nick_shortened(settings.nick, messenger.fitting_nick(settings.nick))
     messenger.subscribe(follow)
     stage = "before the message was sent"
     try:
