@@ -166,8 +166,8 @@ def test_a_database_from_before_search_is_indexed(tmp_path: Path) -> None:
     assert found(store, "午饭") == ["old 午饭 talk"]
     assert found(store, "OLD", newest_first=False) == ["old 午饭 talk", "Old lunch"]
     assert store.search_backlog() == 0
-    with closing(sqlite3.connect(path)) as db:
-        assert db.execute("PRAGMA user_version").fetchone() == (2,)
+    with closing(sqlite3.connect(path)) as db:  # upgraded to the current version (3)
+        assert db.execute("PRAGMA user_version").fetchone() == (3,)
 
 
 def test_rows_written_by_another_program_are_indexed_by_the_next_search(tmp_path: Path) -> None:
@@ -223,3 +223,17 @@ def test_a_forgotten_conversation_is_gone_from_history_and_search(
         "bob@pc",
         "hanako@jp",
     ]
+
+
+def test_forgetting_one_recipient_of_a_message_to_several_keeps_it_for_the_others(
+    store: HistoryStore,
+) -> None:
+    to_both = [("bob@pc", ("127.0.0.1", 2425), None), ("hanako@jp", ("127.0.0.2", 2425), None)]
+    sent = store.record_multicast(to_both, 50, "to you both", 1_800_000_000.0, sender="me")
+    assert sent.conversation == "bob@pc"
+    store.forget_conversation("bob@pc")
+    kept = store.message(sent.id)
+    assert kept.conversation == "hanako@jp" and [r.key for r in kept.recipients] == ["hanako@jp"]
+    assert store.count("hanako@jp") == 5 and store.count("bob@pc") == 0
+    store.forget_conversation("hanako@jp")
+    assert store.conversations() == []
