@@ -16,6 +16,7 @@ from ..net.transfers import Direction
 from ..protocol import events as ev
 from ..service import Messenger
 from ..service import events as news
+from ..service.control import ControlServer
 from ..store import HistoryStore
 from .commands import CommandRunner
 from .common import CommandError, shortened_nick, stop_on_signals, warn_if_nick_shortened
@@ -84,6 +85,7 @@ async def run_listen(
     elif not as_json:
         warn_if_nick_shortened(settings.nick, seen_as)
     reader = None
+    control = ControlServer(messenger)  # `send` and `who` beside it come through it
     # Ready for Ctrl+C/SIGTERM before anyone can hear of us: a signal that arrives right
     # after our BR_ENTRY must still end in a clean BR_EXIT.
     stop = asyncio.Event()
@@ -91,6 +93,7 @@ async def run_listen(
     try:
         # listen offers nothing, so serves nothing
         await messenger.start(serve_files=False, keys=True)
+        await control.start()
         if accept_files:  # what we were downloading when we last quit goes on from its .part
             messenger.files.resume_interrupted()
         if commands:
@@ -100,6 +103,7 @@ async def run_listen(
     finally:
         if reader is not None:
             reader.cancel()
+        await control.stop()
         await messenger.stop()
         messenger.close()
     return 0

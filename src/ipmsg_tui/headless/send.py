@@ -27,6 +27,7 @@ from .common import (
     wait_until,
     warn_if_nick_shortened,
 )
+from .remote import send_through_app
 
 PROG = "ipmsg-tui"
 
@@ -121,8 +122,14 @@ async def run_send(
 ) -> int:
     """Send a message (offering ``paths``) to TARGET and the ``also`` ones; 0 once every one
     acknowledged it and, with files, fetched them. With several, it is one message to all
-    (MULTICASTOPT) and each one that did not get it has a line on stderr."""
+    (MULTICASTOPT) and each one that did not get it has a line on stderr. With the app
+    running on our port, the app sends it (and shows it)."""
     targets = list(dict.fromkeys([target, *also]))
+    status = await send_through_app(
+        settings, targets, text, sealed=sealed, timeout=timeout, paths=paths
+    )
+    if status is not None:
+        return status
     changed = asyncio.Event()
     delivery = _Delivery(set(), set(), set())
     loop = asyncio.get_running_loop()
@@ -158,8 +165,9 @@ async def run_send(
     messenger.subscribe(follow)
     stage = "before the message was sent"
     try:
-        await messenger.start(serve_files=bool(paths), keys=True)
+        # Before announcing ourselves: a signal that comes during the start still says goodbye.
         interrupt_on_signals()  # Ctrl+C and SIGTERM end the waits; `finally` says goodbye
+        await messenger.start(serve_files=bool(paths), keys=True)
         addrs, missing = await _find_targets(messenger, targets, changed)
         names = {addr: _name(messenger, addr) for addr in addrs}
         offered: FilesOffered | None = None
