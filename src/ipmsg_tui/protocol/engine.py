@@ -872,7 +872,9 @@ class Engine(KeyExchange):
         command = Command.SENDMSG | SendOpt.AUTORETOPT | (SendOpt.UTF8OPT if utf8 else 0)
         text = self.away_text or "I am away from my desk."
         body = join_parts(wire_text.encode(text, codec))
-        self._queue(self._packet(self.next_packet_no(), command, body, codec), peer.addr)
+        packet_no = self.next_packet_no()
+        self._queue(self._packet(packet_no, command, body, codec), peer.addr)
+        self._events.append(ev.AutoReplySent(peer, packet_no, text, self.nick, now))
 
     def _max_sends(self, kind: RetryKind) -> int:
         # Read notices are cheap and users care about them: twice as long, as Windows does.

@@ -415,6 +415,11 @@ class Messenger:
         self.node.open_sealed(row.addr, row.packet_no, bool(row.flags & Flag.READ_CHECK))
         return self.store.set_state_by_id(row.id, MessageState.OPENED)
 
+    def forget_conversation(self, key: str) -> int:
+        """Delete a conversation and its history for good (a mistyped address's, say); how
+        many messages went. Everyone's conversation stays (its messages go)."""
+        return self.store.forget_conversation(key)
+
     # ------------------------------------------------------------------ files offered to us
 
     def offer(self, addr: Addr, packet_no: int) -> IncomingOffer | None:

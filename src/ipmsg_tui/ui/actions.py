@@ -21,6 +21,7 @@ from .composer import Composer
 from .fileactions import FileCommands
 from .model.draft import Draft, Drafts
 from .model.roster import Contact, Roster
+from .screens.confirm import Confirm
 from .screens.peer_info import KeyFacts, PeerInfoScreen
 from .screens.prompt import TextPrompt
 from .sidebar import PeerList
@@ -57,6 +58,7 @@ class CommandsHost(Dialogs, Protocol):
     def refresh_status(self) -> None: ...
     def rebuild_sidebar(self) -> None: ...
     def open_conversation(self, key: str) -> None: ...
+    def conversation_forgotten(self, key: str) -> None: ...
     def action_toggle_seal(self) -> None: ...
     def action_open_sealed(self) -> None: ...
     def action_resend_failed(self) -> None: ...
@@ -273,6 +275,41 @@ class UserCommands:
                 contact.unread = 0
         self.app.rebuild_sidebar()
 
+    def forget_conversation(self) -> None:
+        """Delete the open conversation and its history, after asking (a mistyped
+        address's ghost, or a history one wants gone)."""
+        contact = self._peer()
+        if contact is None:
+            return
+        key, name = contact.key, contact.name
+        count = self.app.store.count(key)
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.messenger.forget_conversation(key)
+                self.app.conversation_forgotten(key)
+                self.app.notify(f"Forgot the conversation with {name}", timeout=3, markup=False)
+
+        plural = "" if count == 1 else "s"
+        self.app.push_screen(
+            Confirm(
+                f"Forget the conversation with {name}?",
+                f"Its {count} message{plural} are deleted from the history for good. "
+                "A peer who is online stays in the list.",
+                "Forget",
+            ),
+            done,
+        )
+
+    def next_unread(self) -> None:
+        """ctrl+n: open the next conversation with unread messages (focus stays put)."""
+        key = self.app.roster.next_unread(self.app.open_key)
+        if key is None:
+            self.app.notify("No unread messages", timeout=2)
+            return
+        self.app.open_conversation(key)
+        self.app.peer_list.highlight_key(key)
+
     def chat_with(self, key: str) -> None:
         self.app.open_conversation(key)
         self.app.peer_list.highlight_key(key)
@@ -309,6 +346,11 @@ class UserCommands:
                 "Peer encoding",
                 f"The code page for {contact.name}'s messages",
                 self.peer_encoding,
+            )
+            yield SystemCommand(
+                "Forget this conversation",
+                f"Delete the history with {contact.name} (asks first)",
+                self.forget_conversation,
             )
             yield SystemCommand(
                 "Do not seal" if app.drafts[contact.key].sealed else "Seal next message",
@@ -350,6 +392,11 @@ class UserCommands:
             "Resend undelivered",
             "Send failed messages here again (ctrl+r)",
             app.action_resend_failed,
+        )
+        yield SystemCommand(
+            "Next unread",
+            "Open the next conversation with unread messages (ctrl+n)",
+            self.next_unread,
         )
         yield SystemCommand("Mark all read", "Clear every unread count", self.mark_all_read)
 

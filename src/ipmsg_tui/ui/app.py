@@ -14,11 +14,10 @@ from collections import deque
 from collections.abc import Iterable
 from typing import ClassVar, TypeVar
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widget import Widget
@@ -40,6 +39,7 @@ from .composer import Composer
 from .fileactions import FileCommands
 from .filenews import FileNews
 from .hangup import ExitWatchdog, GoodbyeSignals
+from .hints import empty_hint
 from .model.alerts import MessageAlerts
 from .model.draft import Draft, Drafts
 from .model.fileboard import FileBoard
@@ -48,6 +48,7 @@ from .model.window import ConversationWindow
 from .screens.confirm_quit import ConfirmQuit
 from .screens.peer_info import PeerInfoScreen
 from .sidebar import PeerList, Sidebar
+from .toastlinks import ToastLinks
 
 log = logging.getLogger(__name__)
 W = TypeVar("W", bound=Widget)
@@ -91,6 +92,7 @@ class MessengerApp(App[int]):
             tooltip="ctrl+t: uploads and downloads",
             group=FILES,
         ),
+        Binding("ctrl+n", "next_unread", "Next unread", show=False),
         Binding("ctrl+o", "open_sealed", "Open sealed", show=False),
         Binding("ctrl+r", "resend_failed", "Resend", show=False),
     ]
@@ -115,6 +117,7 @@ class MessengerApp(App[int]):
         self.quiet_start = QUIET_START  # seconds without presence toasts after start
         self.commands = UserCommands(self)
         self.alerts = MessageAlerts(self)
+        self.toast_links = ToastLinks()
         self.file_commands = FileCommands(self)
         self.file_news = FileNews(self)
         # A closed terminal or a kill still says goodbye, and the process surely ends.
@@ -195,7 +198,19 @@ class MessengerApp(App[int]):
         if waiting:  # kept since last time: say so, but leave them unread until opened
             names = ", ".join(c.name for c in waiting[:3]) + (" …" if len(waiting) > 3 else "")
             total = sum(c.unread for c in waiting)
-            self.notify(f"{total} unread from {names}", title="While you were away", markup=False)
+            self.notify_about(
+                waiting[0].key, f"{total} unread from {names}", title="While you were away"
+            )
+
+    def notify_about(self, key: str, message: str, *, title: str) -> None:
+        """A toast about conversation ``key``: a click on it opens that conversation."""
+        self.toast_links.toast(self, key, message, title=title)
+
+    @on(events.Click)
+    def _toast_clicked(self, event: events.Click) -> None:
+        key = self.toast_links.key_of(event.widget)
+        if key is not None and self.roster.get(key) is not None:
+            self.commands.chat_with(key)
 
     def _quit_on_signal(self) -> None:
         self.run_worker(self.action_quit(), exclusive=True, group="quit")
@@ -305,6 +320,13 @@ class MessengerApp(App[int]):
         peer = contact.peer
         return peer is not None and self.messenger.can_encrypt_to(peer.addr)
 
+    def _refresh_everyone_hint(self) -> None:
+        """Everyone's empty conversation says what to do while nobody is online."""
+        contact = self.open_contact
+        if contact is not None and contact.is_everyone:
+            online = self.roster.online_count
+            self.chat_log.set_empty_hint(empty_hint(contact, online, self.settings.port))
+
     def refresh_chat_header(self) -> None:
         contact = self.open_contact
         encrypted = contact is not None and self.encrypts_to(contact)
@@ -314,7 +336,7 @@ class MessengerApp(App[int]):
         composer = self.composer
         also = [] if contact.is_everyone else self._marked_besides(contact)
         names = ", ".join([contact.name, *(c.name for c in also)])
-        composer.border_title = Content(f"To {names}")  # a name is never markup
+        composer.show_title(f"To {names}")  # fitted by cell widths; a name is never markup
         composer.border_subtitle = "🔒 sealed" if self.drafts[contact.key].sealed else ""
         if contact.is_everyone:
             # IPMSG has no group key: what goes to everyone is never encrypted.
@@ -360,10 +382,7 @@ class MessengerApp(App[int]):
         )
         window = ConversationWindow(self.store, key)
         window.open()
-        if contact.is_everyone:
-            hint = "Nothing sent to everyone yet. A message here goes to the whole LAN."
-        else:
-            hint = f"No messages with {contact.name} yet. Say hello!"
+        hint = empty_hint(contact, self.roster.online_count, self.settings.port)
         self.chat_log.open(window, hint, unread=contact.unread, peer_name=contact.name)
         if contact.unread:
             self.store.mark_read(key)
@@ -373,6 +392,18 @@ class MessengerApp(App[int]):
         self.refresh_chat_header()
         if relist:
             self.schedule_sidebar()
+
+    def conversation_forgotten(self, key: str) -> None:
+        """Its history was deleted: an online peer's conversation starts afresh, any other
+        leaves the list (and Everyone's opens)."""
+        self.roster.forget(key)
+        self.drafts.discard(key)  # what was typed and sent there goes too
+        if key == self.open_key:
+            self.open_key = None  # so that it opens afresh (or Everyone's does)
+            still_listed = self.roster.get(key) is not None
+            self.open_conversation(key if still_listed else EVERYONE)
+            self.peer_list.highlight_key(self.open_key or EVERYONE)
+        self.rebuild_sidebar()
 
     def _keep_draft(self) -> None:
         """What was typed for the conversation being left waits for it, not for the next."""
@@ -403,6 +434,9 @@ class MessengerApp(App[int]):
 
     def action_focus_composer(self) -> None:
         self.composer.focus()
+
+    def action_focus_peers(self) -> None:
+        self.peer_list.focus()
 
     # ------------------------------------------------------------------ sending
 
@@ -581,6 +615,7 @@ class MessengerApp(App[int]):
         contact = self.roster.peer_online(message.peer)
         if message.joined and len(contact.online) == 1 and self._worth_a_toast(contact):
             self.notify(f"{contact.name} is online", timeout=3, markup=False)
+        self._refresh_everyone_hint()
         if contact.key == self.open_key:
             self.refresh_chat_header()
         self.schedule_sidebar()
@@ -593,6 +628,7 @@ class MessengerApp(App[int]):
             return
         if not contact.online and self._worth_a_toast(contact):
             self.notify(f"{contact.name} went offline", timeout=3, markup=False)
+        self._refresh_everyone_hint()
         if contact.key == self.open_key:
             self.refresh_chat_header()
         self.schedule_sidebar()
@@ -609,8 +645,13 @@ class MessengerApp(App[int]):
             if message.unread:  # it arrived while another conversation was open
                 self.store.mark_read(key)
         elif message.unread:
-            self.alerts.message(contact.name, preview(row))
+            self.alerts.message(contact.name, preview(row), key)
         self.schedule_sidebar()
+
+    def on_auto_reply_sent(self, message: ui.AutoReplySent) -> None:
+        contact = self.roster.get(message.row.conversation)
+        if contact is not None and not self.torn_down:
+            self.show_sent(contact, [message.row])
 
     def on_messages_updated(self, message: ui.MessagesUpdated) -> None:
         if self.torn_down:  # closing: nothing left to show it in (the history has it)
@@ -758,6 +799,9 @@ class MessengerApp(App[int]):
 
     def action_refresh(self) -> None:
         self.commands.refresh()
+
+    def action_next_unread(self) -> None:
+        self.commands.next_unread()
 
     def action_attach(self) -> None:
         self.file_commands.attach()

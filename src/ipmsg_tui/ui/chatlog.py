@@ -72,7 +72,8 @@ class ChatLog(ScrollView, can_focus=True):
             tooltip="Open a sealed message, resend one not delivered, answer an offer of files",
         ),
         Binding("c", "copy", "Copy", tooltip="Copy the message's text"),
-        Binding("escape", "app.focus_composer", "Back", show=False),
+        # Toward the peer list, as from the input box: never to the box, where ↑ recalls.
+        Binding("escape", "app.focus_peers", "Peers", show=False),
     ]
     HELP = """
 ### The messages
@@ -206,6 +207,13 @@ class ChatLog(ScrollView, can_focus=True):
             lines.append(rule_line(UNREAD_LABEL, self._width, "bold $accent"))
         lines.extend(message_lines(row, self._width, self.offer_view(row), self.peer_name))
         return lines
+
+    def set_empty_hint(self, text: str) -> None:
+        """What an empty conversation says, changed while it is open."""
+        if text != self.empty_hint:
+            self.empty_hint = text
+            if not self.rows:
+                self._reindex()
 
     def _refresh_banner(self) -> None:
         width = self._width

@@ -17,7 +17,9 @@ BURST = 3
 
 
 class Notifier(Protocol):
-    def notify(self, message: str, *, title: str = ..., markup: bool = ...) -> None: ...
+    def notify_about(self, key: str, message: str, *, title: str) -> None:
+        """A toast about conversation ``key`` (a click on it opens it)."""
+
     def bell(self) -> None: ...
     def set_timer(self, delay: float, callback: Callable[[], object]) -> object: ...
 
@@ -37,20 +39,20 @@ class MessageAlerts:
         self.clock = clock
         self._recent: deque[float] = deque()
         self._held = 0
-        self._from: dict[str, None] = {}  # names, in order of arrival
+        self._from: dict[str, str] = {}  # name -> conversation key, in order of arrival
         self._summary_due = False
 
-    def message(self, sender: str, text: str) -> None:
+    def message(self, sender: str, text: str, key: str) -> None:
         now = self.clock()
         while self._recent and self._recent[0] <= now - self.window:
             self._recent.popleft()
         if len(self._recent) < self.burst and not self._summary_due:
             self._recent.append(now)
             self.app.bell()
-            self.app.notify(text, title=sender, markup=False)
+            self.app.notify_about(key, text, title=sender)
             return
         self._held += 1
-        self._from.setdefault(sender, None)
+        self._from.setdefault(sender, key)
         if not self._summary_due:
             self._summary_due = True
             self.app.set_timer(self.window, self._summarise)
@@ -59,7 +61,7 @@ class MessageAlerts:
         self._summary_due = False
         if not self._held:
             return
-        names = list(self._from)
+        names, first = list(self._from), next(iter(self._from.values()))
         who = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         count, self._held = self._held, 0
         self._from.clear()
@@ -67,4 +69,4 @@ class MessageAlerts:
         self._recent.append(self.clock())
         plural = "s" if count > 1 else ""
         self.app.bell()
-        self.app.notify(f"{count} more message{plural} from {who}", title="Unread", markup=False)
+        self.app.notify_about(first, f"{count} more message{plural} from {who}", title="Unread")
