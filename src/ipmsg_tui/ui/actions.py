@@ -60,6 +60,8 @@ class CommandsHost(Dialogs, Protocol):
     def action_toggle_seal(self) -> None: ...
     def action_open_sealed(self) -> None: ...
     def action_resend_failed(self) -> None: ...
+    def action_search_history(self) -> None: ...
+    def action_quote_reply(self) -> None: ...
 
 
 @runtime_checkable
@@ -311,6 +313,16 @@ class UserCommands:
             app.action_resend_failed,
         )
         yield SystemCommand("Mark all read", "Clear every unread count", self.mark_all_read)
+        yield SystemCommand(
+            "Search history…",
+            "Find a message in any conversation (ctrl+g)",
+            app.action_search_history,
+        )
+        yield SystemCommand(
+            "Quote reply",
+            "Reply quoting the chosen message, or the last one received (q in the messages)",
+            app.action_quote_reply,
+        )
 
 
 class PeerSearch(Provider):

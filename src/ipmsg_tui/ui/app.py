@@ -26,7 +26,7 @@ from textual.widgets import Footer, OptionList
 from ..config import Settings
 from ..protocol.engine import EngineError
 from ..service import Messenger
-from ..store import EVERYONE, MessageState, StoredMessage
+from ..store import EVERYONE, MessageState, SearchHit, StoredMessage
 from . import messages as ui
 from .actions import PeerSearch, UserCommands
 from .alerts import MessageAlerts
@@ -41,8 +41,10 @@ from .fileactions import FileCommands
 from .fileboard import FileBoard
 from .filenews import FileNews
 from .hangup import ExitWatchdog, GoodbyeSignals
+from .quote import quoted
 from .roster import Contact, Roster
 from .screens.confirm_quit import ConfirmQuit
+from .screens.history_search import HistorySearchScreen
 from .screens.peer_info import PeerInfoScreen
 from .sidebar import PeerList, Sidebar
 from .window import ConversationWindow
@@ -91,6 +93,7 @@ class MessengerApp(App[int]):
         ),
         Binding("ctrl+o", "open_sealed", "Open sealed", show=False),
         Binding("ctrl+r", "resend_failed", "Resend", show=False),
+        Binding("ctrl+g", "search_history", "Search", show=False),
     ]
 
     def __init__(self, messenger: Messenger) -> None:
@@ -525,6 +528,61 @@ class MessengerApp(App[int]):
             self.file_commands.activate(row)
         elif not row.incoming and row.state is MessageState.FAILED:
             self.resend(row)
+
+    # ------------------------------------------------------------------ search, quote
+
+    def action_search_history(self) -> None:
+        """ctrl+g, `/` in the messages: find a message in any conversation, and go there."""
+
+        def name_of(key: str) -> str:
+            contact = self.roster.get(key)
+            return contact.name if contact is not None else key
+
+        self.push_screen(HistorySearchScreen(self.store.path, name_of, self.clock), self.go_to_hit)
+
+    def go_to_hit(self, hit: SearchHit | None) -> None:
+        """Open the conversation a search hit is in, on the page around it, the hit chosen."""
+        if hit is None:
+            return
+        row = hit.message
+        key = self.open_key if row.shown_in(self.open_key) else row.conversation
+        if key is None or self.roster.get(key) is None:
+            self.notify("That conversation is no longer listed", severity="warning")
+            return
+        self.open_conversation(key)
+        self.peer_list.highlight_key(key)
+        self.chat_log.show_around(row.id)
+        self.chat_log.focus()
+
+    @on(ChatLog.QuoteAsked)
+    def _quote(self, event: ChatLog.QuoteAsked) -> None:
+        self.quote_reply(event.row)
+
+    def quote_reply(self, row: StoredMessage) -> None:
+        """Write to the message's peer with its text quoted ("> " lines), cursor below."""
+        if row.incoming and row.state is MessageState.SEALED:
+            self.notify("Open the sealed message first", severity="warning", timeout=3)
+            return
+        key = self.open_key if row.shown_in(self.open_key) else row.conversation
+        if key is None or self.roster.get(key) is None:
+            return
+        self.open_conversation(key)
+        self.peer_list.highlight_key(key)
+        composer = self.composer
+        composer.load_text(quoted(row.text, composer.text))
+        composer.move_cursor(composer.document.end)
+        composer.focus()
+
+    def action_quote_reply(self) -> None:
+        """The palette's "Quote reply": the chosen message, or the last one received."""
+        row = self.chat_log.cursor_row
+        if row is None:
+            incoming = [r for r in self.chat_log.rows if r.incoming]
+            row = incoming[-1] if incoming else None
+        if row is None:
+            self.notify("No message here to quote", timeout=2)
+            return
+        self.quote_reply(row)
 
     def action_open_sealed(self) -> None:
         """Open the oldest sealed message of the conversation that is still sealed."""
