@@ -29,13 +29,14 @@ from ..service import Messenger
 from ..store import EVERYONE, MessageState, SearchHit, StoredMessage
 from . import messages as ui
 from .actions import PeerSearch, UserCommands
-from .alerts import MessageAlerts
+from .alerts import MessageAlerts, desktop_notice
 from .attachbar import AttachmentBar
 from .bars import ChatHeader, StatusBar
 from .bridge import ServiceBridge
 from .chatlog import ChatLog
 from .chatrender import preview
 from .composer import Composer
+from .desktop import DesktopNotifier
 from .draft import Draft, Drafts
 from .fileactions import FileCommands
 from .fileboard import FileBoard
@@ -116,6 +117,12 @@ class MessengerApp(App[int]):
         self.quiet_start = QUIET_START  # seconds without presence toasts after start
         self.commands = UserCommands(self)
         self.alerts = MessageAlerts(self)
+        self.desktop = DesktopNotifier(
+            self._write_to_terminal,
+            lambda text: self.notify(text, severity="warning", markup=False),
+            escape=messenger.settings.notify_escape,
+            command=messenger.settings.notify_command,
+        )
         self.file_commands = FileCommands(self)
         self.file_news = FileNews(self)
         # A closed terminal or a kill still says goodbye, and the process surely ends.
@@ -209,6 +216,7 @@ class MessengerApp(App[int]):
         self.messenger.unsubscribe(self.bridge)
         await self.messenger.stop()
         self.watchdog.said_goodbye.set()
+        await self.desktop.stop()
 
     async def action_quit(self) -> None:
         await self.messenger.stop()  # goodbye (BR_EXIT) before the screen goes
@@ -649,7 +657,25 @@ class MessengerApp(App[int]):
                 self.store.mark_read(key)
         elif message.unread:
             self.alerts.message(contact.name, preview(row))
+        self.notify_outside(contact.name, row)
         self.schedule_sidebar()
+
+    def notify_outside(self, sender: str, row: StoredMessage) -> None:
+        """A desktop notice while the terminal is in the background (AppBlur)."""
+        notice = desktop_notice(
+            sender,
+            row,
+            preview(row),
+            focused=self.app_focus,
+            enabled=self.settings.notifications,
+        )
+        if notice is not None:
+            self.desktop.deliver(notice)
+
+    def _write_to_terminal(self, data: str) -> None:
+        driver = self._driver
+        if driver is not None:
+            driver.write(data)
 
     def on_messages_updated(self, message: ui.MessagesUpdated) -> None:
         if self.torn_down:  # closing: nothing left to show it in (the history has it)
