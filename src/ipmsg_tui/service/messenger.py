@@ -427,6 +427,24 @@ class Messenger:
         key = "broadcast" if broadcast else "hosts"
         return TargetAdded(addr, written, Preferences(self.settings).add_to_list(key, written))
 
+    def remove_target(self, text: str, *, broadcast: bool) -> str | None:
+        """Stop announcing to a saved host (or broadcast address) and forget it; a problem
+        saving the settings, or None. ConfigError if ``text`` is no address."""
+        port = self.settings.port
+        addr = parse_target(text, port)
+        self.node.remove_target(addr, broadcast=broadcast)
+        settings = self.settings
+
+        def kept(targets: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(t for t in targets if parse_target(t, port) != addr)
+
+        if broadcast:
+            self.settings = replace(settings, broadcast=kept(settings.broadcast))
+        else:
+            self.settings = replace(settings, hosts=kept(settings.hosts))
+        key = "broadcast" if broadcast else "hosts"
+        return Preferences(self.settings).remove_from_list(key, text)
+
     def set_peer_encoding(self, key: str, answer: str) -> tuple[str | None, str | None]:
         """The code page of peer ``key`` ("auto" or "" for automatic); UnknownCodec for a
         name we do not know. Returns the codec set and a problem saving it."""

@@ -21,6 +21,7 @@ from .composer import Composer
 from .draft import Draft, Drafts
 from .fileactions import FileCommands
 from .roster import Contact, Roster
+from .screens.choose import ChoicePrompt
 from .screens.peer_info import PeerInfoScreen
 from .screens.prompt import TextPrompt
 from .sidebar import PeerList
@@ -200,6 +201,32 @@ class UserCommands:
             )
         self._ask(prompt, done)
 
+    def remove_target(self) -> None:
+        """Pick a saved host or broadcast address; it is no longer announced to, nor saved."""
+        settings = self.messenger.settings
+        saved = [(t, False) for t in settings.hosts] + [(t, True) for t in settings.broadcast]
+        if not saved:
+            self.app.notify("No hosts or broadcast addresses added", timeout=3)
+            return
+
+        def done(index: int | None) -> None:
+            if index is None:
+                return
+            text, broadcast = saved[index]
+            try:
+                problem = self.messenger.remove_target(text, broadcast=broadcast)
+            except ConfigError as bad:
+                self.app.notify(str(bad), severity="error", markup=False)
+                return
+            if not self._problem(problem):
+                self.app.notify(f"No longer announced to {text}, nor saved", timeout=3)
+
+        labels = [f"{'broadcast' if b else 'host'}  {t}" for t, b in saved]
+        help_text = "Peers found through it stay listed until they leave."
+        self.app.push_screen(
+            ChoicePrompt("Remove a host or broadcast address", labels, help_text), done
+        )
+
     # ------------------------------------------------------------------ peers
 
     def peer_encoding(self) -> None:
@@ -272,6 +299,11 @@ class UserCommands:
             "Add broadcast address",
             "Another subnet to announce to, remembered in the config",
             functools.partial(self.add_target, True),
+        )
+        yield SystemCommand(
+            "Remove host…",
+            "Stop announcing to an added host or broadcast address, and forget it",
+            self.remove_target,
         )
         contact = app.open_contact
         if contact is not None and not contact.is_everyone:
