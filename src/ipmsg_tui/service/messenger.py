@@ -22,7 +22,7 @@ import ipaddress
 import logging
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -344,12 +344,21 @@ class Messenger:
         return self.files.offer(addr, packet_no)
 
     def accept(
-        self, offer: IncomingOffer, folder: Path | None = None, name: str | None = None
+        self,
+        offer: IncomingOffer,
+        folder: Path | None = None,
+        name: str | None = None,
+        *,
+        only: Collection[int] | None = None,
     ) -> list[Transfer]:
-        """Download every file of ``offer`` into ``folder`` (the download folder); ``name``
-        saves a single file or folder under another name. SaveError if the folder is bad."""
+        """Download the files of ``offer`` (those whose file ids are in ``only``, or every
+        one) into ``folder`` (the download folder); ``name`` saves a single file or folder
+        under another name. SaveError if the folder is bad. The others stay offered: IPMSG
+        releases (declines) a whole offer, never one file of it."""
         return [
-            self.files.download(offer, attachment, folder, name) for attachment in offer.attachments
+            self.files.download(offer, attachment, folder, name)
+            for attachment in offer.attachments
+            if only is None or attachment.file_id in only
         ]
 
     def decline(self, offer: IncomingOffer) -> None:

@@ -34,7 +34,7 @@ from .screens.offer import OfferScreen
 from .screens.prompt import TextPrompt
 from .screens.save_as import SaveAsPicker
 from .screens.transfers import TransfersScreen
-from .timefmt import clock_time
+from .timefmt import clock_time, file_size
 from .toasts import Dialogs
 
 log = logging.getLogger(__name__)
@@ -234,18 +234,31 @@ class FileCommands:
         files = Content("\n").join(line.pad_left(indent) for line, indent in lines)
         where = f"Downloads go to {tilde(self.messenger.download_dir)}"
 
+        pick: list[tuple[str, int]] = []
+        if "accept" in choices and len(row.attachments) > 1:
+            pick = [
+                (f"{IncomingOffer.display_name(a)}  {file_size(a.size)}", a.file_id)
+                for a in row.attachments
+            ]
+        screen = OfferScreen(title, files, where, choices, pick)
+
         def decided(choice: str | None) -> None:
-            self.decide(row, choice)
+            only = set(screen.ticked) if pick else None
+            if only is not None and not only and choice in ("accept", "save"):
+                self.app.notify("No file ticked: nothing downloaded", timeout=3)
+                return
+            self.decide(row, choice, only)
 
-        self.app.push_screen(OfferScreen(title, files, where, choices), decided)
+        self.app.push_screen(screen, decided)
 
-    def decide(self, row: StoredMessage, choice: str | None) -> None:
+    def decide(self, row: StoredMessage, choice: str | None, only: set[int] | None = None) -> None:
+        """``only``: the file ids to download (None: every one)."""
         record = self.app.board.get(key_of(row))
         match choice:
             case "accept":
-                self.accept(row)
+                self.accept(row, only=only)
             case "save":
-                self.save_as(row)
+                self.save_as(row, only)
             case "decline":
                 self.decline(row)
             case "retry" if record is not None and not self._sender_gone(row):
@@ -255,9 +268,12 @@ class FileCommands:
                 for transfer in record.active:
                     transfer.cancel()
 
-    def accept(self, row: StoredMessage, target: Path | None = None) -> list[Transfer]:
-        """Download every file of the offer, into the download folder or ``target`` (a
-        folder, or for a single file or folder the path to save it as)."""
+    def accept(
+        self, row: StoredMessage, target: Path | None = None, *, only: set[int] | None = None
+    ) -> list[Transfer]:
+        """Download the files of the offer (those in ``only``, or every one), into the
+        download folder or ``target`` (a folder, or for a single file or folder the path to
+        save it as)."""
         offer = self._offer_for(row)
         if offer is None:
             return []
@@ -265,17 +281,17 @@ class FileCommands:
         if target is not None and len(offer.attachments) == 1:
             folder, name = target.parent, target.name
         try:
-            transfers = self.messenger.accept(offer, folder, name)
+            transfers = self.messenger.accept(offer, folder, name, only=only)
         except SaveError as error:
             self._error(str(error), "Cannot save there")
             return []
         self.app.file_news.redraw(key_of(row))
         return transfers
 
-    def save_as(self, row: StoredMessage) -> None:
+    def save_as(self, row: StoredMessage, only: set[int] | None = None) -> None:
         if not row.attachments:
             return
-        single = len(row.attachments) == 1
+        single = len(row.attachments) == 1  # (a name only for an offer of one)
         folder = self.messenger.download_dir
         if single:
             name = IncomingOffer.display_name(row.attachments[0])
@@ -285,7 +301,7 @@ class FileCommands:
 
         def chosen(path: Path | None) -> None:
             if path is not None:
-                self.accept(row, path)
+                self.accept(row, path, only=only)
 
         self.app.push_screen(SaveAsPicker(target, single=single, title=title), chosen)
 
