@@ -406,11 +406,13 @@ class MessengerApp(App[int]):
             return
         draft = self.drafts[contact.key]
         sealed = draft.sealed
+        also = [] if contact.is_everyone else self._marked_besides(contact)
         if draft.attachments:
-            self.file_commands.send(contact, event.text, sealed=sealed)
+            self.file_commands.send(contact, event.text, sealed=sealed, also=also)
+            if also:
+                self.peer_list.clear_marks()
             self._sent(draft, event.text, sealed)
             return
-        also = self._marked_besides(contact)
         if also and not contact.is_everyone:
             self.send_to_several([contact, *also], event.text)
             return

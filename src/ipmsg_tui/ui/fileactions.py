@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -121,24 +121,35 @@ class FileCommands:
 
     # ------------------------------------------------------------------ sending
 
-    def send(self, contact: Contact, text: str, sealed: bool) -> None:
-        """Offer the waiting files with ``text``: they leave the input box at once, and come
-        back (with the text) if they cannot be offered."""
+    def send(self, contact: Contact, text: str, sealed: bool, also: Sequence[Contact] = ()) -> None:
+        """Offer the waiting files with ``text`` (to ``contact`` and those ``also`` marked, as
+        one message): they leave the input box at once, and come back (with the text) if
+        they cannot be offered."""
         draft = self.app.drafts[contact.key]
-        recipient = contact.recipient()
-        if recipient is None:
+        recipients = [c.recipient() for c in (contact, *also)]
+        if any(r is None for r in recipients):
             self.app.restore_draft(contact.key, text)
-            self._error(f"No address known for {contact.name}")
+            who = contact.name if recipients[0] is None else "some marked peers"
+            self._error(f"No address known for {who}")
             return
         paths = draft.take_attachments()
         self.app.show_attachments()
-        self.app.run_worker(self._offer(contact, recipient, text, paths, sealed), group="offers")
+        peers = [r for r in recipients if r is not None]
+        others = [c.key for c in also]
+        work = self._offer(contact, peers, text, paths, sealed, others)
+        self.app.run_worker(work, group="offers")
 
     async def _offer(
-        self, contact: Contact, recipient: Peer, text: str, paths: list[Path], sealed: bool
+        self,
+        contact: Contact,
+        recipients: list[Peer],
+        text: str,
+        paths: list[Path],
+        sealed: bool,
+        others: Sequence[str] = (),
     ) -> None:
         try:
-            offered = await self.messenger.send_files([recipient], text, paths, sealed=sealed)
+            offered = await self.messenger.send_files(recipients, text, paths, sealed=sealed)
         except (OfferError, EngineError) as error:
             log.warning("files not offered to %s: %s", contact.key, error)
             draft = self.app.drafts[contact.key]
@@ -148,7 +159,10 @@ class FileCommands:
             self._error(str(error), "Not sent")
             return
         app = self.app
-        app.board.record(("out", recipient.addr, offered.packet_no)).paths = tuple(paths)
+        for recipient in recipients:
+            app.board.record(("out", recipient.addr, offered.packet_no)).paths = tuple(paths)
+        for key in others:  # the marked ones list it too
+            app.roster.note_message(key, offered.rows[0].ts)
         app.show_sent(contact, offered.rows)
         skipped = await asyncio.to_thread(not_sent, paths)
         if skipped:  # links and devices inside a folder are left out: say so
