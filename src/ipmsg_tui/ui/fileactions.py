@@ -29,11 +29,7 @@ from .fileboard import key_of
 from .filenews import FileNews, NewsHost
 from .paths import tilde
 from .roster import Contact
-from .screens.attach import AttachPicker
-from .screens.offer import OfferScreen
 from .screens.prompt import TextPrompt
-from .screens.save_as import SaveAsPicker
-from .screens.transfers import TransfersScreen
 from .timefmt import clock_time, file_size
 from .toasts import Dialogs
 
@@ -96,6 +92,8 @@ class FileCommands:
                 self.app.composer.focus()
 
         start = self.browse_from if self.browse_from.is_dir() else Path.home()
+        from .screens.attach import AttachPicker  # its tree widgets: not before the first frame
+
         self.app.push_screen(AttachPicker(start, contact.name), chosen)
 
     def add(self, key: str, paths: list[Path]) -> None:
@@ -254,6 +252,8 @@ class FileCommands:
                 (f"{IncomingOffer.display_name(a)}  {file_size(a.size)}", a.file_id)
                 for a in row.attachments
             ]
+        from .screens.offer import OfferScreen  # imported when first shown, not at start
+
         screen = OfferScreen(title, files, where, choices, pick)
 
         def decided(choice: str | None) -> None:
@@ -317,6 +317,8 @@ class FileCommands:
             if path is not None:
                 self.accept(row, path, only=only)
 
+        from .screens.save_as import SaveAsPicker  # imported when first shown, not at start
+
         self.app.push_screen(SaveAsPicker(target, single=single, title=title), chosen)
 
     def decline(self, row: StoredMessage) -> None:
@@ -333,6 +335,8 @@ class FileCommands:
     # ------------------------------------------------------------------ transfers
 
     def show_transfers(self) -> None:
+        from .screens.transfers import TransfersScreen  # imported when first shown
+
         if isinstance(self.app.screen, TransfersScreen):
             return
         where = str(self.messenger.download_dir)

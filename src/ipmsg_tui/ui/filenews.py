@@ -17,7 +17,6 @@ from .chatlog import ChatLog
 from .fileboard import FileBoard, OfferKey, OfferView, key_of
 from .paths import tilde
 from .roster import Roster
-from .screens.transfers import TransfersScreen
 from .toasts import Toasts
 from .transfertext import state_text
 
@@ -61,6 +60,8 @@ class FileNews:
             return
         self.redraw(*keys)
         screen = self.app.screen
+        from .screens.transfers import TransfersScreen  # not before the first frame
+
         if isinstance(screen, TransfersScreen):
             screen.changed(transfers)
         self.app.refresh_status()
