@@ -272,6 +272,16 @@ class Engine(KeyExchange):
             )
             self._queue(entry, addr)
 
+    def remove_target(self, addr: Addr, *, broadcast: bool = False) -> None:
+        """Stop announcing ourselves to a broadcast address or far host (peers found
+        through it stay until they leave)."""
+        if broadcast:
+            targets = tuple(t for t in self.config.broadcast_targets if t != addr)
+            self.config = replace(self.config, broadcast_targets=targets)
+        else:
+            targets = tuple(t for t in self.config.unicast_targets if t != addr)
+            self.config = replace(self.config, unicast_targets=targets)
+
     def set_peer_encoding(self, key: str, codec: str | None) -> None:
         """Override (with None: stop overriding) the code page of the peer ``user@host``."""
         if codec is None:

@@ -21,6 +21,7 @@ from .composer import Composer
 from .fileactions import FileCommands
 from .model.draft import Draft, Drafts
 from .model.roster import Contact, Roster
+from .screens.choose import ChoicePrompt
 from .screens.confirm import Confirm
 from .screens.peer_info import KeyFacts, PeerInfoScreen
 from .screens.prompt import TextPrompt
@@ -64,6 +65,8 @@ class CommandsHost(Dialogs, Protocol):
     def action_resend_failed(self) -> None: ...
     def accept_key(self, key: str) -> None: ...
     def encrypts_to(self, contact: Contact) -> bool: ...
+    def action_search_history(self) -> None: ...
+    def action_quote_reply(self) -> None: ...
 
 
 @runtime_checkable
@@ -202,6 +205,32 @@ class UserCommands:
             )
         self._ask(prompt, done)
 
+    def remove_target(self) -> None:
+        """Pick a saved host or broadcast address; it is no longer announced to, nor saved."""
+        settings = self.messenger.settings
+        saved = [(t, False) for t in settings.hosts] + [(t, True) for t in settings.broadcast]
+        if not saved:
+            self.app.notify("No hosts or broadcast addresses added", timeout=3)
+            return
+
+        def done(index: int | None) -> None:
+            if index is None:
+                return
+            text, broadcast = saved[index]
+            try:
+                problem = self.messenger.remove_target(text, broadcast=broadcast)
+            except ConfigError as bad:
+                self.app.notify(str(bad), severity="error", markup=False)
+                return
+            if not self._problem(problem):
+                self.app.notify(f"No longer announced to {text}, nor saved", timeout=3)
+
+        labels = [f"{'broadcast' if b else 'host'}  {t}" for t, b in saved]
+        help_text = "Peers found through it stay listed until they leave."
+        self.app.push_screen(
+            ChoicePrompt("Remove a host or broadcast address", labels, help_text), done
+        )
+
     # ------------------------------------------------------------------ peers
 
     def peer_encoding(self) -> None:
@@ -337,6 +366,11 @@ class UserCommands:
             "Another subnet to announce to, remembered in the config",
             functools.partial(self.add_target, True),
         )
+        yield SystemCommand(
+            "Remove host…",
+            "Stop announcing to an added host or broadcast address, and forget it",
+            self.remove_target,
+        )
         contact = app.open_contact
         if contact is not None and not contact.is_everyone:
             yield SystemCommand(
@@ -399,6 +433,16 @@ class UserCommands:
             self.next_unread,
         )
         yield SystemCommand("Mark all read", "Clear every unread count", self.mark_all_read)
+        yield SystemCommand(
+            "Search history…",
+            "Find a message in any conversation (ctrl+g)",
+            app.action_search_history,
+        )
+        yield SystemCommand(
+            "Quote reply",
+            "Reply quoting the chosen message, or the last one received (q in the messages)",
+            app.action_quote_reply,
+        )
 
 
 class PeerSearch(Provider):

@@ -27,7 +27,7 @@ from ..config import Settings
 from ..protocol.engine import EngineError
 from ..service import Messenger
 from ..service.control import ControlServer
-from ..store import EVERYONE, MessageState, StoredMessage
+from ..store import EVERYONE, MessageState, SearchHit, StoredMessage
 from . import messages as ui
 from .actions import PeerSearch, UserCommands
 from .attachbar import AttachmentBar
@@ -36,16 +36,19 @@ from .bridge import ServiceBridge
 from .chatlog import ChatLog
 from .chatrender import preview
 from .composer import Composer
+from .desktop import DesktopNotifier
 from .fileactions import FileCommands
 from .filenews import FileNews
 from .hangup import ExitWatchdog, GoodbyeSignals
 from .hints import empty_hint
-from .model.alerts import MessageAlerts
+from .model.alerts import MessageAlerts, desktop_notice
 from .model.draft import Draft, Drafts
 from .model.fileboard import FileBoard
 from .model.roster import Contact, Roster
 from .model.window import ConversationWindow
+from .quote import quoted
 from .screens.confirm_quit import ConfirmQuit
+from .screens.history_search import HistorySearchScreen
 from .screens.peer_info import PeerInfoScreen
 from .sidebar import PeerList, Sidebar
 from .toastlinks import ToastLinks
@@ -95,6 +98,7 @@ class MessengerApp(App[int]):
         Binding("ctrl+n", "next_unread", "Next unread", show=False),
         Binding("ctrl+o", "open_sealed", "Open sealed", show=False),
         Binding("ctrl+r", "resend_failed", "Resend", show=False),
+        Binding("ctrl+g", "search_history", "Search", show=False),
     ]
 
     def __init__(self, messenger: Messenger) -> None:
@@ -118,6 +122,12 @@ class MessengerApp(App[int]):
         self.commands = UserCommands(self)
         self.alerts = MessageAlerts(self)
         self.toast_links = ToastLinks()
+        self.desktop = DesktopNotifier(
+            self._write_to_terminal,
+            lambda text: self.notify(text, severity="warning", markup=False),
+            escape=messenger.settings.notify_escape,
+            command=messenger.settings.notify_command,
+        )
         self.file_commands = FileCommands(self)
         self.file_news = FileNews(self)
         # A closed terminal or a kill still says goodbye, and the process surely ends.
@@ -225,6 +235,7 @@ class MessengerApp(App[int]):
         self.messenger.unsubscribe(self.bridge)
         await self.messenger.stop()
         self.watchdog.said_goodbye.set()
+        await self.desktop.stop()
 
     async def action_quit(self) -> None:
         await self.messenger.stop()  # goodbye (BR_EXIT) before the screen goes
@@ -447,11 +458,13 @@ class MessengerApp(App[int]):
             return
         draft = self.drafts[contact.key]
         sealed = draft.sealed
+        also = [] if contact.is_everyone else self._marked_besides(contact)
         if draft.attachments:
-            self.file_commands.send(contact, event.text, sealed=sealed)
+            self.file_commands.send(contact, event.text, sealed=sealed, also=also)
+            if also:
+                self.peer_list.clear_marks()
             self._sent(draft, event.text, sealed)
             return
-        also = self._marked_besides(contact)
         if also and not contact.is_everyone:
             self.send_to_several([contact, *also], event.text)
             return
@@ -579,6 +592,61 @@ class MessengerApp(App[int]):
         elif not row.incoming and row.state is MessageState.FAILED:
             self.resend(row)
 
+    # ------------------------------------------------------------------ search, quote
+
+    def action_search_history(self) -> None:
+        """ctrl+g, `/` in the messages: find a message in any conversation, and go there."""
+
+        def name_of(key: str) -> str:
+            contact = self.roster.get(key)
+            return contact.name if contact is not None else key
+
+        self.push_screen(HistorySearchScreen(self.store.path, name_of, self.clock), self.go_to_hit)
+
+    def go_to_hit(self, hit: SearchHit | None) -> None:
+        """Open the conversation a search hit is in, on the page around it, the hit chosen."""
+        if hit is None:
+            return
+        row = hit.message
+        key = self.open_key if row.shown_in(self.open_key) else row.conversation
+        if key is None or self.roster.get(key) is None:
+            self.notify("That conversation is no longer listed", severity="warning")
+            return
+        self.open_conversation(key)
+        self.peer_list.highlight_key(key)
+        self.chat_log.show_around(row.id)
+        self.chat_log.focus()
+
+    @on(ChatLog.QuoteAsked)
+    def _quote(self, event: ChatLog.QuoteAsked) -> None:
+        self.quote_reply(event.row)
+
+    def quote_reply(self, row: StoredMessage) -> None:
+        """Write to the message's peer with its text quoted ("> " lines), cursor below."""
+        if row.incoming and row.state is MessageState.SEALED:
+            self.notify("Open the sealed message first", severity="warning", timeout=3)
+            return
+        key = self.open_key if row.shown_in(self.open_key) else row.conversation
+        if key is None or self.roster.get(key) is None:
+            return
+        self.open_conversation(key)
+        self.peer_list.highlight_key(key)
+        composer = self.composer
+        composer.load_text(quoted(row.text, composer.text))
+        composer.move_cursor(composer.document.end)
+        composer.focus()
+
+    def action_quote_reply(self) -> None:
+        """The palette's "Quote reply": the chosen message, or the last one received."""
+        row = self.chat_log.cursor_row
+        if row is None:
+            incoming = [r for r in self.chat_log.rows if r.incoming]
+            row = incoming[-1] if incoming else None
+        if row is None:
+            self.notify("No message here to quote", timeout=2)
+            return
+        self.quote_reply(row)
+
     def action_open_sealed(self) -> None:
         """Open the oldest sealed message of the conversation that is still sealed."""
         sealed = [r for r in self.chat_log.rows if r.incoming and r.state is MessageState.SEALED]
@@ -646,12 +714,30 @@ class MessengerApp(App[int]):
                 self.store.mark_read(key)
         elif message.unread:
             self.alerts.message(contact.name, preview(row), key)
+        self.notify_outside(contact.name, row)
         self.schedule_sidebar()
 
     def on_auto_reply_sent(self, message: ui.AutoReplySent) -> None:
         contact = self.roster.get(message.row.conversation)
         if contact is not None and not self.torn_down:
             self.show_sent(contact, [message.row])
+
+    def notify_outside(self, sender: str, row: StoredMessage) -> None:
+        """A desktop notice while the terminal is in the background (AppBlur)."""
+        notice = desktop_notice(
+            sender,
+            row,
+            preview(row),
+            focused=self.app_focus,
+            enabled=self.settings.notifications,
+        )
+        if notice is not None:
+            self.desktop.deliver(notice)
+
+    def _write_to_terminal(self, data: str) -> None:
+        driver = self._driver
+        if driver is not None:
+            driver.write(data)
 
     def on_messages_updated(self, message: ui.MessagesUpdated) -> None:
         if self.torn_down:  # closing: nothing left to show it in (the history has it)

@@ -72,6 +72,8 @@ class ChatLog(ScrollView, can_focus=True):
             tooltip="Open a sealed message, resend one not delivered, answer an offer of files",
         ),
         Binding("c", "copy", "Copy", tooltip="Copy the message's text"),
+        Binding("q", "quote", "Quote", tooltip="Reply to the message, quoting it"),
+        Binding("slash", "app.search_history", "Search", tooltip="Search every conversation"),
         # Toward the peer list, as from the input box: never to the box, where ↑ recalls.
         Binding("escape", "app.focus_peers", "Peers", show=False),
     ]
@@ -80,8 +82,17 @@ class ChatLog(ScrollView, can_focus=True):
 - **↑ ↓ PgUp PgDn Home End** move
 - **Enter**, click: open sealed, resend, answer an offer
 - **c**: copy the message
+- **q**: reply quoting it
+- **/**: search the history of every conversation
 - **Escape**: back to the input box
 """
+
+    class QuoteAsked(Message):
+        """The user wants to reply to a message, quoting it."""
+
+        def __init__(self, row: StoredMessage) -> None:
+            super().__init__()
+            self.row = row
 
     class Activated(Message):
         """The user asked to act on a message (open it if sealed, resend it if failed, or
@@ -138,6 +149,20 @@ class ChatLog(ScrollView, can_focus=True):
         self._first_unread = incoming[-unread].id if 0 < unread <= len(incoming) else None
         self._layout("end")
         self._show_first_unread()
+
+    def show_around(self, message_id: int) -> bool:
+        """Load the page around a message (a search hit) and put the cursor on it; False
+        (and the latest page) if the open conversation does not have it."""
+        if self.window is None:
+            return False
+        index = self.window.open_around(message_id)
+        self._first_unread = None
+        if index is None:
+            self._layout("end")
+            return False
+        self._layout("top")
+        self.move_cursor(index)
+        return True
 
     def add(self, row: StoredMessage) -> None:
         """A new message of the open conversation."""
@@ -477,6 +502,11 @@ class ChatLog(ScrollView, can_focus=True):
             return
         self.app.copy_to_clipboard(row.text)
         self.notify("Message copied to the clipboard", timeout=2)
+
+    def action_quote(self) -> None:
+        row = self.cursor_row
+        if row is not None:
+            self.post_message(self.QuoteAsked(row))
 
     def on_focus(self) -> None:
         if self.cursor is None and self.rows:
