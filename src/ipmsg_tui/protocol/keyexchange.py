@@ -151,6 +151,11 @@ class KeyExchange:
         key = self._ring.peer_keys.get(addr)
         return fingerprint(key.public_key) if key is not None else None
 
+    def peer_public_der(self, addr: Addr) -> bytes | None:
+        """The key ``addr`` answered with, in the form a pin is kept in; None until it did."""
+        key = self._ring.peer_keys.get(addr)
+        return public_der(key.public_key) if key is not None else None
+
     def request_key(self, addr: Addr, now: float) -> None:
         """Ask ``addr`` for its key now (to show its fingerprint), if it can encrypt."""
         if self.can_encrypt_to(addr) and addr not in self._ring.peer_keys:
