@@ -48,7 +48,7 @@ def _resolve(messenger: Messenger, target: str) -> Addr | None:
         raise CommandError(str(error)) from None
 
 
-async def _find_target(messenger: Messenger, target: str, changed: asyncio.Event) -> Addr:
+async def find_target(messenger: Messenger, target: str, changed: asyncio.Event) -> Addr:
     """Wait for discovery to name TARGET's address (an address needs no discovery, but its
     ANSENTRY tells us the peer's code page, so it gets a short wait too)."""
     by_address = is_address(target)
@@ -111,7 +111,7 @@ async def run_send(
     try:
         await messenger.start(serve_files=bool(paths), keys=True)
         interrupt_on_signals()  # Ctrl+C and SIGTERM end the waits; `finally` says goodbye
-        addr = await _find_target(messenger, target, changed)
+        addr = await find_target(messenger, target, changed)
         peer = messenger.peer(addr)
         name = peer.name if peer is not None else f"{addr[0]}:{addr[1]}"
         offered: FilesOffered | None = None
