@@ -20,6 +20,7 @@ from ..service import events as news
 from ..store import HistoryStore
 from ..targets import AmbiguousTarget, UnknownTarget, is_address
 from .common import INTERRUPTED, CommandError, interrupt_on_signals, wait_until
+from .output import key_missing_reason
 
 PROG = "ipmsg-tui"
 
@@ -96,9 +97,9 @@ async def run_send(
                     f"{changed_key.old_fingerprint} to {changed_key.new_fingerprint}",
                     file=sys.stderr,
                 )
-            case news.SecurityNotice(source=ev.KeyMissing(addr=addr, sent_in_clear=clear)):
+            case news.SecurityNotice(source=ev.KeyMissing(sent_in_clear=clear) as missing):
                 done = "sent unencrypted" if clear else "not sent (encryption required)"
-                print(f"ipmsg-tui: {done}: no key from {addr[0]}:{addr[1]}", file=sys.stderr)
+                print(f"ipmsg-tui: {done}: {key_missing_reason(missing)}", file=sys.stderr)
             case news.PeerOffline(peer=peer, reason="exit"):
                 delivery.left.add(peer.addr)
         changed.set()
