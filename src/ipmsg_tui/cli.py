@@ -103,6 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     send.add_argument("target", metavar="TARGET", help="IP, IP:PORT, nick, user or user@host")
     send.add_argument("text", metavar="TEXT", help="the message ('-' reads it from stdin)")
+    send.add_argument(
+        "--to",
+        dest="also",
+        action="append",
+        default=[],
+        metavar="TARGET",
+        help="one more recipient (repeatable): one message to all; exit 0 only if all got it",
+    )
     send.add_argument("--sealed", action="store_true", help="seal it: the peer must open it")
     send.add_argument(
         "--timeout",
@@ -302,6 +310,7 @@ async def _run_command(args: argparse.Namespace, settings: Settings) -> int:
                 settings,
                 args.target,
                 text,
+                also=args.also,
                 sealed=args.sealed,
                 timeout=args.timeout,
                 store=store,

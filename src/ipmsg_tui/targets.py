@@ -1,4 +1,5 @@
-"""Naming a peer on the command line: IP, IP:PORT, nick, user or user@host."""
+"""Naming a peer on the command line: IP, IP:PORT, nick, user, user@host or the identity
+``user@host (ip:port)`` of one of two machines that share a user@host."""
 
 from __future__ import annotations
 
@@ -54,7 +55,8 @@ def resolve_target(peers: PeerTable, target: str, default_port: int) -> Addr:
         if not matches:
             raise UnknownTarget(f"no peer named {target!r} is online") from None
         if len(matches) > 1:
-            listing = ", ".join(f"{p.key} {p.ip}:{p.port}" for p in matches)
+            # Two machines may share a nick or even user@host: their addresses tell them apart.
+            listing = ", ".join(f"{p.base_key} at {p.ip}:{p.port}" for p in matches)
             raise AmbiguousTarget(
                 f"{target!r} matches several peers ({listing}); give IP:PORT"
             ) from None

@@ -141,3 +141,34 @@ def test_owed_answers_wait_while_the_send_queue_is_crowded() -> None:
     assert engine.datagrams_to_send() == []
     engine.handle_timer(now + 1)
     assert len(engine.datagrams_to_send()) > 100  # a second's worth of tokens
+
+
+def test_a_second_machine_with_the_same_user_at_host_is_a_twin_named_by_its_address() -> None:
+    lan = Switch()
+    ann = lan.add("10.77.0.1", "ann")
+    first = lan.add("10.77.0.2", "alice", user="alice", host="clone")
+    ann.start(lan.now)
+    first.start(lan.now)
+    lan.deliver()
+    second = lan.add("10.77.0.3", "alice", user="alice", host="clone")
+    second.start(lan.now)
+    lan.deliver()
+    keys = {p.ip: p.key for p in ann.peers}
+    assert keys == {"10.77.0.2": "alice@clone", "10.77.0.3": "alice@clone (10.77.0.3:2425)"}
+    joined = [e.peer.key for e in lan.of(ann, ev.PeerJoined)]
+    assert joined == ["alice@clone", "alice@clone (10.77.0.3:2425)"]  # events say so too
+    # Heard again, it stays the twin; the first leaving does not rename it.
+    second.refresh(lan.now)  # announces itself again
+    lan.deliver()
+    assert {p.ip: p.key for p in ann.peers}["10.77.0.3"] == "alice@clone (10.77.0.3:2425)"
+    first.stop(lan.now)
+    lan.deliver()
+    assert [p.key for p in ann.peers] == ["alice@clone (10.77.0.3:2425)"]
+    # The first back at a new address (its old one said goodbye) is plain alice@clone again.
+    moved = lan.add("10.77.0.4", "alice", user="alice", host="clone")
+    moved.start(lan.now)
+    lan.deliver()
+    assert {p.ip: p.key for p in ann.peers}["10.77.0.4"] == "alice@clone"
+    # Named by their shared user@host, both answer; the twin's identity names one.
+    assert sorted(p.ip for p in ann.peers.find("alice@clone")) == ["10.77.0.3", "10.77.0.4"]
+    assert [p.ip for p in ann.peers.find("alice@clone (10.77.0.3:2425)")] == ["10.77.0.3"]

@@ -25,6 +25,7 @@ def test_heard_from_is_replace_with_every_field_carried_over() -> None:
         "codec": "gb18030",
         "iptux_encoding": "utf-8",
         "encoding_override": "cp932",
+        "twin": True,
     }
     # A field added to Peer must be added here, and to heard_from.
     assert set(values) == {f.name for f in fields(Peer)}

@@ -24,21 +24,28 @@ def command(*args: str, netns: str | None = None) -> list[str]:
 
 
 def run(
-    args: Sequence[str], *, netns: str | None = None, timeout: float = 30, **kw: Any
+    args: Sequence[str],
+    *,
+    netns: str | None = None,
+    timeout: float = 30,
+    env: dict[str, str] | None = None,
+    **kw: Any,
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         command(*args, netns=netns),
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=child_env(),
+        env=child_env(env),
         **kw,
     )
 
 
-def child_env() -> dict[str, str]:
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Our environment plus ``extra`` (USER and LOGNAME name the login a process sees)."""
     env = dict(os.environ)
     env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra or {})
     return env
 
 
@@ -52,6 +59,7 @@ class Listener:
         netns: str | None = None,
         cwd: Path | None = None,
         commands: bool = False,
+        env: dict[str, str] | None = None,
     ):
         extra = ["--commands"] if commands else []
         self.proc = subprocess.Popen(
@@ -60,7 +68,7 @@ class Listener:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env=child_env(),
+            env=child_env(env),
             cwd=cwd,
         )
         self.events: list[Event] = []

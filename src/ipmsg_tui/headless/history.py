@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TextIO
 
+from ..protocol.peers import split_key
 from ..search import SearchQueryError
 from ..store import EVERYONE, Conversation, HistoryStore, MessageState, StoredMessage
 from .common import CommandError
@@ -104,7 +105,7 @@ def _local_time(ts: float) -> datetime:
 
 
 def message_record(message: StoredMessage, nick: str) -> dict[str, Any]:
-    user, _, host = message.conversation.rpartition("@")
+    user, _, host = split_key(message.conversation)[0].rpartition("@")  # a twin's too
     return {
         "id": message.id,
         "time": _local_time(message.ts).isoformat(timespec="seconds"),
@@ -121,6 +122,18 @@ def message_record(message: StoredMessage, nick: str) -> dict[str, Any]:
         "sealed": message.sealed,
         "state": message.state.value,
         "packet_no": message.packet_no,
+        "multicast": message.multicast,
+        "recipients": [
+            {
+                "key": r.key,
+                "nick": r.nick,
+                "ip": r.ip,
+                "port": r.port,
+                "packet_no": r.packet_no,
+                "state": r.state.value,
+            }
+            for r in message.recipients
+        ],
         "files": [
             {"name": a.name, "size": a.size, "mtime": a.mtime, "dir": a.is_dir}
             for a in message.attachments
@@ -134,6 +147,12 @@ def message_line(message: StoredMessage, nick: str) -> str:
     if message.conversation == EVERYONE:
         who = "everyone"
     arrow = f"from {who}" if message.incoming else f"to {who}"
+    state = message.state.value
+    if message.recipients:  # sent to several: who, and how many got it
+        arrow = "to " + ", ".join(r.name for r in message.recipients)
+        state += f" {message.delivered_count}/{len(message.recipients)}"
+    elif message.multicast and message.incoming:
+        arrow += " (to several)"
     if _hidden(message):
         text = "[sealed, not opened yet]"
     else:
@@ -141,4 +160,4 @@ def message_line(message: StoredMessage, nick: str) -> str:
         if message.sealed:
             text = f"[sealed] {text}"
     files = "".join(f"\n    [file] {a.name} ({a.size} bytes)" for a in message.attachments)
-    return f"{stamp} {arrow} [{message.state.value}]: {text}{files}"
+    return f"{stamp} {arrow} [{state}]: {text}{files}"

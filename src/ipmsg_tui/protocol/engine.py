@@ -338,12 +338,16 @@ class Engine(KeyExchange):
         *,
         sealed: bool = False,
         attachments: Sequence[Attachment] = (),
+        multicast: bool | None = None,
     ) -> list[OutgoingMessage]:
         """Send ``text`` to one or more peers, retransmitted until each acknowledges.
 
         A text too long for one datagram (8 KiB to iptux or unknown peers, 32 KiB to others)
         goes out as several messages, which the result lists. Several recipients share one
-        packet number per part (MULTICASTOPT). Attachments ride on the first part.
+        packet number per part and get MULTICASTOPT (``multicast`` True sets it for one
+        recipient too: a message to several resent to the one that missed it); each one's
+        copy is encrypted to it alone, retransmitted to it alone and acknowledged by it
+        (MessageDelivered/MessageFailed per recipient). Attachments ride on the first part.
         """
         recipients = tuple(dict.fromkeys(recipients))
         if not recipients:
@@ -359,7 +363,7 @@ class Engine(KeyExchange):
         options = _SENDCHECK
         if sealed:
             options |= _SEALED
-        if len(recipients) > 1:
+        if len(recipients) > 1 if multicast is None else multicast:
             options |= _MULTICAST
         route = {addr: self.codec_for(addr) for addr in recipients}
         codecs_ = sorted({codec for codec, _ in route.values()})
@@ -737,7 +741,7 @@ class Engine(KeyExchange):
             codec=codec,
             encoding_override=self._peer_encodings.get(f"{user}@{host}"),
         )
-        self._store_peer(stranger, None)
+        stranger = self._store_peer(stranger, None)
         one_shot = packet.has(SendOpt.NOADDLISTOPT | NO_REPLY_OPTS)
         last_probe = self._probed.get(addr)
         due = last_probe is None or now - last_probe > self.config.probe_interval
@@ -747,14 +751,17 @@ class Engine(KeyExchange):
             self._queue(self._entry_packet(Command.BR_ENTRY, self.next_packet_no()), addr)
         return stranger
 
-    def _store_peer(self, peer: Peer, previous: Peer | None) -> None:
+    def _store_peer(self, peer: Peer, previous: Peer | None) -> Peer:
+        """Keep ``peer`` and report it; returns it as kept (the table decides ``twin``)."""
         evicted = self.peers.put(peer)
+        peer = self.peers.get(peer.addr) or peer
         if evicted is not None:
             self._events.append(ev.PeerLeft(evicted, "evicted"))
         if previous is None:
             self._events.append(ev.PeerJoined(peer))
         elif _visible(previous) != _visible(peer):
             self._events.append(ev.PeerChanged(peer, previous))
+        return peer
 
     def _note_packet_no(self, addr: Addr, packet_no: int, entry: bool = False) -> bool:
         """Track the highest packet number from ``addr``; True when the sender restarted.
@@ -977,6 +984,7 @@ def _visible(peer: Peer) -> tuple[object, ...]:
         peer.capabilities,
         peer.announced,
         peer.encoding_override,
+        peer.twin,
     )
 
 

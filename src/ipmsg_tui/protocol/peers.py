@@ -1,12 +1,19 @@
-"""Who is online: peers keyed by (ip, port), with a cap and least-recently-seen eviction."""
+"""Who is online: peers keyed by (ip, port), with a cap and least-recently-seen eviction.
+
+A peer's identity (its conversation) is ``user@host``: it survives a change of address.
+Two machines may share it (cloned PCs, one account on two laptops): while one holds the
+plain ``user@host``, a second at another address is a *twin*, known as
+``user@host (ip:port)`` for as long as it stays there.
+"""
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 
-from .constants import EntryOpt
+from .constants import DEFAULT_PORT, EntryOpt
 
 Addr = tuple[str, int]
 
@@ -30,6 +37,8 @@ class Peer:
     codec: str = ""  # the code page its unmarked packets were last seen in
     iptux_encoding: str | None = None
     encoding_override: str | None = None
+    # Shares user@host with another peer: its identity names its address too.
+    twin: bool = False
 
     @property
     def ip(self) -> str:
@@ -40,13 +49,19 @@ class Peer:
         return self.addr[1]
 
     @property
-    def key(self) -> str:
-        """Stable identity across address changes: ``user@host``."""
+    def base_key(self) -> str:
+        """``user@host``, which twins share."""
         return f"{self.user}@{self.host}"
 
     @property
+    def key(self) -> str:
+        """Stable identity across address changes: ``user@host``; a twin's names its address."""
+        return twin_key(self.base_key, self.addr) if self.twin else self.base_key
+
+    @property
     def name(self) -> str:
-        return self.nick or self.user or self.ip
+        name = self.nick or self.user or self.ip
+        return f"{name} ({where(self.addr)})" if self.twin else name
 
     @property
     def is_iptux(self) -> bool:
@@ -85,7 +100,28 @@ def heard_from(peer: Peer, now: float) -> Peer:
         codec=peer.codec,
         iptux_encoding=peer.iptux_encoding,
         encoding_override=peer.encoding_override,
+        twin=peer.twin,
     )
+
+
+_TWIN_KEY = re.compile(r"(?P<base>.+) \((?P<ip>[0-9.]+):(?P<port>[0-9]+)\)")
+
+
+def where(addr: Addr) -> str:
+    """An address as people read it: the port only when it is not IPMSG's usual one."""
+    return addr[0] if addr[1] == DEFAULT_PORT else f"{addr[0]}:{addr[1]}"
+
+
+def twin_key(base_key: str, addr: Addr) -> str:
+    return f"{base_key} ({addr[0]}:{addr[1]})"
+
+
+def split_key(key: str) -> tuple[str, Addr | None]:
+    """``user@host`` and, for a twin's key, the address it names."""
+    match = _TWIN_KEY.fullmatch(key)
+    if match is None:
+        return key, None
+    return match["base"], (match["ip"], int(match["port"]))
 
 
 _EVICTION_SCAN = 256
@@ -104,6 +140,14 @@ class PeerTable:
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self._peers: OrderedDict[Addr, Peer] = OrderedDict()
+        # user@host -> the address holding the plain identity.
+        self._holders: dict[str, Addr] = {}
+        # Twin identities from the history: such a peer back at its address stays a twin,
+        # so whichever of two namesakes comes first, each finds its own conversation.
+        self._known_twins: set[str] = set()
+
+    def remember_twins(self, keys: Iterable[str]) -> None:
+        self._known_twins.update(k for k in keys if split_key(k)[1] is not None)
 
     def __len__(self) -> int:
         return len(self._peers)
@@ -118,7 +162,19 @@ class PeerTable:
         return self._peers.get(addr)
 
     def put(self, peer: Peer) -> Peer | None:
-        """Insert or replace; returns a peer evicted to make room, if any."""
+        """Insert or replace; returns a peer evicted to make room, if any.
+
+        What is stored (and what :meth:`get` returns) has its ``twin`` flag decided here.
+        """
+        previous = self._peers.get(peer.addr)
+        if previous is not None and previous.base_key != peer.base_key:
+            self._release(previous)  # another login or host name at this address
+            previous = None
+        twin = previous.twin if previous is not None else self._is_twin(peer)
+        if twin != peer.twin:
+            peer = replace(peer, twin=twin)
+        if not twin:
+            self._holders[peer.base_key] = peer.addr
         self._peers[peer.addr] = peer
         self._peers.move_to_end(peer.addr)
         if len(self._peers) <= self.limit:
@@ -128,7 +184,18 @@ class PeerTable:
             if not candidate.confirmed and candidate.addr != peer.addr:
                 victim = candidate.addr
                 break
-        return self._peers.pop(victim)
+        return self.remove(victim)
+
+    def _is_twin(self, peer: Peer) -> bool:
+        """A newcomer is a twin while another address holds its ``user@host``."""
+        if twin_key(peer.base_key, peer.addr) in self._known_twins:
+            return True
+        holder = self._holders.get(peer.base_key)
+        return holder is not None and holder != peer.addr
+
+    def _release(self, peer: Peer) -> None:
+        if self._holders.get(peer.base_key) == peer.addr:
+            del self._holders[peer.base_key]
 
     def touch(self, addr: Addr, now: float) -> Peer | None:
         peer = self._peers.get(addr)
@@ -139,13 +206,26 @@ class PeerTable:
         return peer
 
     def remove(self, addr: Addr) -> Peer | None:
-        return self._peers.pop(addr, None)
+        peer = self._peers.pop(addr, None)
+        if peer is not None:
+            self._release(peer)
+        return peer
 
     def find(self, name: str) -> list[Peer]:
-        """Peers whose nick, user or ``user@host`` equals ``name`` (case-insensitive)."""
+        """Peers whose nick, user, ``user@host`` or identity equals ``name``
+        (case-insensitive): twins all answer to their shared ``user@host``, and
+        ``user@host (ip:port)`` names the one there, twin or not here (hosts hear
+        namesakes in their own order)."""
         wanted = name.casefold()
+        base, addr = split_key(name)
+        if addr is not None:
+            peer = self._peers.get(addr)
+            return (
+                [peer] if peer is not None and peer.base_key.casefold() == base.casefold() else []
+            )
         return [
             p
             for p in self._peers.values()
-            if wanted in (p.nick.casefold(), p.user.casefold(), p.key.casefold())
+            if wanted
+            in (p.nick.casefold(), p.user.casefold(), p.base_key.casefold(), p.key.casefold())
         ]

@@ -144,6 +144,8 @@ class Messenger:
         files, and a busy port fails before anyone hears from us. With ``keys``, encrypt
         as the settings' policy says: our key pairs from the data folder (made in a thread
         if missing) and the peers' keys pinned in the history."""
+        # Namesakes told apart by their address before keep their own conversations.
+        self.node.engine.peers.remember_twins(self.store.twin_keys())
         if keys:
             self.node.engine.load_pins(self.store.pinned_keys())
             provide_keys(self.node, self.settings.data_dir)
@@ -332,6 +334,13 @@ class Messenger:
             sent[1:], peers, self.nick, self.clock(), sealed=row.sealed
         )
         return [first, *extra]
+
+    def resend_to_missing(self, row: StoredMessage) -> StoredMessage:
+        """A message sent to several peers, sent again to those that did not get it (the
+        same text, MULTICASTOPT kept), in its place; the others are not bothered twice."""
+        missing = [recipient.addr for recipient in row.not_delivered]
+        sent = self.node.send_message(missing, row.text, sealed=row.sealed, multicast=True)
+        return self.recorder.record_resent(row, sent)
 
     async def resend_files(
         self, row: StoredMessage, addr: Addr, paths: Sequence[Path]

@@ -74,8 +74,8 @@ class ChatHeader(Static):
         if contact.group:
             parts += [SEP, contact.group]
         if not contact.is_everyone:
-            if not contact.key.startswith("?@"):
-                parts += [SEP, (contact.key, "$text-muted")]
+            if not contact.key.startswith("?@"):  # a twin's address follows: said once
+                parts += [SEP, (contact.base_key, "$text-muted")]
             addr = contact.addr
             if addr is not None:
                 where = addr[0] if addr[1] == my_port else f"{addr[0]}:{addr[1]}"

@@ -2,7 +2,9 @@
 
 A contact is a conversation partner keyed by ``user@host`` (addresses change). It is online
 while at least one address announced it; one that leaves keeps its history, its unread
-count and its place among the recent conversations.
+count and its place among the recent conversations. Two machines sharing ``user@host``
+are two contacts: the second (a *twin*, see protocol/peers.py) is keyed by its address too,
+and while namesakes are online each is listed with its address.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..protocol.peers import Addr, Peer
+from ..protocol.peers import Addr, Peer, split_key, where
 from ..store import EVERYONE, Conversation
 
 EVERYONE_NAME = "Everyone"
@@ -31,18 +33,29 @@ class Contact:
     online: dict[Addr, Peer] = field(default_factory=dict)
     unread: int = 0
     last_ts: float = 0.0
+    # Twins online with the same user@host: then the address tells this one apart.
+    namesakes: int = 0
 
     @property
     def is_everyone(self) -> bool:
         return self.key == EVERYONE
 
     @property
+    def base_key(self) -> str:
+        """``user@host``, shared by twins."""
+        return split_key(self.key)[0]
+
+    @property
+    def is_twin(self) -> bool:
+        return split_key(self.key)[1] is not None
+
+    @property
     def user(self) -> str:
-        return self.key.rpartition("@")[0]
+        return self.base_key.rpartition("@")[0]
 
     @property
     def host(self) -> str:
-        return self.key.rpartition("@")[2]
+        return self.base_key.rpartition("@")[2]
 
     @property
     def peer(self) -> Peer | None:
@@ -81,10 +94,14 @@ class Contact:
 
     @property
     def place(self) -> str:
-        """Host name, or the address when the host says nothing."""
-        if self.host and not self.key.startswith("?@"):
-            return self.host
-        return self.addr[0] if self.addr else ""
+        """Host name, or the address when the host says nothing; both for a twin or while a
+        namesake is online (the host name alone would not tell them apart)."""
+        addr = self.addr
+        if not self.host or self.key.startswith("?@"):
+            return addr[0] if addr else ""
+        if addr and (self.is_twin or (self.namesakes and self.online)):
+            return f"{self.host} {where(addr)}"
+        return self.host
 
     def recipient(self) -> Peer | None:
         """The peer to write to: the online one, or a stand-in at the last known address
@@ -92,7 +109,14 @@ class Contact:
         peer = self.peer
         if peer is not None or self.is_everyone or self.last_addr is None:
             return peer
-        return Peer(self.last_addr, self.user, self.host, nick=self.nick, group=self.group)
+        return Peer(
+            self.last_addr,
+            self.user,
+            self.host,
+            nick=self.nick,
+            group=self.group,
+            twin=self.is_twin,
+        )
 
     def matches(self, needle: str) -> bool:
         if not needle:
@@ -119,6 +143,9 @@ Row = Header | Entry
 class Roster:
     def __init__(self) -> None:
         self.contacts: dict[str, Contact] = {EVERYONE: Contact(EVERYONE)}
+        # user@host -> keys of its twins online (protocol/peers.py): their namesake lists
+        # its address too.
+        self._online_twins: dict[str, set[str]] = {}
 
     # ------------------------------------------------------------------ changes
 
@@ -140,6 +167,7 @@ class Roster:
         contact.last_addr = peer.addr
         contact.nick = peer.nick or contact.nick
         contact.group = peer.group
+        self._count_namesakes(contact)
         return contact
 
     def peer_offline(self, peer: Peer, open_key: str | None) -> Contact | None:
@@ -149,7 +177,24 @@ class Roster:
             return None
         if not contact.online and not self._worth_keeping(contact, open_key):
             del self.contacts[contact.key]
+        self._count_namesakes(contact)
         return contact
+
+    def _count_namesakes(self, contact: Contact) -> None:
+        """Keep the plain ``user@host`` contact's count of online twins (O(1): a flood of
+        entries passes here for every one)."""
+        base = contact.base_key
+        if contact.is_twin:
+            twins = self._online_twins.setdefault(base, set())
+            if contact.online:
+                twins.add(contact.key)
+            else:
+                twins.discard(contact.key)
+                if not twins:
+                    del self._online_twins[base]
+        plain = self.contacts.get(base)
+        if plain is not None:
+            plain.namesakes = len(self._online_twins.get(base, ()))
 
     def note_message(self, key: str, ts: float, *, unread: bool = False) -> Contact:
         contact = self.contacts.setdefault(key, Contact(key))
