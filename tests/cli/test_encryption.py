@@ -216,13 +216,15 @@ def test_keys_lists_pins_and_accept_pins_a_changed_key(ports: list[int], tmp_pat
     [row] = run(["keys", *args]).stdout.splitlines()[2:]
     assert new in row
 
-    with windows_peer(ports[1], key("taro-new")) as taro:  # and no warning any more
-        with Listener(common(ports[0], ports[1], data=data)) as alice:
-            alice.wait_for(lambda e: e["event"] == "peer_joined")
-            taro.send_encrypted("trusted again", (LOOP, ports[0]))
-            message = alice.wait_for(lambda e: e["event"] == "message")
-            assert message["signed"] is True
-            assert not [e for e in alice.collect(0.5) if e["event"] == "key_changed"]
+    with (  # and no warning any more
+        windows_peer(ports[1], key("taro-new")) as taro,
+        Listener(common(ports[0], ports[1], data=data)) as alice,
+    ):
+        alice.wait_for(lambda e: e["event"] == "peer_joined")
+        taro.send_encrypted("trusted again", (LOOP, ports[0]))
+        message = alice.wait_for(lambda e: e["event"] == "message")
+        assert message["signed"] is True
+        assert not [e for e in alice.collect(0.5) if e["event"] == "key_changed"]
 
     nobody = run(["keys", "accept", f"{LOOP}:{ports[2]}", *args])
     assert nobody.returncode == 1
