@@ -36,6 +36,14 @@ class MessagesChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class MessagesSent:
+    """Messages sent and kept for someone other than the subscribed front end (a command
+    through the control socket): shown as if typed there."""
+
+    rows: list[StoredMessage]
+
+
+@dataclass(frozen=True, slots=True)
 class PeerOnline:
     """A peer joined (``previous`` is None), or changed its nick, group or away state."""
 
@@ -95,6 +103,7 @@ class SecurityNotice:
 NetworkNews = (
     MessageArrived
     | MessagesChanged
+    | MessagesSent
     | PeerOnline
     | PeerOffline
     | InfoAnswered

@@ -43,7 +43,7 @@ from ..protocol.text import normalize_codec
 from ..session import build_file_service, engine_config
 from ..store import Flag, HistoryStore, MessageState, StoredMessage
 from ..targets import resolve_target
-from .events import News, Subscriber, news_of
+from .events import MessagesSent, News, Subscriber, news_of
 from .prefs import Preferences
 
 log = logging.getLogger(__name__)
@@ -289,13 +289,22 @@ class Messenger:
         return addrs, peers
 
     def send(
-        self, recipients: Sequence[Recipient], text: str, *, sealed: bool = False
+        self,
+        recipients: Sequence[Recipient],
+        text: str,
+        *,
+        sealed: bool = False,
+        tell: bool = False,
     ) -> list[StoredMessage]:
         """Send ``text`` to one or several peers and keep it (one row per part and
-        recipient, "sending"); EngineError if it cannot be sent."""
+        recipient, "sending"); EngineError if it cannot be sent. ``tell``: the subscribers
+        hear of it (MessagesSent), for a message the front end did not send itself."""
         addrs, peers = self._recipients(recipients)
         sent = self.node.send_message(addrs, text, sealed=sealed)
-        return self.recorder.record_sent(sent, peers, self.nick, self.clock(), sealed=sealed)
+        rows = self.recorder.record_sent(sent, peers, self.nick, self.clock(), sealed=sealed)
+        if tell:
+            self._publish(MessagesSent(rows))
+        return rows
 
     def broadcast(self, text: str) -> list[StoredMessage]:
         """Send ``text`` to everyone on the LAN (no receipts) and keep it."""
@@ -309,9 +318,10 @@ class Messenger:
         paths: Sequence[Path],
         *,
         sealed: bool = False,
+        tell: bool = False,
     ) -> FilesOffered:
         """Send ``text`` offering ``paths`` and keep it; OfferError for a bad path,
-        EngineError if it cannot be sent."""
+        EngineError if it cannot be sent. ``tell``: as for ``send``."""
         addrs, peers = self._recipients(recipients)
         sent = await self.files.send(addrs, text, paths, sealed=sealed)
         rows = self.recorder.record_sent(
@@ -322,6 +332,8 @@ class Messenger:
             sealed=sealed,
             attachments=sent.attachments,
         )
+        if tell:
+            self._publish(MessagesSent(rows))
         return FilesOffered(rows, sent)
 
     def resend(self, row: StoredMessage, to: Recipient) -> list[StoredMessage]:

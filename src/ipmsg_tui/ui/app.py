@@ -26,6 +26,7 @@ from textual.widgets import Footer, OptionList
 from ..config import Settings
 from ..protocol.engine import EngineError
 from ..service import Messenger
+from ..service.control import ControlServer
 from ..store import EVERYONE, MessageState, StoredMessage
 from . import messages as ui
 from .actions import PeerSearch, UserCommands
@@ -611,6 +612,13 @@ class MessengerApp(App[int]):
                     markup=False,
                 )
 
+    def on_messages_sent(self, message: ui.MessagesSent) -> None:
+        """A command beside the app sent these: shown as if typed here."""
+        if self.torn_down:
+            return
+        first = message.rows[0]
+        self.show_sent(self.roster.note_message(first.conversation, first.ts), message.rows)
+
     def on_info_answered(self, message: ui.InfoAnswered) -> None:
         screen = self.screen
         if isinstance(screen, PeerInfoScreen) and screen.contact.addr == message.addr:
@@ -704,7 +712,10 @@ def run_app(settings: Settings, mouse: bool = True) -> int:
 
 async def _serve(messenger: Messenger, app: MessengerApp, mouse: bool) -> None:
     await messenger.start()
+    control = ControlServer(messenger)  # `send` and `who` beside the app come through it
+    await control.start()
     try:
         await app.run_async(mouse=mouse)
     finally:
+        await control.stop()
         await messenger.stop()

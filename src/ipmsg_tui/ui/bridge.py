@@ -35,6 +35,8 @@ class ServiceBridge:
                 self._post(ui.PeerOffline(peer, reason))
             case news.MessagesChanged(rows=rows) if rows:
                 self._post(ui.MessagesUpdated(rows))
+            case news.MessagesSent(rows=rows) if rows:
+                self._post(ui.MessagesSent(rows))
             case news.InfoAnswered(addr=addr, kind=kind, text=text):
                 self._post(ui.InfoAnswered(addr, kind, text))
             case news.PeerNotice(addr=addr, peer=peer, text=text):

@@ -48,6 +48,14 @@ class MessagesUpdated(Message):
         self.rows = rows
 
 
+class MessagesSent(Message):
+    """Messages a command sent through the running app (the control socket), kept."""
+
+    def __init__(self, rows: list[StoredMessage]) -> None:
+        super().__init__()
+        self.rows = rows
+
+
 class InfoAnswered(Message):
     """A peer's answer to GETINFO / GETABSENCEINFO; ``text`` is None when it never came."""
 
