@@ -85,10 +85,14 @@ def main() -> None:
         alpha, beta, host = lan["alpha"], lan["beta"], lan["app"]
         for name in ("listen", "send", "app"):  # made once, untimed, as after a first run
             load_or_create_keys(home / name)
-        env = environment(home, None)
+        # Runtime folders of their own: the namespaces share /tmp, and a `send` finding a
+        # control socket for port 2425 there (ours, or any other lab's) would go through it.
+        for run in ("run-send", "run-listen"):
+            (home / run).mkdir(mode=0o700)
+        env = {**environment(home, None), "XDG_RUNTIME_DIR": str(home / "run-send")}
         listen = app(beta, None, "listen", "--bind", beta.ip, "--json", "--data-dir",
                      str(home / "listen"))  # fmt: skip
-        listener = Background(listen, env)
+        listener = Background(listen, {**env, "XDG_RUNTIME_DIR": str(home / "run-listen")})
         try:
             wait_online(alpha, beta, 2425, env)
             commands = send_commands(alpha, beta, home)
