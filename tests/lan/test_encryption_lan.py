@@ -47,6 +47,14 @@ def host_args(tmp_path: Path, name: str) -> list[str]:
     return ["--config", str(config), "--data-dir", str(data)]
 
 
+def own_runtime(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str) -> None:
+    """Processes started from now on get a runtime folder of host ``name``: the namespaces
+    share /tmp, and a `send` finding another host's control socket would go through it."""
+    folder = tmp_path / f"run-{name}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(folder))
+
+
 def keys_of(tmp_path: Path, name: str) -> KeyPair:
     return load_or_create_keys(tmp_path / f"data-{name}")
 
@@ -61,7 +69,10 @@ def sendmsgs(sniffer: Sniffer, src: Host, dst: Host) -> list[Datagram]:
     )
 
 
-def test_windows_and_feiq_peers_both_ways_with_listen_and_send(lan: Lan, tmp_path: Path) -> None:
+def test_windows_and_feiq_peers_both_ways_with_listen_and_send(
+    lan: Lan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    own_runtime(monkeypatch, tmp_path, "a")
     keys_of(tmp_path, "a")
     ours_d = keys_of(tmp_path, "d")
     with (
@@ -115,6 +126,7 @@ def test_windows_and_feiq_peers_both_ways_with_listen_and_send(lan: Lan, tmp_pat
 
         # `send` (a fresh process on host d) -> scripted peers
         taro.their_keys[at(lan["d"])] = ours_d.key_2048.public_key()
+        own_runtime(monkeypatch, tmp_path, "d")
         for peer, target, text in ((taro, lan["b"].ip, "hi taro"), (feiq, lan["c"].ip, "hi feiq")):
             sent = run(["send", target, text, *host_args(tmp_path, "d")], netns=lan["d"].netns)
             assert sent.returncode == 0, sent.stderr
