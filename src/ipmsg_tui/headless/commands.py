@@ -94,7 +94,7 @@ class CommandRunner:
         target = _text(request, "accept_key")
         try:
             addr = self.messenger.resolve(target)
-            identity, fingerprint = self.messenger.accept_key(addr)
+            identity, fingerprint = self.messenger.pin_current_key(addr)
         except (TargetError, KeyNotKnown) as error:
             raise CommandRejected(str(error)) from None
         self.emit(

@@ -62,7 +62,7 @@ async def run_keys_accept(
                 "(it cannot encrypt, or encryption is off here)"
             )
         try:
-            identity, print_ = messenger.accept_key(addr)
+            identity, print_ = messenger.pin_current_key(addr)
         except KeyNotKnown as error:
             raise CommandError(str(error)) from None
         print(f"pinned the key of {identity}: {print_}", file=out)

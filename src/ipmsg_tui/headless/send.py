@@ -159,8 +159,9 @@ async def run_send(
     messenger.subscribe(follow)
     stage = "before the message was sent"
     try:
-        await messenger.start(serve_files=bool(paths), keys=True)
+        # Before announcing ourselves: a signal that comes during the start still says goodbye.
         interrupt_on_signals()  # Ctrl+C and SIGTERM end the waits; `finally` says goodbye
+        await messenger.start(serve_files=bool(paths), keys=True)
         addrs, missing = await _find_targets(messenger, targets, changed)
         names = {addr: _name(messenger, addr) for addr in addrs}
         offered: FilesOffered | None = None

@@ -19,6 +19,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, OptionList
@@ -30,23 +31,23 @@ from ..service.control import ControlServer
 from ..store import EVERYONE, MessageState, StoredMessage
 from . import messages as ui
 from .actions import PeerSearch, UserCommands
-from .alerts import MessageAlerts
 from .attachbar import AttachmentBar
 from .bars import ChatHeader, StatusBar
 from .bridge import ServiceBridge
 from .chatlog import ChatLog
 from .chatrender import preview
 from .composer import Composer
-from .draft import Draft, Drafts
 from .fileactions import FileCommands
-from .fileboard import FileBoard
 from .filenews import FileNews
 from .hangup import ExitWatchdog, GoodbyeSignals
-from .roster import Contact, Roster
+from .model.alerts import MessageAlerts
+from .model.draft import Draft, Drafts
+from .model.fileboard import FileBoard
+from .model.roster import Contact, Roster
+from .model.window import ConversationWindow
 from .screens.confirm_quit import ConfirmQuit
 from .screens.peer_info import PeerInfoScreen
 from .sidebar import PeerList, Sidebar
-from .window import ConversationWindow
 
 log = logging.getLogger(__name__)
 W = TypeVar("W", bound=Widget)
@@ -166,6 +167,8 @@ class MessengerApp(App[int]):
         self.roster.load(self.store.conversations())
         for peer in self.messenger.peers:  # those who answered before the screen was up
             self.roster.peer_online(peer)
+        for contact in self.roster.contacts.values():  # keys that changed meanwhile
+            contact.key_changed = self.messenger.changed_key(contact.key) is not None
         for transfer in self.messenger.files.transfers:  # earlier ones, restored at start
             self.board.track(transfer)
             self.bridge.follow(transfer)
@@ -297,9 +300,15 @@ class MessengerApp(App[int]):
         self.peer_list.show(rows, keep=keep)
         self.refresh_status()
 
+    def encrypts_to(self, contact: Contact) -> bool:
+        """Our messages to ``contact`` go encrypted (its address can take them)."""
+        peer = contact.peer
+        return peer is not None and self.messenger.can_encrypt_to(peer.addr)
+
     def refresh_chat_header(self) -> None:
-        self._widget(ChatHeader).show(self.open_contact, self.settings.port)
         contact = self.open_contact
+        encrypted = contact is not None and self.encrypts_to(contact)
+        self._widget(ChatHeader).show(contact, self.settings.port, encrypted=encrypted)
         if contact is None:
             return
         composer = self.composer
@@ -308,7 +317,16 @@ class MessengerApp(App[int]):
         composer.border_title = Content(f"To {names}")  # a name is never markup
         composer.border_subtitle = "🔒 sealed" if self.drafts[contact.key].sealed else ""
         if contact.is_everyone:
-            composer.placeholder = "Message everyone on the LAN (broadcast, no receipts)"
+            # IPMSG has no group key: what goes to everyone is never encrypted.
+            composer.border_subtitle = "not encrypted"
+            if self.messenger.encryption == "required":
+                composer.placeholder = (
+                    "Encryption is required: messages to everyone cannot be sent (never encrypted)"
+                )
+            else:
+                composer.placeholder = (
+                    "Message everyone on the LAN (broadcast, no receipts, not encrypted)"
+                )
         elif self.drafts[contact.key].attachments:
             composer.placeholder = "Add a few words if you like · Enter sends the files"
         else:
@@ -346,7 +364,7 @@ class MessengerApp(App[int]):
             hint = "Nothing sent to everyone yet. A message here goes to the whole LAN."
         else:
             hint = f"No messages with {contact.name} yet. Say hello!"
-        self.chat_log.open(window, hint, unread=contact.unread)
+        self.chat_log.open(window, hint, unread=contact.unread, peer_name=contact.name)
         if contact.unread:
             self.store.mark_read(key)
             self.roster.mark_read(key)
@@ -624,6 +642,63 @@ class MessengerApp(App[int]):
         if isinstance(screen, PeerInfoScreen) and screen.contact.addr == message.addr:
             screen.show_answer(message.kind, message.text)
 
+    def on_security_alert(self, message: ui.SecurityAlert) -> None:
+        """A message rejected, a key changed or refused, a message sent without a key: a line
+        in the conversation, a mark on the peer, and a toast (never with a message's text)."""
+        if self.torn_down:  # closing: the history has the line
+            return
+        for row in message.rows:
+            if row.is_notice:
+                self.roster.note_message(row.conversation, row.ts)
+                if row.conversation == self.open_key:
+                    self.chat_log.add(row)
+            elif row.conversation == self.open_key:
+                self.chat_log.update(row)
+        key = message.key
+        contact = self.roster.get(key) if key is not None else self.roster.by_addr(message.addr)
+        name = contact.name if contact is not None else (key or message.addr[0])
+        match message.kind:
+            case "rejected":
+                text = f"A message claiming to be from {name} could not be verified: "
+                self._security_toast(text + message.detail, "Message rejected", "error")
+            case "key_changed":
+                if contact is not None:
+                    contact.key_changed = True
+                self._security_toast(
+                    f"The key of {name} changed: its messages are unverified until you accept "
+                    "the new key (F3 to compare fingerprints)",
+                    "Key changed",
+                    "error",
+                )
+            case "key_refused":
+                self._security_toast(f"{name}: {message.detail}", "Key refused", "error")
+            case "no_key" if message.sent:
+                self._security_toast(f"Sent unencrypted: no key from {name}", "No key", "warning")
+            case "no_key":
+                self._security_toast(
+                    f"Not sent: no key from {name}, and encryption is required", "No key", "error"
+                )
+        if contact is not None and contact.key == self.open_key:
+            self.refresh_chat_header()
+        self.schedule_sidebar()
+
+    def _security_toast(self, text: str, title: str, severity: SeverityLevel) -> None:
+        self.notify(text, title=title, severity=severity, timeout=10, markup=False)
+
+    def accept_key(self, key: str) -> None:
+        """The user trusts the new key of ``key``: pinned, and its messages unmarked."""
+        rows = self.messenger.accept_key(key)
+        contact = self.roster.get(key)
+        if contact is not None:
+            contact.key_changed = False
+        if key == self.open_key:
+            for row in rows:
+                self.chat_log.update(row)
+            self.refresh_chat_header()
+        name = contact.name if contact is not None else key
+        self.notify(f"The new key of {name} is accepted and pinned", timeout=4, markup=False)
+        self.schedule_sidebar()
+
     def on_peer_notice(self, message: ui.PeerNotice) -> None:
         who = message.peer.name if message.peer is not None else message.addr[0]
         self.notify(f"{who}: {message.text}", severity="warning", markup=False)
@@ -711,7 +786,7 @@ def run_app(settings: Settings, mouse: bool = True) -> int:
 
 
 async def _serve(messenger: Messenger, app: MessengerApp, mouse: bool) -> None:
-    await messenger.start()
+    await messenger.start(keys=True)
     control = ControlServer(messenger)  # `send` and `who` beside the app come through it
     await control.start()
     try:
