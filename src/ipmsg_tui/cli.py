@@ -1,5 +1,5 @@
-"""Command line: ``ipmsg-tui`` starts the app; ``who``, ``send``, ``listen`` and ``history``
-are for scripts."""
+"""Command line: ``ipmsg-tui`` starts the app; ``who``, ``send``, ``listen``, ``history`` and
+``keys`` are for scripts."""
 
 from __future__ import annotations
 
@@ -153,6 +153,14 @@ def build_parser() -> argparse.ArgumentParser:
         "(costs about as much CPU as receiving it)",
     )
     _add_history_command(commands, common)
+    keys = commands.add_parser(
+        "keys",
+        parents=[common],
+        help="our key's fingerprint and the peers' pinned keys; 'keys accept PEER' trusts "
+        "a peer's new key",
+    )
+    keys.add_argument("action", nargs="?", choices=("accept",), help="accept PEER's current key")
+    keys.add_argument("peer", nargs="?", metavar="PEER", help="IP, IP:PORT, nick or user@host")
     return parser
 
 
@@ -235,6 +243,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _setup_logging(verbosity, settings.log_file, to_stderr=True)
         if args.command == "history":
             return _run_history(args, settings)
+        if args.command == "keys" and args.action is None:
+            return _run_keys_list(args, settings)
         import asyncio
 
         return asyncio.run(_run_command(args, settings))
@@ -276,6 +286,17 @@ def _run_history(args: argparse.Namespace, settings: Settings) -> int:
         store.close()
 
 
+def _run_keys_list(args: argparse.Namespace, settings: Settings) -> int:
+    from .headless.keys import run_keys_list  # key files and the database: no socket
+    from .store import HistoryStore
+
+    store = HistoryStore(settings.history_path)
+    try:
+        return run_keys_list(settings, store)
+    finally:
+        store.close()
+
+
 async def _run_command(args: argparse.Namespace, settings: Settings) -> int:
     from .headless.common import CommandError
     from .store import HistoryStore
@@ -287,6 +308,13 @@ async def _run_command(args: argparse.Namespace, settings: Settings) -> int:
         return await run_who(settings, args.wait, args.json)
     store = HistoryStore(settings.history_path)
     try:
+        if args.command == "keys":
+            if args.peer is None:
+                raise CommandError("keys accept needs a PEER", USAGE_ERROR)
+            check_target(args.peer)
+            from .headless.keys import run_keys_accept
+
+            return await run_keys_accept(settings, args.peer, store)
         if args.command == "send":
             check_target(args.target)
             if args.timeout == 0 and args.files:

@@ -873,6 +873,13 @@ class HistoryStore:
             (identity, public_key, fingerprint, now),
         )
 
+    def pins(self) -> list[tuple[str, str, float]]:
+        """Every pin as (identity, fingerprint, when pinned), by identity."""
+        rows = self._db.execute(
+            "SELECT identity, fingerprint, pinned_at FROM pinned_keys ORDER BY identity"
+        )
+        return [(str(i), str(f), float(t)) for i, f, t in rows]
+
     def pinned_fingerprint(self, identity: str) -> str | None:
         row = self._db.execute(
             "SELECT fingerprint FROM pinned_keys WHERE identity = ?", (identity,)

@@ -75,6 +75,10 @@ class TargetAdded:
     problem: str | None
 
 
+class KeyNotKnown(Exception):
+    """A key to accept that the peer has not given us."""
+
+
 class Messenger:
     def __init__(
         self,
@@ -316,6 +320,21 @@ class Messenger:
             ):
                 flags[addr] = Flag.NO_KEY
         return flags
+
+    def pin_current_key(self, addr: Addr) -> tuple[str, str]:
+        """Pin the key the peer at ``addr`` gave us (after a changed-key warning), here and
+        in the history, so the warning stops: (its identity, its fingerprint). KeyNotKnown
+        if it gave us none yet."""
+        peer = self.node.peer(addr)
+        der = self.node.engine.peer_public_der(addr)
+        fingerprint = self.node.engine.peer_fingerprint(addr)
+        if peer is None or der is None or fingerprint is None:
+            raise KeyNotKnown(f"{addr[0]}:{addr[1]} has not given us its key (yet)")
+        self.node.engine.accept_key(peer.key, der)
+        self.store.pin_key(peer.key, der, fingerprint, time.time())
+        if self._changed_keys.pop(peer.key, None) is not None:  # as accept_key does
+            self.store.clear_flag(peer.key, Flag.KEY_CHANGED)
+        return peer.key, fingerprint
 
     def resolve(self, target: str) -> Addr:
         """The address an IP, IP:PORT, nick, user or user@host names among the peers online;
