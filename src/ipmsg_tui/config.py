@@ -18,6 +18,8 @@ from typing import Any
 import platformdirs
 import tomli_w
 
+from .i18n import LANGUAGES
+from .i18n import normalize as normalize_language
 from .protocol.constants import DEFAULT_PORT
 from .protocol.peers import Addr
 from .protocol.text import DEFAULT_LEGACY_CODEC, UnknownCodec, normalize_codec
@@ -71,6 +73,7 @@ class Settings:
     part_max_age: float = 7.0  # days an unfinished download's .part is kept for a resume
     log_file: Path | None = None
     encryption: str = "auto"  # "auto" | "required" | "off" (see README, Security)
+    language: str = "auto"  # "auto" (from the locale) | "en" | "zh_CN" | "ja"
     config_path: Path = field(default_factory=default_config_path)
 
     @property
@@ -111,6 +114,7 @@ _FILE_KEYS: dict[str, type | tuple[type, ...]] = {
     "part_max_age": (int, float),
     "log_file": str,
     "encryption": str,
+    "language": str,
 }
 ENCRYPTION_POLICIES = ("auto", "required", "off")
 
@@ -130,6 +134,11 @@ def parse_target(text: str, default_port: int) -> Addr:
             raise ConfigError(f"{text!r} has a bad port number")
         port = int(port_text)
     return address, port
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The settings the file holds ({} when there is none); ConfigError when it is bad."""
+    return _read_file(path)
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -168,6 +177,10 @@ def _validate(settings: Settings) -> Settings:
         raise ConfigError("part_max_age must be between 0 and 3650 days")
     if settings.encryption not in ENCRYPTION_POLICIES:
         raise ConfigError(f"encryption {settings.encryption!r} is not one of auto, required, off")
+    if settings.language != "auto" and normalize_language(settings.language) is None:
+        raise ConfigError(
+            f"language {settings.language!r} is not one of auto, {', '.join(LANGUAGES)}"
+        )
     try:
         encoding = normalize_codec(settings.encoding)
         peer_encodings = {k: normalize_codec(v) for k, v in settings.peer_encodings.items()}
