@@ -12,6 +12,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
+from ..i18n import _, ngettext
+
 WINDOW = 3.0
 BURST = 3
 
@@ -60,11 +62,15 @@ class MessageAlerts:
         if not self._held:
             return
         names = list(self._from)
-        who = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        who = ", ".join(names[:3]) + (
+            _(" and {count} more").format(count=len(names) - 3) if len(names) > 3 else ""
+        )
         count, self._held = self._held, 0
         self._from.clear()
         self._recent.clear()
         self._recent.append(self.clock())
-        plural = "s" if count > 1 else ""
         self.app.bell()
-        self.app.notify(f"{count} more message{plural} from {who}", title="Unread", markup=False)
+        text = ngettext(
+            "{count} more message from {who}", "{count} more messages from {who}", count
+        ).format(count=count, who=who)
+        self.app.notify(text, title=_("Unread"), markup=False)

@@ -24,6 +24,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, OptionList
 
 from ..config import Settings
+from ..i18n import N_, _
 from ..protocol.engine import EngineError
 from ..service import Messenger
 from ..store import EVERYONE, MessageState, StoredMessage
@@ -41,6 +42,7 @@ from .fileactions import FileCommands
 from .fileboard import FileBoard
 from .filenews import FileNews
 from .hangup import ExitWatchdog, GoodbyeSignals
+from .localize import localize_bindings, localize_node
 from .roster import Contact, Roster
 from .screens.confirm_quit import ConfirmQuit
 from .screens.peer_info import PeerInfoScreen
@@ -55,12 +57,12 @@ QUIET_START = 3.0
 SIDEBAR_DELAY = 0.05
 SIDEBAR_MAX_DELAY = 0.5  # while the list keeps changing (a flood), at most twice a second
 SIDEBAR_BUSY = 5  # rebuilds within a second that mean it keeps changing
-FILES = Binding.Group("Files", compact=True)
+FILES = Binding.Group(N_("Files"), compact=True)
 
 
 class MessengerApp(App[int]):
     CSS_PATH = "app.tcss"
-    TITLE = "IP Messenger"
+    TITLE = N_("IP Messenger")
     COMMANDS = App.COMMANDS | {PeerSearch}
     # App annotates this as an instance attribute, so a ClassVar here would not type-check.
     HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012
@@ -69,33 +71,40 @@ class MessengerApp(App[int]):
         (130, "-wide"),
     ]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit_asking", "Quit", priority=True),
-        Binding("f2", "toggle_away", "Away", tooltip="Away on/off, with a message"),
-        Binding("f3", "peer_info", "Info", tooltip="What the selected peer runs and supports"),
-        Binding("f1", "toggle_keys", "Keys", tooltip="Show or hide the keys of the focused pane"),
-        Binding("f5", "refresh", "Refresh", show=False),
+        Binding("ctrl+q", "quit_asking", N_("Quit"), priority=True),
+        Binding("f2", "toggle_away", N_("Away"), tooltip=N_("Away on/off, with a message")),
+        Binding(
+            "f3", "peer_info", N_("Info"), tooltip=N_("What the selected peer runs and supports")
+        ),
+        Binding(
+            "f1", "toggle_keys", N_("Keys"), tooltip=N_("Show or hide the keys of the focused pane")
+        ),
+        Binding("f5", "refresh", N_("Refresh"), show=False),
         # One footer entry for both: "^f ^t Files" fits where two would not.
         Binding(
             "ctrl+f",
             "attach",
-            "Attach",
-            tooltip="ctrl+f: attach files or folders to the message",
+            N_("Attach"),
+            tooltip=N_("ctrl+f: attach files or folders to the message"),
             group=FILES,
         ),
         Binding(
             "ctrl+t",
             "transfers",
-            "Transfers",
-            tooltip="ctrl+t: uploads and downloads",
+            N_("Transfers"),
+            tooltip=N_("ctrl+t: uploads and downloads"),
             group=FILES,
         ),
-        Binding("ctrl+o", "open_sealed", "Open sealed", show=False),
-        Binding("ctrl+r", "resend_failed", "Resend", show=False),
+        Binding("ctrl+o", "open_sealed", N_("Open sealed"), show=False),
+        Binding("ctrl+r", "resend_failed", N_("Resend"), show=False),
     ]
 
     def __init__(self, messenger: Messenger) -> None:
         """``messenger``: started (or, in a test with no network, never started)."""
+        localize_bindings()  # before any widget copies its class's keys
         super().__init__()
+        localize_node(self)  # the palette key Textual adds when the app is made
+        self.title = _(self.TITLE)
         self.messenger = messenger
         self.store = messenger.store
         self.clock = messenger.clock
@@ -181,8 +190,10 @@ class MessengerApp(App[int]):
         seen_as = self.messenger.fitting_nick(self.my_nick)
         if seen_as != self.my_nick:  # a nick from the config or --nick, too long for IPMSG
             self.notify(
-                f"Your nick is too long for IP Messenger (79 bytes): others see you as {seen_as}",
-                title="Nick shortened",
+                _(
+                    "Your nick is too long for IP Messenger (79 bytes): others see you as {nick}"
+                ).format(nick=seen_as),
+                title=_("Nick shortened"),
                 severity="warning",
                 timeout=10,
                 markup=False,
@@ -191,7 +202,11 @@ class MessengerApp(App[int]):
         if waiting:  # kept since last time: say so, but leave them unread until opened
             names = ", ".join(c.name for c in waiting[:3]) + (" …" if len(waiting) > 3 else "")
             total = sum(c.unread for c in waiting)
-            self.notify(f"{total} unread from {names}", title="While you were away", markup=False)
+            self.notify(
+                _("{count} unread from {names}").format(count=total, names=names),
+                title=_("While you were away"),
+                markup=False,
+            )
 
     def _quit_on_signal(self) -> None:
         self.run_worker(self.action_quit(), exclusive=True, group="quit")
@@ -302,14 +317,18 @@ class MessengerApp(App[int]):
         if contact is None:
             return
         composer = self.composer
-        composer.border_title = Content(f"To {contact.name}")  # a name is never markup
-        composer.border_subtitle = "🔒 sealed" if self.drafts[contact.key].sealed else ""
+        composer.border_title = Content(
+            _("To {name}").format(name=contact.name)
+        )  # a name is never markup
+        composer.border_subtitle = _("🔒 sealed") if self.drafts[contact.key].sealed else ""
         if contact.is_everyone:
-            composer.placeholder = "Message everyone on the LAN (broadcast, no receipts)"
+            composer.placeholder = _("Message everyone on the LAN (broadcast, no receipts)")
         elif self.drafts[contact.key].attachments:
-            composer.placeholder = "Add a few words if you like · Enter sends the files"
+            composer.placeholder = _("Add a few words if you like · Enter sends the files")
         else:
-            composer.placeholder = f"Message {contact.name} · Enter sends, Ctrl+J new line"
+            composer.placeholder = _("Message {name} · Enter sends, Ctrl+J new line").format(
+                name=contact.name
+            )
 
     # ------------------------------------------------------------------ conversations
 
@@ -331,9 +350,9 @@ class MessengerApp(App[int]):
         window = ConversationWindow(self.store, key)
         window.open()
         if contact.is_everyone:
-            hint = "Nothing sent to everyone yet. A message here goes to the whole LAN."
+            hint = _("Nothing sent to everyone yet. A message here goes to the whole LAN.")
         else:
-            hint = f"No messages with {contact.name} yet. Say hello!"
+            hint = _("No messages with {name} yet. Say hello!").format(name=contact.name)
         self.chat_log.open(window, hint, unread=contact.unread)
         if contact.unread:
             self.store.mark_read(key)
@@ -393,12 +412,15 @@ class MessengerApp(App[int]):
             else:
                 recipient = contact.recipient()
                 if recipient is None:
-                    self.notify(f"No address known for {contact.name}", severity="error")
+                    self.notify(
+                        _("No address known for {name}").format(name=contact.name),
+                        severity="error",
+                    )
                     return
                 rows = self.messenger.send([recipient], event.text, sealed=sealed)
         except EngineError as error:
             log.warning("not sent to %s: %s", contact.key, error)
-            self.notify(str(error), title="Not sent", severity="error")
+            self.notify(str(error), title=_("Not sent"), severity="error")
             return
         self._sent(draft, event.text, sealed)
         self.show_sent(contact, rows)
@@ -421,7 +443,10 @@ class MessengerApp(App[int]):
             for row in rows:
                 self.chat_log.add(row)
         if len(rows) > 1 and not contact.is_everyone:
-            self.notify(f"Too long for one packet: sent as {len(rows)} messages", timeout=3)
+            self.notify(
+                _("Too long for one packet: sent as {count} messages").format(count=len(rows)),
+                timeout=3,
+            )
         if rows:
             self.roster.note_message(contact.key, rows[0].ts)
         self.schedule_sidebar()
@@ -440,7 +465,7 @@ class MessengerApp(App[int]):
         if contact is None:
             return
         if contact.is_everyone:
-            self.notify("Broadcast messages cannot be sealed", severity="warning", timeout=3)
+            self.notify(_("Broadcast messages cannot be sealed"), severity="warning", timeout=3)
             return
         draft = self.drafts[contact.key]
         draft.sealed = not draft.sealed
@@ -452,7 +477,7 @@ class MessengerApp(App[int]):
         recipient = contact.recipient() if contact is not None else None
         if row.attachments:
             if recipient is None:
-                self.notify("No address known for this peer", severity="error")
+                self.notify(_("No address known for this peer"), severity="error")
             else:
                 self.file_commands.resend(row, recipient)
             return
@@ -460,7 +485,7 @@ class MessengerApp(App[int]):
             first, *extra = self.messenger.resend(row, recipient or row.addr)
         except EngineError as error:
             log.warning("not resent to %s: %s", row.conversation, error)
-            self.notify(str(error), title="Not sent", severity="error")
+            self.notify(str(error), title=_("Not sent"), severity="error")
             return
         self.chat_log.update(first)
         for part in extra:
@@ -486,7 +511,7 @@ class MessengerApp(App[int]):
         if sealed:
             self.open_sealed(sealed[0])
         else:
-            self.notify("No sealed message here", timeout=2)
+            self.notify(_("No sealed message here"), timeout=2)
 
     def action_resend_failed(self) -> None:
         failed = [
@@ -495,7 +520,7 @@ class MessengerApp(App[int]):
         for row in failed:
             self.resend(row)
         if not failed:
-            self.notify("Nothing to resend here", timeout=2)
+            self.notify(_("Nothing to resend here"), timeout=2)
 
     # ------------------------------------------------------------------ engine events
 
@@ -557,8 +582,8 @@ class MessengerApp(App[int]):
                 contact = self.roster.get(row.conversation)
                 name = contact.name if contact is not None else row.conversation
                 self.notify(
-                    f"Not delivered to {name}: {preview(row)}",
-                    title="Not delivered",
+                    _("Not delivered to {name}: {text}").format(name=name, text=preview(row)),
+                    title=_("Not delivered"),
                     severity="warning",
                     markup=False,
                 )

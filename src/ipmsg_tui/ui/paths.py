@@ -14,6 +14,8 @@ from urllib.parse import unquote, urlparse
 
 from textual.suggester import Suggester
 
+from ..i18n import _
+
 MAX_SUGGESTION_ENTRIES = 2000  # a huge folder is not listed in full for one suggestion
 
 
@@ -62,9 +64,9 @@ def describe_missing(paths: list[Path]) -> str | None:
     """What is wrong with the paths, in one line, or None if they all exist."""
     missing = [str(p) for p in paths if not p.exists()]
     if not paths:
-        return "Type or paste a path first"
+        return _("Type or paste a path first")
     if missing:
-        return "No such file or folder: " + ", ".join(missing[:3])
+        return _("No such file or folder: ") + ", ".join(missing[:3])
     return None
 
 
