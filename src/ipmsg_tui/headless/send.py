@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..config import Settings
+from ..i18n import _
 from ..net.files import FileService, OfferError, SentFiles
 from ..net.notsent import not_sent, not_sent_note
 from ..protocol import events as ev
@@ -66,8 +67,10 @@ async def _find_target(messenger: Messenger, target: str, changed: asyncio.Event
     addr = _resolve(messenger, target)
     if addr is None:
         raise CommandError(
-            f"no peer named {target!r} answered within {NAME_WAIT:g} s; "
-            "see `ipmsg-tui who`, or give its IP address"
+            _(
+                "no peer named {name} answered within {seconds:g} s; "
+                "see `ipmsg-tui who`, or give its IP address"
+            ).format(name=repr(target), seconds=NAME_WAIT)
         )
     return addr
 
@@ -97,13 +100,21 @@ async def run_send(
                 delivery.failed.add(number)
             case news.SecurityNotice(source=ev.KeyChanged(identity=identity) as changed_key):
                 print(
-                    f"ipmsg-tui: WARNING: the key of {identity} changed from "
-                    f"{changed_key.old_fingerprint} to {changed_key.new_fingerprint}",
+                    "ipmsg-tui: "
+                    + _("WARNING: the key of {identity} changed from {old} to {new}").format(
+                        identity=identity,
+                        old=changed_key.old_fingerprint,
+                        new=changed_key.new_fingerprint,
+                    ),
                     file=sys.stderr,
                 )
             case news.SecurityNotice(source=ev.KeyMissing(addr=addr, sent_in_clear=clear)):
-                done = "sent unencrypted" if clear else "not sent (encryption required)"
-                print(f"ipmsg-tui: {done}: no key from {addr[0]}:{addr[1]}", file=sys.stderr)
+                done = _("sent unencrypted") if clear else _("not sent (encryption required)")
+                where = f"{addr[0]}:{addr[1]}"
+                print(
+                    "ipmsg-tui: " + _("{done}: no key from {addr}").format(done=done, addr=where),
+                    file=sys.stderr,
+                )
             case news.PeerOffline(peer=peer, reason="exit"):
                 delivery.left.add(peer.addr)
         changed.set()
@@ -138,7 +149,7 @@ async def run_send(
             print(f"{PROG}: {not_sent_note(skipped)}", file=sys.stderr)
         if timeout == 0:  # sent; the caller asked not to wait for the receipt
             return 0
-        stage = "before the receipt came"
+        stage = _("before the receipt came")
         limit = (
             timeout
             if timeout is not None
@@ -147,12 +158,18 @@ async def run_send(
         done = await wait_until(lambda: not delivery.waiting, changed, limit)
         if delivery.failed or not done:
             raise CommandError(
-                f"{name} did not acknowledge the message (offline, or UDP port {addr[1]} blocked)"
+                _(
+                    "{name} did not acknowledge the message (offline, or UDP port {port} blocked)"
+                ).format(name=name, port=addr[1])
             )
         if len(sent) > 1:
-            print(f"delivered to {name} in {len(sent)} parts (too long for one packet)")
+            print(
+                _("delivered to {name} in {count} parts (too long for one packet)").format(
+                    name=name, count=len(sent)
+                )
+            )
         if offered is not None:
-            stage = "before the files were fetched"
+            stage = _("before the files were fetched")
             remaining = None if deadline is None else max(0.0, deadline - loop.time())
             await _until_fetched(
                 messenger.files,
@@ -165,7 +182,7 @@ async def run_send(
             )
         return 0
     except asyncio.CancelledError:
-        raise CommandError(f"interrupted {stage}", INTERRUPTED) from None
+        raise CommandError(_("interrupted {stage}").format(stage=stage), INTERRUPTED) from None
     finally:
         await messenger.stop()
         messenger.close()
@@ -191,9 +208,15 @@ async def _until_fetched(
     if offer.complete:
         return
     if not offer.recipients:
-        raise CommandError(f"{name} declined the files")
+        raise CommandError(_("{name} declined the files").format(name=name))
     if gone():
-        raise CommandError(f"{name} left before fetching the files (it quit: BR_EXIT)")
+        raise CommandError(
+            _("{name} left before fetching the files (it quit: BR_EXIT)").format(name=name)
+        )
     assert not done and timeout is not None
     left = len(offer.required - offer.fetched.get(offer.recipients[0], set()))
-    raise CommandError(f"{name} did not fetch the files within {timeout:g} s ({left} left)")
+    raise CommandError(
+        _("{name} did not fetch the files within {seconds:g} s ({left} left)").format(
+            name=name, seconds=timeout, left=left
+        )
+    )
