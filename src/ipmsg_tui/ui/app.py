@@ -44,7 +44,7 @@ from .filenews import FileNews
 from .hangup import ExitWatchdog, GoodbyeSignals
 from .localize import localize_bindings, localize_node
 from .roster import Contact, Roster
-from .screens.confirm_quit import ConfirmQuit
+from .screens.confirm_quit import ConfirmQuit, describe_pending
 from .screens.peer_info import PeerInfoScreen
 from .sidebar import PeerList, Sidebar
 from .window import ConversationWindow
@@ -238,7 +238,8 @@ class MessengerApp(App[int]):
             if quit_now:
                 self.run_worker(self.action_quit(), exclusive=True, group="quit")
 
-        self.push_screen(ConfirmQuit(pending.describe()), answered)
+        what = describe_pending(pending.downloads, pending.uploads, pending.offers)
+        self.push_screen(ConfirmQuit(what), answered)
 
     # ------------------------------------------------------------------ state
 

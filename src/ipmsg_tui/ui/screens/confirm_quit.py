@@ -12,12 +12,31 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
-from ...i18n import N_, _
+from ...i18n import N_, _, ngettext
 
 EXPLANATION = N_(
     "Quitting stops them. Unfinished downloads go on from where they stopped after a restart "
     "(where the sender allows it); files you offered must be sent again."
 )
+
+
+def describe_pending(downloads: int, uploads: int, offers: int) -> str:
+    """``2 downloads, 1 upload and 1 offer not fetched yet``"""
+    parts = [
+        text.format(count=count)
+        for count, text in (
+            (downloads, ngettext("{count} download", "{count} downloads", downloads)),
+            (uploads, ngettext("{count} upload", "{count} uploads", uploads)),
+            (
+                offers,
+                ngettext("{count} offer not fetched yet", "{count} offers not fetched yet", offers),
+            ),
+        )
+        if count
+    ]
+    if len(parts) < 2:
+        return "".join(parts)
+    return _("{items} and {last}").format(items=_(", ").join(parts[:-1]), last=parts[-1])
 
 
 class ConfirmQuit(ModalScreen[bool]):
