@@ -116,6 +116,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     send.add_argument("target", metavar="TARGET", help=_("IP, IP:PORT, nick, user or user@host"))
     send.add_argument("text", metavar="TEXT", help=_("the message ('-' reads it from stdin)"))
+    send.add_argument(
+        "--to",
+        dest="also",
+        action="append",
+        default=[],
+        metavar="TARGET",
+        help=_("one more recipient (repeatable): one message to all; exit 0 only if all got it"),
+    )
     send.add_argument("--sealed", action="store_true", help=_("seal it: the peer must open it"))
     send.add_argument(
         "--timeout",
@@ -324,6 +332,7 @@ async def _run_command(args: argparse.Namespace, settings: Settings) -> int:
                 settings,
                 args.target,
                 text,
+                also=args.also,
                 sealed=args.sealed,
                 timeout=args.timeout,
                 store=store,

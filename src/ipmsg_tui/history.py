@@ -69,13 +69,30 @@ class HistoryRecorder:
         sealed: bool = False,
         attachments: tuple[Attachment, ...] = (),
     ) -> list[StoredMessage]:
-        """One row per part and recipient, in state "sending"; attachments go with part 1."""
+        """One row per part, in state "sending"; attachments go with part 1. A message to
+        several peers is one row per part with its recipients, each delivered or not."""
         rows: list[StoredMessage] = []
         flags = Flag.SEALED | Flag.READ_CHECK if sealed else Flag(0)
         for part in sent:
-            multicast = Flag.MULTICAST if len(part.recipients) > 1 else Flag(0)
-            for addr, peer in zip(part.recipients, peers, strict=True):
-                key = peer.key if peer is not None else f"?@{addr[0]}:{addr[1]}"
+            files = attachments if part.part == 1 else ()
+            whom = [
+                (_conversation_key(addr, peer), addr, peer)
+                for addr, peer in zip(part.recipients, peers, strict=True)
+            ]
+            if len(whom) > 1:
+                rows.append(
+                    self.store.record_multicast(
+                        whom,
+                        part.packet_no,
+                        part.text,
+                        timestamp,
+                        sender=sender,
+                        flags=flags,
+                        attachments=files,
+                    )
+                )
+                continue
+            for key, addr, peer in whom:
                 rows.append(
                     self.store.record_outgoing(
                         key,
@@ -85,11 +102,20 @@ class HistoryRecorder:
                         timestamp,
                         sender=sender,
                         peer=peer,
-                        flags=flags | multicast,
-                        attachments=attachments if part.part == 1 else (),
+                        flags=flags,
+                        attachments=files,
                     )
                 )
         return rows
+
+    def record_resent(
+        self, message: StoredMessage, sent: Sequence[OutgoingMessage]
+    ) -> StoredMessage:
+        """``message`` (to several peers) sent again to those that did not get it, as
+        ``sent`` (one part: it was one part before)."""
+        return self.store.requeue_recipients(
+            message.id, list(sent[0].recipients), sent[0].packet_no
+        )
 
     def record_broadcast(
         self, sent: Sequence[OutgoingMessage], sender: str, timestamp: float
@@ -106,3 +132,7 @@ class HistoryRecorder:
             )
             for part in sent
         ]
+
+
+def _conversation_key(addr: Addr, peer: Peer | None) -> str:
+    return peer.key if peer is not None else f"?@{addr[0]}:{addr[1]}"

@@ -241,9 +241,12 @@ class SearchIndex:
         if not exact:
             sql += " AND ipmsg_contains(m.text, ?)"
             arguments.append(needle)
-        if conversation_id is not None:
-            sql += " AND m.conversation_id = ?"
-            arguments.append(conversation_id)
+        if conversation_id is not None:  # a message to several is in each one's
+            sql += (
+                " AND (m.conversation_id = ? OR m.id IN "
+                "(SELECT message_id FROM recipients WHERE conversation_id = ?))"
+            )
+            arguments += [conversation_id, conversation_id]
         if since is not None:
             sql += " AND m.ts >= ?"
             arguments.append(since)

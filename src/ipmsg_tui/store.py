@@ -28,7 +28,8 @@ EVERYONE = "*"
 # A retransmission of a message we kept before a crash is recognised this long.
 _DUPLICATE_WINDOW = 600.0
 # 2: the search index (see search.py), built for the messages of a version-1 database.
-_SCHEMA_VERSION = 2
+# 3: recipients of a message sent to several peers (one message row, see _migrate_multicast).
+_SCHEMA_VERSION = 3
 _ID_CACHE_SIZE = 4096
 
 _SCHEMA = """
@@ -58,6 +59,20 @@ CREATE TABLE IF NOT EXISTS messages (
 );
 CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages (conversation_id, id);
 CREATE INDEX IF NOT EXISTS messages_by_packet ON messages (packet_no, ip, port);
+-- A message sent to several peers is one row in messages (in its first recipient's
+-- conversation, shown in each recipient's) and one row here per recipient: the packet number
+-- its receipt names (a resend gives the ones that failed a new one) and its delivery state.
+CREATE TABLE IF NOT EXISTS recipients (
+    message_id INTEGER NOT NULL REFERENCES messages(id),
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+    ip TEXT NOT NULL,
+    port INTEGER NOT NULL,
+    packet_no INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    PRIMARY KEY (message_id, ip, port)
+);
+CREATE INDEX IF NOT EXISTS recipients_by_packet ON recipients (packet_no, ip, port);
+CREATE INDEX IF NOT EXISTS recipients_by_conversation ON recipients (conversation_id, message_id);
 CREATE TABLE IF NOT EXISTS pinned_keys (
     identity TEXT PRIMARY KEY,
     public_key BLOB NOT NULL,
@@ -117,6 +132,42 @@ class SearchHit:
 
 
 @dataclass(frozen=True, slots=True)
+class Recipient:
+    """One recipient of a message sent to several peers, and where its delivery stands."""
+
+    key: str  # its conversation (identity user@host)
+    nick: str
+    ip: str
+    port: int
+    packet_no: int  # the number its receipt must name
+    state: MessageState
+
+    @property
+    def addr(self) -> Addr:
+        return self.ip, self.port
+
+    @property
+    def name(self) -> str:
+        return self.nick or self.key
+
+    @property
+    def got_it(self) -> bool:
+        return self.state in (MessageState.DELIVERED, MessageState.OPENED)
+
+
+def overall_state(states: list[MessageState]) -> MessageState:
+    """A message's state from its recipients': sending while any waits, failed if any
+    failed, opened once all opened, else delivered."""
+    if MessageState.SENDING in states:
+        return MessageState.SENDING
+    if MessageState.FAILED in states:
+        return MessageState.FAILED
+    if states and all(state == MessageState.OPENED for state in states):
+        return MessageState.OPENED
+    return MessageState.DELIVERED
+
+
+@dataclass(frozen=True, slots=True)
 class StoredMessage:
     id: int
     conversation: str
@@ -130,10 +181,31 @@ class StoredMessage:
     flags: Flag
     state: MessageState
     attachments: tuple[Attachment, ...] = ()
+    # Sent to several peers: each of them (empty for other messages).
+    recipients: tuple[Recipient, ...] = ()
 
     @property
     def addr(self) -> Addr:
         return self.ip, self.port
+
+    @property
+    def multicast(self) -> bool:
+        """Sent to several peers, or received as one of several."""
+        return bool(self.flags & Flag.MULTICAST)
+
+    def shown_in(self, key: str | None) -> bool:
+        """Whether the conversation ``key`` lists it (a message to several: each one's)."""
+        return key == self.conversation or any(r.key == key for r in self.recipients)
+
+    @property
+    def delivered_count(self) -> int:
+        """How many of the ``recipients`` acknowledged it."""
+        return sum(1 for recipient in self.recipients if recipient.got_it)
+
+    @property
+    def not_delivered(self) -> tuple[Recipient, ...]:
+        """The recipients that did not acknowledge it (failed, or still waited for)."""
+        return tuple(recipient for recipient in self.recipients if not recipient.got_it)
 
     @property
     def incoming(self) -> bool:
@@ -235,8 +307,36 @@ class HistoryStore:
                 # The old messages are queued here and indexed by the first search (or
                 # catch_up_search): opening a big old database stays quick.
                 SearchIndex.install(self._db)
+            if version < 3:
+                self._migrate_multicast()
             if version < _SCHEMA_VERSION:
                 self._db.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
+
+    def _migrate_multicast(self) -> None:
+        """Before version 3 a message sent to several peers was one row per recipient (the
+        same packet number, time and text): each such group becomes one row and its
+        recipients."""
+        groups = self._db.execute(
+            "SELECT MIN(id), GROUP_CONCAT(id) FROM messages "
+            "WHERE direction = 'out' AND flags & ? GROUP BY packet_no, ts, text, sender",
+            (int(Flag.MULTICAST),),
+        ).fetchall()
+        for first, ids_text in groups:
+            ids = [int(id_) for id_ in str(ids_text).split(",")]
+            marks = ",".join("?" * len(ids))
+            self._db.execute(
+                "INSERT OR IGNORE INTO recipients "
+                "(message_id, conversation_id, ip, port, packet_no, state) "
+                f"SELECT ?, conversation_id, ip, port, packet_no, state FROM messages "
+                f"WHERE id IN ({marks}) ORDER BY id",
+                (first, *ids),
+            )
+            others = [id_ for id_ in ids if id_ != first]
+            if others:
+                self._db.execute(
+                    f"DELETE FROM messages WHERE id IN ({','.join('?' * len(others))})", others
+                )
+            self._update_overall_state(first)
 
     # ------------------------------------------------------------------ conversations
 
@@ -359,6 +459,53 @@ class HistoryStore:
         )
         return self._insert(draft, peer, unread=0)
 
+    def record_multicast(
+        self,
+        recipients: list[tuple[str, Addr, Peer | None]],
+        packet_no: int,
+        text: str,
+        ts: float,
+        *,
+        sender: str,
+        flags: Flag | None = None,
+        attachments: tuple[Attachment, ...] = (),
+    ) -> StoredMessage:
+        """One message sent to several peers (``(conversation key, address, peer)`` each):
+        one row, in the first one's conversation and listed in every one's, each recipient
+        "sending"."""
+        if not recipients:
+            raise ValueError("no recipients")
+        key, addr, peer = recipients[0]
+        flags = (flags or Flag(0)) | Flag.MULTICAST
+        draft = StoredMessage(
+            0,
+            key,
+            Direction.OUT,
+            ts,
+            packet_no,
+            *addr,
+            sender,
+            text,
+            flags,
+            MessageState.SENDING,
+            attachments,
+        )
+        with self._transaction():
+            stored = self._insert(draft, peer, unread=0)
+            for key, addr, peer in recipients:
+                conversation_id = self.upsert_conversation(key, peer)
+                self._db.execute(
+                    "INSERT OR IGNORE INTO recipients "
+                    "(message_id, conversation_id, ip, port, packet_no, state) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (stored.id, conversation_id, *addr, packet_no, MessageState.SENDING.value),
+                )
+                self._db.execute(
+                    "UPDATE conversations SET last_ts = MAX(last_ts, ?) WHERE id = ?",
+                    (ts, conversation_id),
+                )
+        return self.message(stored.id)
+
     def _insert(self, draft: StoredMessage, peer: Peer | None, unread: int) -> StoredMessage:
         with self._transaction():
             conversation_id = self.upsert_conversation(draft.conversation, peer)
@@ -395,19 +542,67 @@ class HistoryStore:
         *,
         unless: tuple[MessageState, ...] = (),
     ) -> list[StoredMessage]:
-        """Set the state of the message(s) with this address and packet number.
+        """Set the state of the message(s) with this address and packet number: of that
+        recipient, for a message sent to several peers.
 
         Rows already in one of the ``unless`` states keep theirs. Returns the changed rows.
         """
+        changed: list[int] = []
+        if direction == Direction.OUT:
+            recipients = self._db.execute(
+                "SELECT message_id, state FROM recipients "
+                "WHERE packet_no = ? AND ip = ? AND port = ?",
+                (packet_no, *addr),
+            ).fetchall()
+            for message_id, current in recipients:
+                if current in unless or current == state.value:
+                    continue
+                with self._transaction():
+                    self._db.execute(
+                        "UPDATE recipients SET state = ? "
+                        "WHERE message_id = ? AND ip = ? AND port = ?",
+                        (state.value, message_id, *addr),
+                    )
+                    self._update_overall_state(message_id)
+                changed.append(message_id)
         rows = self._db.execute(
-            "SELECT id, state FROM messages "
-            "WHERE packet_no = ? AND ip = ? AND port = ? AND direction = ?",
+            "SELECT id, state FROM messages m "
+            "WHERE packet_no = ? AND ip = ? AND port = ? AND direction = ? "
+            "AND NOT EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id)",
             (packet_no, addr[0], addr[1], direction.value),
         ).fetchall()
         ids = [id_ for id_, current in rows if current not in unless]
         for id_ in ids:
             self._db.execute("UPDATE messages SET state = ? WHERE id = ?", (state.value, id_))
-        return [self.message(id_) for id_ in ids]
+        return [self.message(id_) for id_ in [*changed, *ids]]
+
+    def _update_overall_state(self, message_id: int) -> None:
+        states = [
+            MessageState(state)
+            for (state,) in self._db.execute(
+                "SELECT state FROM recipients WHERE message_id = ?", (message_id,)
+            )
+        ]
+        if states:
+            self._db.execute(
+                "UPDATE messages SET state = ? WHERE id = ?",
+                (overall_state(states).value, message_id),
+            )
+
+    def requeue_recipients(
+        self, message_id: int, addrs: list[Addr], packet_no: int
+    ) -> StoredMessage:
+        """A message to several peers sent again to ``addrs`` (those that did not get it):
+        they now wait for the receipt of ``packet_no``."""
+        with self._transaction():
+            for addr in addrs:
+                self._db.execute(
+                    "UPDATE recipients SET packet_no = ?, state = ? "
+                    "WHERE message_id = ? AND ip = ? AND port = ?",
+                    (packet_no, MessageState.SENDING.value, message_id, *addr),
+                )
+            self._update_overall_state(message_id)
+        return self.message(message_id)
 
     def requeue(self, message_id: int, addr: Addr, packet_no: int) -> StoredMessage:
         """An outgoing message sent again: it now waits for the receipt of ``packet_no``."""
@@ -430,7 +625,31 @@ class HistoryStore:
         ).fetchone()
         if row is None:
             raise KeyError(message_id)
-        return _message(row)
+        return self._with_recipients([_message(row)])[0]
+
+    def _with_recipients(self, messages: list[StoredMessage]) -> list[StoredMessage]:
+        """``messages`` with the recipients of those sent to several peers filled in."""
+        ids = [m.id for m in messages if m.multicast and not m.incoming]
+        if not ids:
+            return messages
+        found: dict[int, list[Recipient]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = self._db.execute(
+                "SELECT r.message_id, c.key, c.nick, r.ip, r.port, r.packet_no, r.state "
+                "FROM recipients r JOIN conversations c ON c.id = r.conversation_id "
+                f"WHERE r.message_id IN ({','.join('?' * len(chunk))}) ORDER BY r.rowid",
+                chunk,
+            )
+            for message_id, key, nick, ip, port, packet_no, state in rows:
+                found.setdefault(message_id, []).append(
+                    Recipient(key, nick, ip, port, packet_no, MessageState(state))
+                )
+        return [replace(m, recipients=tuple(found[m.id])) if m.id in found else m for m in messages]
+
+    def _conversation_id(self, key: str) -> int | None:
+        row = self._db.execute("SELECT id FROM conversations WHERE key = ?", (key,)).fetchone()
+        return None if row is None else int(row[0])
 
     def messages(
         self,
@@ -441,21 +660,32 @@ class HistoryStore:
         limit: int = 100,
     ) -> list[StoredMessage]:
         """Up to ``limit`` messages of a conversation, oldest first: the newest ones older than
-        ``before_id``, or (with ``after_id``) the oldest ones newer than ``after_id``."""
+        ``before_id``, or (with ``after_id``) the oldest ones newer than ``after_id``. A message
+        sent to several peers is in each one's conversation."""
+        conversation_id = self._conversation_id(key)
+        if conversation_id is None:
+            return []
         if after_id is not None:
-            rows = self._db.execute(
-                f"SELECT {_MESSAGE_COLUMNS} FROM messages m JOIN conversations c "
-                "ON c.id = m.conversation_id WHERE c.key = ? AND m.id > ? "
-                "ORDER BY m.id ASC LIMIT ?",
-                (key, after_id, limit),
-            ).fetchall()
-            return [_message(row) for row in rows]
+            bound, order = "> ?", "ASC"
+            edge = after_id
+        else:
+            bound, order = "< ?", "DESC"
+            edge = before_id if before_id is not None else 1 << 62
+        # Both halves use their own index and stop at ``limit`` rows, however long the
+        # conversation.
         rows = self._db.execute(
             f"SELECT {_MESSAGE_COLUMNS} FROM messages m JOIN conversations c "
-            "ON c.id = m.conversation_id WHERE c.key = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?",
-            (key, before_id if before_id is not None else 1 << 62, limit),
+            "ON c.id = m.conversation_id WHERE m.id IN ("
+            f"SELECT id FROM (SELECT id FROM messages WHERE conversation_id = ? AND id {bound} "
+            f"ORDER BY id {order} LIMIT ?) UNION SELECT message_id FROM (SELECT message_id "
+            f"FROM recipients WHERE conversation_id = ? AND message_id {bound} "
+            f"ORDER BY message_id {order} LIMIT ?)) ORDER BY m.id {order} LIMIT ?",
+            (conversation_id, edge, limit, conversation_id, edge, limit, limit),
         ).fetchall()
-        return [_message(row) for row in reversed(rows)]
+        messages = [_message(row) for row in rows]
+        if order == "DESC":
+            messages.reverse()
+        return self._with_recipients(messages)
 
     def history(
         self, key: str | None = None, *, since: float | None = None, limit: int | None = None
@@ -468,15 +698,21 @@ class HistoryStore:
         )
         arguments: list[object] = []
         if key is not None:
-            sql += " AND c.key = ?"
-            arguments.append(key)
+            conversation_id = self._conversation_id(key)
+            if conversation_id is None:
+                return []
+            sql += (
+                " AND (m.conversation_id = ? OR m.id IN "
+                "(SELECT message_id FROM recipients WHERE conversation_id = ?))"
+            )
+            arguments += [conversation_id, conversation_id]
         if since is not None:
             sql += " AND m.ts >= ?"
             arguments.append(since)
         sql += " ORDER BY m.id DESC LIMIT ?"
         arguments.append(-1 if limit is None else limit)
         rows = self._db.execute(sql, arguments).fetchall()
-        return [_message(row) for row in reversed(rows)]
+        return self._with_recipients([_message(row) for row in reversed(rows)])
 
     def search(
         self,
@@ -508,7 +744,8 @@ class HistoryStore:
             limit=limit,
             newest_first=newest_first,
         )
-        return [SearchHit(message, query) for message in map(_message, rows)]
+        found = self._with_recipients([_message(row) for row in rows])
+        return [SearchHit(message, query) for message in found]
 
     def search_backlog(self) -> int:
         """Messages waiting to be indexed for search (an old database's, say)."""
@@ -521,10 +758,13 @@ class HistoryStore:
         return self._search.catch_up()
 
     def count(self, key: str) -> int:
+        conversation_id = self._conversation_id(key)
+        if conversation_id is None:
+            return 0
         row = self._db.execute(
-            "SELECT COUNT(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id "
-            "WHERE c.key = ?",
-            (key,),
+            "SELECT COUNT(*) FROM (SELECT id FROM messages WHERE conversation_id = ? "
+            "UNION SELECT message_id FROM recipients WHERE conversation_id = ?)",
+            (conversation_id, conversation_id),
         ).fetchone()
         return int(row[0])
 
@@ -553,6 +793,9 @@ class HistoryStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
+        if self._db.in_transaction:  # inside another: it commits
+            yield
+            return
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield

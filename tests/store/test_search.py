@@ -166,8 +166,8 @@ def test_a_database_from_before_search_is_indexed(tmp_path: Path) -> None:
     assert found(store, "午饭") == ["old 午饭 talk"]
     assert found(store, "OLD", newest_first=False) == ["old 午饭 talk", "Old lunch"]
     assert store.search_backlog() == 0
-    with closing(sqlite3.connect(path)) as db:
-        assert db.execute("PRAGMA user_version").fetchone() == (2,)
+    with closing(sqlite3.connect(path)) as db:  # upgraded to the current version (3)
+        assert db.execute("PRAGMA user_version").fetchone() == (3,)
 
 
 def test_rows_written_by_another_program_are_indexed_by_the_next_search(tmp_path: Path) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.cells import cell_len
 
 from ipmsg_tui.protocol.attachments import Attachment
-from ipmsg_tui.store import Flag, MessageState, StoredMessage
+from ipmsg_tui.store import Flag, MessageState, Recipient, StoredMessage
 from ipmsg_tui.ui.chatlog import ChatLog
 from ipmsg_tui.ui.chatrender import message_lines
 from ipmsg_tui.ui.roster import Contact
@@ -78,3 +80,34 @@ async def test_wide_text_in_the_chat_pane_lines_up_and_can_be_selected(lan: Lan)
         await pilot.mouse_up(ChatLog, offset=(12, body_y))
         selected = app.screen.get_selected_text()
         assert selected and selected in TEXT
+
+
+def test_a_message_to_several_shows_its_recipients_and_who_did_not_get_it() -> None:
+    def to(nick: str, state: MessageState) -> Recipient:
+        return Recipient(f"{nick}@pc", nick, "127.0.1.9", 2425, 7, state)
+
+    recipients = (
+        to("阿明", MessageState.DELIVERED),
+        to("Bob", MessageState.OPENED),
+        to("Carol", MessageState.FAILED),
+    )
+    row = message(
+        "站会",
+        direction="out",
+        sender="Lin",
+        flags=Flag.MULTICAST,
+        state=MessageState.FAILED,
+        recipients=recipients,
+    )
+    plain = " ".join(line.plain for line in message_lines(row, 200))
+    assert "to 阿明, Bob, Carol" in plain and "✗ 2/3 · not to Carol" in plain
+    delivered = replace(
+        row,
+        state=MessageState.DELIVERED,
+        recipients=(*recipients[:2], to("Carol", MessageState.DELIVERED)),
+    )
+    assert "✓ 3/3 · 1 opened" in message_lines(delivered, 200)[0].plain
+    for width in (20, 33):
+        assert all(cell_len(line.plain) <= width for line in message_lines(row, width))
+    received = message("站会", flags=Flag.MULTICAST)
+    assert "to you and others" in message_lines(received, 80)[0].plain

@@ -133,6 +133,18 @@ def message_record(message: StoredMessage, nick: str) -> dict[str, Any]:
         "sealed": message.sealed,
         "state": message.state.value,
         "packet_no": message.packet_no,
+        "multicast": message.multicast,
+        "recipients": [
+            {
+                "key": r.key,
+                "nick": r.nick,
+                "ip": r.ip,
+                "port": r.port,
+                "packet_no": r.packet_no,
+                "state": r.state.value,
+            }
+            for r in message.recipients
+        ],
         "files": [
             {"name": a.name, "size": a.size, "mtime": a.mtime, "dir": a.is_dir}
             for a in message.attachments
@@ -146,6 +158,12 @@ def message_line(message: StoredMessage, nick: str) -> str:
     if message.conversation == EVERYONE:
         who = "everyone"
     arrow = f"from {who}" if message.incoming else f"to {who}"
+    state = message.state.value
+    if message.recipients:  # sent to several: who, and how many got it
+        arrow = "to " + ", ".join(r.name for r in message.recipients)
+        state += f" {message.delivered_count}/{len(message.recipients)}"
+    elif message.multicast and message.incoming:
+        arrow += " (to several)"
     if _hidden(message):
         text = "[sealed, not opened yet]"
     else:
@@ -153,4 +171,4 @@ def message_line(message: StoredMessage, nick: str) -> str:
         if message.sealed:
             text = f"[sealed] {text}"
     files = "".join(f"\n    [file] {a.name} ({a.size} bytes)" for a in message.attachments)
-    return f"{stamp} {arrow} [{message.state.value}]: {text}{files}"
+    return f"{stamp} {arrow} [{state}]: {text}{files}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from ..net.notsent import not_sent, not_sent_note
 from ..protocol import events as ev
 from ..protocol.engine import EngineError
 from ..protocol.keyring import KEY_REQUEST_INTERVAL, KEY_REQUEST_TRIES
+from ..protocol.offers import Recipient
 from ..protocol.peers import Addr
 from ..service import FilesOffered, Messenger
 from ..service import events as news
@@ -37,9 +38,15 @@ KEY_EXCHANGE_WAIT = KEY_REQUEST_TRIES * KEY_REQUEST_INTERVAL
 
 @dataclass
 class _Delivery:
-    waiting: set[int]
-    failed: set[int]
+    """Receipts awaited, as (recipient, packet number), and the recipients that failed."""
+
+    waiting: set[tuple[Addr, int]]
+    failed: set[Addr]
     left: set[Addr]  # peers that said goodbye (BR_EXIT) meanwhile
+
+
+class _TargetMissing(CommandError):
+    """No peer by that name answered."""
 
 
 def _resolve(messenger: Messenger, target: str) -> Addr | None:
@@ -66,7 +73,7 @@ async def _find_target(messenger: Messenger, target: str, changed: asyncio.Event
         await asyncio.sleep(NAME_SETTLE)
     addr = _resolve(messenger, target)
     if addr is None:
-        raise CommandError(
+        raise _TargetMissing(
             _(
                 "no peer named {name} answered within {seconds:g} s; "
                 "see `ipmsg-tui who`, or give its IP address"
@@ -75,17 +82,44 @@ async def _find_target(messenger: Messenger, target: str, changed: asyncio.Event
     return addr
 
 
+async def _find_targets(
+    messenger: Messenger, targets: Sequence[str], changed: asyncio.Event
+) -> tuple[list[Addr], list[str]]:
+    """The addresses of the TARGETs found (each once), and a line for each not found. With
+    a single TARGET, not finding it is the error."""
+    found = await asyncio.gather(
+        *(_find_target(messenger, target, changed) for target in targets),
+        return_exceptions=True,
+    )
+    addrs: list[Addr] = []
+    missing: list[str] = []
+    for result in found:
+        if isinstance(result, _TargetMissing):
+            missing.append(str(result))
+        elif isinstance(result, BaseException):
+            raise result
+        elif result not in addrs:
+            addrs.append(result)
+    if not addrs:
+        raise CommandError(missing[-1])
+    return addrs, missing
+
+
 async def run_send(
     settings: Settings,
     target: str,
     text: str,
     *,
+    also: Sequence[str] = (),
     sealed: bool = False,
     timeout: float | None = None,
     store: HistoryStore | None = None,
     paths: Sequence[Path] = (),
 ) -> int:
-    """Send a message (offering ``paths``); 0 once acknowledged and, with files, fetched."""
+    """Send a message (offering ``paths``) to TARGET and the ``also`` ones; 0 once every one
+    acknowledged it and, with files, fetched them. With several, it is one message to all
+    (MULTICASTOPT) and each one that did not get it has a line on stderr."""
+    targets = list(dict.fromkeys([target, *also]))
     changed = asyncio.Event()
     delivery = _Delivery(set(), set(), set())
     loop = asyncio.get_running_loop()
@@ -93,11 +127,12 @@ async def run_send(
 
     def follow(event: news.News) -> None:
         match event:
-            case news.MessagesChanged(source=ev.MessageDelivered(packet_no=number)):
-                delivery.waiting.discard(number)
-            case news.MessagesChanged(source=ev.MessageFailed(packet_no=number)):
-                delivery.waiting.discard(number)
-                delivery.failed.add(number)
+            case news.MessagesChanged(source=ev.MessageDelivered(addr=addr, packet_no=number)):
+                delivery.waiting.discard((addr, number))
+            case news.MessagesChanged(source=ev.MessageFailed(addr=addr, packet_no=number)):
+                if (addr, number) in delivery.waiting:
+                    delivery.waiting.discard((addr, number))
+                    delivery.failed.add(addr)
             case news.SecurityNotice(source=ev.KeyChanged(identity=identity) as changed_key):
                 print(
                     "ipmsg-tui: "
@@ -119,30 +154,31 @@ async def run_send(
                 delivery.left.add(peer.addr)
         changed.set()
 
-    if is_address(target):  # announce ourselves to it directly, as to a --host
-        settings = replace(settings, hosts=(*settings.hosts, target))
+    # Announce ourselves directly to addressed targets, as to a --host.
+    addressed = tuple(t for t in targets if is_address(t))
+    if addressed:
+        settings = replace(settings, hosts=(*settings.hosts, *addressed))
     messenger = Messenger(settings, store=store, remember_transfers=False)
     messenger.subscribe(follow)
     stage = "before the message was sent"
     try:
         await messenger.start(serve_files=bool(paths), keys=True)
         interrupt_on_signals()  # Ctrl+C and SIGTERM end the waits; `finally` says goodbye
-        addr = await _find_target(messenger, target, changed)
-        peer = messenger.peer(addr)
-        name = peer.name if peer is not None else f"{addr[0]}:{addr[1]}"
+        addrs, missing = await _find_targets(messenger, targets, changed)
+        names = {addr: _name(messenger, addr) for addr in addrs}
         offered: FilesOffered | None = None
         if paths:
             try:
-                offered = await messenger.send_files([addr], text, paths, sealed=sealed)
+                offered = await messenger.send_files(addrs, text, paths, sealed=sealed)
             except OfferError as error:
                 raise CommandError(str(error), 2) from None
             sent = offered.rows
         else:
             try:
-                sent = messenger.send([addr], text, sealed=sealed)
+                sent = messenger.send(addrs, text, sealed=sealed)
             except EngineError as error:
                 raise CommandError(str(error)) from None
-        delivery.waiting.update(row.packet_no for row in sent)
+        delivery.waiting.update((addr, row.packet_no) for row in sent for addr in addrs)
         # Only now may the loop run again: a receipt handled earlier would be lost.
         skipped = await asyncio.to_thread(not_sent, paths) if paths else []
         if skipped:  # links and devices inside a folder are left out: say so
@@ -155,13 +191,10 @@ async def run_send(
             if timeout is not None
             else settings.retry_interval * settings.retry_count + 1 + KEY_EXCHANGE_WAIT
         )
-        done = await wait_until(lambda: not delivery.waiting, changed, limit)
-        if delivery.failed or not done:
-            raise CommandError(
-                _(
-                    "{name} did not acknowledge the message (offline, or UDP port {port} blocked)"
-                ).format(name=name, port=addr[1])
-            )
+        await wait_until(lambda: not delivery.waiting, changed, limit)
+        missed = [addr for addr in addrs if _missed(addr, delivery)]
+        _fail_with([*missing, *(_not_acknowledged(names[addr], addr) for addr in missed)])
+        name = ", ".join(names.values())
         if len(sent) > 1:
             print(
                 _("delivered to {name} in {count} parts (too long for one packet)").format(
@@ -172,13 +205,7 @@ async def run_send(
             stage = _("before the files were fetched")
             remaining = None if deadline is None else max(0.0, deadline - loop.time())
             await _until_fetched(
-                messenger.files,
-                offered.sent,
-                name,
-                changed,
-                remaining,
-                timeout,
-                lambda: addr in delivery.left,
+                messenger.files, offered.sent, names, changed, remaining, timeout, delivery.left
             )
         return 0
     except asyncio.CancelledError:
@@ -188,35 +215,71 @@ async def run_send(
         messenger.close()
 
 
+def _name(messenger: Messenger, addr: Addr) -> str:
+    peer = messenger.peer(addr)
+    return peer.name if peer is not None else f"{addr[0]}:{addr[1]}"
+
+
+def _missed(addr: Addr, delivery: _Delivery) -> bool:
+    return addr in delivery.failed or any(waited == addr for waited, _ in delivery.waiting)
+
+
+def _not_acknowledged(name: str, addr: Addr) -> str:
+    return _("{name} did not acknowledge the message (offline, or UDP port {port} blocked)").format(
+        name=name, port=addr[1]
+    )
+
+
+def _fail_with(problems: list[str]) -> None:
+    """CommandError with the last problem, after a line on stderr for each other one."""
+    if problems:
+        for line in problems[:-1]:
+            print(f"{PROG}: {line}", file=sys.stderr)
+        raise CommandError(problems[-1])
+
+
 async def _until_fetched(
     service: FileService,
     offered: SentFiles,
-    name: str,
+    names: dict[Addr, str],
     changed: asyncio.Event,
     remaining: float | None,
     timeout: float | None,
-    gone: Callable[[], bool],
+    left: set[Addr],
 ) -> None:
-    """Serve until the peer has every file; CommandError if it declines, quits (BR_EXIT) or
-    time runs out."""
+    """Serve until every recipient has every file; CommandError (a line before it for each
+    other recipient) if one declines, quits (BR_EXIT) or time runs out."""
     offer = offered.offer
 
-    def finished() -> bool:
-        return offer.complete or not offer.recipients or gone()
+    def waited_for() -> list[Recipient]:
+        return [r for r in offer.recipients if not offer.fetched_by(r) and r.addr not in left]
 
-    done = await wait_until(finished, changed, remaining)
-    if offer.complete:
+    def finished() -> bool:
+        return offer.complete or not waited_for()
+
+    await wait_until(finished, changed, remaining)
+    if offer.complete and len(offer.recipients) == len(names):
         return
-    if not offer.recipients:
-        raise CommandError(_("{name} declined the files").format(name=name))
-    if gone():
-        raise CommandError(
-            _("{name} left before fetching the files (it quit: BR_EXIT)").format(name=name)
-        )
-    assert not done and timeout is not None
-    left = len(offer.required - offer.fetched.get(offer.recipients[0], set()))
-    raise CommandError(
-        _("{name} did not fetch the files within {seconds:g} s ({left} left)").format(
-            name=name, seconds=timeout, left=left
-        )
-    )
+    still_in = {recipient.addr for recipient in offer.recipients}
+    problems = [
+        _("{name} declined the files").format(name=name)
+        for addr, name in names.items()
+        if addr not in still_in
+    ]
+    for recipient in offer.recipients:
+        if offer.fetched_by(recipient):
+            continue
+        name = names.get(recipient.addr, f"{recipient.addr[0]}:{recipient.addr[1]}")
+        if recipient.addr in left:
+            problems.append(
+                _("{name} left before fetching the files (it quit: BR_EXIT)").format(name=name)
+            )
+        else:
+            assert timeout is not None
+            count = len(offer.required - offer.fetched.get(recipient, set()))
+            problems.append(
+                _("{name} did not fetch the files within {seconds:g} s ({left} left)").format(
+                    name=name, seconds=timeout, left=count
+                )
+            )
+    _fail_with(problems)

@@ -178,10 +178,11 @@ class Node:
         *,
         sealed: bool = False,
         attachments: Sequence[Attachment] = (),
+        multicast: bool | None = None,
     ) -> list[OutgoingMessage]:
         return self._act(
             lambda now: self.engine.send_message(
-                recipients, text, now, sealed=sealed, attachments=attachments
+                recipients, text, now, sealed=sealed, attachments=attachments, multicast=multicast
             )
         )
 

@@ -338,12 +338,16 @@ class Engine(KeyExchange):
         *,
         sealed: bool = False,
         attachments: Sequence[Attachment] = (),
+        multicast: bool | None = None,
     ) -> list[OutgoingMessage]:
         """Send ``text`` to one or more peers, retransmitted until each acknowledges.
 
         A text too long for one datagram (8 KiB to iptux or unknown peers, 32 KiB to others)
         goes out as several messages, which the result lists. Several recipients share one
-        packet number per part (MULTICASTOPT). Attachments ride on the first part.
+        packet number per part and get MULTICASTOPT (``multicast`` True sets it for one
+        recipient too: a message to several resent to the one that missed it); each one's
+        copy is encrypted to it alone, retransmitted to it alone and acknowledged by it
+        (MessageDelivered/MessageFailed per recipient). Attachments ride on the first part.
         """
         recipients = tuple(dict.fromkeys(recipients))
         if not recipients:
@@ -359,7 +363,7 @@ class Engine(KeyExchange):
         options = _SENDCHECK
         if sealed:
             options |= _SEALED
-        if len(recipients) > 1:
+        if len(recipients) > 1 if multicast is None else multicast:
             options |= _MULTICAST
         route = {addr: self.codec_for(addr) for addr in recipients}
         codecs_ = sorted({codec for codec, _ in route.values()})

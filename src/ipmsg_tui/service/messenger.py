@@ -318,6 +318,13 @@ class Messenger:
         )
         return [first, *extra]
 
+    def resend_to_missing(self, row: StoredMessage) -> StoredMessage:
+        """A message sent to several peers, sent again to those that did not get it (the
+        same text, MULTICASTOPT kept), in its place; the others are not bothered twice."""
+        missing = [recipient.addr for recipient in row.not_delivered]
+        sent = self.node.send_message(missing, row.text, sealed=row.sealed, multicast=True)
+        return self.recorder.record_resent(row, sent)
+
     async def resend_files(
         self, row: StoredMessage, addr: Addr, paths: Sequence[Path]
     ) -> StoredMessage:

@@ -318,9 +318,9 @@ class MessengerApp(App[int]):
         if contact is None:
             return
         composer = self.composer
-        composer.border_title = Content(
-            _("To {name}").format(name=contact.name)
-        )  # a name is never markup
+        also = [] if contact.is_everyone else self._marked_besides(contact)
+        names = ", ".join([contact.name, *(c.name for c in also)])
+        composer.border_title = Content(_("To {name}").format(name=names))  # a name is never markup
         composer.border_subtitle = _("🔒 sealed") if self.drafts[contact.key].sealed else ""
         if contact.is_everyone:
             composer.placeholder = _("Message everyone on the LAN (broadcast, no receipts)")
@@ -330,6 +330,15 @@ class MessengerApp(App[int]):
             composer.placeholder = _("Message {name} · Enter sends, Ctrl+J new line").format(
                 name=contact.name
             )
+
+    def _marked_besides(self, contact: Contact) -> list[Contact]:
+        """The contacts marked in the sidebar as recipients too, ``contact`` left out."""
+        marked = sorted(self.peer_list.marked - {contact.key})
+        return [c for c in map(self.roster.get, marked) if c is not None]
+
+    @on(PeerList.MarksChanged)
+    def _marks_changed(self) -> None:
+        self.refresh_chat_header()
 
     # ------------------------------------------------------------------ conversations
 
@@ -407,6 +416,10 @@ class MessengerApp(App[int]):
             self.file_commands.send(contact, event.text, sealed=sealed)
             self._sent(draft, event.text, sealed)
             return
+        also = self._marked_besides(contact)
+        if also and not contact.is_everyone:
+            self.send_to_several([contact, *also], event.text)
+            return
         try:
             if contact.is_everyone:
                 rows = self.messenger.broadcast(event.text)
@@ -424,6 +437,27 @@ class MessengerApp(App[int]):
             self.notify(str(error), title=_("Not sent"), severity="error")
             return
         self._sent(draft, event.text, sealed)
+        self.show_sent(contact, rows)
+
+    def send_to_several(self, whom: list[Contact], text: str) -> None:
+        """One message to the open contact (first) and the marked ones (MULTICASTOPT),
+        shown once; the marks are cleared once it is sent."""
+        contact = whom[0]
+        draft = self.drafts[contact.key]
+        peers = [peer for c in whom if (peer := c.recipient()) is not None]
+        if len(peers) < len(whom):
+            self.notify(_("No address known for some marked peers"), severity="error")
+            return
+        try:
+            rows = self.messenger.send(peers, text, sealed=draft.sealed)
+        except EngineError as error:
+            log.warning("not sent to %d peers: %s", len(peers), error)
+            self.notify(str(error), title=_("Not sent"), severity="error")
+            return
+        self.peer_list.clear_marks()
+        self._sent(draft, text, draft.sealed)
+        for other in whom[1:]:
+            self.roster.note_message(other.key, rows[0].ts)
         self.show_sent(contact, rows)
 
     def _sent(self, draft: Draft, text: str, sealed: bool) -> None:
@@ -474,6 +508,16 @@ class MessengerApp(App[int]):
 
     def resend(self, row: StoredMessage) -> None:
         """Send a message that was not delivered again, in its place in the conversation."""
+        if row.recipients:  # sent to several: again to those that did not get it
+            if row.attachments:  # a new offer to some of them: not yet
+                self.notify(_("Send the files again to those who missed them"), severity="warning")
+                return
+            try:
+                self.chat_log.update(self.messenger.resend_to_missing(row))
+            except EngineError as error:
+                log.warning("not resent to %d recipients: %s", len(row.not_delivered), error)
+                self.notify(str(error), title=_("Not sent"), severity="error")
+            return
         contact = self.roster.get(row.conversation)
         recipient = contact.recipient() if contact is not None else None
         if row.attachments:
@@ -577,11 +621,13 @@ class MessengerApp(App[int]):
         if self.torn_down:  # closing: nothing left to show it in (the history has it)
             return
         for row in message.rows:
-            if row.conversation == self.open_key:
+            if row.shown_in(self.open_key):
                 self.chat_log.update(row)
             elif row.state is MessageState.FAILED:
                 contact = self.roster.get(row.conversation)
                 name = contact.name if contact is not None else row.conversation
+                if row.recipients:
+                    name = ", ".join(r.name for r in row.not_delivered)
                 self.notify(
                     _("Not delivered to {name}: {text}").format(name=name, text=preview(row)),
                     title=_("Not delivered"),

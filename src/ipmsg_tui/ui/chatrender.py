@@ -34,10 +34,12 @@ def state_label(row: StoredMessage) -> tuple[str, str]:
         if row.flags & Flag.BROADCAST:
             marks.append(_("to everyone"))
         elif row.flags & Flag.MULTICAST:
-            marks.append(_("to several"))
+            marks.append(_("to you and others"))
         return " · ".join(marks), "$text-muted"
     if row.flags & Flag.BROADCAST:
         return _("→ everyone"), "$text-muted"
+    if row.recipients:
+        return recipients_label(row)
     sealed = "🔒 " if row.sealed else ""
     match row.state:
         case MessageState.SENDING:
@@ -51,6 +53,32 @@ def state_label(row: StoredMessage) -> tuple[str, str]:
     return row.state.value, "$text-muted"
 
 
+def recipients_label(row: StoredMessage) -> tuple[str, str]:
+    """The delivery of a message sent to several peers: ``✓ 2/3``, and who did not get it."""
+    total = len(row.recipients)
+    got = f"{row.delivered_count}/{total}"
+    sealed = "🔒 " if row.sealed else ""
+    match row.state:
+        case MessageState.SENDING:
+            return f"{sealed}… {got}", "$text-muted"
+        case MessageState.FAILED:
+            missing = ", ".join(r.name for r in row.not_delivered)
+            text = _("✗ {got} · not to {names} · Enter or click to resend to them")
+            return text.format(got=got, names=missing), "bold $error"
+        case MessageState.OPENED:
+            return sealed + _("✓✓ opened {got}").format(got=got), "bold $success"
+    opened = sum(1 for r in row.recipients if r.state is MessageState.OPENED)
+    label = f"{sealed}✓ {got}" + (_(" · {count} opened").format(count=opened) if opened else "")
+    return label, "$success"
+
+
+def recipients_line(row: StoredMessage) -> str:
+    """``to alice, bob, carol`` for a message sent to several peers, else empty."""
+    if not row.recipients:
+        return ""
+    return _("to {names}").format(names=", ".join(r.name for r in row.recipients))
+
+
 def header_line(row: StoredMessage) -> Content:
     label, style = state_label(row)
     sender_style = "bold $text-accent" if not row.incoming else "bold $text-primary"
@@ -59,6 +87,8 @@ def header_line(row: StoredMessage) -> Content:
         " ",
         (row.sender, sender_style),
     ]
+    if row.recipients:
+        parts += [" ", (recipients_line(row), "$text-muted")]
     if label:
         parts += ["  ", (label, style)]
     return Content.assemble(*parts)

@@ -26,9 +26,10 @@ def _is_header(row_id: str) -> bool:
     return row_id.startswith(_HEADER_PREFIX)
 
 
-def contact_prompt(contact: Contact, width: int = 0) -> Content:
-    """``● 阿明 pc-01  3``: presence, name, host, unread count. With ``width``, a name too
-    long for it is cut short (…) so that the unread count still shows."""
+def contact_prompt(contact: Contact, width: int = 0, marked: bool = False) -> Content:
+    """``● 阿明 pc-01  3``: presence, name, host, unread count; ``☑`` first when marked as a
+    recipient. With ``width``, a name too long for it is cut short (…) so that the unread
+    count still shows."""
     if contact.is_everyone:
         glyph, glyph_style = "✱", "$accent"
     elif not contact.is_online:
@@ -43,11 +44,12 @@ def contact_prompt(contact: Contact, width: int = 0) -> Content:
     if width and badge:
         # Glyph and space before; space, badge and one cell after (where the list's own "…"
         # goes when the details after the badge do not fit).
-        room = max(width - 2 - (len(badge) + 2), 1)
+        room = max(width - 2 - (len(badge) + 2) - (2 if marked else 0), 1)
         cut = Content(name).cell_length > room
         if cut:
             name = Content(name).truncate(room, ellipsis=True).plain.rstrip()
-    parts: list[tuple[str, str] | str] = [
+    parts: list[tuple[str, str] | str] = [("☑ ", "bold $accent")] if marked else []
+    parts += [
         (glyph, glyph_style),
         " ",
         (name, "bold" if contact.unread else ""),
@@ -66,9 +68,9 @@ def contact_prompt(contact: Contact, width: int = 0) -> Content:
     return Content.assemble(*parts)
 
 
-def _look(contact: Contact) -> tuple[object, ...]:
+def _look(contact: Contact, marked: bool) -> tuple[object, ...]:
     """Everything :func:`contact_prompt` shows: a prompt is redrawn only when this changes."""
-    return (contact.name, contact.place, contact.is_online, contact.away, contact.unread)
+    return (contact.name, contact.place, contact.is_online, contact.away, contact.unread, marked)
 
 
 def header_prompt(header: Header) -> Content:
@@ -76,7 +78,12 @@ def header_prompt(header: Header) -> Content:
 
 
 class PeerList(OptionList):
-    """Contacts; highlighting one opens its conversation, Enter or a click goes to the input."""
+    """Contacts; highlighting one opens its conversation, Enter or a click goes to the input.
+
+    Space (or a click with ctrl, shift or meta) marks a contact as a recipient, a click on a
+    group's header marks the whole group (or unmarks it): a message written then goes to
+    the open conversation's peer and every marked one, as one message.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select", N_("Chat"), tooltip=N_("Write to the selected peer")),
@@ -92,6 +99,7 @@ class PeerList(OptionList):
 - **↑ ↓**, click: choose a peer
 - **Enter**, **Tab** or typing: write to it
 - **/**: filter; Escape clears it
+- **Space**, ctrl+click: mark a recipient (a click on a group's header: the whole group)
 """
     )
 
@@ -100,6 +108,9 @@ class PeerList(OptionList):
 
     class ClearFilter(Message):
         """Escape on the list: show everyone again."""
+
+    class MarksChanged(Message):
+        """The marked recipients changed (see :attr:`PeerList.marked`)."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
@@ -111,6 +122,8 @@ class PeerList(OptionList):
         self._handing_on = False
         self._rows: list[Row] = []
         self._name_width = 0  # the width prompts were fitted to
+        self._contacts: dict[str, Contact] = {}
+        self.marked: set[str] = set()  # contact keys marked as recipients
 
     @property
     def highlighted_key(self) -> str | None:
@@ -130,9 +143,12 @@ class PeerList(OptionList):
         prompts: dict[str, Content] = {}
         looks: dict[str, tuple[object, ...]] = {}
         changed: list[str] = []
+        contacts: dict[str, Contact] = {}
         for row in rows:
             if isinstance(row, Entry):
-                row_id, look = row.contact.key, (*_look(row.contact), row.contact.unread and width)
+                row_id = row.contact.key
+                look = (*_look(row.contact, row_id in self.marked), row.contact.unread and width)
+                contacts[row_id] = row.contact
             else:
                 row_id, look = _HEADER_PREFIX + row.label, (row.count,)
             if self._looks.get(row_id) == look:
@@ -140,14 +156,14 @@ class PeerList(OptionList):
             else:  # only what changed is drawn again: thousands of rows stay cheap
                 changed.append(row_id)
                 prompt = (
-                    contact_prompt(row.contact, width)
+                    contact_prompt(row.contact, width, row_id in self.marked)
                     if isinstance(row, Entry)
                     else header_prompt(row)
                 )
             ids.append(row_id)
             prompts[row_id] = prompt
             looks[row_id] = look
-        self._prompts, self._looks = prompts, looks
+        self._prompts, self._looks, self._contacts = prompts, looks, contacts
         if ids == self._row_ids:  # same rows: only badges, names or marks changed
             for row_id in changed:
                 self.replace_option_prompt_at_index(self.get_option_index(row_id), prompts[row_id])
@@ -182,6 +198,62 @@ class PeerList(OptionList):
                 (i for i, row_id in enumerate(self._row_ids) if not _is_header(row_id)), None
             )
 
+    # ------------------------------------------------------------------ marks
+
+    def toggle_mark(self, key: str) -> None:
+        if key not in self._contacts or self._contacts[key].is_everyone:
+            return  # a broadcast already goes to everyone
+        self.set_marks({key} - self.marked, self.marked & {key})
+
+    def set_marks(self, add: set[str], remove: set[str] | None = None) -> None:
+        """Mark ``add`` and unmark ``remove`` (contact keys), redrawing only their rows."""
+        before = set(self.marked)
+        self.marked = (self.marked | add) - (remove or set())
+        for key in before ^ self.marked:
+            contact = self._contacts.get(key)
+            if contact is None or key not in self._prompts:
+                continue
+            width = self._name_width
+            prompt = contact_prompt(contact, width, key in self.marked)
+            self._prompts[key] = prompt
+            self._looks[key] = (*_look(contact, key in self.marked), contact.unread and width)
+            self.replace_option_prompt_at_index(self.get_option_index(key), prompt)
+        if before != self.marked:
+            self.post_message(self.MarksChanged())
+
+    def clear_marks(self) -> None:
+        self.set_marks(set(), set(self.marked))
+
+    def _group_of(self, header_index: int) -> set[str]:
+        """The contacts listed under the header at ``header_index``."""
+        keys: set[str] = set()
+        for row_id in self._row_ids[header_index + 1 :]:
+            if _is_header(row_id):
+                break
+            if row_id in self._contacts and not self._contacts[row_id].is_everyone:
+                keys.add(row_id)
+        return keys
+
+    async def _on_click(self, event: events.Click) -> None:
+        index = event.style.meta.get("option")
+        if not isinstance(index, int) or not 0 <= index < len(self._row_ids):
+            await super()._on_click(event)
+            return
+        row_id = self._row_ids[index]
+        if _is_header(row_id):
+            group = self._group_of(index)
+            if group <= self.marked:  # all marked: a second click unmarks them
+                self.set_marks(set(), group)
+            else:
+                self.set_marks(group)
+            event.stop()
+            return
+        if event.ctrl or event.shift or event.meta:
+            self.toggle_mark(row_id)
+            event.stop()
+            return
+        await super()._on_click(event)
+
     def action_cursor_down(self) -> None:
         self._step(1)
 
@@ -213,6 +285,12 @@ class PeerList(OptionList):
         """
         if self._handing_on:
             target, resend = None, True
+        elif event.key == "space":
+            event.stop()
+            event.prevent_default()
+            if self.highlighted_key is not None:
+                self.toggle_mark(self.highlighted_key)
+            return
         elif event.character == "/" and self.filter_into is not None:
             target, resend = self.filter_into, False
         elif event.is_printable and event.character and self.type_into is not None:
