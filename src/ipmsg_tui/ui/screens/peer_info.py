@@ -72,7 +72,7 @@ class PeerInfoScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         rows = info_rows(self.contact)
         # Padded by cells, not characters: 名称 is as wide as four Latin letters.
-        self._width = max(cell_len(label) for label, _value in rows) + 2
+        self._width = max(13, *(cell_len(label) + 1 for label, _value in rows))
         table = Content("\n").join(
             Content.assemble((self._padded(label), "bold $text-secondary"), value)
             for label, value in rows
