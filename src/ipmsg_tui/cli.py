@@ -4,22 +4,19 @@ are for scripts."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__, i18n
-from .config import ConfigError, Settings, default_config_path, load_settings, read_config_file
-from .headless.common import CommandError
 from .i18n import _
-from .logs import default_log_file, setup_logging
-from .net.binding import BindFailed
-from .net.interfaces import InterfaceError
-from .store import HistoryStore, StoreError
-from .targets import TargetError, check_target
+
+# `--version` and `--help` answer from argparse alone: the settings, the store, the network
+# and asyncio are imported (inside the functions below) only once a command needs them.
+if TYPE_CHECKING:
+    from .config import Settings
 
 PROG = "ipmsg-tui"
 # Errors of the user's making (flags, config, busy port) exit with 2, like argparse does.
@@ -205,6 +202,8 @@ def _count(text: str) -> int:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
+    from .config import ConfigError, load_settings
+
     given: dict[str, Any] = vars(args)
     config: Path | None = given.get("config")
     if config is not None and not config.exists():  # a typo must not mean "no settings"
@@ -246,6 +245,8 @@ def choose_language(argv: Sequence[str]) -> str:
     ``--language``, else the config file's ``language``, else the locale."""
     setting = _option_value(argv, "--language")
     if setting is None:
+        from .config import ConfigError, default_config_path, read_config_file
+
         named = _option_value(argv, "--config") or os.environ.get("IPMSG_TUI_CONFIG")
         try:
             value = read_config_file(Path(named) if named else default_config_path())
@@ -257,9 +258,20 @@ def choose_language(argv: Sequence[str]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if list(sys.argv[1:] if argv is None else argv) == ["--version"]:
+        print(f"{PROG} {__version__}")  # what argparse would say, without building the parser
+        return 0
     words = sys.argv[1:] if argv is None else list(argv)
     i18n.install(choose_language(words))
     args = build_parser().parse_args(words)
+    from .config import ConfigError
+    from .headless.common import CommandError
+    from .logs import default_log_file
+    from .net.binding import BindFailed
+    from .net.interfaces import InterfaceError
+    from .store import StoreError
+    from .targets import TargetError
+
     try:
         settings = settings_from(args)
     except ConfigError as error:
@@ -274,6 +286,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _setup_logging(verbosity, settings.log_file, to_stderr=True)
         if args.command == "history":
             return _run_history(args, settings)
+        import asyncio
+
         return asyncio.run(_run_command(args, settings))
     except (ConfigError, InterfaceError, BindFailed, StoreError, TargetError) as error:
         return _fail(str(error))
@@ -284,6 +298,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _setup_logging(verbosity: int, log_file: Path | None, *, to_stderr: bool) -> None:
+    from .config import ConfigError
+    from .logs import setup_logging
+
     try:
         setup_logging(verbosity, log_file, to_stderr=to_stderr)
     except OSError as error:  # a log file that cannot be written is a user error too
@@ -294,6 +311,7 @@ def _setup_logging(verbosity: int, log_file: Path | None, *, to_stderr: bool) ->
 
 def _run_history(args: argparse.Namespace, settings: Settings) -> int:
     from .headless.history import run_history  # reads the database only: no socket
+    from .store import HistoryStore
 
     store = HistoryStore(settings.history_path)
     try:
@@ -310,6 +328,10 @@ def _run_history(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _run_command(args: argparse.Namespace, settings: Settings) -> int:
+    from .headless.common import CommandError
+    from .store import HistoryStore
+    from .targets import check_target
+
     if args.command == "who":
         from .headless.who import run_who
 

@@ -10,13 +10,11 @@ import getpass
 import ipaddress
 import os
 import platform
-import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 import platformdirs
-import tomli_w
 
 from .i18n import LANGUAGES
 from .i18n import normalize as normalize_language
@@ -144,6 +142,8 @@ def read_config_file(path: Path) -> dict[str, Any]:
 def _read_file(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
+            import tomllib  # only when there is a file to read: most starts have none
+
             data = tomllib.load(handle)
     except FileNotFoundError:
         return {}
@@ -151,7 +151,7 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read config file {path}: permission denied") from None
     except IsADirectoryError:
         raise ConfigError(f"config file {path} is a directory") from None
-    except tomllib.TOMLDecodeError as error:
+    except ValueError as error:  # tomllib.TOMLDecodeError, or bytes that are not UTF-8
         raise ConfigError(
             f"config file {path} is not valid TOML ({error}); fix or remove it"
         ) from None
@@ -244,6 +244,8 @@ def save_settings(path: Path, changes: dict[str, Any]) -> None:
             data[key] = value
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
+    import tomli_w  # only the app's commands write settings
+
     with temporary.open("wb") as handle:
         tomli_w.dump(data, handle)
     temporary.replace(path)

@@ -216,3 +216,27 @@ def test_listen_takes_commands_on_stdin(ports: list[int], tmp_path: Path) -> Non
             "unknown command"
             in bot.wait_for(lambda e: e["event"] == "error" and e is not error)["error"]
         )
+
+
+def test_send_and_who_beside_a_running_listen_go_through_it(
+    ports: list[int], tmp_path: Path
+) -> None:
+    # listen holds ports[0]; commands with the same port and account ask it instead.
+    with (
+        Listener([*common(ports[1], ports[0], data=tmp_path / "b"), "--nick", "bob"]) as bob,
+        Listener([*common(ports[0], ports[1], data=tmp_path / "a"), "--nick", "ann"]) as ann,
+    ):
+        ann.wait_for(lambda e: e["event"] == "peer_joined" and e["nick"] == "bob")
+        mine = common(ports[0], data=tmp_path / "a")
+        sent = run(["send", "bob", "through listen", *mine])
+        assert (sent.returncode, sent.stdout, sent.stderr) == (0, "", "")
+        message = bob.wait_for(lambda e: e["event"] == "message")
+        assert (message["text"], message["port"], message["nick"]) == (
+            "through listen",
+            ports[0],
+            "ann",
+        )
+        who = run(["who", "--json", *mine])
+        assert who.returncode == 0, who.stderr
+        assert [p["nick"] for p in json.loads(who.stdout)] == ["bob"]
+        assert ann.stop() == 0 and bob.stop() == 0

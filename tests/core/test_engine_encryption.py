@@ -173,6 +173,15 @@ def test_required_refuses_clear_text() -> None:
     assert not _received(lan, bob)
 
 
+def test_required_refuses_a_broadcast() -> None:
+    """IPMSG has no group key: a message to everyone is always clear text."""
+    lan, alice, bob = _pair(alice_policy="required")
+    with pytest.raises(EngineError, match="messages to everyone are never encrypted"):
+        alice.broadcast_message("hello all", lan.now)
+    lan.deliver()
+    assert not _received(lan, bob)
+
+
 def test_required_with_a_silent_peer_fails_the_message() -> None:
     lan, alice, bob = _pair(alice_policy="required")
     lan.drop = lambda data, src, dst: parse_packet(data).mode == Command.ANSPUBKEY

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from ipmsg_tui.config import ConfigError, load_settings
+from ipmsg_tui.net.fileevents import OfferReceived
 from ipmsg_tui.protocol.text import UnknownCodec
 from ipmsg_tui.service import Messenger
 from ipmsg_tui.service import events as news
@@ -75,13 +76,14 @@ async def test_one_message_to_two_peers_is_kept_delivered_and_heard(office: Offi
     bob = await office.start(1, "Bob", (0,))
     carol = await office.start(2, "Carol", (0,))
     await wait_for(lambda: len(ann.peers) == 2)
-    rows = ann.send([("127.0.0.1", bob.port), ("127.0.0.1", carol.port)], "hi both")
-    assert sorted(r.conversation for r in rows) == ["bob@bob-pc", "carol@carol-pc"]
-    assert all(r.state is MessageState.SENDING for r in rows)
+    (row,) = ann.send([("127.0.0.1", bob.port), ("127.0.0.1", carol.port)], "hi both")
+    assert row.state is MessageState.SENDING
+    assert sorted(r.key for r in row.recipients) == ["bob@bob-pc", "carol@carol-pc"]
     await wait_for(lambda: len(office.of("Ann", news.MessagesChanged)) == 2)
-    assert {r.state for c in ("bob@bob-pc", "carol@carol-pc") for r in ann.store.messages(c)} == {
-        MessageState.DELIVERED
-    }
+    for conversation in ("bob@bob-pc", "carol@carol-pc"):  # one message, listed in each
+        (kept,) = ann.store.messages(conversation)
+        assert kept.id == row.id and kept.state is MessageState.DELIVERED
+        assert kept.delivered_count == 2
     (arrived,) = office.of("Bob", news.MessageArrived)
     assert arrived.row.text == "hi both" and arrived.unread
     assert bob.store.messages("ann@ann-pc")[0].text == "hi both"  # kept before it was news
@@ -146,3 +148,26 @@ async def test_files_offered_to_a_peer_are_accepted_and_fetched(
     (transfer,) = bob.accept(offer)
     await wait_for(lambda: transfer.state.finished)
     assert transfer.path is not None and transfer.path.read_bytes() == report.read_bytes()
+
+
+async def test_an_offer_reaches_the_file_service_after_the_history_kept_its_message(
+    office: Office, tmp_path: Path
+) -> None:
+    """The node's listener chain, in the Messenger's order: history and news first, then
+    the file service (its OfferReceived comes after the row is stored and announced)."""
+    ann = await office.start(0, "Ann", (1,))
+    bob = await office.start(1, "Bob", (0,))
+    kept_when_offered: list[int] = []
+
+    def on_offer(event: Any) -> None:
+        if isinstance(event, OfferReceived):
+            kept_when_offered.append(len(bob.store.messages("ann@ann-pc", limit=10)))
+
+    bob.subscribe(on_offer)
+    await wait_for(lambda: ann.peers)
+    (tmp_path / "notes.txt").write_text("notes")
+    await ann.send_files([ann.peers[0]], "notes", [tmp_path / "notes.txt"])
+    await wait_for(lambda: kept_when_offered)
+    assert kept_when_offered == [1]
+    kinds = [type(n) for n in office.news["Bob"]]
+    assert kinds.index(news.MessageArrived) < kinds.index(OfferReceived)

@@ -16,6 +16,7 @@ from ..net.transfers import Direction
 from ..protocol import events as ev
 from ..service import Messenger
 from ..service import events as news
+from ..service.control import ControlServer
 from ..store import HistoryStore
 from .commands import CommandRunner
 from .common import CommandError, stop_on_signals
@@ -79,6 +80,7 @@ async def run_listen(
 
     messenger.subscribe(follow)
     reader = None
+    control = ControlServer(messenger)  # `send` and `who` beside it come through it
     # Ready for Ctrl+C/SIGTERM before anyone can hear of us: a signal that arrives right
     # after our BR_ENTRY must still end in a clean BR_EXIT.
     stop = asyncio.Event()
@@ -86,6 +88,7 @@ async def run_listen(
     try:
         # listen offers nothing, so serves nothing
         await messenger.start(serve_files=False, keys=True)
+        await control.start()
         if accept_files:  # what we were downloading when we last quit goes on from its .part
             messenger.files.resume_interrupted()
         if commands:
@@ -95,6 +98,7 @@ async def run_listen(
     finally:
         if reader is not None:
             reader.cancel()
+        await control.stop()
         await messenger.stop()
         messenger.close()
     return 0

@@ -22,6 +22,7 @@ from ..service import events as news
 from ..store import HistoryStore
 from ..targets import AmbiguousTarget, UnknownTarget, is_address
 from .common import INTERRUPTED, CommandError, interrupt_on_signals, wait_until
+from .remote import send_through_app
 
 PROG = "ipmsg-tui"
 
@@ -118,8 +119,14 @@ async def run_send(
 ) -> int:
     """Send a message (offering ``paths``) to TARGET and the ``also`` ones; 0 once every one
     acknowledged it and, with files, fetched them. With several, it is one message to all
-    (MULTICASTOPT) and each one that did not get it has a line on stderr."""
+    (MULTICASTOPT) and each one that did not get it has a line on stderr. With the app
+    running on our port, the app sends it (and shows it)."""
     targets = list(dict.fromkeys([target, *also]))
+    status = await send_through_app(
+        settings, targets, text, sealed=sealed, timeout=timeout, paths=paths
+    )
+    if status is not None:
+        return status
     changed = asyncio.Event()
     delivery = _Delivery(set(), set(), set())
     loop = asyncio.get_running_loop()
@@ -162,8 +169,9 @@ async def run_send(
     messenger.subscribe(follow)
     stage = "before the message was sent"
     try:
-        await messenger.start(serve_files=bool(paths), keys=True)
+        # Before announcing ourselves: a signal that comes during the start still says goodbye.
         interrupt_on_signals()  # Ctrl+C and SIGTERM end the waits; `finally` says goodbye
+        await messenger.start(serve_files=bool(paths), keys=True)
         addrs, missing = await _find_targets(messenger, targets, changed)
         names = {addr: _name(messenger, addr) for addr in addrs}
         offered: FilesOffered | None = None

@@ -10,13 +10,35 @@ from typing import TextIO
 
 from ..config import Settings
 from ..i18n import _
+from ..protocol.peers import Peer
 from ..service import Messenger
 from ..service import events as news
 from .common import stop_on_signals
 from .output import format_peer_table, peer_record, write_line
+from .remote import who_through_app
 
 
 async def run_who(settings: Settings, wait: float, as_json: bool, out: TextIO = sys.stdout) -> int:
+    """Print who is online: the running app's list if it runs on our port (no wait), else
+    those who answer within ``wait`` seconds."""
+    known = await who_through_app(settings)
+    if known is None:
+        known = await _ask_the_lan(settings, wait)
+    peers = sorted(
+        (peer for peer, _ in known), key=lambda p: (p.group.casefold(), p.name.casefold(), p.ip)
+    )
+    if as_json:
+        fingerprints = {peer.addr: fingerprint for peer, fingerprint in known}
+        records = [peer_record(p, fingerprints.get(p.addr)) for p in peers]
+        write_line(out, json.dumps(records, ensure_ascii=False))
+    elif peers:
+        write_line(out, format_peer_table(peers))
+    else:
+        write_line(out, _("nobody answered within {seconds:g} s").format(seconds=wait))
+    return 0
+
+
+async def _ask_the_lan(settings: Settings, wait: float) -> list[tuple[Peer, str | None]]:
     loop = asyncio.get_running_loop()
     messenger = Messenger(settings)  # nothing is kept: the history stays in memory
 
@@ -32,15 +54,8 @@ async def run_who(settings: Settings, wait: float, as_json: bool, out: TextIO = 
         stop_on_signals(stop)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), wait)
-        peers = sorted(messenger.peers, key=lambda p: (p.group.casefold(), p.name.casefold(), p.ip))
+        known = [(p, messenger.fingerprint(p.addr)) for p in messenger.peers]
         await messenger.stop()
     finally:
         messenger.close()
-    if as_json:
-        records = [peer_record(p, messenger.fingerprint(p.addr)) for p in peers]
-        write_line(out, json.dumps(records, ensure_ascii=False))
-    elif peers:
-        write_line(out, format_peer_table(peers))
-    else:
-        write_line(out, _("nobody answered within {seconds:g} s").format(seconds=wait))
-    return 0
+    return known

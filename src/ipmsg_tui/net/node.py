@@ -27,7 +27,8 @@ from typing import TypeVar
 from ..keystore import KeyPair
 from ..protocol import events as ev
 from ..protocol.attachments import Attachment
-from ..protocol.engine import Engine, EngineConfig, OutgoingMessage
+from ..protocol.engine import Engine, OutgoingMessage
+from ..protocol.engineconfig import EngineConfig
 from ..protocol.peers import Addr, Peer
 from .binding import SocketPlan, bind_as_planned
 

@@ -57,7 +57,7 @@ from .seen import MessageKey, SeenMessage
 
 if TYPE_CHECKING:
     from .dedup import DedupCache
-    from .engine import EngineConfig
+    from .engineconfig import EngineConfig
     from .floodguard import FloodGuard
     from .peers import PeerTable
     from .retransmit import Retransmissions

@@ -36,6 +36,14 @@ class MessagesChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class MessagesSent:
+    """Messages sent and kept for someone other than the subscribed front end (a command
+    through the control socket): shown as if typed there."""
+
+    rows: list[StoredMessage]
+
+
+@dataclass(frozen=True, slots=True)
 class PeerOnline:
     """A peer joined (``previous`` is None), or changed its nick, group or away state."""
 
@@ -87,14 +95,17 @@ class FilesReleased:
 class SecurityNotice:
     """Encryption went wrong or changed: a message that could not be decrypted or verified,
     a peer's key changed or contradicts its name, no key came so a message went in clear
-    (or not at all). Never swallowed: every front end shows it."""
+    (or not at all). Never swallowed: every front end shows it. ``rows``: the line kept in
+    the conversation (rejected, changed, refused), or our messages now marked "no key"."""
 
     source: ev.MessageRejected | ev.KeyChanged | ev.KeyMissing | ev.KeyRejected
+    rows: tuple[StoredMessage, ...] = ()
 
 
 NetworkNews = (
     MessageArrived
     | MessagesChanged
+    | MessagesSent
     | PeerOnline
     | PeerOffline
     | InfoAnswered
@@ -128,5 +139,5 @@ def news_of(event: ev.Event, rows: list[StoredMessage], unread: bool) -> Network
         case ev.FilesReleased(addr=addr, packet_no=packet_no):
             return FilesReleased(addr, packet_no, event)
         case ev.MessageRejected() | ev.KeyChanged() | ev.KeyMissing() | ev.KeyRejected():
-            return SecurityNotice(event)
+            return SecurityNotice(event, tuple(rows))
     return None

@@ -5,8 +5,8 @@ service (TCP) and the settings the user changes. It is built and started before 
 end and handed to it; front ends call its methods and subscribe to its news
 (:mod:`.events`). None of them touches the engine.
 
-The chain an event from the network passes, in this order (built in ``__init__`` and
-``start``):
+The chain an event from the network passes, in this order (built in ``__init__``, the one
+place that adds listeners to the node):
 
 1. the history (:class:`~ipmsg_tui.history.HistoryRecorder`): a message must be kept before
    its RECVMSG leaves; if this raises, the node retracts the receipt and the sender retries;
@@ -37,13 +37,14 @@ from ..net.saving import prepare_folder
 from ..net.tcp import open_tcp_socket
 from ..net.transfers import Transfer
 from ..protocol import events as ev
-from ..protocol.engine import EngineConfig
+from ..protocol.constants import EntryOpt
+from ..protocol.engineconfig import EngineConfig
 from ..protocol.peers import Addr, Peer
 from ..protocol.text import normalize_codec
 from ..session import build_file_service, engine_config
 from ..store import Flag, HistoryStore, MessageState, StoredMessage
 from ..targets import resolve_target
-from .events import News, Subscriber, news_of
+from .events import MessagesSent, News, Subscriber, news_of
 from .prefs import Preferences
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ class Messenger:
         self._is_read: Callable[[str], bool] = lambda key: False
         self.recorder = HistoryRecorder(self.store, is_read=lambda key: self._is_read(key))
         self._subscribers: list[Subscriber] = []
-        self.node = Node(self.config, self.socket_plan, [self._on_network_event], clock=clock)
+        self.node = Node(self.config, self.socket_plan, clock=clock)
         self.files = build_file_service(
             settings,
             self.node,
@@ -105,8 +106,13 @@ class Messenger:
             remember=remember_transfers and store is not None,
         )
         self.files.listeners.append(self._publish)
+        # The node's listener chain, in the order the module docstring gives: history and
+        # subscribers (one link: a retransmission stops here), then the file service.
+        self.node.listeners = [self._on_network_event, self.files.on_node_event]
         self._udp: socket.socket | None = None
         self._tcp: socket.socket | None = None
+        # Keys that differ from their pin, by identity, until the user accepts them.
+        self._changed_keys: dict[str, ev.KeyChanged] = {}
 
     @classmethod
     def keeping_history(cls, settings: Settings, **options: Any) -> Messenger:
@@ -191,6 +197,8 @@ class Messenger:
     def _on_network_event(self, event: ev.Event) -> bool | None:
         if isinstance(event, ev.KeyLearned):  # pinned on first use
             self.store.pin_key(event.identity, event.public_der, event.fingerprint, time.time())
+        elif isinstance(event, ev.KeyChanged):
+            self._changed_keys[event.identity] = event
         rows = self.recorder.on_event(event)  # may raise: then the receipt is withheld
         if rows is None:
             return False  # a retransmission of a message already kept: news once only
@@ -257,6 +265,58 @@ class Messenger:
         """The fingerprint of the key the peer at ``addr`` gave us, if any."""
         return self.node.engine.peer_fingerprint(addr)
 
+    @property
+    def encryption(self) -> str:
+        """The policy: "auto", "required" or "off"."""
+        return self.node.engine.encryption_policy
+
+    def our_fingerprint(self) -> str | None:
+        """Ours, to read to a peer (None while our keys are being made, or with "off")."""
+        if not self.node.engine.encryption_ready:
+            return None
+        return self.node.engine.our_fingerprint()
+
+    def can_encrypt_to(self, addr: Addr) -> bool:
+        """Messages to ``addr`` go encrypted (once its key is here)."""
+        return self.node.engine.can_encrypt_to(addr)
+
+    def pinned_fingerprint(self, identity: str) -> str | None:
+        """The fingerprint of the key pinned for ``user@host``, from any earlier run."""
+        return self.store.pinned_fingerprint(identity)
+
+    def changed_key(self, identity: str) -> tuple[str, str] | None:
+        """(pinned, new) fingerprints while ``identity``'s new key waits to be accepted."""
+        changed = self._changed_keys.get(identity)
+        return (changed.old_fingerprint, changed.new_fingerprint) if changed else None
+
+    def accept_key(self, identity: str) -> list[StoredMessage]:
+        """The user trusts ``identity``'s new key: it becomes the pin (kept in the store),
+        and its messages are no longer marked; returns the messages unmarked."""
+        changed = self._changed_keys.pop(identity, None)
+        if changed is None:
+            return []
+        self.store.pin_key(identity, changed.public_der, changed.new_fingerprint, time.time())
+        self.node.engine.accept_key(identity, changed.public_der)
+        return self.store.clear_flag(identity, Flag.KEY_CHANGED)
+
+    def _security(self, addrs: Sequence[Addr]) -> dict[Addr, Flag]:
+        """How a message to each of ``addrs`` goes: encrypted, or in clear for want of a key
+        from a peer that can encrypt (then the engine reports KeyMissing, maybe before the
+        rows are written)."""
+        engine = self.node.engine
+        flags: dict[Addr, Flag] = {}
+        for addr in addrs:
+            peer = engine.peers.get(addr)
+            if engine.can_encrypt_to(addr):
+                flags[addr] = Flag.ENCRYPTED
+            elif (
+                engine.encryption_ready
+                and peer is not None
+                and peer.capabilities & EntryOpt.ENCRYPTOPT
+            ):
+                flags[addr] = Flag.NO_KEY
+        return flags
+
     def resolve(self, target: str) -> Addr:
         """The address an IP, IP:PORT, nick, user or user@host names among the peers online;
         UnknownTarget or AmbiguousTarget (TargetError) if it names none or several."""
@@ -272,13 +332,25 @@ class Messenger:
         return addrs, peers
 
     def send(
-        self, recipients: Sequence[Recipient], text: str, *, sealed: bool = False
+        self,
+        recipients: Sequence[Recipient],
+        text: str,
+        *,
+        sealed: bool = False,
+        tell: bool = False,
     ) -> list[StoredMessage]:
         """Send ``text`` to one or several peers and keep it (one row per part and
-        recipient, "sending"); EngineError if it cannot be sent."""
+        recipient, "sending"); EngineError if it cannot be sent. ``tell``: the subscribers
+        hear of it (MessagesSent), for a message the front end did not send itself."""
         addrs, peers = self._recipients(recipients)
+        security = self._security(addrs)
         sent = self.node.send_message(addrs, text, sealed=sealed)
-        return self.recorder.record_sent(sent, peers, self.nick, self.clock(), sealed=sealed)
+        rows = self.recorder.record_sent(
+            sent, peers, self.nick, self.clock(), sealed=sealed, security=security
+        )
+        if tell:
+            self._publish(MessagesSent(rows))
+        return rows
 
     def broadcast(self, text: str) -> list[StoredMessage]:
         """Send ``text`` to everyone on the LAN (no receipts) and keep it."""
@@ -292,10 +364,12 @@ class Messenger:
         paths: Sequence[Path],
         *,
         sealed: bool = False,
+        tell: bool = False,
     ) -> FilesOffered:
         """Send ``text`` offering ``paths`` and keep it; OfferError for a bad path,
-        EngineError if it cannot be sent."""
+        EngineError if it cannot be sent. ``tell``: as for ``send``."""
         addrs, peers = self._recipients(recipients)
+        security = self._security(addrs)
         sent = await self.files.send(addrs, text, paths, sealed=sealed)
         rows = self.recorder.record_sent(
             sent.messages,
@@ -304,7 +378,10 @@ class Messenger:
             self.clock(),
             sealed=sealed,
             attachments=sent.attachments,
+            security=security,
         )
+        if tell:
+            self._publish(MessagesSent(rows))
         return FilesOffered(rows, sent)
 
     def resend(self, row: StoredMessage, to: Recipient) -> list[StoredMessage]:

@@ -19,10 +19,10 @@ from ..protocol.text import UnknownCodec
 from ..service import Messenger
 from ..store import HistoryStore
 from .composer import Composer
-from .draft import Draft, Drafts
 from .fileactions import FileCommands
-from .roster import Contact, Roster
-from .screens.peer_info import PeerInfoScreen
+from .model.draft import Draft, Drafts
+from .model.roster import Contact, Roster
+from .screens.peer_info import KeyFacts, PeerInfoScreen
 from .screens.prompt import TextPrompt
 from .sidebar import PeerList
 from .toasts import Dialogs
@@ -61,6 +61,8 @@ class CommandsHost(Dialogs, Protocol):
     def action_toggle_seal(self) -> None: ...
     def action_open_sealed(self) -> None: ...
     def action_resend_failed(self) -> None: ...
+    def accept_key(self, key: str) -> None: ...
+    def encrypts_to(self, contact: Contact) -> bool: ...
 
 
 @runtime_checkable
@@ -252,10 +254,37 @@ class UserCommands:
         contact = self._peer()
         if contact is None:
             return
-        self.app.push_screen(PeerInfoScreen(contact))
+        messenger = self.messenger
         peer = contact.peer
+        encrypted = self.app.encrypts_to(contact)
+        fingerprint = messenger.fingerprint(peer.addr) if peer is not None else None
+        if peer is not None and encrypted and fingerprint is None:
+            messenger.request_key(peer.addr)  # its fingerprint, for next time
+        keys = KeyFacts(
+            fingerprint=fingerprint or messenger.pinned_fingerprint(contact.key),
+            changed=messenger.changed_key(contact.key),
+            encrypted=encrypted,
+        )
+        key = contact.key
+        self.app.push_screen(PeerInfoScreen(contact, keys, lambda: self.app.accept_key(key)))
         if peer is not None:
-            self.messenger.request_info(peer.addr, "version")
+            messenger.request_info(peer.addr, "version")
+
+    def my_fingerprint(self) -> None:
+        fingerprint = self.messenger.our_fingerprint()
+        if fingerprint is None:
+            self.app.notify(
+                "No key of ours: encryption is off, or the keys are still being made",
+                severity="warning",
+                timeout=5,
+            )
+            return
+        self.app.notify(
+            f"{fingerprint}\nRead it to a peer: it sees the same in its peer info.",
+            title="My key fingerprint",
+            timeout=30,
+            markup=False,
+        )
 
     def mark_all_read(self) -> None:
         for contact in self.app.roster.contacts.values():
@@ -314,6 +343,18 @@ class UserCommands:
                 _("A sealed message must be opened; you see when it is (ctrl+s)"),
                 app.action_toggle_seal,
             )
+        yield SystemCommand(
+            "My key fingerprint",
+            "Ours, to compare with what a peer's info shows of us",
+            self.my_fingerprint,
+        )
+        for changed in app.roster.contacts.values():
+            if changed.key_changed:
+                yield SystemCommand(
+                    f"Accept new key of {changed.name}",
+                    f"Only after comparing fingerprints with {changed.name} (F3)",
+                    functools.partial(app.accept_key, changed.key),
+                )
         files = app.file_commands
         yield SystemCommand(
             _("Attach file…"),

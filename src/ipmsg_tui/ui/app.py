@@ -19,6 +19,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, OptionList
@@ -27,27 +28,28 @@ from ..config import Settings
 from ..i18n import N_, _
 from ..protocol.engine import EngineError
 from ..service import Messenger
+from ..service.control import ControlServer
 from ..store import EVERYONE, MessageState, StoredMessage
 from . import messages as ui
 from .actions import PeerSearch, UserCommands
-from .alerts import MessageAlerts
 from .attachbar import AttachmentBar
 from .bars import ChatHeader, StatusBar
 from .bridge import ServiceBridge
 from .chatlog import ChatLog
 from .chatrender import preview
 from .composer import Composer
-from .draft import Draft, Drafts
 from .fileactions import FileCommands
-from .fileboard import FileBoard
 from .filenews import FileNews
 from .hangup import ExitWatchdog, GoodbyeSignals
 from .localize import localize_bindings, localize_node
-from .roster import Contact, Roster
+from .model.alerts import MessageAlerts
+from .model.draft import Draft, Drafts
+from .model.fileboard import FileBoard
+from .model.roster import Contact, Roster
+from .model.window import ConversationWindow
 from .screens.confirm_quit import ConfirmQuit, describe_pending
 from .screens.peer_info import PeerInfoScreen
 from .sidebar import PeerList, Sidebar
-from .window import ConversationWindow
 
 log = logging.getLogger(__name__)
 W = TypeVar("W", bound=Widget)
@@ -174,6 +176,8 @@ class MessengerApp(App[int]):
         self.roster.load(self.store.conversations())
         for peer in self.messenger.peers:  # those who answered before the screen was up
             self.roster.peer_online(peer)
+        for contact in self.roster.contacts.values():  # keys that changed meanwhile
+            contact.key_changed = self.messenger.changed_key(contact.key) is not None
         for transfer in self.messenger.files.transfers:  # earlier ones, restored at start
             self.board.track(transfer)
             self.bridge.follow(transfer)
@@ -312,9 +316,15 @@ class MessengerApp(App[int]):
         self.peer_list.show(rows, keep=keep)
         self.refresh_status()
 
+    def encrypts_to(self, contact: Contact) -> bool:
+        """Our messages to ``contact`` go encrypted (its address can take them)."""
+        peer = contact.peer
+        return peer is not None and self.messenger.can_encrypt_to(peer.addr)
+
     def refresh_chat_header(self) -> None:
-        self._widget(ChatHeader).show(self.open_contact, self.settings.port)
         contact = self.open_contact
+        encrypted = contact is not None and self.encrypts_to(contact)
+        self._widget(ChatHeader).show(contact, self.settings.port, encrypted=encrypted)
         if contact is None:
             return
         composer = self.composer
@@ -323,7 +333,16 @@ class MessengerApp(App[int]):
         composer.border_title = Content(_("To {name}").format(name=names))  # a name is never markup
         composer.border_subtitle = _("🔒 sealed") if self.drafts[contact.key].sealed else ""
         if contact.is_everyone:
-            composer.placeholder = _("Message everyone on the LAN (broadcast, no receipts)")
+            # IPMSG has no group key: what goes to everyone is never encrypted.
+            composer.border_subtitle = "not encrypted"
+            if self.messenger.encryption == "required":
+                composer.placeholder = (
+                    "Encryption is required: messages to everyone cannot be sent (never encrypted)"
+                )
+            else:
+                composer.placeholder = (
+                    "Message everyone on the LAN (broadcast, no receipts, not encrypted)"
+                )
         elif self.drafts[contact.key].attachments:
             composer.placeholder = _("Add a few words if you like · Enter sends the files")
         else:
@@ -363,7 +382,7 @@ class MessengerApp(App[int]):
             hint = _("Nothing sent to everyone yet. A message here goes to the whole LAN.")
         else:
             hint = _("No messages with {name} yet. Say hello!").format(name=contact.name)
-        self.chat_log.open(window, hint, unread=contact.unread)
+        self.chat_log.open(window, hint, unread=contact.unread, peer_name=contact.name)
         if contact.unread:
             self.store.mark_read(key)
             self.roster.mark_read(key)
@@ -635,10 +654,74 @@ class MessengerApp(App[int]):
                     markup=False,
                 )
 
+    def on_messages_sent(self, message: ui.MessagesSent) -> None:
+        """A command beside the app sent these: shown as if typed here."""
+        if self.torn_down:
+            return
+        first = message.rows[0]
+        self.show_sent(self.roster.note_message(first.conversation, first.ts), message.rows)
+
     def on_info_answered(self, message: ui.InfoAnswered) -> None:
         screen = self.screen
         if isinstance(screen, PeerInfoScreen) and screen.contact.addr == message.addr:
             screen.show_answer(message.kind, message.text)
+
+    def on_security_alert(self, message: ui.SecurityAlert) -> None:
+        """A message rejected, a key changed or refused, a message sent without a key: a line
+        in the conversation, a mark on the peer, and a toast (never with a message's text)."""
+        if self.torn_down:  # closing: the history has the line
+            return
+        for row in message.rows:
+            if row.is_notice:
+                self.roster.note_message(row.conversation, row.ts)
+                if row.conversation == self.open_key:
+                    self.chat_log.add(row)
+            elif row.conversation == self.open_key:
+                self.chat_log.update(row)
+        key = message.key
+        contact = self.roster.get(key) if key is not None else self.roster.by_addr(message.addr)
+        name = contact.name if contact is not None else (key or message.addr[0])
+        match message.kind:
+            case "rejected":
+                text = f"A message claiming to be from {name} could not be verified: "
+                self._security_toast(text + message.detail, "Message rejected", "error")
+            case "key_changed":
+                if contact is not None:
+                    contact.key_changed = True
+                self._security_toast(
+                    f"The key of {name} changed: its messages are unverified until you accept "
+                    "the new key (F3 to compare fingerprints)",
+                    "Key changed",
+                    "error",
+                )
+            case "key_refused":
+                self._security_toast(f"{name}: {message.detail}", "Key refused", "error")
+            case "no_key" if message.sent:
+                self._security_toast(f"Sent unencrypted: no key from {name}", "No key", "warning")
+            case "no_key":
+                self._security_toast(
+                    f"Not sent: no key from {name}, and encryption is required", "No key", "error"
+                )
+        if contact is not None and contact.key == self.open_key:
+            self.refresh_chat_header()
+        self.schedule_sidebar()
+
+    def _security_toast(self, text: str, title: str, severity: SeverityLevel) -> None:
+        self.notify(text, title=title, severity=severity, timeout=10, markup=False)
+
+    def accept_key(self, key: str) -> None:
+        """The user trusts the new key of ``key``: pinned, and its messages unmarked."""
+        rows = self.messenger.accept_key(key)
+        contact = self.roster.get(key)
+        if contact is not None:
+            contact.key_changed = False
+        if key == self.open_key:
+            for row in rows:
+                self.chat_log.update(row)
+            self.refresh_chat_header()
+        name = contact.name if contact is not None else key
+        self.notify(f"The new key of {name} is accepted and pinned", timeout=4, markup=False)
+        self.schedule_sidebar()
 
     def on_peer_notice(self, message: ui.PeerNotice) -> None:
         who = message.peer.name if message.peer is not None else message.addr[0]
@@ -727,8 +810,11 @@ def run_app(settings: Settings, mouse: bool = True) -> int:
 
 
 async def _serve(messenger: Messenger, app: MessengerApp, mouse: bool) -> None:
-    await messenger.start()
+    await messenger.start(keys=True)
+    control = ControlServer(messenger)  # `send` and `who` beside the app come through it
+    await control.start()
     try:
         await app.run_async(mouse=mouse)
     finally:
+        await control.stop()
         await messenger.stop()

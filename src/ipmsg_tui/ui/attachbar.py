@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from ..i18n import _
-from .timefmt import file_size
+from .model.timefmt import file_size
 
 
 def chip_label(path: Path) -> Content:

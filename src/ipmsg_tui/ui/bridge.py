@@ -16,6 +16,7 @@ from textual.message import Message
 
 from ..net.files import OfferEnded, OfferFetched, OfferReceived, TransferEnded, TransferStarted
 from ..net.transfers import Transfer
+from ..protocol import events as ev
 from ..service import events as news
 from . import messages as ui
 
@@ -35,10 +36,14 @@ class ServiceBridge:
                 self._post(ui.PeerOffline(peer, reason))
             case news.MessagesChanged(rows=rows) if rows:
                 self._post(ui.MessagesUpdated(rows))
+            case news.MessagesSent(rows=rows) if rows:
+                self._post(ui.MessagesSent(rows))
             case news.InfoAnswered(addr=addr, kind=kind, text=text):
                 self._post(ui.InfoAnswered(addr, kind, text))
             case news.PeerNotice(addr=addr, peer=peer, text=text):
                 self._post(ui.PeerNotice(addr, peer, text))
+            case news.SecurityNotice():
+                self._post(security_alert(event))
             case OfferReceived(offer=offer):
                 self._post(ui.OfferArrived(offer))
             case TransferStarted(transfer=transfer):
@@ -66,3 +71,19 @@ class ServiceBridge:
         changed = list(self._changed.values())
         self._changed.clear()
         return changed
+
+
+def security_alert(notice: news.SecurityNotice) -> ui.SecurityAlert:
+    """What the app needs of a security notice (never a sealed text: there is none in it)."""
+    rows = list(notice.rows)
+    match notice.source:
+        case ev.MessageRejected(addr=addr, peer=peer, reason=reason):
+            key = peer.key if peer is not None else (rows[0].conversation if rows else None)
+            return ui.SecurityAlert("rejected", addr, key, reason, rows)
+        case ev.KeyChanged(addr=addr, identity=identity):
+            return ui.SecurityAlert("key_changed", addr, identity, "", rows)
+        case ev.KeyRejected(addr=addr, identity=identity, reason=reason):
+            return ui.SecurityAlert("key_refused", addr, identity, reason, rows)
+        case ev.KeyMissing(addr=addr, sent_in_clear=sent):
+            key = rows[0].conversation if rows else None
+            return ui.SecurityAlert("no_key", addr, key, "", rows, sent)

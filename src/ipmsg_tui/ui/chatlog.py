@@ -31,9 +31,9 @@ from textual.style import Style
 from ..i18n import N_, _
 from ..store import Flag, MessageState, StoredMessage
 from .chatrender import centered_line, message_lines, rule_line
-from .fileboard import OfferView
-from .timefmt import day_label, day_of
-from .window import ConversationWindow, Paged
+from .model.fileboard import OfferView
+from .model.timefmt import day_label, day_of
+from .model.window import ConversationWindow, Paged
 
 # Page more in when the view comes this close to a loaded end.
 LOAD_MARGIN = 3
@@ -97,6 +97,7 @@ class ChatLog(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.window: ConversationWindow | None = None
         self.empty_hint = ""
+        self.peer_name = "the peer"  # whom the open conversation is with
         self.clock: Callable[[], float] = time.time
         # What became of a message's files (the app's file board); None: nothing to add.
         self.offer_view: Callable[[StoredMessage], OfferView | None] = lambda row: None
@@ -117,18 +118,25 @@ class ChatLog(ScrollView, can_focus=True):
     def rows(self) -> list[StoredMessage]:
         return self.window.rows if self.window is not None else []
 
-    def open(self, window: ConversationWindow, empty_hint: str = "", unread: int = 0) -> None:
+    def open(
+        self,
+        window: ConversationWindow,
+        empty_hint: str = "",
+        unread: int = 0,
+        peer_name: str = "the peer",
+    ) -> None:
         """Show a conversation from its latest message; with ``unread`` messages waiting, a
         divider goes above the first of them, and the view starts there if they fill more
         than the pane."""
         self.window = window
         self.empty_hint = empty_hint
+        self.peer_name = peer_name
         self.cursor = None
         self._width = 0
         self._blocks = []
         self._follow = True
         self.unseen = 0
-        incoming = [row for row in window.rows if row.incoming]
+        incoming = [row for row in window.rows if row.incoming and not row.is_notice]
         self._first_unread = incoming[-unread].id if 0 < unread <= len(incoming) else None
         self._layout("end")
         self._show_first_unread()
@@ -198,8 +206,8 @@ class ChatLog(ScrollView, can_focus=True):
         if index == 0 or day_of(self.rows[index - 1].ts) != day_of(row.ts):
             lines.append(rule_line(day_label(row.ts, self.clock()), self._width))
         if row.id == self._first_unread:
-            lines.append(rule_line(_(UNREAD_LABEL), self._width, "bold $accent"))
-        lines.extend(message_lines(row, self._width, self.offer_view(row)))
+            lines.append(rule_line(UNREAD_LABEL, self._width, "bold $accent"))
+        lines.extend(message_lines(row, self._width, self.offer_view(row), self.peer_name))
         return lines
 
     def _refresh_banner(self) -> None:

@@ -25,17 +25,13 @@ from ..service import Messenger
 from ..store import StoredMessage
 from .chatrender import body_lines
 from .composer import Composer
-from .draft import Draft, Drafts
-from .fileboard import key_of
 from .filenews import FileNews, NewsHost
-from .paths import tilde
-from .roster import Contact
-from .screens.attach import AttachPicker
-from .screens.offer import OfferScreen
+from .model.draft import Draft, Drafts
+from .model.fileboard import key_of
+from .model.paths import tilde
+from .model.roster import Contact
+from .model.timefmt import clock_time
 from .screens.prompt import TextPrompt
-from .screens.save_as import SaveAsPicker
-from .screens.transfers import TransfersScreen
-from .timefmt import clock_time
 from .toasts import Dialogs
 
 log = logging.getLogger(__name__)
@@ -97,6 +93,8 @@ class FileCommands:
                 self.app.composer.focus()
 
         start = self.browse_from if self.browse_from.is_dir() else Path.home()
+        from .screens.attach import AttachPicker  # its tree widgets: not before the first frame
+
         self.app.push_screen(AttachPicker(start, contact.name), chosen)
 
     def add(self, key: str, paths: list[Path]) -> None:
@@ -243,6 +241,8 @@ class FileCommands:
         def decided(choice: str | None) -> None:
             self.decide(row, choice)
 
+        from .screens.offer import OfferScreen  # imported when first shown, not at start
+
         self.app.push_screen(OfferScreen(title, files, where, choices), decided)
 
     def decide(self, row: StoredMessage, choice: str | None) -> None:
@@ -293,6 +293,8 @@ class FileCommands:
             if path is not None:
                 self.accept(row, path)
 
+        from .screens.save_as import SaveAsPicker  # imported when first shown, not at start
+
         self.app.push_screen(SaveAsPicker(target, single=single, title=title), chosen)
 
     def decline(self, row: StoredMessage) -> None:
@@ -309,6 +311,8 @@ class FileCommands:
     # ------------------------------------------------------------------ transfers
 
     def show_transfers(self) -> None:
+        from .screens.transfers import TransfersScreen  # imported when first shown
+
         if isinstance(self.app.screen, TransfersScreen):
             return
         where = str(self.messenger.download_dir)

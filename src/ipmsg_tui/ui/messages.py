@@ -48,6 +48,14 @@ class MessagesUpdated(Message):
         self.rows = rows
 
 
+class MessagesSent(Message):
+    """Messages a command sent through the running app (the control socket), kept."""
+
+    def __init__(self, rows: list[StoredMessage]) -> None:
+        super().__init__()
+        self.rows = rows
+
+
 class InfoAnswered(Message):
     """A peer's answer to GETINFO / GETABSENCEINFO; ``text`` is None when it never came."""
 
@@ -66,6 +74,30 @@ class PeerNotice(Message):
         self.addr = addr
         self.peer = peer
         self.text = text
+
+
+class SecurityAlert(Message):
+    """Encryption went wrong or changed. ``kind``: "rejected" (a message that could not be
+    decrypted or verified), "key_changed", "key_refused" (contradicts its user name) or
+    "no_key" (our message went in clear, or with ``sent`` False not at all). ``key``: the
+    conversation it concerns; ``rows``: its line there, or our messages now marked."""
+
+    def __init__(
+        self,
+        kind: str,
+        addr: Addr,
+        key: str | None,
+        detail: str,
+        rows: list[StoredMessage],
+        sent: bool = True,
+    ) -> None:
+        super().__init__()
+        self.kind = kind
+        self.addr = addr
+        self.key = key
+        self.detail = detail
+        self.rows = rows
+        self.sent = sent
 
 
 # ---------------------------------------------------------------------- files

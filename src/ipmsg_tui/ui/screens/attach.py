@@ -14,7 +14,8 @@ from textual.widgets import DirectoryTree, Input, Label, Static
 
 from ...i18n import N_, _
 from ..browsetree import AttachTree, BrowseTree
-from ..paths import PathSuggester, describe_missing, expand, parse_paths
+from ..model.paths import describe_missing, expand, parse_paths
+from ..pathsuggester import PathSuggester
 from .sizes import DIALOG_BREAKPOINTS
 
 HELP = N_(

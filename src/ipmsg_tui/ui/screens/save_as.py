@@ -15,7 +15,8 @@ from textual.widgets import Input, Label, Static, Tree
 
 from ...i18n import N_, _
 from ..browsetree import BrowseTree, SaveTree
-from ..paths import PathSuggester, expand
+from ..model.paths import expand
+from ..pathsuggester import PathSuggester
 from .sizes import DIALOG_BREAKPOINTS
 
 HELP = N_(

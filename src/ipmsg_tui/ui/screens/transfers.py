@@ -16,9 +16,9 @@ from textual.widgets import Footer, Label, ProgressBar, Static
 
 from ...i18n import N_, _
 from ...net.transfers import Direction, Transfer, TransferState
-from ..paths import tilde
-from ..timefmt import file_size
-from ..transfertext import arrow, state_text
+from ..model.paths import tilde
+from ..model.timefmt import file_size
+from ..model.transfertext import arrow, state_text
 
 EMPTY = N_(
     "No transfers yet. Attach files or folders with ctrl+f; files offered to you appear in "

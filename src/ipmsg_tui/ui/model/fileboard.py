@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..i18n import _
-from ..net.files import FileService
-from ..net.transfers import Transfer
-from ..protocol.peers import Addr
-from ..store import Flag, MessageState, StoredMessage
+from ...i18n import _
+from ...net.files import FileService
+from ...net.transfers import Transfer
+from ...protocol.peers import Addr
+from ...store import Flag, MessageState, StoredMessage
 from .transfertext import state_text
 
 # direction ("in" / "out"), the peer's address, the message's packet number: what names an

@@ -13,9 +13,9 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..i18n import N_, _
-from ..protocol.peers import Addr, Peer, split_key, where
-from ..store import EVERYONE, Conversation
+from ...i18n import N_, _
+from ...protocol.peers import Addr, Peer, split_key, where
+from ...store import EVERYONE, Conversation
 
 EVERYONE_NAME = N_("Everyone")
 NO_GROUP = N_("No group")
@@ -36,6 +36,8 @@ class Contact:
     last_ts: float = 0.0
     # Twins online with the same user@host: then the address tells this one apart.
     namesakes: int = 0
+    # Its key is not the pinned one and the user has not accepted it: warn wherever it shows.
+    key_changed: bool = False
 
     @property
     def is_everyone(self) -> bool:

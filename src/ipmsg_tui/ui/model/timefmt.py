@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from ..i18n import _
-from ..sizes import file_size as file_size  # shared with the non-UI messages
+from ...i18n import _
+from ...sizes import file_size as file_size  # shared with the non-UI messages
 
 
 def clock_time(ts: float) -> str:

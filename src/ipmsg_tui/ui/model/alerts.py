@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
-from ..i18n import _, ngettext
+from ...i18n import _, ngettext
 
 WINDOW = 3.0
 BURST = 3

@@ -6,8 +6,8 @@ same thing. Each function returns plain text and a theme style name.
 
 from __future__ import annotations
 
-from ..i18n import N_, _
-from ..net.transfers import Direction, Failure, Transfer, TransferState
+from ...i18n import N_, _
+from ...net.transfers import Direction, Failure, Transfer, TransferState
 from .paths import tilde
 from .timefmt import file_size
 

@@ -1,0 +1,246 @@
+"""A `send` asked for through the control socket: sent by the running messenger, waited
+for as the command alone would (receipts, then downloads), failed with the same lines.
+
+The running app shows what was sent (``tell``: MessagesSent), as if typed there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..net.files import OfferError
+from ..protocol import events as ev
+from ..protocol.engine import EngineError
+from ..protocol.keyring import KEY_REQUEST_INTERVAL, KEY_REQUEST_TRIES
+from ..protocol.peers import Addr
+from ..targets import AmbiguousTarget, TargetError, UnknownTarget
+from . import events as news
+from .messenger import FilesOffered, Messenger, Recipient
+
+# How long a named target may take to appear among the peers (as `send` waits on its own).
+NAME_WAIT = 2.0
+KEY_EXCHANGE_WAIT = KEY_REQUEST_TRIES * KEY_REQUEST_INTERVAL
+
+
+class RequestFailed(Exception):
+    """The command fails with ``status``; ``problems``: a line each (the last is the error)."""
+
+    def __init__(self, message: str, status: int = 1, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.problems = problems or [message]
+
+
+class _Missing(RequestFailed):
+    """No peer by that name is known."""
+
+
+@dataclass
+class _Outcome:
+    """What became of a message sent for a command: receipts, failures, peers that quit."""
+
+    waiting: set[tuple[Addr, int]] = field(default_factory=set)  # (recipient, packet no)
+    failed: set[Addr] = field(default_factory=set)
+    left: set[Addr] = field(default_factory=set)
+
+    def note(self, event: news.News) -> None:
+        match event:
+            case news.MessagesChanged(source=ev.MessageDelivered(addr=addr, packet_no=number)):
+                self.waiting.discard((addr, number))
+            case news.MessagesChanged(source=ev.MessageFailed(addr=addr, packet_no=number)):
+                if (addr, number) in self.waiting:
+                    self.waiting.discard((addr, number))
+                    self.failed.add(addr)
+            case news.PeerOffline(peer=peer, reason="exit"):
+                self.left.add(peer.addr)
+
+    def missed(self, addr: Addr) -> bool:
+        return addr in self.failed or any(waited == addr for waited, _ in self.waiting)
+
+
+async def send_for_command(messenger: Messenger, request: dict[str, Any]) -> dict[str, Any]:
+    """Send as a `send` command asked (``targets``, ``text``, ``sealed``, ``timeout``,
+    ``files``) and wait as it would; its reply, or RequestFailed with its lines."""
+    targets, text, timeout = request.get("targets"), request.get("text"), request.get("timeout")
+    files = request.get("files") or []
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        raise RequestFailed('"files" is a list of paths', 2)
+    paths = [Path(f) for f in files]
+    if (
+        not isinstance(targets, list)
+        or not targets
+        or not all(isinstance(t, str) for t in targets)
+        or not isinstance(text, str)
+        or not (text or paths)
+    ):
+        raise RequestFailed('"send" needs "targets" and a "text" or "files"', 2)
+    if timeout is not None and (not isinstance(timeout, int | float) or timeout < 0):
+        raise RequestFailed('"timeout" is a number of seconds', 2)
+    if any(not path.is_absolute() for path in paths):
+        raise RequestFailed("the running app needs absolute paths", 2)
+    loop = asyncio.get_running_loop()
+    deadline = None if timeout is None else loop.time() + timeout
+    news_came = asyncio.Event()
+    outcome = _Outcome()
+
+    def follow(event: news.News) -> None:
+        outcome.note(event)
+        news_came.set()
+
+    messenger.subscribe(follow)
+    try:
+        addrs, missing = await _find_all(messenger, targets, news_came)
+        names = {addr: _name(messenger, addr) for addr in addrs}
+        recipients: list[Recipient] = [messenger.peer(addr) or addr for addr in addrs]
+        sealed = request.get("sealed") is True
+        offered: FilesOffered | None = None
+        try:
+            if paths:
+                offered = await messenger.send_files(
+                    recipients, text, paths, sealed=sealed, tell=True
+                )
+                rows = offered.rows
+            else:
+                rows = messenger.send(recipients, text, sealed=sealed, tell=True)
+        except OfferError as error:
+            raise RequestFailed(str(error), 2) from None
+        except EngineError as error:
+            raise RequestFailed(str(error)) from None
+        outcome.waiting.update((addr, row.packet_no) for row in rows for addr in addrs)
+        name = ", ".join(names.values())
+        sent = {"ok": True, "name": name, "parts": len(rows), "waited": timeout != 0}
+        if timeout == 0:
+            return sent
+        settings = messenger.settings
+        limit = (
+            timeout
+            if timeout is not None
+            else settings.retry_interval * settings.retry_count + 1 + KEY_EXCHANGE_WAIT
+        )
+        await _until(lambda: not outcome.waiting, news_came, limit)
+        missed = [addr for addr in addrs if outcome.missed(addr)]
+        _fail_with([*missing, *(_not_acknowledged(names[addr], addr) for addr in missed)])
+        if offered is not None:
+            remaining = None if deadline is None else max(0.0, deadline - loop.time())
+            await _until_fetched(offered, names, outcome, news_came, remaining, timeout)
+        return sent
+    finally:
+        messenger.unsubscribe(follow)
+
+
+def _name(messenger: Messenger, addr: Addr) -> str:
+    peer = messenger.peer(addr)
+    return peer.name if peer is not None else f"{addr[0]}:{addr[1]}"
+
+
+async def _find_all(
+    messenger: Messenger, targets: list[str], news_came: asyncio.Event
+) -> tuple[list[Addr], list[str]]:
+    """The addresses found (each once), and a line for each TARGET not found; with
+    none found, the last such line is the error (as `send` alone says it)."""
+    found = await asyncio.gather(
+        *(_find(messenger, target, news_came) for target in targets), return_exceptions=True
+    )
+    addrs: list[Addr] = []
+    missing: list[str] = []
+    for result in found:
+        if isinstance(result, _Missing):
+            missing.append(str(result))
+        elif isinstance(result, BaseException):
+            raise result
+        elif result not in addrs:
+            addrs.append(result)
+    if not addrs:
+        raise RequestFailed(missing[-1])
+    return addrs, missing
+
+
+async def _find(messenger: Messenger, target: str, changed: asyncio.Event) -> Addr:
+    """The address ``target`` names among the app's peers, waiting a little for it."""
+
+    def resolve() -> Addr | None:
+        try:
+            return messenger.resolve(target)
+        except UnknownTarget:
+            return None
+        except AmbiguousTarget as error:
+            raise RequestFailed(str(error)) from None
+        except TargetError as error:
+            raise RequestFailed(str(error), 2) from None
+
+    await _until(lambda: resolve() is not None, changed, NAME_WAIT)
+    addr = resolve()
+    if addr is None:
+        raise _Missing(
+            f"no peer named {target!r} answered within {NAME_WAIT:g} s; "
+            "see `ipmsg-tui who`, or give its IP address"
+        )
+    return addr
+
+
+async def _until_fetched(
+    offered: FilesOffered,
+    names: dict[Addr, str],
+    outcome: _Outcome,
+    news_came: asyncio.Event,
+    remaining: float | None,
+    timeout: float | None,
+) -> None:
+    """Serve until every recipient has every file; RequestFailed (as `send` says it) if
+    one declines, quits (BR_EXIT) or time runs out."""
+    offer = offered.sent.offer
+
+    def finished() -> bool:
+        return offer.complete or not [
+            r for r in offer.recipients if not offer.fetched_by(r) and r.addr not in outcome.left
+        ]
+
+    await _until(finished, news_came, remaining)
+    if offer.complete and len(offer.recipients) == len(names):
+        return
+    still_in = {recipient.addr for recipient in offer.recipients}
+    problems = [
+        f"{name} declined the files" for addr, name in names.items() if addr not in still_in
+    ]
+    for recipient in offer.recipients:
+        if offer.fetched_by(recipient):
+            continue
+        name = names.get(recipient.addr, f"{recipient.addr[0]}:{recipient.addr[1]}")
+        if recipient.addr in outcome.left:
+            problems.append(f"{name} left before fetching the files (it quit: BR_EXIT)")
+        else:
+            count = len(offer.required - offer.fetched.get(recipient, set()))
+            problems.append(f"{name} did not fetch the files within {timeout:g} s ({count} left)")
+    _fail_with(problems)
+
+
+def _not_acknowledged(name: str, addr: Addr) -> str:
+    return f"{name} did not acknowledge the message (offline, or UDP port {addr[1]} blocked)"
+
+
+def _fail_with(problems: list[str]) -> None:
+    if problems:
+        raise RequestFailed(problems[-1], problems=problems)
+
+
+async def _until(
+    predicate: Callable[[], bool], changed: asyncio.Event, timeout: float | None
+) -> None:
+    """Wait until ``predicate()`` holds or ``timeout`` passes, re-checking on ``changed``."""
+    loop = asyncio.get_running_loop()
+    deadline = None if timeout is None else loop.time() + timeout
+    while not predicate():
+        remaining = None if deadline is None else deadline - loop.time()
+        if remaining is not None and remaining <= 0:
+            return
+        changed.clear()
+        # Not asyncio.wait_for: on Python 3.11 it can swallow the cancellation of stop().
+        waiter = asyncio.ensure_future(changed.wait())
+        try:
+            await asyncio.wait({waiter}, timeout=remaining)
+        finally:
+            waiter.cancel()

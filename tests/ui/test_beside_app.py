@@ -1,0 +1,53 @@
+"""A real `ipmsg-tui send` beside the running app: the app sends it and shows it."""
+
+from __future__ import annotations
+
+import asyncio
+
+from ipmsg_tui.service.control import ControlServer
+from ipmsg_tui.store import MessageState
+
+from ..support.procs import child_env, command
+from .conftest import Lan, wait_for
+
+
+async def test_a_command_s_message_appears_in_the_open_conversation(lan: Lan) -> None:
+    bob = await lan.peer("Bob", knows=("Ann",))
+    app = await lan.app("Ann", knows=("Bob",))
+    control = ControlServer(app.messenger)  # as run_app starts it
+    assert await control.start()
+    settings = app.messenger.settings
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_for(pilot, lambda: app.roster.get("bob@bob-pc") is not None)
+            await pilot.press("down")
+            assert app.open_key == "bob@bob-pc"
+            proc = await asyncio.create_subprocess_exec(
+                *command(
+                    "send",
+                    "Bob",
+                    "sent by a script",
+                    "--bind",
+                    "127.0.0.1",
+                    "--port",
+                    str(settings.port),
+                    "--data-dir",
+                    str(settings.data_dir),
+                ),
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                env=child_env(),
+            )
+            out, err = await asyncio.wait_for(proc.communicate(), 30)
+            assert (proc.returncode, out, err) == (0, b"", b"")
+            assert bob.texts() == ["sent by a script"]
+            await wait_for(
+                pilot,
+                lambda: (
+                    [(r.text, r.state) for r in app.chat_log.rows]
+                    == [("sent by a script", MessageState.DELIVERED)]
+                ),
+            )
+            assert "sent by a script" in "\n".join(app.chat_log.plain_lines())
+    finally:
+        await control.stop()
