@@ -240,18 +240,31 @@ def _option_value(argv: Sequence[str], name: str) -> str | None:
     return found
 
 
+def _config_file(argv: Sequence[str]) -> Path:
+    named = _option_value(argv, "--config") or os.environ.get("IPMSG_TUI_CONFIG")
+    if named:
+        return Path(named)
+    system: str = sys.platform  # (a variable: mypy would judge the other branch unreachable)
+    if system.startswith("linux"):  # platformdirs' answer, without importing it
+        base = os.environ.get("XDG_CONFIG_HOME", "").strip() or os.path.expanduser("~/.config")
+        return Path(base) / PROG / "config.toml"
+    from .config import default_config_path
+
+    return default_config_path()
+
+
 def choose_language(argv: Sequence[str]) -> str:
     """The interface language, known before the parser is built (its help is translated):
-    ``--language``, else the config file's ``language``, else the locale."""
+    ``--language``, else the config file's ``language``, else the locale. Read with tomllib
+    alone: ``--help`` stays as quick as a bare start (a bad file is reported later)."""
     setting = _option_value(argv, "--language")
     if setting is None:
-        from .config import ConfigError, default_config_path, read_config_file
+        import tomllib
 
-        named = _option_value(argv, "--config") or os.environ.get("IPMSG_TUI_CONFIG")
         try:
-            value = read_config_file(Path(named) if named else default_config_path())
-        except ConfigError:
-            value = {}  # reported, translated, once the arguments are parsed
+            value = tomllib.loads(_config_file(argv).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            value = {}
         language = value.get("language")
         setting = language if isinstance(language, str) else None
     return i18n.choose(setting, os.environ)

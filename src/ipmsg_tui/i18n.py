@@ -14,8 +14,6 @@ import io
 from collections.abc import Mapping
 from pathlib import Path
 
-from .catalogs import compile_mo, parse_po
-
 DOMAIN = "ipmsg_tui"
 LOCALE_DIR = Path(__file__).parent / "locale"
 ENGLISH = "en"
@@ -66,6 +64,8 @@ def _catalog(language: str) -> gettext.NullTranslations:
     po, mo = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
     # A checkout whose .po changed since the last build reads the .po itself.
     if po.exists() and (not mo.exists() or po.stat().st_mtime > mo.stat().st_mtime):
+        from .catalogs import compile_mo, parse_po  # only then: --help stays light
+
         data = compile_mo(parse_po(po.read_text(encoding="utf-8")))
         return gettext.GNUTranslations(io.BytesIO(data))
     if mo.exists():
