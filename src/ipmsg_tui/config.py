@@ -72,6 +72,9 @@ class Settings:
     log_file: Path | None = None
     encryption: str = "auto"  # "auto" | "required" | "off" (see README, Security)
     language: str = "auto"  # "auto" (from the locale) | "en" | "zh_CN" | "ja"
+    notifications: bool = True  # desktop notices while the terminal is not focused
+    notify_escape: str = "auto"  # "auto" | "osc9" | "osc777" | "off"
+    notify_command: tuple[str, ...] = ()  # e.g. ("notify-send", "{title}", "{body}")
     config_path: Path = field(default_factory=default_config_path)
 
     @property
@@ -113,6 +116,9 @@ _FILE_KEYS: dict[str, type | tuple[type, ...]] = {
     "log_file": str,
     "encryption": str,
     "language": str,
+    "notifications": bool,
+    "notify_escape": str,
+    "notify_command": list,
 }
 ENCRYPTION_POLICIES = ("auto", "required", "off")
 
@@ -175,6 +181,8 @@ def _validate(settings: Settings) -> Settings:
         raise ConfigError("offer_ttl must be between 0 and 30 days (in seconds)")
     if not 0 < settings.part_max_age <= 3650:
         raise ConfigError("part_max_age must be between 0 and 3650 days")
+    if settings.notify_escape not in ("auto", "osc9", "osc777", "off"):
+        raise ConfigError(f"notify_escape {settings.notify_escape!r}: auto, osc9, osc777 or off")
     if settings.encryption not in ENCRYPTION_POLICIES:
         raise ConfigError(f"encryption {settings.encryption!r} is not one of auto, required, off")
     if settings.language != "auto" and normalize_language(settings.language) is None:
@@ -203,7 +211,7 @@ def load_settings(config_path: Path | None = None, **overrides: Any) -> Settings
     data = _read_file(path)
     values: dict[str, Any] = {"config_path": path}
     for key, value in data.items():
-        if key in ("broadcast", "hosts"):
+        if key in ("broadcast", "hosts", "notify_command"):
             if not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"config file {path}: {key!r} must be a list of strings")
             value = tuple(value)

@@ -48,6 +48,18 @@ class HistoryRecorder:
                 )
             case ev.MessageOpened(addr=addr, packet_no=packet_no):
                 return self._set_state(addr, packet_no, MessageState.OPENED, keep=())
+            case ev.AutoReplySent(peer=peer, packet_no=packet_no, text=text):
+                row = self.store.record_outgoing(
+                    peer.key,
+                    peer.addr,
+                    packet_no,
+                    text,
+                    event.timestamp,
+                    sender=event.sender,
+                    peer=peer,
+                    flags=Flag.AUTO_REPLY,
+                )
+                return [row]
             case ev.PeerJoined(peer=peer) | ev.PeerChanged(peer=peer):
                 if self.store.has_conversation(peer.key):
                     self.store.upsert_conversation(peer.key, peer)

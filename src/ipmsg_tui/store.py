@@ -409,6 +409,29 @@ class HistoryStore:
     def mark_read(self, key: str) -> None:
         self._db.execute("UPDATE conversations SET unread = 0 WHERE key = ?", (key,))
 
+    def forget_conversation(self, key: str) -> int:
+        """Delete a conversation and all its messages (they leave the search index when it
+        next catches up, before any search); how many messages went."""
+        with self._transaction():
+            row = self._db.execute("SELECT id FROM conversations WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                return 0
+            # Its place among the recipients of messages sent to several peers goes; such a
+            # message of its own still listed for others moves to the next one's conversation.
+            self._db.execute("DELETE FROM recipients WHERE conversation_id = ?", row)
+            self._db.execute(
+                "UPDATE messages SET conversation_id = (SELECT r.conversation_id FROM recipients"
+                " r WHERE r.message_id = messages.id ORDER BY r.rowid LIMIT 1) "
+                "WHERE conversation_id = ? AND EXISTS "
+                "(SELECT 1 FROM recipients r WHERE r.message_id = messages.id)",
+                row,
+            )
+            gone = self._db.execute("DELETE FROM messages WHERE conversation_id = ?", row)
+            self._db.execute("DELETE FROM conversations WHERE id = ?", row)
+        self._ids.pop(key, None)
+        self._keys.discard(key)
+        return gone.rowcount
+
     # ------------------------------------------------------------------ messages
 
     def record_incoming(
@@ -468,8 +491,9 @@ class HistoryStore:
         attachments: tuple[Attachment, ...] = (),
     ) -> StoredMessage:
         flags = flags or Flag(0)
-        # Nobody acknowledges a broadcast: it is as delivered as it will ever be.
-        state = MessageState.DELIVERED if flags & Flag.BROADCAST else MessageState.SENDING
+        # Nobody acknowledges a broadcast or an auto-reply: as delivered as it will ever be.
+        unacknowledged = flags & (Flag.BROADCAST | Flag.AUTO_REPLY)
+        state = MessageState.DELIVERED if unacknowledged else MessageState.SENDING
         draft = StoredMessage(
             0, key, Direction.OUT, ts, packet_no, *addr, sender, text, flags, state, attachments
         )

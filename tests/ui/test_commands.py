@@ -10,12 +10,15 @@ from textual.pilot import Pilot
 
 from ipmsg_tui.config import load_settings
 from ipmsg_tui.protocol import events as ev
+from ipmsg_tui.store import Flag, MessageState
 from ipmsg_tui.ui.app import MessengerApp
 from ipmsg_tui.ui.screens.peer_info import PeerInfoScreen
 from ipmsg_tui.ui.screens.prompt import TextPrompt
 
-from .conftest import Lan
+from .conftest import Lan, wait_for
 from .driver import SIZE, Ui
+from .screen_text import screen_lines
+from .test_story import listed
 
 
 def saved(app: MessengerApp) -> dict[str, Any]:
@@ -202,3 +205,31 @@ async def test_a_configured_nick_too_long_for_the_wire_is_announced_at_start(lan
         seen = bob.of(ev.PeerJoined)[0].peer.nick
         assert seen == "x" * 79
         await ui.until(lambda: any(f"others see you as {seen}" in m for m in ui.toasts()))
+
+
+async def test_our_away_auto_reply_is_shown_in_our_chat(lan: Lan) -> None:
+    bob = await lan.peer("Bob", knows=("Ann",))
+    carol = await lan.peer("Carol", knows=("Ann",))
+    app = await lan.app("Ann", knows=("Bob", "Carol"))
+    ann = ("127.0.0.1", app.settings.port)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(listed(app)) == 3)
+        app.commands.chat_with("bob@bob-pc")
+        await pilot.press("f2")
+        await answer(pilot, "at lunch")
+        await wait_for(pilot, lambda: any(e.peer.away for e in bob.of(ev.PeerChanged)))
+        bob.node.send_message([ann], "ping")
+        await wait_for(pilot, lambda: "at lunch" in bob.texts())
+        await wait_for(pilot, lambda: [r.text for r in app.chat_log.rows] == ["ping", "at lunch"])
+        reply = app.chat_log.rows[-1]
+        assert not reply.incoming and reply.flags & Flag.AUTO_REPLY
+        assert reply.state is MessageState.DELIVERED  # nobody acknowledges one: no "sending"
+        await wait_for(pilot, lambda: any("auto-reply" in line for line in screen_lines(app)))
+        # Another conversation's auto-reply is kept and shown when it is opened.
+        carol.node.send_message([ann], "are you there?")
+        await wait_for(pilot, lambda: "at lunch" in carol.texts())
+        app.commands.chat_with("carol@carol-pc")
+        await wait_for(
+            pilot,
+            lambda: [r.text for r in app.chat_log.rows] == ["are you there?", "at lunch"],
+        )

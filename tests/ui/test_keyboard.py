@@ -79,10 +79,27 @@ async def test_escape_tab_and_shift_tab_move_between_list_input_and_messages(lan
         assert ui.focus == "input"
         await ui.press("shift+tab")
         assert ui.focus == "messages"
-        await ui.press("escape")
-        assert ui.focus == "input"
-        await ui.press("escape")
+        await ui.press("escape")  # from the messages too: back to the list, never the box
         assert ui.focus == "sidebar"
+        await ui.press("tab", "escape")
+        assert ui.focus == "sidebar"
+
+
+async def test_escape_from_the_messages_then_up_recalls_nothing(lan: Lan) -> None:
+    """Escape in the messages once led to the input box, where ↑ recalled the last message
+    sent: one Enter more and it went again, or to another conversation."""
+    bob = await lan.peer("Bob", knows=("Ann",))
+    app = await lan.app("Ann", knows=("Bob",))
+    async with app.run_test(size=SIZE) as pilot:
+        ui = Ui(app, pilot)
+        await ui.until_listed("bob@bob-pc")
+        await ui.open("bob@bob-pc")
+        await ui.press("tab", *"meeting moved to 3", "enter")
+        await ui.until(lambda: "meeting moved to 3" in bob.texts())
+        await ui.press("shift+tab", "up", "escape", "up")
+        assert ui.focus == "sidebar"
+        assert ui.draft() == ""
+        assert app.open_key == "*"  # ↑ on the list moved to the row above Bob
 
 
 async def test_slash_filters_the_list_and_enter_writes_to_the_match(lan: Lan) -> None:

@@ -204,7 +204,7 @@ async def test_sealed_messages_stay_sealed_until_opened_then_readmsg_goes_out(la
         assert app.store.messages("bob@bob-pc")[0].state is MessageState.OPENED
 
         # and the other way round: ours is shown opened once Bob reads it
-        await ui.press("escape", "ctrl+s", *"for your eyes", "enter")
+        await ui.press("escape", "tab", "ctrl+s", *"for your eyes", "enter")
         await ui.until(lambda: ui.states()[-1] == ("for your eyes", MessageState.DELIVERED))
         (received,) = [m for m in bob.of(ev.MessageReceived) if m.sealed]
         bob.node.open_sealed(received.addr, received.packet_no, received.read_check)

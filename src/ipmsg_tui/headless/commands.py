@@ -21,6 +21,7 @@ from typing import Any
 from ..protocol.engine import EngineError
 from ..service import Messenger
 from ..targets import TargetError
+from .common import shortened_nick
 
 Emit = Callable[[dict[str, Any]], None]
 
@@ -67,7 +68,19 @@ class CommandRunner:
                 }
             )
         elif "nick" in request:
-            messenger.set_nick(_text(request, "nick"), remember=False)
+            nick = _text(request, "nick")
+            messenger.set_nick(nick, remember=False)
+            seen_as = messenger.fitting_nick(nick)
+            warning = shortened_nick(nick, seen_as)
+            if warning is not None:
+                self.emit(
+                    {
+                        "event": "warning",
+                        "id": request.get("id"),
+                        "warning": warning,
+                        "nick": seen_as,
+                    }
+                )
         elif "group" in request:
             messenger.set_group(_text(request, "group", allow_empty=True), remember=False)
         elif "away" in request:

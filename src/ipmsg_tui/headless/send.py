@@ -21,7 +21,13 @@ from ..service import FilesOffered, Messenger
 from ..service import events as news
 from ..store import HistoryStore
 from ..targets import AmbiguousTarget, UnknownTarget, is_address
-from .common import INTERRUPTED, CommandError, interrupt_on_signals, wait_until
+from .common import (
+    INTERRUPTED,
+    CommandError,
+    interrupt_on_signals,
+    wait_until,
+    warn_if_nick_shortened,
+)
 from .remote import send_through_app
 
 PROG = "ipmsg-tui"
@@ -166,6 +172,7 @@ async def run_send(
     if addressed:
         settings = replace(settings, hosts=(*settings.hosts, *addressed))
     messenger = Messenger(settings, store=store, remember_transfers=False)
+    warn_if_nick_shortened(settings.nick, messenger.fitting_nick(settings.nick))
     messenger.subscribe(follow)
     stage = "before the message was sent"
     try:

@@ -219,6 +219,9 @@ class Node:
     def add_target(self, addr: Addr, *, broadcast: bool = False) -> None:
         self._act(lambda now: self.engine.add_target(addr, broadcast=broadcast))
 
+    def remove_target(self, addr: Addr, *, broadcast: bool = False) -> None:
+        self._act(lambda now: self.engine.remove_target(addr, broadcast=broadcast))
+
     def set_keys(self, keys: KeyPair) -> None:
         """Our key pairs (from the key store): the node starts encrypting."""
         self._act(lambda now: self.engine.set_keys(keys.key_2048, keys.key_1024))

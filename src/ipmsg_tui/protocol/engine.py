@@ -272,6 +272,16 @@ class Engine(KeyExchange):
             )
             self._queue(entry, addr)
 
+    def remove_target(self, addr: Addr, *, broadcast: bool = False) -> None:
+        """Stop announcing ourselves to a broadcast address or far host (peers found
+        through it stay until they leave)."""
+        if broadcast:
+            targets = tuple(t for t in self.config.broadcast_targets if t != addr)
+            self.config = replace(self.config, broadcast_targets=targets)
+        else:
+            targets = tuple(t for t in self.config.unicast_targets if t != addr)
+            self.config = replace(self.config, unicast_targets=targets)
+
     def set_peer_encoding(self, key: str, codec: str | None) -> None:
         """Override (with None: stop overriding) the code page of the peer ``user@host``."""
         if codec is None:
@@ -872,7 +882,9 @@ class Engine(KeyExchange):
         command = Command.SENDMSG | SendOpt.AUTORETOPT | (SendOpt.UTF8OPT if utf8 else 0)
         text = self.away_text or "I am away from my desk."
         body = join_parts(wire_text.encode(text, codec))
-        self._queue(self._packet(self.next_packet_no(), command, body, codec), peer.addr)
+        packet_no = self.next_packet_no()
+        self._queue(self._packet(packet_no, command, body, codec), peer.addr)
+        self._events.append(ev.AutoReplySent(peer, packet_no, text, self.nick, now))
 
     def _max_sends(self, kind: RetryKind) -> int:
         # Read notices are cheap and users care about them: twice as long, as Windows does.

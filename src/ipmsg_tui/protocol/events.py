@@ -57,6 +57,18 @@ class MessageReceived(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class AutoReplySent(Event):
+    """We are away and answered ``peer``'s message with our away text (AUTORETOPT; nobody
+    acknowledges it)."""
+
+    peer: Peer
+    packet_no: int
+    text: str
+    sender: str  # our nick
+    timestamp: float
+
+
+@dataclass(frozen=True, slots=True)
 class MessageDelivered(Event):
     addr: Addr
     packet_no: int

@@ -57,6 +57,14 @@ class PeerOnline:
 
 
 @dataclass(frozen=True, slots=True)
+class AutoReplied:
+    """We were away and answered a message with our away text; ``row``: as kept."""
+
+    row: StoredMessage
+    source: ev.AutoReplySent
+
+
+@dataclass(frozen=True, slots=True)
 class PeerOffline:
     peer: Peer
     reason: str  # "exit", "refresh" or "evicted"
@@ -104,6 +112,7 @@ class SecurityNotice:
 
 NetworkNews = (
     MessageArrived
+    | AutoReplied
     | MessagesChanged
     | MessagesSent
     | PeerOnline
@@ -122,6 +131,8 @@ def news_of(event: ev.Event, rows: list[StoredMessage], unread: bool) -> Network
     match event:
         case ev.MessageReceived(peer=peer):
             return MessageArrived(rows[0], peer, unread, event)
+        case ev.AutoReplySent():
+            return AutoReplied(rows[0], event)
         case ev.MessageDelivered() | ev.MessageFailed() | ev.MessageOpened():
             return MessagesChanged(rows, event)
         case ev.PeerJoined(peer=peer):

@@ -22,7 +22,7 @@ import ipaddress
 import logging
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -415,18 +415,32 @@ class Messenger:
         self.node.open_sealed(row.addr, row.packet_no, bool(row.flags & Flag.READ_CHECK))
         return self.store.set_state_by_id(row.id, MessageState.OPENED)
 
+    def forget_conversation(self, key: str) -> int:
+        """Delete a conversation and its history for good (a mistyped address's, say); how
+        many messages went. Everyone's conversation stays (its messages go)."""
+        return self.store.forget_conversation(key)
+
     # ------------------------------------------------------------------ files offered to us
 
     def offer(self, addr: Addr, packet_no: int) -> IncomingOffer | None:
         return self.files.offer(addr, packet_no)
 
     def accept(
-        self, offer: IncomingOffer, folder: Path | None = None, name: str | None = None
+        self,
+        offer: IncomingOffer,
+        folder: Path | None = None,
+        name: str | None = None,
+        *,
+        only: Collection[int] | None = None,
     ) -> list[Transfer]:
-        """Download every file of ``offer`` into ``folder`` (the download folder); ``name``
-        saves a single file or folder under another name. SaveError if the folder is bad."""
+        """Download the files of ``offer`` (those whose file ids are in ``only``, or every
+        one) into ``folder`` (the download folder); ``name`` saves a single file or folder
+        under another name. SaveError if the folder is bad. The others stay offered: IPMSG
+        releases (declines) a whole offer, never one file of it."""
         return [
-            self.files.download(offer, attachment, folder, name) for attachment in offer.attachments
+            self.files.download(offer, attachment, folder, name)
+            for attachment in offer.attachments
+            if only is None or attachment.file_id in only
         ]
 
     def decline(self, offer: IncomingOffer) -> None:
@@ -503,6 +517,24 @@ class Messenger:
             self.settings = replace(settings, hosts=(*settings.hosts, written))
         key = "broadcast" if broadcast else "hosts"
         return TargetAdded(addr, written, Preferences(self.settings).add_to_list(key, written))
+
+    def remove_target(self, text: str, *, broadcast: bool) -> str | None:
+        """Stop announcing to a saved host (or broadcast address) and forget it; a problem
+        saving the settings, or None. ConfigError if ``text`` is no address."""
+        port = self.settings.port
+        addr = parse_target(text, port)
+        self.node.remove_target(addr, broadcast=broadcast)
+        settings = self.settings
+
+        def kept(targets: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(t for t in targets if parse_target(t, port) != addr)
+
+        if broadcast:
+            self.settings = replace(settings, broadcast=kept(settings.broadcast))
+        else:
+            self.settings = replace(settings, hosts=kept(settings.hosts))
+        key = "broadcast" if broadcast else "hosts"
+        return Preferences(self.settings).remove_from_list(key, text)
 
     def set_peer_encoding(self, key: str, answer: str) -> tuple[str | None, str | None]:
         """The code page of peer ``key`` ("auto" or "" for automatic); UnknownCodec for a

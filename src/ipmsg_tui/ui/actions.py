@@ -22,6 +22,8 @@ from .composer import Composer
 from .fileactions import FileCommands
 from .model.draft import Draft, Drafts
 from .model.roster import Contact, Roster
+from .screens.choose import ChoicePrompt
+from .screens.confirm import Confirm
 from .screens.peer_info import KeyFacts, PeerInfoScreen
 from .screens.prompt import TextPrompt
 from .sidebar import PeerList
@@ -58,11 +60,14 @@ class CommandsHost(Dialogs, Protocol):
     def refresh_status(self) -> None: ...
     def rebuild_sidebar(self) -> None: ...
     def open_conversation(self, key: str) -> None: ...
+    def conversation_forgotten(self, key: str) -> None: ...
     def action_toggle_seal(self) -> None: ...
     def action_open_sealed(self) -> None: ...
     def action_resend_failed(self) -> None: ...
     def accept_key(self, key: str) -> None: ...
     def encrypts_to(self, contact: Contact) -> bool: ...
+    def action_search_history(self) -> None: ...
+    def action_quote_reply(self) -> None: ...
 
 
 @runtime_checkable
@@ -212,6 +217,32 @@ class UserCommands:
             )
         self._ask(prompt, done)
 
+    def remove_target(self) -> None:
+        """Pick a saved host or broadcast address; it is no longer announced to, nor saved."""
+        settings = self.messenger.settings
+        saved = [(t, False) for t in settings.hosts] + [(t, True) for t in settings.broadcast]
+        if not saved:
+            self.app.notify("No hosts or broadcast addresses added", timeout=3)
+            return
+
+        def done(index: int | None) -> None:
+            if index is None:
+                return
+            text, broadcast = saved[index]
+            try:
+                problem = self.messenger.remove_target(text, broadcast=broadcast)
+            except ConfigError as bad:
+                self.app.notify(str(bad), severity="error", markup=False)
+                return
+            if not self._problem(problem):
+                self.app.notify(f"No longer announced to {text}, nor saved", timeout=3)
+
+        labels = [f"{'broadcast' if b else 'host'}  {t}" for t, b in saved]
+        help_text = "Peers found through it stay listed until they leave."
+        self.app.push_screen(
+            ChoicePrompt("Remove a host or broadcast address", labels, help_text), done
+        )
+
     # ------------------------------------------------------------------ peers
 
     def peer_encoding(self) -> None:
@@ -293,6 +324,41 @@ class UserCommands:
                 contact.unread = 0
         self.app.rebuild_sidebar()
 
+    def forget_conversation(self) -> None:
+        """Delete the open conversation and its history, after asking (a mistyped
+        address's ghost, or a history one wants gone)."""
+        contact = self._peer()
+        if contact is None:
+            return
+        key, name = contact.key, contact.name
+        count = self.app.store.count(key)
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.messenger.forget_conversation(key)
+                self.app.conversation_forgotten(key)
+                self.app.notify(f"Forgot the conversation with {name}", timeout=3, markup=False)
+
+        plural = "" if count == 1 else "s"
+        self.app.push_screen(
+            Confirm(
+                f"Forget the conversation with {name}?",
+                f"Its {count} message{plural} are deleted from the history for good. "
+                "A peer who is online stays in the list.",
+                "Forget",
+            ),
+            done,
+        )
+
+    def next_unread(self) -> None:
+        """ctrl+n: open the next conversation with unread messages (focus stays put)."""
+        key = self.app.roster.next_unread(self.app.open_key)
+        if key is None:
+            self.app.notify("No unread messages", timeout=2)
+            return
+        self.app.open_conversation(key)
+        self.app.peer_list.highlight_key(key)
+
     def chat_with(self, key: str) -> None:
         self.app.open_conversation(key)
         self.app.peer_list.highlight_key(key)
@@ -326,6 +392,11 @@ class UserCommands:
             _("Another subnet to announce to, remembered in the config"),
             functools.partial(self.add_target, True),
         )
+        yield SystemCommand(
+            "Remove host…",
+            "Stop announcing to an added host or broadcast address, and forget it",
+            self.remove_target,
+        )
         contact = app.open_contact
         if contact is not None and not contact.is_everyone:
             yield SystemCommand(
@@ -337,6 +408,11 @@ class UserCommands:
                 _("Peer encoding"),
                 _("The code page for {name}'s messages").format(name=contact.name),
                 self.peer_encoding,
+            )
+            yield SystemCommand(
+                "Forget this conversation",
+                f"Delete the history with {contact.name} (asks first)",
+                self.forget_conversation,
             )
             yield SystemCommand(
                 _("Do not seal") if app.drafts[contact.key].sealed else _("Seal next message"),
@@ -383,7 +459,22 @@ class UserCommands:
             _("Send failed messages here again (ctrl+r)"),
             app.action_resend_failed,
         )
+        yield SystemCommand(
+            "Next unread",
+            "Open the next conversation with unread messages (ctrl+n)",
+            self.next_unread,
+        )
         yield SystemCommand(_("Mark all read"), _("Clear every unread count"), self.mark_all_read)
+        yield SystemCommand(
+            "Search history…",
+            "Find a message in any conversation (ctrl+g)",
+            app.action_search_history,
+        )
+        yield SystemCommand(
+            "Quote reply",
+            "Reply quoting the chosen message, or the last one received (q in the messages)",
+            app.action_quote_reply,
+        )
 
 
 class PeerSearch(Provider):

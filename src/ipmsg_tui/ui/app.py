@@ -14,11 +14,10 @@ from collections import deque
 from collections.abc import Iterable
 from typing import ClassVar, TypeVar
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widget import Widget
@@ -29,7 +28,7 @@ from ..i18n import N_, _
 from ..protocol.engine import EngineError
 from ..service import Messenger
 from ..service.control import ControlServer
-from ..store import EVERYONE, MessageState, StoredMessage
+from ..store import EVERYONE, MessageState, SearchHit, StoredMessage
 from . import messages as ui
 from .actions import PeerSearch, UserCommands
 from .attachbar import AttachmentBar
@@ -38,18 +37,23 @@ from .bridge import ServiceBridge
 from .chatlog import ChatLog
 from .chatrender import preview
 from .composer import Composer
+from .desktop import DesktopNotifier
 from .fileactions import FileCommands
 from .filenews import FileNews
 from .hangup import ExitWatchdog, GoodbyeSignals
+from .hints import empty_hint
 from .localize import localize_bindings, localize_node
-from .model.alerts import MessageAlerts
+from .model.alerts import MessageAlerts, desktop_notice
 from .model.draft import Draft, Drafts
 from .model.fileboard import FileBoard
 from .model.roster import Contact, Roster
 from .model.window import ConversationWindow
+from .quote import quoted
 from .screens.confirm_quit import ConfirmQuit, describe_pending
+from .screens.history_search import HistorySearchScreen
 from .screens.peer_info import PeerInfoScreen
 from .sidebar import PeerList, Sidebar
+from .toastlinks import ToastLinks
 
 log = logging.getLogger(__name__)
 W = TypeVar("W", bound=Widget)
@@ -97,8 +101,10 @@ class MessengerApp(App[int]):
             tooltip=N_("ctrl+t: uploads and downloads"),
             group=FILES,
         ),
+        Binding("ctrl+n", "next_unread", "Next unread", show=False),
         Binding("ctrl+o", "open_sealed", N_("Open sealed"), show=False),
         Binding("ctrl+r", "resend_failed", N_("Resend"), show=False),
+        Binding("ctrl+g", "search_history", "Search", show=False),
     ]
 
     def __init__(self, messenger: Messenger) -> None:
@@ -124,6 +130,13 @@ class MessengerApp(App[int]):
         self.quiet_start = QUIET_START  # seconds without presence toasts after start
         self.commands = UserCommands(self)
         self.alerts = MessageAlerts(self)
+        self.toast_links = ToastLinks()
+        self.desktop = DesktopNotifier(
+            self._write_to_terminal,
+            lambda text: self.notify(text, severity="warning", markup=False),
+            escape=messenger.settings.notify_escape,
+            command=messenger.settings.notify_command,
+        )
         self.file_commands = FileCommands(self)
         self.file_news = FileNews(self)
         # A closed terminal or a kill still says goodbye, and the process surely ends.
@@ -206,11 +219,21 @@ class MessengerApp(App[int]):
         if waiting:  # kept since last time: say so, but leave them unread until opened
             names = ", ".join(c.name for c in waiting[:3]) + (" …" if len(waiting) > 3 else "")
             total = sum(c.unread for c in waiting)
-            self.notify(
+            self.notify_about(
+                waiting[0].key,
                 _("{count} unread from {names}").format(count=total, names=names),
                 title=_("While you were away"),
-                markup=False,
             )
+
+    def notify_about(self, key: str, message: str, *, title: str) -> None:
+        """A toast about conversation ``key``: a click on it opens that conversation."""
+        self.toast_links.toast(self, key, message, title=title)
+
+    @on(events.Click)
+    def _toast_clicked(self, event: events.Click) -> None:
+        key = self.toast_links.key_of(event.widget)
+        if key is not None and self.roster.get(key) is not None:
+            self.commands.chat_with(key)
 
     def _quit_on_signal(self) -> None:
         self.run_worker(self.action_quit(), exclusive=True, group="quit")
@@ -225,6 +248,7 @@ class MessengerApp(App[int]):
         self.messenger.unsubscribe(self.bridge)
         await self.messenger.stop()
         self.watchdog.said_goodbye.set()
+        await self.desktop.stop()
 
     async def action_quit(self) -> None:
         await self.messenger.stop()  # goodbye (BR_EXIT) before the screen goes
@@ -321,6 +345,13 @@ class MessengerApp(App[int]):
         peer = contact.peer
         return peer is not None and self.messenger.can_encrypt_to(peer.addr)
 
+    def _refresh_everyone_hint(self) -> None:
+        """Everyone's empty conversation says what to do while nobody is online."""
+        contact = self.open_contact
+        if contact is not None and contact.is_everyone:
+            online = self.roster.online_count
+            self.chat_log.set_empty_hint(empty_hint(contact, online, self.settings.port))
+
     def refresh_chat_header(self) -> None:
         contact = self.open_contact
         encrypted = contact is not None and self.encrypts_to(contact)
@@ -330,7 +361,9 @@ class MessengerApp(App[int]):
         composer = self.composer
         also = [] if contact.is_everyone else self._marked_besides(contact)
         names = ", ".join([contact.name, *(c.name for c in also)])
-        composer.border_title = Content(_("To {name}").format(name=names))  # a name is never markup
+        composer.show_title(
+            _("To {name}").format(name=names)
+        )  # fitted by cell widths; a name is never markup
         composer.border_subtitle = _("🔒 sealed") if self.drafts[contact.key].sealed else ""
         if contact.is_everyone:
             # IPMSG has no group key: what goes to everyone is never encrypted.
@@ -378,10 +411,7 @@ class MessengerApp(App[int]):
         )
         window = ConversationWindow(self.store, key)
         window.open()
-        if contact.is_everyone:
-            hint = _("Nothing sent to everyone yet. A message here goes to the whole LAN.")
-        else:
-            hint = _("No messages with {name} yet. Say hello!").format(name=contact.name)
+        hint = empty_hint(contact, self.roster.online_count, self.settings.port)
         self.chat_log.open(window, hint, unread=contact.unread, peer_name=contact.name)
         if contact.unread:
             self.store.mark_read(key)
@@ -391,6 +421,18 @@ class MessengerApp(App[int]):
         self.refresh_chat_header()
         if relist:
             self.schedule_sidebar()
+
+    def conversation_forgotten(self, key: str) -> None:
+        """Its history was deleted: an online peer's conversation starts afresh, any other
+        leaves the list (and Everyone's opens)."""
+        self.roster.forget(key)
+        self.drafts.discard(key)  # what was typed and sent there goes too
+        if key == self.open_key:
+            self.open_key = None  # so that it opens afresh (or Everyone's does)
+            still_listed = self.roster.get(key) is not None
+            self.open_conversation(key if still_listed else EVERYONE)
+            self.peer_list.highlight_key(self.open_key or EVERYONE)
+        self.rebuild_sidebar()
 
     def _keep_draft(self) -> None:
         """What was typed for the conversation being left waits for it, not for the next."""
@@ -422,6 +464,9 @@ class MessengerApp(App[int]):
     def action_focus_composer(self) -> None:
         self.composer.focus()
 
+    def action_focus_peers(self) -> None:
+        self.peer_list.focus()
+
     # ------------------------------------------------------------------ sending
 
     @on(Composer.Submitted)
@@ -431,11 +476,13 @@ class MessengerApp(App[int]):
             return
         draft = self.drafts[contact.key]
         sealed = draft.sealed
+        also = [] if contact.is_everyone else self._marked_besides(contact)
         if draft.attachments:
-            self.file_commands.send(contact, event.text, sealed=sealed)
+            self.file_commands.send(contact, event.text, sealed=sealed, also=also)
+            if also:
+                self.peer_list.clear_marks()
             self._sent(draft, event.text, sealed)
             return
-        also = self._marked_besides(contact)
         if also and not contact.is_everyone:
             self.send_to_several([contact, *also], event.text)
             return
@@ -569,6 +616,61 @@ class MessengerApp(App[int]):
         elif not row.incoming and row.state is MessageState.FAILED:
             self.resend(row)
 
+    # ------------------------------------------------------------------ search, quote
+
+    def action_search_history(self) -> None:
+        """ctrl+g, `/` in the messages: find a message in any conversation, and go there."""
+
+        def name_of(key: str) -> str:
+            contact = self.roster.get(key)
+            return contact.name if contact is not None else key
+
+        self.push_screen(HistorySearchScreen(self.store.path, name_of, self.clock), self.go_to_hit)
+
+    def go_to_hit(self, hit: SearchHit | None) -> None:
+        """Open the conversation a search hit is in, on the page around it, the hit chosen."""
+        if hit is None:
+            return
+        row = hit.message
+        key = self.open_key if row.shown_in(self.open_key) else row.conversation
+        if key is None or self.roster.get(key) is None:
+            self.notify("That conversation is no longer listed", severity="warning")
+            return
+        self.open_conversation(key)
+        self.peer_list.highlight_key(key)
+        self.chat_log.show_around(row.id)
+        self.chat_log.focus()
+
+    @on(ChatLog.QuoteAsked)
+    def _quote(self, event: ChatLog.QuoteAsked) -> None:
+        self.quote_reply(event.row)
+
+    def quote_reply(self, row: StoredMessage) -> None:
+        """Write to the message's peer with its text quoted ("> " lines), cursor below."""
+        if row.incoming and row.state is MessageState.SEALED:
+            self.notify("Open the sealed message first", severity="warning", timeout=3)
+            return
+        key = self.open_key if row.shown_in(self.open_key) else row.conversation
+        if key is None or self.roster.get(key) is None:
+            return
+        self.open_conversation(key)
+        self.peer_list.highlight_key(key)
+        composer = self.composer
+        composer.load_text(quoted(row.text, composer.text))
+        composer.move_cursor(composer.document.end)
+        composer.focus()
+
+    def action_quote_reply(self) -> None:
+        """The palette's "Quote reply": the chosen message, or the last one received."""
+        row = self.chat_log.cursor_row
+        if row is None:
+            incoming = [r for r in self.chat_log.rows if r.incoming]
+            row = incoming[-1] if incoming else None
+        if row is None:
+            self.notify("No message here to quote", timeout=2)
+            return
+        self.quote_reply(row)
+
     def action_open_sealed(self) -> None:
         """Open the oldest sealed message of the conversation that is still sealed."""
         sealed = [r for r in self.chat_log.rows if r.incoming and r.state is MessageState.SEALED]
@@ -605,6 +707,7 @@ class MessengerApp(App[int]):
         contact = self.roster.peer_online(message.peer)
         if message.joined and len(contact.online) == 1 and self._worth_a_toast(contact):
             self.notify(f"{contact.name} is online", timeout=3, markup=False)
+        self._refresh_everyone_hint()
         if contact.key == self.open_key:
             self.refresh_chat_header()
         self.schedule_sidebar()
@@ -617,6 +720,7 @@ class MessengerApp(App[int]):
             return
         if not contact.online and self._worth_a_toast(contact):
             self.notify(f"{contact.name} went offline", timeout=3, markup=False)
+        self._refresh_everyone_hint()
         if contact.key == self.open_key:
             self.refresh_chat_header()
         self.schedule_sidebar()
@@ -633,8 +737,31 @@ class MessengerApp(App[int]):
             if message.unread:  # it arrived while another conversation was open
                 self.store.mark_read(key)
         elif message.unread:
-            self.alerts.message(contact.name, preview(row))
+            self.alerts.message(contact.name, preview(row), key)
+        self.notify_outside(contact.name, row)
         self.schedule_sidebar()
+
+    def on_auto_reply_sent(self, message: ui.AutoReplySent) -> None:
+        contact = self.roster.get(message.row.conversation)
+        if contact is not None and not self.torn_down:
+            self.show_sent(contact, [message.row])
+
+    def notify_outside(self, sender: str, row: StoredMessage) -> None:
+        """A desktop notice while the terminal is in the background (AppBlur)."""
+        notice = desktop_notice(
+            sender,
+            row,
+            preview(row),
+            focused=self.app_focus,
+            enabled=self.settings.notifications,
+        )
+        if notice is not None:
+            self.desktop.deliver(notice)
+
+    def _write_to_terminal(self, data: str) -> None:
+        driver = self._driver
+        if driver is not None:
+            driver.write(data)
 
     def on_messages_updated(self, message: ui.MessagesUpdated) -> None:
         if self.torn_down:  # closing: nothing left to show it in (the history has it)
@@ -782,6 +909,9 @@ class MessengerApp(App[int]):
 
     def action_refresh(self) -> None:
         self.commands.refresh()
+
+    def action_next_unread(self) -> None:
+        self.commands.next_unread()
 
     def action_attach(self) -> None:
         self.file_commands.attach()

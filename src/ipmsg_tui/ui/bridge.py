@@ -30,6 +30,8 @@ class ServiceBridge:
         match event:
             case news.MessageArrived(row=row, peer=peer, unread=unread):
                 self._post(ui.MessageArrived(row, peer, unread))
+            case news.AutoReplied(row=row):
+                self._post(ui.AutoReplySent(row))
             case news.PeerOnline(peer=peer, previous=previous):
                 self._post(ui.PeerOnline(peer, previous))
             case news.PeerOffline(peer=peer, reason=reason):

@@ -73,7 +73,10 @@ class ChatLog(ScrollView, can_focus=True):
             tooltip=N_("Open a sealed message, resend one not delivered, answer an offer of files"),
         ),
         Binding("c", "copy", N_("Copy"), tooltip=N_("Copy the message's text")),
-        Binding("escape", "app.focus_composer", N_("Back"), show=False),
+        Binding("q", "quote", "Quote", tooltip="Reply to the message, quoting it"),
+        Binding("slash", "app.search_history", "Search", tooltip="Search every conversation"),
+        # Toward the peer list, as from the input box: never to the box, where ↑ recalls.
+        Binding("escape", "app.focus_peers", "Peers", show=False),
     ]
     HELP = N_(
         """
@@ -81,9 +84,18 @@ class ChatLog(ScrollView, can_focus=True):
 - **↑ ↓ PgUp PgDn Home End** move
 - **Enter**, click: open sealed, resend, answer an offer
 - **c**: copy the message
+- **q**: reply quoting it
+- **/**: search the history of every conversation
 - **Escape**: back to the input box
 """
     )
+
+    class QuoteAsked(Message):
+        """The user wants to reply to a message, quoting it."""
+
+        def __init__(self, row: StoredMessage) -> None:
+            super().__init__()
+            self.row = row
 
     class Activated(Message):
         """The user asked to act on a message (open it if sealed, resend it if failed, or
@@ -140,6 +152,20 @@ class ChatLog(ScrollView, can_focus=True):
         self._first_unread = incoming[-unread].id if 0 < unread <= len(incoming) else None
         self._layout("end")
         self._show_first_unread()
+
+    def show_around(self, message_id: int) -> bool:
+        """Load the page around a message (a search hit) and put the cursor on it; False
+        (and the latest page) if the open conversation does not have it."""
+        if self.window is None:
+            return False
+        index = self.window.open_around(message_id)
+        self._first_unread = None
+        if index is None:
+            self._layout("end")
+            return False
+        self._layout("top")
+        self.move_cursor(index)
+        return True
 
     def add(self, row: StoredMessage) -> None:
         """A new message of the open conversation."""
@@ -209,6 +235,13 @@ class ChatLog(ScrollView, can_focus=True):
             lines.append(rule_line(UNREAD_LABEL, self._width, "bold $accent"))
         lines.extend(message_lines(row, self._width, self.offer_view(row), self.peer_name))
         return lines
+
+    def set_empty_hint(self, text: str) -> None:
+        """What an empty conversation says, changed while it is open."""
+        if text != self.empty_hint:
+            self.empty_hint = text
+            if not self.rows:
+                self._reindex()
 
     def _refresh_banner(self) -> None:
         width = self._width
@@ -474,6 +507,11 @@ class ChatLog(ScrollView, can_focus=True):
             return
         self.app.copy_to_clipboard(row.text)
         self.notify(_("Message copied to the clipboard"), timeout=2)
+
+    def action_quote(self) -> None:
+        row = self.cursor_row
+        if row is not None:
+            self.post_message(self.QuoteAsked(row))
 
     def on_focus(self) -> None:
         if self.cursor is None and self.rows:

@@ -63,6 +63,8 @@ def state_label(row: StoredMessage) -> tuple[str, str]:
         return " · ".join(marks), "$text-muted"
     if row.flags & Flag.BROADCAST:
         return _("→ everyone"), "$text-muted"
+    if row.flags & Flag.AUTO_REPLY:
+        return "↩ auto-reply (away)", "$text-muted"
     if row.recipients:
         return recipients_label(row)
     sealed = "🔒 " if row.sealed else ""

@@ -40,6 +40,14 @@ class MessageArrived(Message):
         self.unread = unread
 
 
+class AutoReplySent(Message):
+    """Our away text went out as the answer to a message (shown as one of ours)."""
+
+    def __init__(self, row: StoredMessage) -> None:
+        super().__init__()
+        self.row = row
+
+
 class MessagesUpdated(Message):
     """Stored messages whose state changed (delivered, not delivered, opened)."""
 
