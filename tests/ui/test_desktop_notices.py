@@ -6,11 +6,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ipmsg_tui.ui.model.alerts import SEALED_BODY, UNVERIFIED_BODY, DesktopNotice, desktop_notice
 from textual import events
 
 from ipmsg_tui.store import Direction, Flag, MessageState, StoredMessage
 from ipmsg_tui.ui.desktop import command_line, escape_kind, escape_sequence
+from ipmsg_tui.ui.model.alerts import SEALED_BODY, UNVERIFIED_BODY, DesktopNotice, desktop_notice
 
 from .conftest import Lan, wait_for
 from .test_story import SIZE, listed
