@@ -4,7 +4,7 @@ Starts real IPMSG nodes on 127.0.0.1 (each on its own free port, introduced to e
 by unicast, nothing broadcast beyond loopback), runs the app with a fresh history and
 config in a temporary directory, drives it with Textual's Pilot and saves SVG screenshots.
 
-    .venv/bin/python scripts/screenshots.py [OUTPUT_DIR]
+    .venv/bin/python scripts/screenshots.py [OUTPUT_DIR] [--chinese]
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from ipmsg_tui import i18n
 from ipmsg_tui.config import Settings, load_settings
 from ipmsg_tui.history import HistoryRecorder
 from ipmsg_tui.net.files import FileEvent, FileService, OfferReceived
@@ -302,6 +303,53 @@ async def shoot(app: MessengerApp, pilot: Pilot[Any], scene: Scene, out: Path) -
     save("small")
 
 
+async def make_chinese(out: Path) -> None:
+    """The same LAN with the interface in 简体中文 (as LANG=zh_CN.UTF-8 gives it)."""
+    i18n.install("zh_CN")
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            os.environ["IPMSG_TUI_CONFIG"] = str(Path(tmp) / "config.toml")
+            os.environ["HOME"] = tmp
+            scene = Scene(Path(tmp))
+            await scene.start_peers()
+            settings = scene.settings("me", download_dir=Path(tmp) / "Downloads" / "ipmsg-tui")
+            scene.seed_yesterday(settings)
+            messenger = Messenger.keeping_history(settings, clock=clock)
+            try:
+                await messenger.start()
+                app = MessengerApp(messenger)
+                async with app.run_test(size=SIZE, notifications=True) as pilot:
+                    await shoot_chinese(app, pilot, scene, out)
+            finally:
+                await messenger.stop()
+                messenger.close()
+                await scene.stop_peers()
+    finally:
+        i18n.install(i18n.ENGLISH)
+
+
+async def shoot_chinese(app: MessengerApp, pilot: Pilot[Any], scene: Scene, out: Path) -> None:
+    await until(pilot, lambda: app.roster.online_count == len(PEOPLE) - 1)
+    aming = "aming@pc-01"
+    app.commands.chat_with(aming)
+    await pilot.pause()
+    scene.say("aming", "中午一起去吃午饭吗？")
+    await until(pilot, lambda: len(app.chat_log.rows) == 3)
+    await type_text(pilot, app, "好啊，十二点楼下见 👍")
+    await pilot.press("enter")
+    await until(pilot, lambda: app.chat_log.rows[-1].state.value == "delivered")
+    scene.say("xiaohong", "周报我放到共享盘了")
+    scene.say("xiaohong", "记得看一下")
+    await until(pilot, lambda: app.roster.unread_total == 2)
+    await pilot.pause(0.5)
+    app.save_screenshot(filename="chinese.svg", path=str(out))
+    print(f"wrote {out / 'chinese'}.svg")
+
+
 if __name__ == "__main__":
     default = Path(__file__).resolve().parent.parent / "screenshots"
-    asyncio.run(make(Path(sys.argv[1]) if len(sys.argv) > 1 else default))
+    arguments = [a for a in sys.argv[1:] if a != "--chinese"]
+    target = Path(arguments[0]) if arguments else default
+    if "--chinese" not in sys.argv:  # --chinese: only the 简体中文 one
+        asyncio.run(make(target))
+    asyncio.run(make_chinese(target))

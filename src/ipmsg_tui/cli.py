@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__
+from . import __version__, i18n
+from .i18n import _
 
 # `--version` and `--help` answer from argparse alone: the settings, the store, the network
 # and asyncio are imported (inside the functions below) only once a command needs them.
@@ -24,48 +26,55 @@ USAGE_ERROR = 2
 def _common_options() -> argparse.ArgumentParser:
     # SUPPRESS: an option given before the command is not reset by the command's parser.
     common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
-    group = common.add_argument_group("common options")
-    group.add_argument("--nick", help="nickname shown to others")
-    group.add_argument("--group", help="group name shown to others")
-    group.add_argument("--port", type=_port, help="UDP/TCP port (default 2425)")
+    group = common.add_argument_group(_("common options"))
+    group.add_argument("--nick", help=_("nickname shown to others"))
+    group.add_argument("--group", help=_("group name shown to others"))
+    group.add_argument("--port", type=_port, help=_("UDP/TCP port (default 2425)"))
     group.add_argument(
         "--bind",
         metavar="ADDR",
-        help="use only the interface with this address (and its broadcast)",
+        help=_("use only the interface with this address (and its broadcast)"),
     )
     group.add_argument(
         "--broadcast",
         metavar="ADDR[:PORT]",
         action="append",
-        help="extra broadcast address (repeatable)",
+        help=_("extra broadcast address (repeatable)"),
     )
     group.add_argument(
         "--host",
         dest="hosts",
         metavar="ADDR[:PORT]",
         action="append",
-        help="a peer beyond the subnet, told about us by unicast (repeatable)",
+        help=_("a peer beyond the subnet, told about us by unicast (repeatable)"),
     )
     group.add_argument(
         "--encoding",
         metavar="CODEC",
-        help="legacy code page of non-UTF-8 peers (gb18030, cp932 ...)",
+        help=_("legacy code page of non-UTF-8 peers (gb18030, cp932 ...)"),
     )
     group.add_argument(
         "--encryption",
         choices=("auto", "required", "off"),
-        help="auto: encrypt to every peer that can (default); required: never send clear text",
+        help=_("auto: encrypt to every peer that can (default); required: never send clear text"),
     )
-    group.add_argument("--config", type=Path, metavar="FILE", help="settings file (TOML)")
-    group.add_argument("--data-dir", type=Path, metavar="DIR", help="where the history is kept")
-    group.add_argument("--log-file", type=Path, metavar="FILE", help="write a log here")
-    group.add_argument("-v", "--verbose", action="count", help="more log output (-vv: debug)")
+    group.add_argument(
+        "--language",
+        choices=i18n.LANGUAGE_CHOICES,
+        help=_("language of the interface (default: from the locale)"),
+    )
+    group.add_argument("--config", type=Path, metavar="FILE", help=_("settings file (TOML)"))
+    group.add_argument("--data-dir", type=Path, metavar="DIR", help=_("where the history is kept"))
+    group.add_argument("--log-file", type=Path, metavar="FILE", help=_("write a log here"))
+    group.add_argument("-v", "--verbose", action="count", help=_("more log output (-vv: debug)"))
     return common
 
 
 def _port(text: str) -> int:
     if not text.isdigit() or not 0 < int(text) < 65536:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+        raise argparse.ArgumentTypeError(
+            _("{text} is not a port number (1-65535)").format(text=repr(text))
+        )
     return int(text)
 
 
@@ -73,9 +82,11 @@ def _seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+        raise argparse.ArgumentTypeError(
+            _("{text} is not a number of seconds").format(text=repr(text))
+        ) from None
     if not 0 <= value <= 86400:
-        raise argparse.ArgumentTypeError(f"{text!r} is out of range")
+        raise argparse.ArgumentTypeError(_("{text} is out of range").format(text=repr(text)))
     return value
 
 
@@ -84,36 +95,38 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         parents=[common],
-        description="A full-screen terminal IP Messenger (IPMSG, 飞鸽传书) for the LAN. "
-        "Without a command it starts the app.",
+        description=_(
+            "A full-screen terminal IP Messenger (IPMSG, 飞鸽传书) for the LAN. "
+            "Without a command it starts the app."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    parser.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
+    parser.add_argument("--no-mouse", action="store_true", help=_("do not capture the mouse"))
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    who = commands.add_parser("who", parents=[common], help="list who is online, then leave")
-    who.add_argument("--wait", type=_seconds, default=2.0, metavar="SECONDS", help="default 2")
-    who.add_argument("--json", action="store_true", help="print one JSON array")
+    who = commands.add_parser("who", parents=[common], help=_("list who is online, then leave"))
+    who.add_argument("--wait", type=_seconds, default=2.0, metavar="SECONDS", help=_("default 2"))
+    who.add_argument("--json", action="store_true", help=_("print one JSON array"))
 
     send = commands.add_parser(
-        "send", parents=[common], help="send one message and wait for the receipt"
+        "send", parents=[common], help=_("send one message and wait for the receipt")
     )
-    send.add_argument("target", metavar="TARGET", help="IP, IP:PORT, nick, user or user@host")
-    send.add_argument("text", metavar="TEXT", help="the message ('-' reads it from stdin)")
+    send.add_argument("target", metavar="TARGET", help=_("IP, IP:PORT, nick, user or user@host"))
+    send.add_argument("text", metavar="TEXT", help=_("the message ('-' reads it from stdin)"))
     send.add_argument(
         "--to",
         dest="also",
         action="append",
         default=[],
         metavar="TARGET",
-        help="one more recipient (repeatable): one message to all; exit 0 only if all got it",
+        help=_("one more recipient (repeatable): one message to all; exit 0 only if all got it"),
     )
-    send.add_argument("--sealed", action="store_true", help="seal it: the peer must open it")
+    send.add_argument("--sealed", action="store_true", help=_("seal it: the peer must open it"))
     send.add_argument(
         "--timeout",
         type=_seconds,
         metavar="SECONDS",
-        help="give up after this long; 0: do not wait for the receipt",
+        help=_("give up after this long; 0: do not wait for the receipt"),
     )
     send.add_argument(
         "--file",
@@ -122,35 +135,37 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="PATH",
-        help="attach a file or folder (repeatable); waits until the peer has fetched them",
+        help=_("attach a file or folder (repeatable); waits until the peer has fetched them"),
     )
 
-    listen = commands.add_parser("listen", parents=[common], help="stay online and print events")
-    listen.add_argument("--json", action="store_true", help="one JSON object per line")
+    listen = commands.add_parser("listen", parents=[common], help=_("stay online and print events"))
+    listen.add_argument("--json", action="store_true", help=_("one JSON object per line"))
     listen.add_argument(
-        "--open-sealed", action="store_true", help="open sealed messages at once (sends READMSG)"
+        "--open-sealed", action="store_true", help=_("open sealed messages at once (sends READMSG)")
     )
     listen.add_argument(
         "--commands",
         action="store_true",
-        help="take JSON commands (send, broadcast, away ...) on stdin; implies --json",
+        help=_("take JSON commands (send, broadcast, away ...) on stdin; implies --json"),
     )
     listen.add_argument(
         "--accept-files",
         action="store_true",
-        help="download every offered file and folder (file_received / file_failed events)",
+        help=_("download every offered file and folder (file_received / file_failed events)"),
     )
     listen.add_argument(
         "--save-dir",
         type=Path,
         metavar="DIR",
-        help="where accepted files go (default: the download_dir setting)",
+        help=_("where accepted files go (default: the download_dir setting)"),
     )
     listen.add_argument(
         "--checksum",
         action="store_true",
-        help="with --accept-files: SHA-256 of every received file, as sha256 in file_received "
-        "(costs about as much CPU as receiving it)",
+        help=_(
+            "with --accept-files: SHA-256 of every received file, as sha256 in file_received "
+            "(costs about as much CPU as receiving it)"
+        ),
     )
     _add_history_command(commands, common)
     keys = commands.add_parser(
@@ -168,24 +183,29 @@ def _add_history_command(commands: Any, common: argparse.ArgumentParser) -> None
     history = commands.add_parser(
         "history",
         parents=[common],
-        help="print or search the stored messages (no network: works beside the app)",
+        help=_("print or search the stored messages (no network: works beside the app)"),
     )
     history.add_argument(
-        "peer", nargs="?", metavar="PEER", help="only this conversation: user@host, nick, user, IP"
+        "peer",
+        nargs="?",
+        metavar="PEER",
+        help=_("only this conversation: user@host, nick, user, IP"),
     )
     history.add_argument(
-        "--search", metavar="TEXT", help="only messages holding TEXT (any case, any width)"
+        "--search", metavar="TEXT", help=_("only messages holding TEXT (any case, any width)")
     )
     history.add_argument(
-        "--since", metavar="DATE", help="only from DATE on: YYYY-MM-DD or 'YYYY-MM-DD HH:MM'"
+        "--since", metavar="DATE", help=_("only from DATE on: YYYY-MM-DD or 'YYYY-MM-DD HH:MM'")
     )
-    history.add_argument("--limit", type=_count, metavar="N", help="only the newest N")
-    history.add_argument("--json", action="store_true", help="one JSON object per line")
+    history.add_argument("--limit", type=_count, metavar="N", help=_("only the newest N"))
+    history.add_argument("--json", action="store_true", help=_("one JSON object per line"))
 
 
 def _count(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+        raise argparse.ArgumentTypeError(
+            _("{text} is not a positive whole number").format(text=repr(text))
+        )
     return int(text)
 
 
@@ -208,6 +228,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         data_dir=given.get("data_dir"),
         log_file=given.get("log_file"),
         encryption=given.get("encryption"),
+        language=given.get("language"),
     )
 
 
@@ -216,11 +237,54 @@ def _fail(message: str, status: int = USAGE_ERROR) -> int:
     return status
 
 
+def _option_value(argv: Sequence[str], name: str) -> str | None:
+    """``--name VALUE`` or ``--name=VALUE`` from the raw arguments (the last one given)."""
+    found = None
+    for index, word in enumerate(argv):
+        if word == name and index + 1 < len(argv):
+            found = argv[index + 1]
+        elif word.startswith(name + "="):
+            found = word.partition("=")[2]
+    return found
+
+
+def _config_file(argv: Sequence[str]) -> Path:
+    named = _option_value(argv, "--config") or os.environ.get("IPMSG_TUI_CONFIG")
+    if named:
+        return Path(named)
+    system: str = sys.platform  # (a variable: mypy would judge the other branch unreachable)
+    if system.startswith("linux"):  # platformdirs' answer, without importing it
+        base = os.environ.get("XDG_CONFIG_HOME", "").strip() or os.path.expanduser("~/.config")
+        return Path(base) / PROG / "config.toml"
+    from .config import default_config_path
+
+    return default_config_path()
+
+
+def choose_language(argv: Sequence[str]) -> str:
+    """The interface language, known before the parser is built (its help is translated):
+    ``--language``, else the config file's ``language``, else the locale. Read with tomllib
+    alone: ``--help`` stays as quick as a bare start (a bad file is reported later)."""
+    setting = _option_value(argv, "--language")
+    if setting is None:
+        import tomllib
+
+        try:
+            value = tomllib.loads(_config_file(argv).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            value = {}
+        language = value.get("language")
+        setting = language if isinstance(language, str) else None
+    return i18n.choose(setting, os.environ)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     if list(sys.argv[1:] if argv is None else argv) == ["--version"]:
         print(f"{PROG} {__version__}")  # what argparse would say, without building the parser
         return 0
-    args = build_parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    i18n.install(choose_language(words))
+    args = build_parser().parse_args(words)
     from .config import ConfigError
     from .headless.common import CommandError
     from .logs import default_log_file
@@ -319,12 +383,12 @@ async def _run_command(args: argparse.Namespace, settings: Settings) -> int:
             check_target(args.target)
             if args.timeout == 0 and args.files:
                 raise CommandError(
-                    "--timeout 0 does not wait, but files are only served while send waits",
+                    _("--timeout 0 does not wait, but files are only served while send waits"),
                     USAGE_ERROR,
                 )
             text = sys.stdin.read() if args.text == "-" else args.text
             if not text and not args.files:
-                raise CommandError("nothing to send", USAGE_ERROR)
+                raise CommandError(_("nothing to send"), USAGE_ERROR)
             from .headless.send import run_send
 
             return await run_send(

@@ -16,6 +16,8 @@ from typing import Any
 
 import platformdirs
 
+from .i18n import LANGUAGES
+from .i18n import normalize as normalize_language
 from .protocol.constants import DEFAULT_PORT
 from .protocol.peers import Addr
 from .protocol.text import DEFAULT_LEGACY_CODEC, UnknownCodec, normalize_codec
@@ -69,6 +71,7 @@ class Settings:
     part_max_age: float = 7.0  # days an unfinished download's .part is kept for a resume
     log_file: Path | None = None
     encryption: str = "auto"  # "auto" | "required" | "off" (see README, Security)
+    language: str = "auto"  # "auto" (from the locale) | "en" | "zh_CN" | "ja"
     notifications: bool = True  # desktop notices while the terminal is not focused
     notify_escape: str = "auto"  # "auto" | "osc9" | "osc777" | "off"
     notify_command: tuple[str, ...] = ()  # e.g. ("notify-send", "{title}", "{body}")
@@ -112,6 +115,7 @@ _FILE_KEYS: dict[str, type | tuple[type, ...]] = {
     "part_max_age": (int, float),
     "log_file": str,
     "encryption": str,
+    "language": str,
     "notifications": bool,
     "notify_escape": str,
     "notify_command": list,
@@ -134,6 +138,11 @@ def parse_target(text: str, default_port: int) -> Addr:
             raise ConfigError(f"{text!r} has a bad port number")
         port = int(port_text)
     return address, port
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The settings the file holds ({} when there is none); ConfigError when it is bad."""
+    return _read_file(path)
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -176,6 +185,10 @@ def _validate(settings: Settings) -> Settings:
         raise ConfigError(f"notify_escape {settings.notify_escape!r}: auto, osc9, osc777 or off")
     if settings.encryption not in ENCRYPTION_POLICIES:
         raise ConfigError(f"encryption {settings.encryption!r} is not one of auto, required, off")
+    if settings.language != "auto" and normalize_language(settings.language) is None:
+        raise ConfigError(
+            f"language {settings.language!r} is not one of auto, {', '.join(LANGUAGES)}"
+        )
     try:
         encoding = normalize_codec(settings.encoding)
         peer_encodings = {k: normalize_codec(v) for k, v in settings.peer_encodings.items()}

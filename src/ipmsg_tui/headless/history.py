@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TextIO
 
+from ..i18n import _
 from ..protocol.peers import split_key
 from ..search import SearchQueryError
 from ..store import EVERYONE, Conversation, HistoryStore, MessageState, StoredMessage
@@ -27,7 +28,9 @@ def parse_since(text: str) -> float:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise CommandError(
-            f"--since {text!r} is not a date (use YYYY-MM-DD or 'YYYY-MM-DD HH:MM')",
+            _("--since {text} is not a date (use YYYY-MM-DD or 'YYYY-MM-DD HH:MM')").format(
+                text=repr(text)
+            ),
             USAGE_ERROR,
         ) from None
     return moment.timestamp()  # a naive time is local time
@@ -52,9 +55,14 @@ def find_conversation(store: HistoryStore, peer: str) -> Conversation:
         if matches:
             keys = ", ".join(c.key for c in matches)
             raise CommandError(
-                f"{peer!r} matches several conversations ({keys}); give user@host", USAGE_ERROR
+                _("{peer} matches several conversations ({keys}); give user@host").format(
+                    peer=repr(peer), keys=keys
+                ),
+                USAGE_ERROR,
             )
-    raise CommandError(f"no conversation with {peer!r} in the history", USAGE_ERROR)
+    raise CommandError(
+        _("no conversation with {peer} in the history").format(peer=repr(peer)), USAGE_ERROR
+    )
 
 
 def run_history(
@@ -77,7 +85,10 @@ def run_history(
     else:
         backlog = store.search_backlog()
         if backlog > _ANNOUNCE_BACKLOG:
-            print(f"indexing {backlog:,} stored messages for search (once)…", file=err)
+            print(
+                _("indexing {count:,} stored messages for search (once)…").format(count=backlog),
+                file=err,
+            )
         try:
             hits = store.search(search, key=key, since=start, limit=limit, newest_first=True)
         except SearchQueryError as error:

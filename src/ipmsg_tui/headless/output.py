@@ -6,6 +6,7 @@ import time
 import unicodedata
 from typing import Any, TextIO
 
+from ..i18n import N_, _
 from ..net.files import (
     FileEvent,
     TransferEnded,
@@ -173,7 +174,7 @@ def _who(peer: Peer) -> str:
     return f"{peer.name}{group}{away} {peer.key} {peer.ip}:{peer.port}"
 
 
-SEALED_NOT_SHOWN = "(sealed: not shown; listen --open-sealed opens it and tells the sender)"
+SEALED_NOT_SHOWN = N_("(sealed: not shown; listen --open-sealed opens it and tells the sender)")
 
 
 def event_line(event: ev.Event | FileEvent, now: float, *, sealed_text: bool = True) -> str | None:
@@ -184,30 +185,57 @@ def event_line(event: ev.Event | FileEvent, now: float, *, sealed_text: bool = T
         case TransferEnded(transfer=transfer) if transfer.direction == Direction.IN:
             source = f"{transfer.peer_name} [{transfer.addr[0]}:{transfer.addr[1]}]"
             if transfer.state == TransferState.DONE:
-                return f"{stamp} received {transfer.path} ({transfer.done} bytes) from {source}"
-            return f"{stamp} failed   {transfer.attachment.name} from {source}: {transfer.error}"
+                return (
+                    stamp
+                    + " "
+                    + _("received {path} ({size} bytes) from {source}").format(
+                        path=transfer.path, size=transfer.done, source=source
+                    )
+                )
+            return (
+                stamp
+                + " "
+                + _("failed   {name} from {source}: {error}").format(
+                    name=transfer.attachment.name, source=source, error=transfer.error
+                )
+            )
         case ev.PeerJoined(peer=peer):
-            return f"{stamp} joined   {_who(peer)}"
+            return stamp + " " + _("joined   {who}").format(who=_who(peer))
         case ev.PeerChanged(peer=peer):
-            return f"{stamp} changed  {_who(peer)}"
+            return stamp + " " + _("changed  {who}").format(who=_who(peer))
         case ev.PeerLeft(peer=peer, reason=reason):
-            return f"{stamp} left     {_who(peer)} ({reason})"
+            return (
+                stamp + " " + _("left     {who} ({reason})").format(who=_who(peer), reason=reason)
+            )
         case ev.MessageReceived(peer=peer):
-            kind = "sealed message" if event.sealed else "message"
+            kind = _("sealed message") if event.sealed else _("message")
             if event.broadcast:
-                kind = "broadcast"
+                kind = _("broadcast")
             files = "".join(f"\n    [file] {a.name} ({a.size} bytes)" for a in event.attachments)
             text = event.text.replace("\n", "\n    ")
             if event.sealed and not sealed_text:  # shown means read: the sender must be told
-                text = SEALED_NOT_SHOWN
+                text = _(SEALED_NOT_SHOWN)
             lock = _lock(event)
-            return f"{stamp} {kind} from {peer.name} [{peer.ip}:{peer.port}]{lock}: {text}{files}"
+            where = f"{peer.name} [{peer.ip}:{peer.port}]{lock}"
+            line = _("{kind} from {who}: {text}").format(kind=kind, who=where, text=text)
+            return f"{stamp} {line}{files}"
         case ev.MessageDelivered(addr=addr, packet_no=packet_no):
-            return f"{stamp} delivered message {packet_no} to {addr[0]}:{addr[1]}"
+            where = f"{addr[0]}:{addr[1]}"
+            return (
+                stamp
+                + " "
+                + _("delivered message {number} to {addr}").format(number=packet_no, addr=where)
+            )
         case ev.MessageFailed(addr=addr, packet_no=packet_no):
-            return f"{stamp} NOT delivered: message {packet_no} to {addr[0]}:{addr[1]}"
+            where = f"{addr[0]}:{addr[1]}"
+            line = _("NOT delivered: message {number} to {addr}").format(
+                number=packet_no, addr=where
+            )
+            return f"{stamp} {line}"
         case ev.MessageOpened(addr=addr, packet_no=packet_no):
-            return f"{stamp} opened   {addr[0]}:{addr[1]} opened message {packet_no}"
+            where = f"{addr[0]}:{addr[1]}"
+            line = _("opened   {addr} opened message {number}").format(addr=where, number=packet_no)
+            return f"{stamp} {line}"
         case ev.UnsupportedPacket(addr=addr, reason=reason):
             return f"{stamp} notice   {addr[0]}:{addr[1]}: {reason}"
         case ev.MessageRejected(addr=addr, packet_no=packet_no, reason=reason):

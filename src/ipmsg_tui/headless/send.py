@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..config import Settings
+from ..i18n import _
 from ..net.files import FileService, OfferError, SentFiles
 from ..net.notsent import not_sent, not_sent_note
 from ..protocol import events as ev
@@ -81,8 +82,10 @@ async def find_target(messenger: Messenger, target: str, changed: asyncio.Event)
     addr = _resolve(messenger, target)
     if addr is None:
         raise _TargetMissing(
-            f"no peer named {target!r} answered within {NAME_WAIT:g} s; "
-            "see `ipmsg-tui who`, or give its IP address"
+            _(
+                "no peer named {name} answered within {seconds:g} s; "
+                "see `ipmsg-tui who`, or give its IP address"
+            ).format(name=repr(target), seconds=NAME_WAIT)
         )
     return addr
 
@@ -146,12 +149,16 @@ async def run_send(
                     delivery.failed.add(addr)
             case news.SecurityNotice(source=ev.KeyChanged(identity=identity) as changed_key):
                 print(
-                    f"ipmsg-tui: WARNING: the key of {identity} changed from "
-                    f"{changed_key.old_fingerprint} to {changed_key.new_fingerprint}",
+                    "ipmsg-tui: "
+                    + _("WARNING: the key of {identity} changed from {old} to {new}").format(
+                        identity=identity,
+                        old=changed_key.old_fingerprint,
+                        new=changed_key.new_fingerprint,
+                    ),
                     file=sys.stderr,
                 )
             case news.SecurityNotice(source=ev.KeyMissing(sent_in_clear=clear) as note):
-                done = "sent unencrypted" if clear else "not sent (encryption required)"
+                done = _("sent unencrypted") if clear else _("not sent (encryption required)")
                 print(f"ipmsg-tui: {done}: {key_missing_reason(note)}", file=sys.stderr)
             case news.PeerOffline(peer=peer, reason="exit"):
                 delivery.left.add(peer.addr)
@@ -190,7 +197,7 @@ async def run_send(
             print(f"{PROG}: {not_sent_note(skipped)}", file=sys.stderr)
         if timeout == 0:  # sent; the caller asked not to wait for the receipt
             return 0
-        stage = "before the receipt came"
+        stage = _("before the receipt came")
         limit = (
             timeout
             if timeout is not None
@@ -201,16 +208,20 @@ async def run_send(
         _fail_with([*missing, *(_not_acknowledged(names[addr], addr) for addr in missed)])
         name = ", ".join(names.values())
         if len(sent) > 1:
-            print(f"delivered to {name} in {len(sent)} parts (too long for one packet)")
+            print(
+                _("delivered to {name} in {count} parts (too long for one packet)").format(
+                    name=name, count=len(sent)
+                )
+            )
         if offered is not None:
-            stage = "before the files were fetched"
+            stage = _("before the files were fetched")
             remaining = None if deadline is None else max(0.0, deadline - loop.time())
             await _until_fetched(
                 messenger.files, offered.sent, names, changed, remaining, timeout, delivery.left
             )
         return 0
     except asyncio.CancelledError:
-        raise CommandError(f"interrupted {stage}", INTERRUPTED) from None
+        raise CommandError(_("interrupted {stage}").format(stage=stage), INTERRUPTED) from None
     finally:
         await messenger.stop()
         messenger.close()
@@ -226,7 +237,9 @@ def _missed(addr: Addr, delivery: _Delivery) -> bool:
 
 
 def _not_acknowledged(name: str, addr: Addr) -> str:
-    return f"{name} did not acknowledge the message (offline, or UDP port {addr[1]} blocked)"
+    return _("{name} did not acknowledge the message (offline, or UDP port {port} blocked)").format(
+        name=name, port=addr[1]
+    )
 
 
 def _fail_with(problems: list[str]) -> None:
@@ -261,16 +274,24 @@ async def _until_fetched(
         return
     still_in = {recipient.addr for recipient in offer.recipients}
     problems = [
-        f"{name} declined the files" for addr, name in names.items() if addr not in still_in
+        _("{name} declined the files").format(name=name)
+        for addr, name in names.items()
+        if addr not in still_in
     ]
     for recipient in offer.recipients:
         if offer.fetched_by(recipient):
             continue
         name = names.get(recipient.addr, f"{recipient.addr[0]}:{recipient.addr[1]}")
         if recipient.addr in left:
-            problems.append(f"{name} left before fetching the files (it quit: BR_EXIT)")
+            problems.append(
+                _("{name} left before fetching the files (it quit: BR_EXIT)").format(name=name)
+            )
         else:
             assert timeout is not None
             count = len(offer.required - offer.fetched.get(recipient, set()))
-            problems.append(f"{name} did not fetch the files within {timeout:g} s ({count} left)")
+            problems.append(
+                _("{name} did not fetch the files within {seconds:g} s ({left} left)").format(
+                    name=name, seconds=timeout, left=count
+                )
+            )
     _fail_with(problems)

@@ -9,6 +9,7 @@ import sys
 from typing import TextIO
 
 from ..config import Settings
+from ..i18n import _
 from ..protocol.peers import Peer
 from ..service import Messenger
 from ..service import events as news
@@ -33,7 +34,7 @@ async def run_who(settings: Settings, wait: float, as_json: bool, out: TextIO = 
     elif peers:
         write_line(out, format_peer_table(peers))
     else:
-        write_line(out, f"nobody answered within {wait:g} s")
+        write_line(out, _("nobody answered within {seconds:g} s").format(seconds=wait))
     return 0
 
 

@@ -14,6 +14,7 @@ from textual.app import SystemCommand
 from textual.command import Hit, Hits, Provider
 
 from ..config import ConfigError, parse_target
+from ..i18n import _
 from ..protocol.text import UnknownCodec
 from ..service import Messenger
 from ..store import HistoryStore
@@ -99,7 +100,7 @@ class UserCommands:
         """The open conversation's peer, or None (with a word) for Everyone."""
         contact = self.app.open_contact
         if contact is None or contact.is_everyone:
-            self.app.notify("Select a peer first", severity="warning", timeout=3)
+            self.app.notify(_("Select a peer first"), severity="warning", timeout=3)
             return None
         return contact
 
@@ -115,16 +116,22 @@ class UserCommands:
             self.app.refresh_status()
             if fitted != answer:
                 self.app.notify(
-                    f"Too long for IP Messenger (79 bytes): others see you as {fitted}",
-                    title="Nick shortened",
+                    _("Too long for IP Messenger (79 bytes): others see you as {nick}").format(
+                        nick=fitted
+                    ),
+                    title=_("Nick shortened"),
                     severity="warning",
                     timeout=8,
                     markup=False,
                 )
             else:
-                self.app.notify(f"You are now {answer}", timeout=3, markup=False)
+                self.app.notify(
+                    _("You are now {nick}").format(nick=answer), timeout=3, markup=False
+                )
 
-        self._ask(TextPrompt("Your nick", value=self.app.my_nick, help="How others see you"), done)
+        self._ask(
+            TextPrompt(_("Your nick"), value=self.app.my_nick, help=_("How others see you")), done
+        )
 
     def set_group(self) -> None:
         def done(answer: str | None) -> None:
@@ -133,20 +140,22 @@ class UserCommands:
             self._problem(self.messenger.set_group(answer))
             self.app.refresh_status()
             self.app.notify(
-                f"Your group is now {answer}" if answer else "You are in no group",
+                _("Your group is now {group}").format(group=answer)
+                if answer
+                else _("You are in no group"),
                 timeout=3,
                 markup=False,
             )
 
         current = self.messenger.group
-        self._ask(TextPrompt("Your group", value=current, help="Empty for none"), done)
+        self._ask(TextPrompt(_("Your group"), value=current, help=_("Empty for none")), done)
 
     def toggle_away(self) -> None:
         messenger = self.messenger
         if messenger.away:
             messenger.come_back()
             self.app.refresh_status()
-            self.app.notify("You are back", timeout=2)
+            self.app.notify(_("You are back"), timeout=2)
             return
 
         def done(answer: str | None) -> None:
@@ -154,21 +163,21 @@ class UserCommands:
                 return
             self._problem(messenger.set_away(answer))
             self.app.refresh_status()
-            self.app.notify("You are away; messages get your away text as a reply", timeout=3)
+            self.app.notify(_("You are away; messages get your away text as a reply"), timeout=3)
 
         self._ask(
             TextPrompt(
-                "Away message",
+                _("Away message"),
                 value=messenger.away_text or messenger.settings.away_text,
-                placeholder="At lunch, back at 14:00",
-                help="Sent as an automatic reply while you are away. F2 again to come back.",
+                placeholder=_("At lunch, back at 14:00"),
+                help=_("Sent as an automatic reply while you are away. F2 again to come back."),
             ),
             done,
         )
 
     def refresh(self) -> None:
         self.messenger.refresh()
-        self.app.notify("Asking everyone who is online…", timeout=2)
+        self.app.notify(_("Asking everyone who is online…"), timeout=2)
 
     def add_target(self, broadcast: bool) -> None:
         def done(answer: str | None) -> None:
@@ -180,7 +189,10 @@ class UserCommands:
                 self.app.notify(str(bad), severity="error", markup=False)
                 return
             if not self._problem(added.problem):
-                self.app.notify(f"Announced to {added.text}, and saved for next time", timeout=3)
+                self.app.notify(
+                    _("Announced to {target}, and saved for next time").format(target=added.text),
+                    timeout=3,
+                )
 
         def problem(text: str) -> str | None:  # shown in the dialog, which stays open
             try:
@@ -191,16 +203,16 @@ class UserCommands:
 
         if broadcast:
             prompt = TextPrompt(
-                "Add a broadcast address",
+                _("Add a broadcast address"),
                 placeholder="10.30.1.255",
-                help="Another subnet's broadcast address (ADDR or ADDR:PORT)",
+                help=_("Another subnet's broadcast address (ADDR or ADDR:PORT)"),
                 check=problem,
             )
         else:
             prompt = TextPrompt(
-                "Add a host",
+                _("Add a host"),
                 placeholder="10.20.0.7",
-                help="A peer beyond the broadcast domain, told about us directly (ADDR[:PORT])",
+                help=_("A peer beyond the broadcast domain, told about us directly (ADDR[:PORT])"),
                 check=problem,
             )
         self._ask(prompt, done)
@@ -245,18 +257,26 @@ class UserCommands:
             try:
                 codec, problem = self.messenger.set_peer_encoding(key, answer)
             except UnknownCodec:
-                self.app.notify(f"Unknown encoding {answer!r}", severity="error", markup=False)
+                self.app.notify(
+                    _("Unknown encoding {name}").format(name=repr(answer)),
+                    severity="error",
+                    markup=False,
+                )
                 return
             if not self._problem(problem):
-                self.app.notify(f"{key}: {codec or 'automatic'} encoding", timeout=3, markup=False)
+                self.app.notify(
+                    _("{peer}: {codec} encoding").format(peer=key, codec=codec or _("automatic")),
+                    timeout=3,
+                    markup=False,
+                )
 
         current = self.messenger.settings.peer_encodings.get(key, "auto")
         self._ask(
             TextPrompt(
-                f"Encoding for {contact.name}",
+                _("Encoding for {name}").format(name=contact.name),
                 value=current,
                 suggestions=CODECS,
-                help="auto, utf-8, gb18030 (GBK), cp932 (Shift_JIS), big5, euc-kr …",
+                help=_("auto, utf-8, gb18030 (GBK), cp932 (Shift_JIS), big5, euc-kr …"),
             ),
             done,
         )
@@ -349,21 +369,27 @@ class UserCommands:
     def palette(self) -> Iterable[SystemCommand]:
         app = self.app
         away = self.messenger.away
-        yield SystemCommand("Set nick", f"How others see you (now {app.my_nick})", self.set_nick)
-        yield SystemCommand("Set group", "The group others see you in", self.set_group)
-        if away:
-            yield SystemCommand("Away off", "Come back (F2)", self.toggle_away)
-        else:
-            yield SystemCommand("Away on", "Away, with an automatic reply (F2)", self.toggle_away)
-        yield SystemCommand("Refresh peers", "Ask everyone who is online (F5)", self.refresh)
         yield SystemCommand(
-            "Add host",
-            "A peer beyond the broadcast domain, remembered in the config",
+            _("Set nick"),
+            _("How others see you (now {nick})").format(nick=app.my_nick),
+            self.set_nick,
+        )
+        yield SystemCommand(_("Set group"), _("The group others see you in"), self.set_group)
+        if away:
+            yield SystemCommand(_("Away off"), _("Come back (F2)"), self.toggle_away)
+        else:
+            yield SystemCommand(
+                _("Away on"), _("Away, with an automatic reply (F2)"), self.toggle_away
+            )
+        yield SystemCommand(_("Refresh peers"), _("Ask everyone who is online (F5)"), self.refresh)
+        yield SystemCommand(
+            _("Add host"),
+            _("A peer beyond the broadcast domain, remembered in the config"),
             functools.partial(self.add_target, False),
         )
         yield SystemCommand(
-            "Add broadcast address",
-            "Another subnet to announce to, remembered in the config",
+            _("Add broadcast address"),
+            _("Another subnet to announce to, remembered in the config"),
             functools.partial(self.add_target, True),
         )
         yield SystemCommand(
@@ -374,11 +400,13 @@ class UserCommands:
         contact = app.open_contact
         if contact is not None and not contact.is_everyone:
             yield SystemCommand(
-                "Peer info", f"What {contact.name} runs and supports (F3)", self.peer_info
+                _("Peer info"),
+                _("What {name} runs and supports (F3)").format(name=contact.name),
+                self.peer_info,
             )
             yield SystemCommand(
-                "Peer encoding",
-                f"The code page for {contact.name}'s messages",
+                _("Peer encoding"),
+                _("The code page for {name}'s messages").format(name=contact.name),
                 self.peer_encoding,
             )
             yield SystemCommand(
@@ -387,8 +415,8 @@ class UserCommands:
                 self.forget_conversation,
             )
             yield SystemCommand(
-                "Do not seal" if app.drafts[contact.key].sealed else "Seal next message",
-                "A sealed message must be opened; you see when it is (ctrl+s)",
+                _("Do not seal") if app.drafts[contact.key].sealed else _("Seal next message"),
+                _("A sealed message must be opened; you see when it is (ctrl+s)"),
                 app.action_toggle_seal,
             )
         yield SystemCommand(
@@ -405,26 +433,30 @@ class UserCommands:
                 )
         files = app.file_commands
         yield SystemCommand(
-            "Attach file…", "Files or folders to send with the next message (ctrl+f)", files.attach
+            _("Attach file…"),
+            _("Files or folders to send with the next message (ctrl+f)"),
+            files.attach,
         )
         if app.draft is not None and app.draft.attachments:
             yield SystemCommand(
-                "Remove attachments", "Send the next message without them", files.clear
+                _("Remove attachments"), _("Send the next message without them"), files.clear
             )
         yield SystemCommand(
-            "Transfers",
-            "Uploads and downloads: progress, cancel, retry (ctrl+t)",
+            _("Transfers"),
+            _("Uploads and downloads: progress, cancel, retry (ctrl+t)"),
             files.show_transfers,
         )
         yield SystemCommand(
-            "Open download folder path…",
-            "Where accepted files go: see it, copy it or change it",
+            _("Open download folder path…"),
+            _("Where accepted files go: see it, copy it or change it"),
             files.download_folder,
         )
-        yield SystemCommand("Open sealed message", "Open one here (ctrl+o)", app.action_open_sealed)
         yield SystemCommand(
-            "Resend undelivered",
-            "Send failed messages here again (ctrl+r)",
+            _("Open sealed message"), _("Open one here (ctrl+o)"), app.action_open_sealed
+        )
+        yield SystemCommand(
+            _("Resend undelivered"),
+            _("Send failed messages here again (ctrl+r)"),
             app.action_resend_failed,
         )
         yield SystemCommand(
@@ -432,7 +464,7 @@ class UserCommands:
             "Open the next conversation with unread messages (ctrl+n)",
             self.next_unread,
         )
-        yield SystemCommand("Mark all read", "Clear every unread count", self.mark_all_read)
+        yield SystemCommand(_("Mark all read"), _("Clear every unread count"), self.mark_all_read)
         yield SystemCommand(
             "Search history…",
             "Find a message in any conversation (ctrl+g)",
@@ -461,12 +493,12 @@ class PeerSearch(Provider):
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for contact in self._contacts():
-            text = f"Chat with {contact.name} ({contact.key})"
+            text = _("Chat with {name} ({key})").format(name=contact.name, key=contact.key)
             score = matcher.match(text)
             if score > 0:
                 yield Hit(
                     score,
                     matcher.highlight(text),
                     functools.partial(self._open, contact.key),
-                    help="online" if contact.is_online else "offline",
+                    help=_("online") if contact.is_online else _("offline"),
                 )

@@ -24,6 +24,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, OptionList
 
 from ..config import Settings
+from ..i18n import N_, _
 from ..protocol.engine import EngineError
 from ..service import Messenger
 from ..service.control import ControlServer
@@ -41,13 +42,14 @@ from .fileactions import FileCommands
 from .filenews import FileNews
 from .hangup import ExitWatchdog, GoodbyeSignals
 from .hints import empty_hint
+from .localize import localize_bindings, localize_node
 from .model.alerts import MessageAlerts, desktop_notice
 from .model.draft import Draft, Drafts
 from .model.fileboard import FileBoard
 from .model.roster import Contact, Roster
 from .model.window import ConversationWindow
 from .quote import quoted
-from .screens.confirm_quit import ConfirmQuit
+from .screens.confirm_quit import ConfirmQuit, describe_pending
 from .screens.history_search import HistorySearchScreen
 from .screens.peer_info import PeerInfoScreen
 from .sidebar import PeerList, Sidebar
@@ -61,12 +63,12 @@ QUIET_START = 3.0
 SIDEBAR_DELAY = 0.05
 SIDEBAR_MAX_DELAY = 0.5  # while the list keeps changing (a flood), at most twice a second
 SIDEBAR_BUSY = 5  # rebuilds within a second that mean it keeps changing
-FILES = Binding.Group("Files", compact=True)
+FILES = Binding.Group(N_("Files"), compact=True)
 
 
 class MessengerApp(App[int]):
     CSS_PATH = "app.tcss"
-    TITLE = "IP Messenger"
+    TITLE = N_("IP Messenger")
     COMMANDS = App.COMMANDS | {PeerSearch}
     # App annotates this as an instance attribute, so a ClassVar here would not type-check.
     HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012
@@ -75,35 +77,42 @@ class MessengerApp(App[int]):
         (130, "-wide"),
     ]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit_asking", "Quit", priority=True),
-        Binding("f2", "toggle_away", "Away", tooltip="Away on/off, with a message"),
-        Binding("f3", "peer_info", "Info", tooltip="What the selected peer runs and supports"),
-        Binding("f1", "toggle_keys", "Keys", tooltip="Show or hide the keys of the focused pane"),
-        Binding("f5", "refresh", "Refresh", show=False),
+        Binding("ctrl+q", "quit_asking", N_("Quit"), priority=True),
+        Binding("f2", "toggle_away", N_("Away"), tooltip=N_("Away on/off, with a message")),
+        Binding(
+            "f3", "peer_info", N_("Info"), tooltip=N_("What the selected peer runs and supports")
+        ),
+        Binding(
+            "f1", "toggle_keys", N_("Keys"), tooltip=N_("Show or hide the keys of the focused pane")
+        ),
+        Binding("f5", "refresh", N_("Refresh"), show=False),
         # One footer entry for both: "^f ^t Files" fits where two would not.
         Binding(
             "ctrl+f",
             "attach",
-            "Attach",
-            tooltip="ctrl+f: attach files or folders to the message",
+            N_("Attach"),
+            tooltip=N_("ctrl+f: attach files or folders to the message"),
             group=FILES,
         ),
         Binding(
             "ctrl+t",
             "transfers",
-            "Transfers",
-            tooltip="ctrl+t: uploads and downloads",
+            N_("Transfers"),
+            tooltip=N_("ctrl+t: uploads and downloads"),
             group=FILES,
         ),
         Binding("ctrl+n", "next_unread", "Next unread", show=False),
-        Binding("ctrl+o", "open_sealed", "Open sealed", show=False),
-        Binding("ctrl+r", "resend_failed", "Resend", show=False),
+        Binding("ctrl+o", "open_sealed", N_("Open sealed"), show=False),
+        Binding("ctrl+r", "resend_failed", N_("Resend"), show=False),
         Binding("ctrl+g", "search_history", "Search", show=False),
     ]
 
     def __init__(self, messenger: Messenger) -> None:
         """``messenger``: started (or, in a test with no network, never started)."""
+        localize_bindings()  # before any widget copies its class's keys
         super().__init__()
+        localize_node(self)  # the palette key Textual adds when the app is made
+        self.title = _(self.TITLE)
         self.messenger = messenger
         self.store = messenger.store
         self.clock = messenger.clock
@@ -198,8 +207,10 @@ class MessengerApp(App[int]):
         seen_as = self.messenger.fitting_nick(self.my_nick)
         if seen_as != self.my_nick:  # a nick from the config or --nick, too long for IPMSG
             self.notify(
-                f"Your nick is too long for IP Messenger (79 bytes): others see you as {seen_as}",
-                title="Nick shortened",
+                _(
+                    "Your nick is too long for IP Messenger (79 bytes): others see you as {nick}"
+                ).format(nick=seen_as),
+                title=_("Nick shortened"),
                 severity="warning",
                 timeout=10,
                 markup=False,
@@ -209,7 +220,9 @@ class MessengerApp(App[int]):
             names = ", ".join(c.name for c in waiting[:3]) + (" …" if len(waiting) > 3 else "")
             total = sum(c.unread for c in waiting)
             self.notify_about(
-                waiting[0].key, f"{total} unread from {names}", title="While you were away"
+                waiting[0].key,
+                _("{count} unread from {names}").format(count=total, names=names),
+                title=_("While you were away"),
             )
 
     def notify_about(self, key: str, message: str, *, title: str) -> None:
@@ -253,7 +266,8 @@ class MessengerApp(App[int]):
             if quit_now:
                 self.run_worker(self.action_quit(), exclusive=True, group="quit")
 
-        self.push_screen(ConfirmQuit(pending.describe()), answered)
+        what = describe_pending(pending.downloads, pending.uploads, pending.offers)
+        self.push_screen(ConfirmQuit(what), answered)
 
     # ------------------------------------------------------------------ state
 
@@ -347,8 +361,10 @@ class MessengerApp(App[int]):
         composer = self.composer
         also = [] if contact.is_everyone else self._marked_besides(contact)
         names = ", ".join([contact.name, *(c.name for c in also)])
-        composer.show_title(f"To {names}")  # fitted by cell widths; a name is never markup
-        composer.border_subtitle = "🔒 sealed" if self.drafts[contact.key].sealed else ""
+        composer.show_title(
+            _("To {name}").format(name=names)
+        )  # fitted by cell widths; a name is never markup
+        composer.border_subtitle = _("🔒 sealed") if self.drafts[contact.key].sealed else ""
         if contact.is_everyone:
             # IPMSG has no group key: what goes to everyone is never encrypted.
             composer.border_subtitle = "not encrypted"
@@ -361,9 +377,11 @@ class MessengerApp(App[int]):
                     "Message everyone on the LAN (broadcast, no receipts, not encrypted)"
                 )
         elif self.drafts[contact.key].attachments:
-            composer.placeholder = "Add a few words if you like · Enter sends the files"
+            composer.placeholder = _("Add a few words if you like · Enter sends the files")
         else:
-            composer.placeholder = f"Message {contact.name} · Enter sends, Ctrl+J new line"
+            composer.placeholder = _("Message {name} · Enter sends, Ctrl+J new line").format(
+                name=contact.name
+            )
 
     def _marked_besides(self, contact: Contact) -> list[Contact]:
         """The contacts marked in the sidebar as recipients too, ``contact`` left out."""
@@ -474,12 +492,15 @@ class MessengerApp(App[int]):
             else:
                 recipient = contact.recipient()
                 if recipient is None:
-                    self.notify(f"No address known for {contact.name}", severity="error")
+                    self.notify(
+                        _("No address known for {name}").format(name=contact.name),
+                        severity="error",
+                    )
                     return
                 rows = self.messenger.send([recipient], event.text, sealed=sealed)
         except EngineError as error:
             log.warning("not sent to %s: %s", contact.key, error)
-            self.notify(str(error), title="Not sent", severity="error")
+            self.notify(str(error), title=_("Not sent"), severity="error")
             return
         self._sent(draft, event.text, sealed)
         self.show_sent(contact, rows)
@@ -491,13 +512,13 @@ class MessengerApp(App[int]):
         draft = self.drafts[contact.key]
         peers = [peer for c in whom if (peer := c.recipient()) is not None]
         if len(peers) < len(whom):
-            self.notify("No address known for some marked peers", severity="error")
+            self.notify(_("No address known for some marked peers"), severity="error")
             return
         try:
             rows = self.messenger.send(peers, text, sealed=draft.sealed)
         except EngineError as error:
             log.warning("not sent to %d peers: %s", len(peers), error)
-            self.notify(str(error), title="Not sent", severity="error")
+            self.notify(str(error), title=_("Not sent"), severity="error")
             return
         self.peer_list.clear_marks()
         self._sent(draft, text, draft.sealed)
@@ -523,7 +544,10 @@ class MessengerApp(App[int]):
             for row in rows:
                 self.chat_log.add(row)
         if len(rows) > 1 and not contact.is_everyone:
-            self.notify(f"Too long for one packet: sent as {len(rows)} messages", timeout=3)
+            self.notify(
+                _("Too long for one packet: sent as {count} messages").format(count=len(rows)),
+                timeout=3,
+            )
         if rows:
             self.roster.note_message(contact.key, rows[0].ts)
         self.schedule_sidebar()
@@ -542,7 +566,7 @@ class MessengerApp(App[int]):
         if contact is None:
             return
         if contact.is_everyone:
-            self.notify("Broadcast messages cannot be sealed", severity="warning", timeout=3)
+            self.notify(_("Broadcast messages cannot be sealed"), severity="warning", timeout=3)
             return
         draft = self.drafts[contact.key]
         draft.sealed = not draft.sealed
@@ -552,19 +576,19 @@ class MessengerApp(App[int]):
         """Send a message that was not delivered again, in its place in the conversation."""
         if row.recipients:  # sent to several: again to those that did not get it
             if row.attachments:  # a new offer to some of them: not yet
-                self.notify("Send the files again to those who missed them", severity="warning")
+                self.notify(_("Send the files again to those who missed them"), severity="warning")
                 return
             try:
                 self.chat_log.update(self.messenger.resend_to_missing(row))
             except EngineError as error:
                 log.warning("not resent to %d recipients: %s", len(row.not_delivered), error)
-                self.notify(str(error), title="Not sent", severity="error")
+                self.notify(str(error), title=_("Not sent"), severity="error")
             return
         contact = self.roster.get(row.conversation)
         recipient = contact.recipient() if contact is not None else None
         if row.attachments:
             if recipient is None:
-                self.notify("No address known for this peer", severity="error")
+                self.notify(_("No address known for this peer"), severity="error")
             else:
                 self.file_commands.resend(row, recipient)
             return
@@ -572,7 +596,7 @@ class MessengerApp(App[int]):
             first, *extra = self.messenger.resend(row, recipient or row.addr)
         except EngineError as error:
             log.warning("not resent to %s: %s", row.conversation, error)
-            self.notify(str(error), title="Not sent", severity="error")
+            self.notify(str(error), title=_("Not sent"), severity="error")
             return
         self.chat_log.update(first)
         for part in extra:
@@ -653,7 +677,7 @@ class MessengerApp(App[int]):
         if sealed:
             self.open_sealed(sealed[0])
         else:
-            self.notify("No sealed message here", timeout=2)
+            self.notify(_("No sealed message here"), timeout=2)
 
     def action_resend_failed(self) -> None:
         failed = [
@@ -662,7 +686,7 @@ class MessengerApp(App[int]):
         for row in failed:
             self.resend(row)
         if not failed:
-            self.notify("Nothing to resend here", timeout=2)
+            self.notify(_("Nothing to resend here"), timeout=2)
 
     # ------------------------------------------------------------------ engine events
 
@@ -751,8 +775,8 @@ class MessengerApp(App[int]):
                 if row.recipients:
                     name = ", ".join(r.name for r in row.not_delivered)
                 self.notify(
-                    f"Not delivered to {name}: {preview(row)}",
-                    title="Not delivered",
+                    _("Not delivered to {name}: {text}").format(name=name, text=preview(row)),
+                    title=_("Not delivered"),
                     severity="warning",
                     markup=False,
                 )

@@ -14,6 +14,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
+from ..i18n import _
 from .model.timefmt import file_size
 
 
@@ -23,7 +24,7 @@ def chip_label(path: Path) -> Content:
     try:
         size = "" if folder else f" {file_size(path.stat().st_size)}"
     except OSError:
-        size = " (gone)"
+        size = _(" (gone)")
     return Content.assemble(
         "📁 " if folder else "📎 ",
         (path.name or str(path), "bold"),
@@ -38,7 +39,7 @@ class Chip(Static):
         super().__init__(chip_label(path), markup=False)
         self.index = index
         self.path = path
-        self.tooltip = f"{path}\nClick to remove it"
+        self.tooltip = _("{path}\nClick to remove it").format(path=path)
 
     def on_click(self, event: events.Click) -> None:
         event.stop()
@@ -63,4 +64,4 @@ class AttachmentBar(HorizontalScroll, can_focus=False):
             self.remove_children()
             self.mount_all(Chip(index, path) for index, path in enumerate(paths))
         self.display = bool(paths)
-        self.border_title = f"{len(paths)} to send" if paths else ""
+        self.border_title = _("{count} to send").format(count=len(paths)) if paths else ""

@@ -7,6 +7,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Static
 
+from ..i18n import _
 from .model.roster import Contact
 
 SEP = (" · ", "$text-muted")
@@ -14,13 +15,15 @@ SEP = (" · ", "$text-muted")
 
 def presence_mark(contact: Contact) -> tuple[str, str]:
     if contact.is_everyone:
-        return "broadcast · no receipts", "$text-muted"
+        return _("broadcast · no receipts"), "$text-muted"
     if not contact.is_online:
-        return "○ offline", "$text-muted"
+        return _("○ offline"), "$text-muted"
     if contact.away:
-        text = f"◐ away: {contact.away_text}" if contact.away_text else "◐ away"
+        text = (
+            _("◐ away: {text}").format(text=contact.away_text) if contact.away_text else _("◐ away")
+        )
         return text, "$warning"
-    return "● online", "$success"
+    return _("● online"), "$success"
 
 
 class StatusBar(Horizontal):
@@ -51,15 +54,18 @@ class StatusBar(Horizontal):
             parts += [SEP, ", ".join(addresses)]
         self.query_one("#me", Static).update(Content.assemble(*parts))
         state = (
-            (f"◐ away: {away_text}" if away_text else "◐ away", "bold $warning")
+            (
+                _("◐ away: {text}").format(text=away_text) if away_text else _("◐ away"),
+                "bold $warning",
+            )
             if away
-            else ("● online", "$success")
+            else (_("● online"), "$success")
         )
-        right: list[tuple[str, str] | str] = [state, SEP, f"{online} online"]
+        right: list[tuple[str, str] | str] = [state, SEP, _("{count} online").format(count=online)]
         if transfers:  # ctrl+t shows them
             right += [SEP, (f"⇅ {transfers}", "bold $text-accent")]
         if unread:
-            right += [SEP, (f"{unread} unread", "bold $text-error")]
+            right += [SEP, (_("{count} unread").format(count=unread), "bold $text-error")]
         self.query_one("#presence", Static).update(Content.assemble(*right))
 
 

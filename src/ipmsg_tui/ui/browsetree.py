@@ -11,10 +11,12 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DirectoryTree
 
+from ..i18n import N_
+
 
 class BrowseTree(DirectoryTree):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("backspace", "up_level", "Parent folder"),
+        Binding("backspace", "up_level", N_("Parent folder")),
     ]
 
     class Moved(Message):
@@ -71,11 +73,13 @@ class BrowseTree(DirectoryTree):
 
 class AttachTree(BrowseTree):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "choose", "Attach this", tooltip="Attach the highlighted file or folder"),
+        Binding(
+            "a", "choose", N_("Attach this"), tooltip=N_("Attach the highlighted file or folder")
+        ),
     ]
 
 
 class SaveTree(BrowseTree):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "choose", "Save here", tooltip="Save into the highlighted folder"),
+        Binding("s", "choose", N_("Save here"), tooltip=N_("Save into the highlighted folder")),
     ]

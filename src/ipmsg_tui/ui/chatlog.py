@@ -28,6 +28,7 @@ from textual.selection import Selection
 from textual.strip import Strip
 from textual.style import Style
 
+from ..i18n import N_, _
 from ..store import Flag, MessageState, StoredMessage
 from .chatrender import centered_line, message_lines, rule_line
 from .model.fileboard import OfferView
@@ -36,7 +37,7 @@ from .model.window import ConversationWindow, Paged
 
 # Page more in when the view comes this close to a loaded end.
 LOAD_MARGIN = 3
-UNREAD_LABEL = "new"  # the divider above the first message not read yet
+UNREAD_LABEL = N_("new")  # the divider above the first message not read yet
 
 
 def is_actionable(row: StoredMessage) -> bool:
@@ -59,25 +60,26 @@ class ChatLog(ScrollView, can_focus=True):
     }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor(-1)", "Previous", show=False),
-        Binding("down", "cursor(1)", "Next", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "first", "First", show=False),
-        Binding("end", "last", "Last", show=False),
+        Binding("up", "cursor(-1)", N_("Previous"), show=False),
+        Binding("down", "cursor(1)", N_("Next"), show=False),
+        Binding("pageup", "page(-1)", N_("Page up"), show=False),
+        Binding("pagedown", "page(1)", N_("Page down"), show=False),
+        Binding("home", "first", N_("First"), show=False),
+        Binding("end", "last", N_("Last"), show=False),
         Binding(
             "enter",
             "activate",
-            "Open",
-            tooltip="Open a sealed message, resend one not delivered, answer an offer of files",
+            N_("Open"),
+            tooltip=N_("Open a sealed message, resend one not delivered, answer an offer of files"),
         ),
-        Binding("c", "copy", "Copy", tooltip="Copy the message's text"),
+        Binding("c", "copy", N_("Copy"), tooltip=N_("Copy the message's text")),
         Binding("q", "quote", "Quote", tooltip="Reply to the message, quoting it"),
         Binding("slash", "app.search_history", "Search", tooltip="Search every conversation"),
         # Toward the peer list, as from the input box: never to the box, where ↑ recalls.
         Binding("escape", "app.focus_peers", "Peers", show=False),
     ]
-    HELP = """
+    HELP = N_(
+        """
 ### The messages
 - **↑ ↓ PgUp PgDn Home End** move
 - **Enter**, click: open sealed, resend, answer an offer
@@ -86,6 +88,7 @@ class ChatLog(ScrollView, can_focus=True):
 - **/**: search the history of every conversation
 - **Escape**: back to the input box
 """
+    )
 
     class QuoteAsked(Message):
         """The user wants to reply to a message, quoting it."""
@@ -119,7 +122,7 @@ class ChatLog(ScrollView, can_focus=True):
         self._paging = False
         self._follow = True  # the view is at the end, and stays there as lines come
         self.unseen = 0  # messages that came while the view was scrolled back ("↓ 2 new")
-        self._first_unread: int | None = None  # the message the "new" divider goes above
+        self._first_unread: int | None = None  # the message the N_("new") divider goes above
 
     # ------------------------------------------------------------------ content
 
@@ -248,9 +251,9 @@ class ChatLog(ScrollView, can_focus=True):
             self._banner = [Content.styled(self.empty_hint, "italic $text-muted")]
             self._banner = [line for text in self._banner for line in text.wrap(max(width, 8))]
         elif self.window.has_older:
-            self._banner = [centered_line("↑ older messages", width, "dim italic")]
+            self._banner = [centered_line(_("↑ older messages"), width, "dim italic")]
         else:
-            self._banner = [centered_line("start of the conversation", width, "dim italic")]
+            self._banner = [centered_line(_("start of the conversation"), width, "dim italic")]
 
     def _reindex(self) -> None:
         self._refresh_banner()
@@ -299,7 +302,7 @@ class ChatLog(ScrollView, can_focus=True):
         self._settle(anchor, end=end)
 
     def _show_first_unread(self) -> None:
-        """Scroll back to the "new" divider if it is above the view."""
+        """Scroll back to the N_("new") divider if it is above the view."""
         if self._first_unread is None or self.window is None:
             return
         index = self.window.index_of(self._first_unread)
@@ -421,7 +424,9 @@ class ChatLog(ScrollView, can_focus=True):
 
     def unseen_line(self, width: int) -> Content:
         """Over the view's last line while messages wait below it."""
-        return centered_line(f" ↓ {self.unseen} new ", width, "bold $text on $accent")
+        return centered_line(
+            _(" ↓ {count} new ").format(count=self.unseen), width, "bold $text on $accent"
+        )
 
     def plain_lines(self) -> list[str]:
         """What the pane shows, as text: one string per screen line."""
@@ -501,7 +506,7 @@ class ChatLog(ScrollView, can_focus=True):
         if row is None or (row.incoming and row.state is MessageState.SEALED):
             return
         self.app.copy_to_clipboard(row.text)
-        self.notify("Message copied to the clipboard", timeout=2)
+        self.notify(_("Message copied to the clipboard"), timeout=2)
 
     def action_quote(self) -> None:
         row = self.cursor_row

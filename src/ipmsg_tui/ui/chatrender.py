@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from rich.cells import cell_len
 from textual.content import Content
 
+from ..i18n import N_, _, ngettext
 from ..protocol.attachments import Attachment
 from ..protocol.text import clean_name
 from ..store import Flag, MessageState, StoredMessage
@@ -17,7 +18,7 @@ from .model.timefmt import clock_time, file_size
 INDENT = 2
 STATUS_INDENT = 3  # a transfer's state, under its attachment's name
 PREVIEW = 80  # characters of a message shown in a toast
-SEALED_BODY = "Sealed message: press Enter on it, or click it, to open it."
+SEALED_BODY = N_("Sealed message: press Enter on it, or click it, to open it.")
 
 
 ENCRYPTED_MARK = "🔐"  # not 🔒, which stands for sealed
@@ -49,19 +50,19 @@ def state_label(row: StoredMessage) -> tuple[str, str]:
     """The state shown after the sender, and its style."""
     if row.incoming:
         if row.state is MessageState.SEALED:
-            return "🔒 sealed · Enter or click to open", "bold $warning"
+            return _("🔒 sealed · Enter or click to open"), "bold $warning"
         marks = []
         if row.sealed:
-            marks.append("🔓 opened")
+            marks.append(_("🔓 opened"))
         if row.flags & Flag.AUTO_REPLY:
-            marks.append("auto-reply")
+            marks.append(_("auto-reply"))
         if row.flags & Flag.BROADCAST:
-            marks.append("to everyone")
+            marks.append(_("to everyone"))
         elif row.flags & Flag.MULTICAST:
-            marks.append("to you and others")
+            marks.append(_("to you and others"))
         return " · ".join(marks), "$text-muted"
     if row.flags & Flag.BROADCAST:
-        return "→ everyone", "$text-muted"
+        return _("→ everyone"), "$text-muted"
     if row.flags & Flag.AUTO_REPLY:
         return "↩ auto-reply (away)", "$text-muted"
     if row.recipients:
@@ -69,13 +70,13 @@ def state_label(row: StoredMessage) -> tuple[str, str]:
     sealed = "🔒 " if row.sealed else ""
     match row.state:
         case MessageState.SENDING:
-            return f"{sealed}… sending", "$text-muted"
+            return sealed + _("… sending"), "$text-muted"
         case MessageState.DELIVERED:
-            return f"{sealed}✓ delivered", "$success"
+            return sealed + _("✓ delivered"), "$success"
         case MessageState.OPENED:
-            return f"{sealed}✓✓ opened", "bold $success"
+            return sealed + _("✓✓ opened"), "bold $success"
         case MessageState.FAILED:
-            return "✗ not delivered · Enter or click to resend", "bold $error"
+            return _("✗ not delivered · Enter or click to resend"), "bold $error"
     return row.state.value, "$text-muted"
 
 
@@ -89,17 +90,20 @@ def recipients_label(row: StoredMessage) -> tuple[str, str]:
             return f"{sealed}… {got}", "$text-muted"
         case MessageState.FAILED:
             missing = ", ".join(r.name for r in row.not_delivered)
-            return f"✗ {got} · not to {missing} · Enter or click to resend to them", "bold $error"
+            text = _("✗ {got} · not to {names} · Enter or click to resend to them")
+            return text.format(got=got, names=missing), "bold $error"
         case MessageState.OPENED:
-            return f"{sealed}✓✓ opened {got}", "bold $success"
+            return sealed + _("✓✓ opened {got}").format(got=got), "bold $success"
     opened = sum(1 for r in row.recipients if r.state is MessageState.OPENED)
-    label = f"{sealed}✓ {got}" + (f" · {opened} opened" if opened else "")
+    label = f"{sealed}✓ {got}" + (_(" · {count} opened").format(count=opened) if opened else "")
     return label, "$success"
 
 
 def recipients_line(row: StoredMessage) -> str:
     """``to alice, bob, carol`` for a message sent to several peers, else empty."""
-    return "to " + ", ".join(r.name for r in row.recipients) if row.recipients else ""
+    if not row.recipients:
+        return ""
+    return _("to {names}").format(names=", ".join(r.name for r in row.recipients))
 
 
 def header_line(row: StoredMessage, peer: str = "the peer") -> Content:
@@ -131,7 +135,7 @@ def attachment_line(attachment: Attachment) -> Content:
     name = clean_name(attachment.name, 255) + ("/" if attachment.is_dir else "")
     if attachment.is_dir:
         # Folders announce the total of their files (1 when empty or unknown).
-        size = "folder" + (f" · {file_size(attachment.size)}" if attachment.size > 1 else "")
+        size = _("folder") + (f" · {file_size(attachment.size)}" if attachment.size > 1 else "")
     else:
         size = file_size(attachment.size)
     icon = "📁 " if attachment.is_dir else "📎 "
@@ -192,13 +196,13 @@ def centered_line(text: str, width: int, style: str) -> Content:
 def preview(row: StoredMessage) -> str:
     """A message in one short line, for a toast (a sealed one is not given away)."""
     if row.state is MessageState.SEALED:
-        return "sent you a sealed message"
+        return _("sent you a sealed message")
     text = " ".join(row.text.split())
     if len(text) > PREVIEW:
         text = text[: PREVIEW - 1] + "…"
     if row.attachments:
         files = attachment_summary(row.attachments)
-        text = f"{text} [{files}]" if text else f"sent {files}"
+        text = f"{text} [{files}]" if text else _("sent {files}").format(files=files)
     return text
 
 
@@ -207,8 +211,9 @@ def attachment_summary(attachments: Sequence[Attachment]) -> str:
     folders = sum(1 for a in attachments if a.is_dir)
     files = len(attachments) - folders
 
-    def count(n: int, what: str) -> str:
-        return f"a {what}" if n == 1 else f"{n} {what}s"
-
-    parts = [count(n, what) for n, what in ((files, "file"), (folders, "folder")) if n]
-    return " and ".join(parts)
+    parts = []
+    if files:
+        parts.append(ngettext("a file", "{count} files", files).format(count=files))
+    if folders:
+        parts.append(ngettext("a folder", "{count} folders", folders).format(count=folders))
+    return _(" and ").join(parts)

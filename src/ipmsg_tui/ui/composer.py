@@ -18,6 +18,8 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import TextArea
 
+from ..i18n import N_
+
 HISTORY_SIZE = 200
 
 # TextArea's own editing keys still work, but as "system" bindings F1 leaves them out: the
@@ -48,23 +50,29 @@ class Composer(TextArea, inherit_bindings=False):
     characters typed before its key (a fast "hi⏎" sends "hi", not an empty box)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "send", "Send", priority=True),
+        Binding("enter", "send", N_("Send"), priority=True),
         Binding(
-            "ctrl+j,alt+enter,shift+enter", "newline", "New line", priority=True, key_display="^j"
+            "ctrl+j,alt+enter,shift+enter",
+            "newline",
+            N_("New line"),
+            priority=True,
+            key_display="^j",
         ),
-        Binding("up", "recall(-1)", "Recall", show=False, priority=True),
-        Binding("down", "recall(1)", "Recall", show=False, priority=True),
-        Binding("ctrl+s", "app.toggle_seal", "Seal", priority=True),
-        Binding("escape", "leave", "Peers", show=False, priority=True),
+        Binding("up", "recall(-1)", N_("Recall"), show=False, priority=True),
+        Binding("down", "recall(1)", N_("Recall"), show=False, priority=True),
+        Binding("ctrl+s", "app.toggle_seal", N_("Seal"), priority=True),
+        Binding("escape", "leave", N_("Peers"), show=False, priority=True),
         *_EDITING_KEYS,
     ]
-    HELP = """
+    HELP = N_(
+        """
 ### The input box
 - **Enter** sends · **ctrl+j** new line
 - **↑ ↓** in an empty box: recall
 - **ctrl+s**: seal the next message
 - **Escape**: back to the peers
 """
+    )
 
     class Submitted(Message):
         def __init__(self, text: str) -> None:

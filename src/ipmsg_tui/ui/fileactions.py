@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from textual.content import Content
 
+from ..i18n import N_, _
 from ..net.files import IncomingOffer, OfferError
 from ..net.notsent import not_sent, not_sent_note
 from ..net.saving import SaveError
@@ -35,7 +36,7 @@ from .toasts import Dialogs
 
 log = logging.getLogger(__name__)
 
-NO_FILES_TO_EVERYONE = (
+NO_FILES_TO_EVERYONE = N_(
     "IP Messenger cannot send files to everyone: a broadcast carries no files. Choose a peer first."
 )
 
@@ -82,7 +83,7 @@ class FileCommands:
         if contact is None:
             return
         if contact.is_everyone:
-            self._warn(NO_FILES_TO_EVERYONE, "No files to everyone")
+            self._warn(_(NO_FILES_TO_EVERYONE), _("No files to everyone"))
             return
         key = contact.key
 
@@ -154,7 +155,7 @@ class FileCommands:
             draft.attachments[:0] = [p for p in paths if p not in draft.attachments]
             self.app.show_attachments()
             self.app.restore_draft(contact.key, text)
-            self._error(str(error), "Not sent")
+            self._error(str(error), _("Not sent"))
             return
         app = self.app
         for recipient in recipients:
@@ -164,15 +165,18 @@ class FileCommands:
         app.show_sent(contact, offered.rows)
         skipped = await asyncio.to_thread(not_sent, paths)
         if skipped:  # links and devices inside a folder are left out: say so
-            self._warn(not_sent_note(skipped), "Some items not sent")
+            self._warn(not_sent_note(skipped), _("Some items not sent"))
 
     def resend(self, row: StoredMessage, recipient: Peer) -> None:
         """Offer the files of a message that was not delivered again, in its place."""
         record = self.app.board.get(key_of(row))
         if record is None or not record.paths:
             self._warn(
-                "These files were attached in an earlier session; attach them again to send them",
-                "Not resent",
+                _(
+                    "These files were attached in an earlier session; "
+                    "attach them again to send them"
+                ),
+                _("Not resent"),
             )
             return
         self.app.run_worker(self._reoffer(row, recipient, record.paths), group="offers")
@@ -181,7 +185,7 @@ class FileCommands:
         try:
             requeued = await self.messenger.resend_files(row, recipient.addr, paths)
         except (OfferError, EngineError) as error:
-            self._error(str(error), "Not resent")
+            self._error(str(error), _("Not resent"))
             return
         app = self.app
         app.board.record(("out", recipient.addr, requeued.packet_no)).paths = paths
@@ -198,9 +202,11 @@ class FileCommands:
         if contact is None or contact.is_online:
             return False
         self._warn(
-            f"{contact.name} is offline. Offered files can be fetched only while the sender is "
-            "online and still offers them.",
-            "Cannot download",
+            _(
+                "{name} is offline. Offered files can be fetched only while the sender is "
+                "online and still offers them."
+            ).format(name=contact.name),
+            _("Cannot download"),
         )
         return True
 
@@ -224,7 +230,7 @@ class FileCommands:
         """Enter or a click on a message offering files: what can be done, in a dialog."""
         record = self.app.board.get(key_of(row))
         if record is not None and record.declined:
-            self.app.notify("You declined these files", timeout=3)
+            self.app.notify(_("You declined these files"), timeout=3)
             return
         if record is None or not record.transfers:
             choices = ["accept", "save", "decline"]
@@ -235,16 +241,16 @@ class FileCommands:
         contact = self._sender(row)
         name = contact.name if contact is not None else row.sender
         title = Content.assemble(
-            "Files from ", (name, "bold"), (f" · {clock_time(row.ts)}", "$text-muted")
+            _("Files from "), (name, "bold"), (f" · {clock_time(row.ts)}", "$text-muted")
         )
         if not self.app.board.offered_to_us(row) and not (record and record.transfers):
-            title += Content.styled(" · offered in an earlier session", "$text-warning")
+            title += Content.styled(_(" · offered in an earlier session"), "$text-warning")
         view = self.app.board.view(row, name)
         if view is not None:  # the dialog's buttons say what the hint says
             view = replace(view, hint=None)
         lines = body_lines(replace(row, text=""), view)
         files = Content("\n").join(line.pad_left(indent) for line, indent in lines)
-        where = f"Downloads go to {tilde(self.messenger.download_dir)}"
+        where = _("Downloads go to {folder}").format(folder=tilde(self.messenger.download_dir))
 
         pick: list[tuple[str, int]] = []
         if "accept" in choices and len(row.attachments) > 1:
@@ -297,7 +303,7 @@ class FileCommands:
         try:
             transfers = self.messenger.accept(offer, folder, name, only=only)
         except SaveError as error:
-            self._error(str(error), "Cannot save there")
+            self._error(str(error), _("Cannot save there"))
             return []
         self.app.file_news.redraw(key_of(row))
         return transfers
@@ -309,9 +315,9 @@ class FileCommands:
         folder = self.messenger.download_dir
         if single:
             name = IncomingOffer.display_name(row.attachments[0])
-            target, title = folder / name, f"Save {name} as"
+            target, title = folder / name, _("Save {name} as").format(name=name)
         else:
-            target, title = folder, f"Save {len(row.attachments)} files into"
+            target, title = folder, _("Save {count} files into").format(count=len(row.attachments))
 
         def chosen(path: Path | None) -> None:
             if path is not None:
@@ -347,12 +353,14 @@ class FileCommands:
         if transfer.can_cancel:
             transfer.cancel()
         else:
-            self.app.notify("It has already ended", timeout=2)
+            self.app.notify(_("It has already ended"), timeout=2)
 
     def retry(self, transfer: Transfer) -> None:
         if not transfer.can_retry:
-            reason = "it is still going" if not transfer.state.finished else "only downloads can"
-            self.app.notify(f"Cannot retry: {reason}", timeout=3)
+            reason = (
+                _("it is still going") if not transfer.state.finished else _("only downloads can")
+            )
+            self.app.notify(_("Cannot retry: {reason}").format(reason=reason), timeout=3)
             return
         transfer.retry()
 
@@ -367,7 +375,9 @@ class FileCommands:
             return
         self.app.copy_to_clipboard(str(transfer.path))
         self.app.notify(
-            f"{transfer.path}\n(copied to the clipboard)", title=transfer.name, markup=False
+            _("{path}\n(copied to the clipboard)").format(path=transfer.path),
+            title=transfer.name,
+            markup=False,
         )
 
     # ------------------------------------------------------------------ download folder
@@ -386,19 +396,23 @@ class FileCommands:
             try:
                 failure = self.messenger.set_download_dir(wanted)
             except SaveError as error:
-                self._error(str(error), "Download folder not changed")
+                self._error(str(error), _("Download folder not changed"))
                 return
             if failure:
                 self._error(failure)
             else:
-                self.app.notify(f"Downloads now go to {wanted}", timeout=4, markup=False)
+                self.app.notify(
+                    _("Downloads now go to {folder}").format(folder=wanted), timeout=4, markup=False
+                )
 
         self.app.push_screen(
             TextPrompt(
-                "Download folder",
+                _("Download folder"),
                 value=str(current),
-                help="Where accepted files go (the path is copied to the clipboard). "
-                "Enter a new one to change it; Escape leaves it.",
+                help=_(
+                    "Where accepted files go (the path is copied to the clipboard). "
+                    "Enter a new one to change it; Escape leaves it."
+                ),
             ),
             done,
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from ..i18n import _
 from ..net.files import IncomingOffer
 from ..net.transfers import Direction, Transfer, TransferState
 from ..protocol.peers import Addr
@@ -71,7 +72,9 @@ class FileNews:
         if transfer.direction == Direction.OUT:
             if transfer.state == TransferState.FAILED:
                 self.app.notify(
-                    f"Sending {transfer.name} to {transfer.peer_name} stopped: {transfer.error}",
+                    _("Sending {name} to {peer} stopped: {error}").format(
+                        name=transfer.name, peer=transfer.peer_name, error=_(transfer.error or "")
+                    ),
                     severity="warning",
                     markup=False,
                 )
@@ -79,10 +82,10 @@ class FileNews:
             self._downloads_done(transfer)
         elif transfer.state == TransferState.FAILED:
             record = self.app.board.get(self.app.board.key_for(transfer))
-            text, _ = state_text(transfer, refused_means_gone=bool(record and record.earlier))
+            text, _style = state_text(transfer, refused_means_gone=bool(record and record.earlier))
             self.app.notify(
                 text.removeprefix("✗ "),
-                title=f"{transfer.name} not downloaded",
+                title=_("{name} not downloaded").format(name=transfer.name),
                 severity="error",
                 timeout=10,
                 markup=False,
@@ -96,12 +99,16 @@ class FileNews:
             return
         saved = [t for t in group if t.state == TransferState.DONE and t.path is not None]
         if len(saved) == 1:
-            title, text = f"Downloaded {transfer.name}", f"Saved to {tilde(transfer.path or '')}"
+            title = _("Downloaded {name}").format(name=transfer.name)
+            text = _("Saved to {path}").format(path=tilde(transfer.path or ""))
         else:
             folders = {t.path.parent for t in saved if t.path is not None}
-            where = f"in {tilde(folders.pop())}" if len(folders) == 1 else "(see ctrl+t)"
-            title, text = f"Downloaded {len(saved)} files", f"Saved {where}"
-        self.app.notify(f"{text}\nctrl+t: transfers", title=title, markup=False)
+            if len(folders) == 1:
+                text = _("Saved in {folder}").format(folder=tilde(folders.pop()))
+            else:
+                text = _("Saved (see ctrl+t)")
+            title = _("Downloaded {count} files").format(count=len(saved))
+        self.app.notify(text + "\n" + _("ctrl+t: transfers"), title=title, markup=False)
 
     def offer_closed(self, packet_no: int, addrs: list[Addr], outcome: str) -> None:
         """An offer of ours ended: fetched, declined (a toast), expired or withdrawn."""
@@ -110,4 +117,8 @@ class FileNews:
             if outcome == "released":
                 contact = self.app.roster.by_addr(addr)
                 name = contact.name if contact is not None else f"{addr[0]}:{addr[1]}"
-                self.app.notify(f"{name} declined your files", severity="warning", markup=False)
+                self.app.notify(
+                    _("{name} declined your files").format(name=name),
+                    severity="warning",
+                    markup=False,
+                )

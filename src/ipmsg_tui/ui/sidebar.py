@@ -15,6 +15,7 @@ from textual.widget import Widget
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
+from ..i18n import N_, _
 from .model.roster import Contact, Entry, Header, Row
 
 _HEADER_PREFIX = "\0header:"
@@ -61,9 +62,9 @@ def contact_prompt(contact: Contact, width: int = 0, marked: bool = False) -> Co
     if cut:  # no room for the details
         return Content.assemble(*parts)
     if contact.away:
-        parts += [" ", ("away", "italic $warning")]
+        parts += [" ", (_("away"), "italic $warning")]
     if contact.is_everyone:
-        parts += [" ", ("broadcast", "$text-muted")]
+        parts += [" ", (_("broadcast"), "$text-muted")]
     elif contact.place and contact.place != contact.name:
         parts += [" ", (contact.place, "$text-muted")]
     return Content.assemble(*parts)
@@ -95,18 +96,22 @@ class PeerList(OptionList):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select", "Chat", tooltip="Write to the selected peer"),
-        Binding("tab", "select", "Chat", show=False),
-        Binding("slash", "filter", "Filter", tooltip="Filter peers by name, host, group or IP"),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("enter", "select", N_("Chat"), tooltip=N_("Write to the selected peer")),
+        Binding("tab", "select", N_("Chat"), show=False),
+        Binding(
+            "slash", "filter", N_("Filter"), tooltip=N_("Filter peers by name, host, group or IP")
+        ),
+        Binding("escape", "clear_filter", N_("Clear filter"), show=False),
     ]
-    HELP = """
+    HELP = N_(
+        """
 ### The peer list
 - **↑ ↓**, click: choose a peer
 - **Enter**, **Tab** or typing: write to it
 - **/**: filter; Escape clears it
 - **Space**, ctrl+click: mark a recipient (a click on a group's header: the whole group)
 """
+    )
 
     class FilterRequested(Message):
         pass
@@ -183,7 +188,7 @@ class PeerList(OptionList):
         if self._row_ids == [_NO_MATCHES]:
             return
         self._row_ids, self._prompts, self._looks = [_NO_MATCHES], {}, {}
-        no_matches = Content.styled("no matches", "italic $text-muted")
+        no_matches = Content.styled(_("no matches"), "italic $text-muted")
         self.set_options([Option(no_matches, id=_NO_MATCHES, disabled=True)])
 
     def action_clear_filter(self) -> None:
@@ -318,8 +323,8 @@ class PeerFilter(Input):
     """Narrows the list as you type; Enter or Down moves into it, Escape clears."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down", "leave", "To list", show=False),
-        Binding("escape", "clear", "Clear filter"),
+        Binding("down", "leave", N_("To list"), show=False),
+        Binding("escape", "clear", N_("Clear filter")),
     ]
 
     class Leave(Message):
@@ -344,7 +349,7 @@ class Sidebar(Vertical):
             self.text = text
 
     def compose(self) -> ComposeResult:
-        yield PeerFilter(placeholder="/ filter", id="peer-filter", compact=True)
+        yield PeerFilter(placeholder=_("/ filter"), id="peer-filter", compact=True)
         yield PeerList(id="peers")
 
     def on_mount(self) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from ...i18n import _, ngettext
 from ...store import MessageState, StoredMessage
 
 WINDOW = 3.0
@@ -68,14 +69,17 @@ class MessageAlerts:
         if not self._held:
             return
         names, first = list(self._from), next(iter(self._from.values()))
-        who = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        more = _(" and {count} more").format(count=len(names) - 3)
+        who = ", ".join(names[:3]) + (more if len(names) > 3 else "")
         count, self._held = self._held, 0
         self._from.clear()
         self._recent.clear()
         self._recent.append(self.clock())
-        plural = "s" if count > 1 else ""
         self.app.bell()
-        self.app.notify_about(first, f"{count} more message{plural} from {who}", title="Unread")
+        text = ngettext(
+            "{count} more message from {who}", "{count} more messages from {who}", count
+        ).format(count=count, who=who)
+        self.app.notify_about(first, text, title=_("Unread"))
 
 
 # ---------------------------------------------------------------- outside the terminal

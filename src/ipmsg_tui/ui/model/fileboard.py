@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ...i18n import _
 from ...net.files import FileService
 from ...net.transfers import Transfer
 from ...protocol.peers import Addr
@@ -140,37 +141,37 @@ class FileBoard:
         self, row: StoredMessage, record: OfferRecord | None
     ) -> tuple[str, str] | None:
         if row.flags & Flag.BROADCAST:
-            return "sent to everyone: files cannot be fetched from a broadcast", QUIET
+            return _("sent to everyone: files cannot be fetched from a broadcast"), QUIET
         if record is not None and record.declined:
-            return "declined", QUIET
+            return _("declined"), QUIET
         if record is not None and record.transfers:
             if record.active and record.retryable:
-                return "Enter or click: cancel · retry", QUIET
+                return _("Enter or click: cancel · retry"), QUIET
             if record.active:
-                return "Enter or click: cancel · ctrl+t: transfers", QUIET
+                return _("Enter or click: cancel · ctrl+t: transfers"), QUIET
             if record.retryable:
-                return "Enter or click: retry · decline", HINT
+                return _("Enter or click: retry · decline"), HINT
             return None  # every file saved: each says where
         if self.offered_to_us(row):
-            return "Enter or click: accept · save as · decline", HINT
-        return "offered in an earlier session · Enter to try to download", QUIET
+            return _("Enter or click: accept · save as · decline"), HINT
+        return _("offered in an earlier session · Enter to try to download"), QUIET
 
     def _outgoing_hint(
         self, row: StoredMessage, record: OfferRecord | None, peer_name: str
     ) -> tuple[str, str] | None:
         outcome = record.outcome if record is not None else None
         if outcome == "fetched":
-            return f"✓ {peer_name} has downloaded them", "$success"
+            return _("✓ {peer} has downloaded them").format(peer=peer_name), "$success"
         if outcome == "released":
-            return f"✗ {peer_name} declined them", "$text-warning"
+            return _("✗ {peer} declined them").format(peer=peer_name), "$text-warning"
         if outcome == "expired":
-            return "the offer expired; attach them again to send them", QUIET
+            return _("the offer expired; attach them again to send them"), QUIET
         if outcome == "withdrawn":
-            return "no longer offered", QUIET
+            return _("no longer offered"), QUIET
         if row.state is MessageState.FAILED:
             return None  # the header says so; resending offers them again
         if self.offered_by_us(row):
             if record is not None and record.active:
                 return None  # each file shows its progress
-            return f"offered · waiting for {peer_name} to download", QUIET
-        return "no longer offered (offers end when ipmsg-tui quits)", QUIET
+            return _("offered · waiting for {peer} to download").format(peer=peer_name), QUIET
+        return _("no longer offered (offers end when ipmsg-tui quits)"), QUIET

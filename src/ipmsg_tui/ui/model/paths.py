@@ -10,6 +10,8 @@ import shlex
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from ...i18n import _
+
 
 def tilde(path: Path | str) -> str:
     """A path as it reads best: ``~/Downloads/x.pdf`` under the home folder."""
@@ -56,7 +58,7 @@ def describe_missing(paths: list[Path]) -> str | None:
     """What is wrong with the paths, in one line, or None if they all exist."""
     missing = [str(p) for p in paths if not p.exists()]
     if not paths:
-        return "Type or paste a path first"
+        return _("Type or paste a path first")
     if missing:
-        return "No such file or folder: " + ", ".join(missing[:3])
+        return _("No such file or folder: ") + ", ".join(missing[:3])
     return None

@@ -13,12 +13,13 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ...i18n import N_, _
 from ...protocol.peers import Addr, Peer, split_key, where
 from ...store import EVERYONE, Conversation
 
-EVERYONE_NAME = "Everyone"
-NO_GROUP = "No group"
-OFFLINE = "Offline"
+EVERYONE_NAME = N_("Everyone")
+NO_GROUP = N_("No group")
+OFFLINE = N_("Offline")
 # Offline conversations listed without a filter; the rest are found by filtering.
 RECENT_OFFLINE = 50
 
@@ -87,7 +88,7 @@ class Contact:
     @property
     def name(self) -> str:
         if self.is_everyone:
-            return EVERYONE_NAME
+            return _(EVERYONE_NAME)
         if self.nick:
             return self.nick
         if self.user and self.user != "?":
@@ -254,7 +255,7 @@ class Roster:
         for group, members in itertools.groupby(online, key=lambda c: c.group):
             listed = list(members)
             if grouped:
-                rows.append(Header(group or NO_GROUP, len(listed)))
+                rows.append(Header(group or _(NO_GROUP), len(listed)))
             rows.extend(Entry(c) for c in listed)
         offline = sorted(
             (
@@ -271,7 +272,7 @@ class Roster:
                 if i < RECENT_OFFLINE or c.unread or c.key == open_key
             ]
         if offline:
-            rows.append(Header(OFFLINE, len(offline)))
+            rows.append(Header(_(OFFLINE), len(offline)))
             rows.extend(Entry(c) for c in offline)
         return rows
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from ...i18n import _
 from ...sizes import file_size as file_size  # shared with the non-UI messages
 
 
@@ -21,10 +22,10 @@ def day_label(ts: float, now: float) -> str:
     """``Today``, ``Yesterday``, or ``2024-05-07 Tue``."""
     day = day_of(ts)
     if day == day_of(now):
-        return "Today"
+        return _("Today")
     # Noon of today minus a day is yesterday whatever the DST change in between.
     today = time.localtime(now)
     noon = time.mktime((today.tm_year, today.tm_mon, today.tm_mday, 12, 0, 0, 0, 0, -1))
     if day == day_of(noon - 86400):
-        return "Yesterday"
+        return _("Yesterday")
     return time.strftime("%Y-%m-%d %a", time.localtime(ts))

@@ -6,13 +6,14 @@ same thing. Each function returns plain text and a theme style name.
 
 from __future__ import annotations
 
+from ...i18n import N_, _
 from ...net.transfers import Direction, Failure, Transfer, TransferState
 from .paths import tilde
 from .timefmt import file_size
 
 # Failed downloads of an offer from an earlier session: the sender answered but refused,
 # which means it no longer offers the file (ipmsg-tui and others forget offers on quit).
-NO_LONGER_OFFERED = "the sender no longer offers it"
+NO_LONGER_OFFERED = N_("the sender no longer offers it")
 
 
 def arrow(transfer: Transfer) -> str:
@@ -36,7 +37,7 @@ def speed_text(transfer: Transfer) -> str:
         parts.append(f"{file_size(int(transfer.speed))}/s")
     eta = transfer.eta
     if eta is not None:
-        parts.append(f"{duration(eta)} left")
+        parts.append(_("{time} left").format(time=duration(eta)))
     return " · ".join(parts)
 
 
@@ -50,20 +51,20 @@ def state_text(transfer: Transfer, *, refused_means_gone: bool = False) -> tuple
     earlier session, where a refusal means the sender forgot it)."""
     match transfer.state:
         case TransferState.QUEUED:
-            return "queued", "$text-muted"
+            return _("queued"), "$text-muted"
         case TransferState.RUNNING:
             detail = speed_text(transfer)
             text = f"{arrow(transfer)} {percent(transfer)}" + (f" · {detail}" if detail else "")
             if transfer.offset:
-                text += f" · resumed at {file_size(transfer.offset)}"
+                text += _(" · resumed at {size}").format(size=file_size(transfer.offset))
             return text, "$text-accent"
         case TransferState.DONE:
             if transfer.direction == Direction.IN:
-                return f"✓ saved to {tilde(transfer.path or '')}", "$success"
-            return "✓ sent", "$success"
+                return _("✓ saved to {path}").format(path=tilde(transfer.path or "")), "$success"
+            return _("✓ sent"), "$success"
         case TransferState.CANCELLED:
-            return "cancelled", "$text-warning"
-    error = transfer.error or "failed"
+            return _("cancelled"), "$text-warning"
+    error = _(transfer.error) if transfer.error else _("failed")
     if refused_means_gone and transfer.failure is Failure.REFUSED:
         error = NO_LONGER_OFFERED
     return f"✗ {error}", "$text-error"

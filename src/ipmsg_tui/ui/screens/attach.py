@@ -12,12 +12,13 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DirectoryTree, Input, Label, Static
 
+from ...i18n import N_, _
 from ..browsetree import AttachTree, BrowseTree
 from ..model.paths import describe_missing, expand, parse_paths
 from ..pathsuggester import PathSuggester
 from .sizes import DIALOG_BREAKPOINTS
 
-HELP = (
+HELP = N_(
     "Enter on a file attaches it · a attaches the highlighted file or folder · "
     "Backspace: parent folder · a path ending in / opens it · Escape cancels"
 )
@@ -29,8 +30,8 @@ class AttachPicker(ModalScreen[list[Path] | None]):
     VERTICAL_BREAKPOINTS = DIALOG_BREAKPOINTS
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("down", "browse", "Browse", show=False),
+        Binding("escape", "cancel", N_("Cancel")),
+        Binding("down", "browse", N_("Browse"), show=False),
     ]
 
     def __init__(self, start: Path, to_name: str) -> None:
@@ -40,15 +41,18 @@ class AttachPicker(ModalScreen[list[Path] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker", classes="dialog"):
-            yield Label(f"Attach files or folders for {self.to_name}", classes="dialog-title")
+            yield Label(
+                _("Attach files or folders for {name}").format(name=self.to_name),
+                classes="dialog-title",
+            )
             yield Input(
-                placeholder="Type or paste a path (→ completes it), Enter attaches",
+                placeholder=_("Type or paste a path (→ completes it), Enter attaches"),
                 suggester=PathSuggester(self.start),
                 id="path",
             )
             yield Label(id="picker-folder", classes="dialog-help", markup=False)
             yield AttachTree(self.start, id="tree")
-            yield Static(HELP, id="picker-help", classes="dialog-help", markup=False)
+            yield Static(_(HELP), id="picker-help", classes="dialog-help", markup=False)
 
     @property
     def browser(self) -> BrowseTree:

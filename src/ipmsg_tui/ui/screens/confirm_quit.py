@@ -12,10 +12,31 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
-EXPLANATION = (
+from ...i18n import N_, _, ngettext
+
+EXPLANATION = N_(
     "Quitting stops them. Unfinished downloads go on from where they stopped after a restart "
     "(where the sender allows it); files you offered must be sent again."
 )
+
+
+def describe_pending(downloads: int, uploads: int, offers: int) -> str:
+    """``2 downloads, 1 upload and 1 offer not fetched yet``"""
+    parts = [
+        text.format(count=count)
+        for count, text in (
+            (downloads, ngettext("{count} download", "{count} downloads", downloads)),
+            (uploads, ngettext("{count} upload", "{count} uploads", uploads)),
+            (
+                offers,
+                ngettext("{count} offer not fetched yet", "{count} offers not fetched yet", offers),
+            ),
+        )
+        if count
+    ]
+    if len(parts) < 2:
+        return "".join(parts)
+    return _("{items} and {last}").format(items=_(", ").join(parts[:-1]), last=parts[-1])
 
 
 class ConfirmQuit(ModalScreen[bool]):
@@ -27,8 +48,8 @@ class ConfirmQuit(ModalScreen[bool]):
     ConfirmQuit Button { margin-right: 2; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y,ctrl+q", "answer(True)", "Quit", show=False, priority=True),
-        Binding("n,escape", "answer(False)", "Stay", show=False),
+        Binding("y,ctrl+q", "answer(True)", N_("Quit"), show=False, priority=True),
+        Binding("n,escape", "answer(False)", N_("Stay"), show=False),
     ]
 
     def __init__(self, what: str) -> None:
@@ -37,13 +58,15 @@ class ConfirmQuit(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-quit", classes="dialog"):
-            yield Label("Quit ipmsg-tui?", classes="dialog-title")
-            yield Label(f"Still going: {self.what}.", id="confirm-what", markup=False)
-            yield Label(EXPLANATION, classes="dialog-help")
+            yield Label(_("Quit ipmsg-tui?"), classes="dialog-title")
+            yield Label(
+                _("Still going: {what}.").format(what=self.what), id="confirm-what", markup=False
+            )
+            yield Label(_(EXPLANATION), classes="dialog-help")
             with Horizontal(id="confirm-buttons"):
-                yield Button("Quit (y)", id="quit", variant="error", compact=True)
-                yield Button("Stay (n)", id="stay", variant="primary", compact=True)
-            yield Label("Escape: stay", classes="dialog-help")
+                yield Button(_("Quit (y)"), id="quit", variant="error", compact=True)
+                yield Button(_("Stay (n)"), id="stay", variant="primary", compact=True)
+            yield Label(_("Escape: stay"), classes="dialog-help")
 
     def on_mount(self) -> None:
         self.query_one("#stay", Button).focus()  # Enter by habit must not quit

@@ -13,15 +13,16 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, SelectionList, Static
 
+from ...i18n import N_, _
 from .sizes import DIALOG_BREAKPOINTS
 
 # What the user can choose, in button order: (id, label, key).
 CHOICES = {
-    "accept": ("Accept", "a"),
-    "save": ("Save as…", "s"),
-    "decline": ("Decline", "d"),
-    "retry": ("Retry", "r"),
-    "cancel": ("Cancel download", "c"),
+    "accept": (N_("Accept"), "a"),
+    "save": (N_("Save as…"), "s"),
+    "decline": (N_("Decline"), "d"),
+    "retry": (N_("Retry"), "r"),
+    "cancel": (N_("Cancel download"), "c"),
 }
 
 
@@ -33,7 +34,7 @@ class OfferScreen(ModalScreen[str | None]):
     VERTICAL_BREAKPOINTS = DIALOG_BREAKPOINTS
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "later", "Later"),
+        Binding("escape", "later", N_("Later")),
         *(
             Binding(key, f"choose('{choice}')", label, show=False)
             for choice, (label, key) in CHOICES.items()
@@ -71,13 +72,13 @@ class OfferScreen(ModalScreen[str | None]):
                 for choice in self.choices:
                     label, key = CHOICES[choice]
                     yield Button(
-                        f"{label} ({key})",
+                        f"{_(label)} ({key})",
                         id=choice,
                         variant="primary" if choice in ("accept", "retry") else "default",
                         compact=True,
                     )
             help_text = "Space ticks a file in or out · " if self.pick else ""
-            yield Label(help_text + "Escape: decide later", classes="dialog-help")
+            yield Label(help_text + _("Escape: decide later"), classes="dialog-help")
 
     def on_mount(self) -> None:
         if self.choices:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -13,17 +14,18 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from ...i18n import N_, _
 from ...protocol.constants import EntryOpt
 from ..model.roster import Contact
 from .sizes import DIALOG_BREAKPOINTS
 
 _CAPABILITIES = (
     (EntryOpt.CAPUTF8OPT, "UTF-8"),
-    (EntryOpt.FILEATTACHOPT, "file attachments"),
-    (EntryOpt.ENCRYPTOPT, "encryption"),
+    (EntryOpt.FILEATTACHOPT, N_("file attachments")),
+    (EntryOpt.ENCRYPTOPT, N_("encryption")),
     (EntryOpt.CAPIPDICTOPT, "IPDict"),
-    (EntryOpt.CLIPBOARDOPT, "clipboard images"),
-    (EntryOpt.CAPFILEENCOPT, "encrypted files"),
+    (EntryOpt.CLIPBOARDOPT, N_("clipboard images")),
+    (EntryOpt.CAPFILEENCOPT, N_("encrypted files")),
 )
 
 
@@ -35,7 +37,7 @@ def client_family(version: str) -> str:
         return "FeiQ"
     if "ipmsg-tui" in lowered:
         return "ipmsg-tui"
-    return "IP Messenger" if version.startswith("1") else "unknown"
+    return "IP Messenger" if version.startswith("1") else _("unknown")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,31 +81,33 @@ def key_rows(keys: KeyFacts) -> list[tuple[str, str]]:
 
 def info_rows(contact: Contact, keys: KeyFacts | None = None) -> list[tuple[str, str]]:
     peer = contact.peer
-    rows = [("Name", contact.name), ("Group", contact.group or "—"), ("User@host", contact.key)]
+    rows = [(_("Name"), contact.name), (_("Group"), contact.group or "—")]
+    rows.append((_("User@host"), contact.key))
     addr = contact.addr
-    rows.append(("Address", f"{addr[0]}:{addr[1]}" if addr else "unknown"))
+    rows.append((_("Address"), f"{addr[0]}:{addr[1]}" if addr else _("unknown")))
     if keys is not None:
         rows += key_rows(keys)
     if peer is None:
-        rows.append(("Presence", "offline"))
+        rows.append((_("Presence"), _("offline")))
         return rows
-    rows.append(("Presence", f"away: {peer.away_text}" if peer.away else "online"))
-    rows.append(("Client", f"{client_family(peer.version)} ({peer.version})"))
-    abilities = [name for flag, name in _CAPABILITIES if peer.capabilities & flag]
-    rows.append(("Capabilities", ", ".join(abilities) or "none announced"))
+    away = _("away: {text}").format(text=peer.away_text)
+    rows.append((_("Presence"), away if peer.away else _("online")))
+    rows.append((_("Client"), f"{client_family(peer.version)} ({peer.version})"))
+    abilities = [_(name) for flag, name in _CAPABILITIES if peer.capabilities & flag]
+    rows.append((_("Capabilities"), ", ".join(abilities) or _("none announced")))
     encoding = peer.encoding_override or ("utf-8" if peer.speaks_utf8 else peer.codec or "—")
-    source = "set by you" if peer.encoding_override else "seen on the wire"
-    rows.append(("Encoding", f"{encoding} ({source})"))
+    source = _("set by you") if peer.encoding_override else _("seen on the wire")
+    rows.append((_("Encoding"), f"{encoding} ({source})"))
     if len(contact.online) > 1:
         others = ", ".join(f"{ip}:{port}" for ip, port in contact.online if (ip, port) != addr)
-        rows.append(("Also at", others))
+        rows.append((_("Also at"), others))
     return rows
 
 
 class PeerInfoScreen(ModalScreen[None]):
     VERTICAL_BREAKPOINTS = DIALOG_BREAKPOINTS
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,enter,q", "close", "Close"),
+        Binding("escape,enter,q", "close", N_("Close")),
         Binding("a", "accept_key", "Accept new key", show=False),
     ]
 
@@ -124,33 +128,39 @@ class PeerInfoScreen(ModalScreen[None]):
         return self.keys is not None and self.keys.changed is not None
 
     def compose(self) -> ComposeResult:
+        rows = info_rows(self.contact, self.keys)
+        # Padded by cells, not characters: 名称 is as wide as four Latin letters.
+        self._width = max(LABEL_WIDTH, *(cell_len(label) + 1 for label, _value in rows))
         table = Content("\n").join(
-            Content.assemble((f"{label:<{LABEL_WIDTH}}", "bold $text-secondary"), value)
-            for label, value in info_rows(self.contact, self.keys)
+            Content.assemble((self._padded(label), "bold $text-secondary"), value)
+            for label, value in rows
         )
         with Vertical(id="dialog", classes="dialog"):
             yield Label(
-                Content.assemble("Peer info · ", (self.contact.name, "bold")),
+                Content.assemble(_("Peer info · "), (self.contact.name, "bold")),
                 classes="dialog-title",
             )
             yield Static(table, id="facts")
             if self.contact.peer is not None:
                 yield Static(
-                    Content.styled("Asking the peer for its version…", "italic"), id="answer"
+                    Content.styled(_("Asking the peer for its version…"), "italic"), id="answer"
                 )
             if self.key_changed:
                 yield Label("a: accept the new key · Escape to close", classes="dialog-help")
             else:
-                yield Label("Escape to close", classes="dialog-help")
+                yield Label(_("Escape to close"), classes="dialog-help")
 
     def show_answer(self, kind: str, text: str | None) -> None:
         if kind != "version":
             return
         answer = self.query_one("#answer", Static)
         if text is None:
-            answer.update(Content.styled("It did not answer (GETINFO).", "$text-warning"))
+            answer.update(Content.styled(_("It did not answer (GETINFO)."), "$text-warning"))
         else:
-            answer.update(Content.assemble(("Says         ", "bold $text-secondary"), text))
+            answer.update(Content.assemble((self._padded(_("Says")), "bold $text-secondary"), text))
+
+    def _padded(self, label: str) -> str:
+        return label + " " * max(self._width - cell_len(label), 1)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Static
 
+from ...i18n import N_
 from .sizes import DIALOG_BREAKPOINTS
 
 
@@ -23,7 +24,7 @@ class TextPrompt(ModalScreen[str | None]):
 
     VERTICAL_BREAKPOINTS = DIALOG_BREAKPOINTS
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(
         self,

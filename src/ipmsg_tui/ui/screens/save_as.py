@@ -13,12 +13,13 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, Tree
 
+from ...i18n import N_, _
 from ..browsetree import BrowseTree, SaveTree
 from ..model.paths import expand
 from ..pathsuggester import PathSuggester
 from .sizes import DIALOG_BREAKPOINTS
 
-HELP = (
+HELP = N_(
     "Enter saves · ↓ browses folders: s saves into the highlighted one · "
     "Backspace: parent folder · Escape cancels"
 )
@@ -30,8 +31,8 @@ class SaveAsPicker(ModalScreen[Path | None]):
     VERTICAL_BREAKPOINTS = DIALOG_BREAKPOINTS
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("down", "browse", "Browse", show=False),
+        Binding("escape", "cancel", N_("Cancel")),
+        Binding("down", "browse", N_("Browse"), show=False),
     ]
 
     def __init__(self, target: Path, *, single: bool, title: str) -> None:
@@ -49,7 +50,7 @@ class SaveAsPicker(ModalScreen[Path | None]):
             yield Label(self.title_text, classes="dialog-title", markup=False)
             yield Input(str(self.target), suggester=PathSuggester(start), id="path")
             yield SaveTree(start, folders_only=True, id="tree")
-            yield Static(HELP, classes="dialog-help", markup=False)
+            yield Static(_(HELP), classes="dialog-help", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()

@@ -14,12 +14,13 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Label, ProgressBar, Static
 
+from ...i18n import N_, _
 from ...net.transfers import Direction, Transfer, TransferState
 from ..model.paths import tilde
 from ..model.timefmt import file_size
 from ..model.transfertext import arrow, state_text
 
-EMPTY = (
+EMPTY = N_(
     "No transfers yet. Attach files or folders with ctrl+f; files offered to you appear in "
     "the chat, where Enter accepts them."
 )
@@ -36,14 +37,14 @@ class TransferActions(Protocol):
 
 def title_line(transfer: Transfer) -> Content:
     """``⇣ report.pdf  from 阿明 · 2.3 MB``"""
-    way = "from" if transfer.direction == Direction.IN else "to"
-    size = "folder" if transfer.is_folder else ""
+    way = _("from {peer}") if transfer.direction == Direction.IN else _("to {peer}")
+    size = _("folder") if transfer.is_folder else ""
     if transfer.total:
         size = f"{size} · {file_size(transfer.total)}" if size else file_size(transfer.total)
     return Content.assemble(
         (f"{arrow(transfer)} ", "bold $text-accent"),
         (transfer.name, "bold"),
-        (f"  {way} {transfer.peer_name}", "$text-muted"),
+        ("  " + way.format(peer=transfer.peer_name), "$text-muted"),
         (f" · {size}" if size else "", "$text-muted"),
     )
 
@@ -99,13 +100,17 @@ class TransferRow(Widget, can_focus=True):
 
 class TransfersScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,ctrl+t", "close", "Back"),
-        Binding("up", "move(-1)", "Previous", show=False),
-        Binding("down", "move(1)", "Next", show=False),
-        Binding("c", "cancel", "Cancel", tooltip="Stop this transfer (both sides see it end)"),
-        Binding("r", "retry", "Retry", tooltip="Download again, resuming where possible"),
-        Binding("f", "forget", "Forget", tooltip="Remove a finished transfer from the list"),
-        Binding("enter,p", "show_path", "Path", tooltip="Show and copy where the file is"),
+        Binding("escape,ctrl+t", "close", N_("Back")),
+        Binding("up", "move(-1)", N_("Previous"), show=False),
+        Binding("down", "move(1)", N_("Next"), show=False),
+        Binding(
+            "c", "cancel", N_("Cancel"), tooltip=N_("Stop this transfer (both sides see it end)")
+        ),
+        Binding("r", "retry", N_("Retry"), tooltip=N_("Download again, resuming where possible")),
+        Binding(
+            "f", "forget", N_("Forget"), tooltip=N_("Remove a finished transfer from the list")
+        ),
+        Binding("enter,p", "show_path", N_("Path"), tooltip=N_("Show and copy where the file is")),
     ]
 
     def __init__(self, transfers: Iterable[Transfer], actions: TransferActions, where: str):
@@ -117,7 +122,7 @@ class TransfersScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="transfers-title")
         with VerticalScroll(id="transfer-rows"):
-            yield Static(EMPTY, id="transfers-empty")
+            yield Static(_(EMPTY), id="transfers-empty")
             for transfer in reversed(self.initial):
                 yield TransferRow(transfer)
         yield Footer(compact=True)
@@ -135,10 +140,12 @@ class TransfersScreen(Screen[None]):
     def _retitle(self) -> None:
         transfers = [row.transfer for row in self.rows]
         running = sum(1 for t in transfers if not t.state.finished)
-        parts: list[tuple[str, str] | str] = [("Transfers", "bold")]
+        parts: list[tuple[str, str] | str] = [(_("Transfers"), "bold")]
         if running:
-            parts.append((f" · {running} running", "$text-accent"))
-        parts.append((f" · downloads go to {tilde(self.where)}", "$text-muted"))
+            parts.append((_(" · {count} running").format(count=running), "$text-accent"))
+        parts.append(
+            (_(" · downloads go to {folder}").format(folder=tilde(self.where)), "$text-muted")
+        )
         self.query_one("#transfers-title", Static).update(Content.assemble(*parts))
         self.query_one("#transfers-empty").display = not transfers
 
@@ -184,7 +191,9 @@ class TransfersScreen(Screen[None]):
         if row is None:
             return
         if not row.transfer.state.finished:
-            self.notify("Cancel it first (c): only finished transfers can be forgotten", timeout=3)
+            self.notify(
+                _("Cancel it first (c): only finished transfers can be forgotten"), timeout=3
+            )
             return
         self.action_move(1 if row is not self.rows[-1] else -1)
         self.actions.forget(row.transfer)

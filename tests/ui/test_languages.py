@@ -1,0 +1,103 @@
+"""The app in 简体中文 and 日本語 at 60×20: double-width labels still fit, nothing is cut."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from rich.cells import cell_len
+
+from ipmsg_tui import i18n
+from ipmsg_tui.ui.screens.attach import HELP as ATTACH_HELP
+from ipmsg_tui.ui.screens.confirm_quit import ConfirmQuit
+from ipmsg_tui.ui.screens.transfers import EMPTY as TRANSFERS_EMPTY
+
+from .conftest import Lan, wait_for
+from .screen_text import screen_lines
+from .test_story import listed
+
+SMALL = (60, 20)
+# What each language must show: the footer's keys, the sidebar's "Everyone", the status.
+EXPECTED = {
+    "zh_CN": {"footer": ["聊天", "退出", "离开", "信息", "按键", "^p 命令"], "all": "所有人"},
+    "ja": {"footer": ["会話", "終了", "離席", "情報", "キー", "^p コマンド"], "all": "全員"},
+}
+
+
+@pytest.fixture(params=["zh_CN", "ja"])
+def language(request: pytest.FixtureRequest) -> Iterator[str]:
+    i18n.install(request.param)
+    yield request.param
+    i18n.install(i18n.ENGLISH)
+
+
+def text_of(app: Any) -> str:
+    return "\n".join(screen_lines(app))
+
+
+async def test_the_main_screen_fits_at_60_by_20(lan: Lan, language: str) -> None:
+    await lan.peer("Bob", knows=("Ann",), nick="阿明")
+    app = await lan.app("Ann", knows=("Bob",))
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
+        app.composer.focus()  # the footer follows the focus
+        await pilot.pause(0.1)
+        app.peer_list.focus()
+        palette = EXPECTED[language]["footer"][-1]
+        await wait_for(pilot, lambda: palette in screen_lines(app)[-1])
+        lines = screen_lines(app)
+        assert all(cell_len(line) <= SMALL[0] for line in lines)
+        footer = lines[-1]
+        for label in EXPECTED[language]["footer"]:
+            assert label in footer, (label, footer)
+        assert footer.rstrip().endswith(EXPECTED[language]["footer"][-1]), footer
+        sidebar = app.peer_list.region
+        shown = [line[sidebar.x : sidebar.right] for line in lines[sidebar.y : sidebar.bottom]]
+        assert any(EXPECTED[language]["all"] in row for row in shown), shown
+        assert any("阿明" in row for row in shown), shown
+        assert i18n._("● online") in lines[0], lines[0]
+        # The keys of the input box, in the footer once it has the focus.
+        app.composer.focus()
+        send, seal = i18n._("Send"), i18n._("Seal")
+        await wait_for(pilot, lambda: send in screen_lines(app)[-1])
+        assert seal in screen_lines(app)[-1], screen_lines(app)[-1]
+
+
+@pytest.mark.parametrize(
+    ("key", "title", "ending"),
+    [
+        ("f3", "Peer info · ", "Escape to close"),
+        ("ctrl+t", "Transfers", TRANSFERS_EMPTY),
+        ("ctrl+f", "Attach files or folders for {name}", ATTACH_HELP),
+    ],
+    ids=["peer-info", "transfers", "attach"],
+)
+async def test_dialogs_fit_at_60_by_20(
+    lan: Lan, language: str, key: str, title: str, ending: str
+) -> None:
+    await lan.peer("Bob", knows=("Ann",), nick="阿明")
+    app = await lan.app("Ann", knows=("Bob",))
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
+        app.commands.chat_with("bob@bob-pc")
+        await pilot.pause(0.1)
+        await pilot.press(key)
+        await pilot.pause(0.3)
+        text = text_of(app)
+        wanted_title = i18n._(title).format(name="阿明").strip()
+        assert wanted_title in text, text
+        # The dialog's last line of help is not cut off: it ends on screen as it should.
+        tail = "".join(i18n._(ending).split())[-4:]
+        assert tail in "".join(text.split()), (tail, text)
+
+
+async def test_the_quit_question_fits(lan: Lan, language: str) -> None:
+    app = await lan.app("Ann")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        app.push_screen(ConfirmQuit("1 download"))
+        await pilot.pause(0.2)
+        text = text_of(app)
+        for label in ("Quit ipmsg-tui?", "Quit (y)", "Stay (n)", "Escape: stay"):
+            assert i18n._(label) in text, (label, text)
