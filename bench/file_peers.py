@@ -37,7 +37,7 @@ from ipmsg_tui.net.binding import SocketPlan
 from ipmsg_tui.net.files import FileService, IncomingOffer, OfferReceived
 from ipmsg_tui.net.node import Node
 from ipmsg_tui.net.transfers import Direction, TransferState
-from ipmsg_tui.protocol.engine import EngineConfig
+from ipmsg_tui.protocol.engineconfig import EngineConfig
 
 from .channel import emit, next_command, read_command
 from .lab import BROADCAST
@@ -192,6 +192,7 @@ async def start_service(
     # On one device, as `--bind` does: unicast and that LAN's broadcasts.
     node = Node(config, SocketPlan(bind, port, device="eth0"))
     files = FileService(node, download_dir=downloads)
+    node.listeners.append(files.on_node_event)
     await files.start()
     await node.start()
     return node, files

@@ -26,7 +26,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ipmsg_tui.protocol.constants import Command, SendOpt
-from ipmsg_tui.protocol.engine import Engine, EngineConfig
+from ipmsg_tui.protocol.engine import Engine
+from ipmsg_tui.protocol.engineconfig import EngineConfig
 from ipmsg_tui.protocol.packet import format_packet
 
 from .report import median, ratio_line, save_json, table

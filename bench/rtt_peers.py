@@ -27,7 +27,7 @@ from typing import Any, cast
 from ipmsg_tui.net.binding import SocketPlan
 from ipmsg_tui.net.node import Node
 from ipmsg_tui.protocol import events as ev
-from ipmsg_tui.protocol.engine import EngineConfig
+from ipmsg_tui.protocol.engineconfig import EngineConfig
 from ipmsg_tui.protocol.packet import format_packet
 
 from .channel import emit, next_command, read_command

@@ -93,6 +93,7 @@ class Scene:
             settings = self.settings(name, download_dir=self.root / name / "Downloads")
             node = build_node(settings, [self._reader(name)])
             files = build_file_service(settings, node)
+            node.listeners.append(files.on_node_event)
             files.listeners.append(self._fetcher(files))
             await files.start()
             await node.start()

@@ -47,6 +47,25 @@ def test_nothing_outside_the_ui_imports_textual() -> None:
     assert not {m for m in loaded if m == "textual" or m.startswith("textual.")}
 
 
+@pytest.mark.parametrize("option", ["--version", "--help"])
+def test_version_and_help_import_nothing_but_the_command_line(option: str) -> None:
+    """They must answer about as fast as a bare interpreter starts (benchmark 9)."""
+    code = (
+        "import json, sys\n"
+        "from ipmsg_tui.cli import main\n"
+        f"try: main([{option!r}])\n"
+        "except SystemExit: pass\n"
+        "print(json.dumps(sorted(sys.modules)), file=sys.stderr)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith(("ipmsg-tui ", "usage: ipmsg-tui"))  # it did answer
+    loaded = set(json.loads(out.stderr))
+    ours = {m for m in loaded if m.startswith("ipmsg_tui")}
+    assert ours == {"ipmsg_tui", "ipmsg_tui.cli"}
+    heavy = {"asyncio", "sqlite3", "cryptography", "textual", "platformdirs", "ifaddr"}
+    assert not heavy & loaded
+
+
 def _tool(name: str) -> str:
     path = shutil.which(name, path=str(Path(sys.executable).parent))
     if path is None:

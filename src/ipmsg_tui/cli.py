@@ -1,23 +1,20 @@
-"""Command line: ``ipmsg-tui`` starts the app; ``who``, ``send``, ``listen`` and ``history``
-are for scripts."""
+"""Command line: ``ipmsg-tui`` starts the app; ``who``, ``send``, ``listen``, ``history`` and
+``keys`` are for scripts."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .config import ConfigError, Settings, load_settings
-from .headless.common import CommandError
-from .logs import default_log_file, setup_logging
-from .net.binding import BindFailed
-from .net.interfaces import InterfaceError
-from .store import HistoryStore, StoreError
-from .targets import TargetError, check_target
+
+# `--version` and `--help` answer from argparse alone: the settings, the store, the network
+# and asyncio are imported (inside the functions below) only once a command needs them.
+if TYPE_CHECKING:
+    from .config import Settings
 
 PROG = "ipmsg-tui"
 # Errors of the user's making (flags, config, busy port) exit with 2, like argparse does.
@@ -156,6 +153,14 @@ def build_parser() -> argparse.ArgumentParser:
         "(costs about as much CPU as receiving it)",
     )
     _add_history_command(commands, common)
+    keys = commands.add_parser(
+        "keys",
+        parents=[common],
+        help="our key's fingerprint and the peers' pinned keys; 'keys accept PEER' trusts "
+        "a peer's new key",
+    )
+    keys.add_argument("action", nargs="?", choices=("accept",), help="accept PEER's current key")
+    keys.add_argument("peer", nargs="?", metavar="PEER", help="IP, IP:PORT, nick or user@host")
     return parser
 
 
@@ -185,6 +190,8 @@ def _count(text: str) -> int:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
+    from .config import ConfigError, load_settings
+
     given: dict[str, Any] = vars(args)
     config: Path | None = given.get("config")
     if config is not None and not config.exists():  # a typo must not mean "no settings"
@@ -210,7 +217,18 @@ def _fail(message: str, status: int = USAGE_ERROR) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if list(sys.argv[1:] if argv is None else argv) == ["--version"]:
+        print(f"{PROG} {__version__}")  # what argparse would say, without building the parser
+        return 0
     args = build_parser().parse_args(argv)
+    from .config import ConfigError
+    from .headless.common import CommandError
+    from .logs import default_log_file
+    from .net.binding import BindFailed
+    from .net.interfaces import InterfaceError
+    from .store import StoreError
+    from .targets import TargetError
+
     try:
         settings = settings_from(args)
     except ConfigError as error:
@@ -225,6 +243,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _setup_logging(verbosity, settings.log_file, to_stderr=True)
         if args.command == "history":
             return _run_history(args, settings)
+        if args.command == "keys" and args.action is None:
+            return _run_keys_list(args, settings)
+        import asyncio
+
         return asyncio.run(_run_command(args, settings))
     except (ConfigError, InterfaceError, BindFailed, StoreError, TargetError) as error:
         return _fail(str(error))
@@ -235,6 +257,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _setup_logging(verbosity: int, log_file: Path | None, *, to_stderr: bool) -> None:
+    from .config import ConfigError
+    from .logs import setup_logging
+
     try:
         setup_logging(verbosity, log_file, to_stderr=to_stderr)
     except OSError as error:  # a log file that cannot be written is a user error too
@@ -245,6 +270,7 @@ def _setup_logging(verbosity: int, log_file: Path | None, *, to_stderr: bool) ->
 
 def _run_history(args: argparse.Namespace, settings: Settings) -> int:
     from .headless.history import run_history  # reads the database only: no socket
+    from .store import HistoryStore
 
     store = HistoryStore(settings.history_path)
     try:
@@ -260,13 +286,35 @@ def _run_history(args: argparse.Namespace, settings: Settings) -> int:
         store.close()
 
 
+def _run_keys_list(args: argparse.Namespace, settings: Settings) -> int:
+    from .headless.keys import run_keys_list  # key files and the database: no socket
+    from .store import HistoryStore
+
+    store = HistoryStore(settings.history_path)
+    try:
+        return run_keys_list(settings, store)
+    finally:
+        store.close()
+
+
 async def _run_command(args: argparse.Namespace, settings: Settings) -> int:
+    from .headless.common import CommandError
+    from .store import HistoryStore
+    from .targets import check_target
+
     if args.command == "who":
         from .headless.who import run_who
 
         return await run_who(settings, args.wait, args.json)
     store = HistoryStore(settings.history_path)
     try:
+        if args.command == "keys":
+            if args.peer is None:
+                raise CommandError("keys accept needs a PEER", USAGE_ERROR)
+            check_target(args.peer)
+            from .headless.keys import run_keys_accept
+
+            return await run_keys_accept(settings, args.peer, store)
         if args.command == "send":
             check_target(args.target)
             if args.timeout == 0 and args.files:

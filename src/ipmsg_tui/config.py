@@ -10,13 +10,11 @@ import getpass
 import ipaddress
 import os
 import platform
-import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 import platformdirs
-import tomli_w
 
 from .protocol.constants import DEFAULT_PORT
 from .protocol.peers import Addr
@@ -71,6 +69,9 @@ class Settings:
     part_max_age: float = 7.0  # days an unfinished download's .part is kept for a resume
     log_file: Path | None = None
     encryption: str = "auto"  # "auto" | "required" | "off" (see README, Security)
+    notifications: bool = True  # desktop notices while the terminal is not focused
+    notify_escape: str = "auto"  # "auto" | "osc9" | "osc777" | "off"
+    notify_command: tuple[str, ...] = ()  # e.g. ("notify-send", "{title}", "{body}")
     config_path: Path = field(default_factory=default_config_path)
 
     @property
@@ -111,6 +112,9 @@ _FILE_KEYS: dict[str, type | tuple[type, ...]] = {
     "part_max_age": (int, float),
     "log_file": str,
     "encryption": str,
+    "notifications": bool,
+    "notify_escape": str,
+    "notify_command": list,
 }
 ENCRYPTION_POLICIES = ("auto", "required", "off")
 
@@ -135,6 +139,8 @@ def parse_target(text: str, default_port: int) -> Addr:
 def _read_file(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
+            import tomllib  # only when there is a file to read: most starts have none
+
             data = tomllib.load(handle)
     except FileNotFoundError:
         return {}
@@ -142,7 +148,7 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read config file {path}: permission denied") from None
     except IsADirectoryError:
         raise ConfigError(f"config file {path} is a directory") from None
-    except tomllib.TOMLDecodeError as error:
+    except ValueError as error:  # tomllib.TOMLDecodeError, or bytes that are not UTF-8
         raise ConfigError(
             f"config file {path} is not valid TOML ({error}); fix or remove it"
         ) from None
@@ -166,6 +172,8 @@ def _validate(settings: Settings) -> Settings:
         raise ConfigError("offer_ttl must be between 0 and 30 days (in seconds)")
     if not 0 < settings.part_max_age <= 3650:
         raise ConfigError("part_max_age must be between 0 and 3650 days")
+    if settings.notify_escape not in ("auto", "osc9", "osc777", "off"):
+        raise ConfigError(f"notify_escape {settings.notify_escape!r}: auto, osc9, osc777 or off")
     if settings.encryption not in ENCRYPTION_POLICIES:
         raise ConfigError(f"encryption {settings.encryption!r} is not one of auto, required, off")
     try:
@@ -190,7 +198,7 @@ def load_settings(config_path: Path | None = None, **overrides: Any) -> Settings
     data = _read_file(path)
     values: dict[str, Any] = {"config_path": path}
     for key, value in data.items():
-        if key in ("broadcast", "hosts"):
+        if key in ("broadcast", "hosts", "notify_command"):
             if not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"config file {path}: {key!r} must be a list of strings")
             value = tuple(value)
@@ -231,6 +239,8 @@ def save_settings(path: Path, changes: dict[str, Any]) -> None:
             data[key] = value
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
+    import tomli_w  # only the app's commands write settings
+
     with temporary.open("wb") as handle:
         tomli_w.dump(data, handle)
     temporary.replace(path)

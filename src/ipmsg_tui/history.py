@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from .protocol import events as ev
 from .protocol.attachments import Attachment
@@ -48,10 +48,52 @@ class HistoryRecorder:
                 )
             case ev.MessageOpened(addr=addr, packet_no=packet_no):
                 return self._set_state(addr, packet_no, MessageState.OPENED, keep=())
+            case ev.AutoReplySent(peer=peer, packet_no=packet_no, text=text):
+                row = self.store.record_outgoing(
+                    peer.key,
+                    peer.addr,
+                    packet_no,
+                    text,
+                    event.timestamp,
+                    sender=event.sender,
+                    peer=peer,
+                    flags=Flag.AUTO_REPLY,
+                )
+                return [row]
             case ev.PeerJoined(peer=peer) | ev.PeerChanged(peer=peer):
                 if self.store.has_conversation(peer.key):
                     self.store.upsert_conversation(peer.key, peer)
+            case ev.MessageRejected() | ev.KeyChanged() | ev.KeyRejected():
+                return [self._notice(event)]
+            case ev.KeyMissing(addr=addr, packet_no=packet_no):
+                return self.store.change_flags(
+                    addr, packet_no, Direction.OUT, add=Flag.NO_KEY, remove=Flag.ENCRYPTED
+                )
         return []
+
+    def _notice(self, event: ev.MessageRejected | ev.KeyChanged | ev.KeyRejected) -> StoredMessage:
+        """A line in the conversation of whoever the event concerns (never the sealed text:
+        only what happened)."""
+        peer = event.peer if not isinstance(event, ev.KeyRejected) else None
+        ip, port = event.addr
+        match event:
+            case ev.MessageRejected(reason=reason):
+                key = peer.key if peer is not None else f"?@{ip}:{port}"
+                name = peer.name if peer is not None else ip
+                text = f"⚠ A message claiming to be from {name} could not be verified: {reason}"
+                packet_no = event.packet_no
+            case ev.KeyChanged(identity=key, old_fingerprint=old, new_fingerprint=new):
+                name = peer.name if peer is not None else key
+                text = (
+                    f'⚠ The key of {name} changed: its messages are marked "key changed, '
+                    f'unverified" until you accept the new key (F3, or the palette). '
+                    f"Pinned {old}, now {new}"
+                )
+                packet_no = 0
+            case ev.KeyRejected(identity=key, reason=reason):
+                text = f"⚠ A key answer from {key} was refused: {reason}"
+                packet_no = 0
+        return self.store.record_notice(key, event.addr, packet_no, text, time.time(), peer)
 
     def _set_state(
         self, addr: Addr, packet_no: int, state: MessageState, keep: tuple[MessageState, ...]
@@ -68,11 +110,15 @@ class HistoryRecorder:
         *,
         sealed: bool = False,
         attachments: tuple[Attachment, ...] = (),
+        security: Mapping[Addr, Flag] | None = None,
     ) -> list[StoredMessage]:
         """One row per part, in state "sending"; attachments go with part 1. A message to
-        several peers is one row per part with its recipients, each delivered or not."""
+        several peers is one row per part with its recipients, each delivered or not.
+        ``security``: ENCRYPTED or NO_KEY for each recipient, as it was when sent (a row to
+        several is marked encrypted only if it went encrypted to each)."""
         rows: list[StoredMessage] = []
         flags = Flag.SEALED | Flag.READ_CHECK if sealed else Flag(0)
+        marks = security or {}
         for part in sent:
             files = attachments if part.part == 1 else ()
             whom = [
@@ -80,6 +126,8 @@ class HistoryRecorder:
                 for addr, peer in zip(part.recipients, peers, strict=True)
             ]
             if len(whom) > 1:
+                each = [marks.get(addr, Flag(0)) for _, addr, _ in whom]
+                common = Flag.ENCRYPTED if all(m & Flag.ENCRYPTED for m in each) else Flag(0)
                 rows.append(
                     self.store.record_multicast(
                         whom,
@@ -87,7 +135,7 @@ class HistoryRecorder:
                         part.text,
                         timestamp,
                         sender=sender,
-                        flags=flags,
+                        flags=flags | common,
                         attachments=files,
                     )
                 )
@@ -102,7 +150,7 @@ class HistoryRecorder:
                         timestamp,
                         sender=sender,
                         peer=peer,
-                        flags=flags,
+                        flags=flags | marks.get(addr, Flag(0)),
                         attachments=files,
                     )
                 )

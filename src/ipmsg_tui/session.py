@@ -23,7 +23,7 @@ from .net.interfaces import (
 from .net.node import Listener, Node
 from .net.nodekeys import provide_keys
 from .net.resumes import Journal
-from .protocol.engine import EngineConfig
+from .protocol.engineconfig import EngineConfig
 from .protocol.keyring import Policy
 from .transferlog import TransferLog, TransferLogError
 

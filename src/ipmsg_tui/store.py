@@ -92,8 +92,16 @@ class Flag(IntFlag):
     BROADCAST = 4
     MULTICAST = 8
     AUTO_REPLY = 16
+    # In: it came encrypted (readable only with DECRYPTED). Out: it goes encrypted to a key.
     ENCRYPTED = 32
     LOCKED = 64
+    DECRYPTED = 128  # in: decrypted, so its text is the sender's
+    SIGNED = 256  # in: its signature was checked with the sender's key
+    KEY_CHANGED = 512  # in: signed by a key other than the pinned one, not accepted yet
+    NO_KEY = 1024  # out: the peer can encrypt but never gave its key (sent in clear, or not)
+    # A line of ours in the conversation (a message rejected, a key changed), never the
+    # peer's words; kept as an incoming row so it stays in its place in the history.
+    NOTICE = 2048
 
 
 class MessageState(StrEnum):
@@ -215,6 +223,11 @@ class StoredMessage:
     def sealed(self) -> bool:
         return bool(self.flags & Flag.SEALED)
 
+    @property
+    def is_notice(self) -> bool:
+        """A line of ours about the conversation, not a message from the peer."""
+        return bool(self.flags & Flag.NOTICE)
+
 
 def _flags_of(event: MessageReceived) -> Flag:
     flags = Flag(0)
@@ -226,6 +239,9 @@ def _flags_of(event: MessageReceived) -> Flag:
         (event.auto_reply, Flag.AUTO_REPLY),
         (event.encrypted, Flag.ENCRYPTED),
         (event.locked, Flag.LOCKED),
+        (event.decrypted, Flag.DECRYPTED),
+        (event.signed, Flag.SIGNED),
+        (event.key_changed, Flag.KEY_CHANGED),
     ):
         if present:
             flags |= flag
@@ -393,6 +409,29 @@ class HistoryStore:
     def mark_read(self, key: str) -> None:
         self._db.execute("UPDATE conversations SET unread = 0 WHERE key = ?", (key,))
 
+    def forget_conversation(self, key: str) -> int:
+        """Delete a conversation and all its messages (they leave the search index when it
+        next catches up, before any search); how many messages went."""
+        with self._transaction():
+            row = self._db.execute("SELECT id FROM conversations WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                return 0
+            # Its place among the recipients of messages sent to several peers goes; such a
+            # message of its own still listed for others moves to the next one's conversation.
+            self._db.execute("DELETE FROM recipients WHERE conversation_id = ?", row)
+            self._db.execute(
+                "UPDATE messages SET conversation_id = (SELECT r.conversation_id FROM recipients"
+                " r WHERE r.message_id = messages.id ORDER BY r.rowid LIMIT 1) "
+                "WHERE conversation_id = ? AND EXISTS "
+                "(SELECT 1 FROM recipients r WHERE r.message_id = messages.id)",
+                row,
+            )
+            gone = self._db.execute("DELETE FROM messages WHERE conversation_id = ?", row)
+            self._db.execute("DELETE FROM conversations WHERE id = ?", row)
+        self._ids.pop(key, None)
+        self._keys.discard(key)
+        return gone.rowcount
+
     # ------------------------------------------------------------------ messages
 
     def record_incoming(
@@ -452,8 +491,9 @@ class HistoryStore:
         attachments: tuple[Attachment, ...] = (),
     ) -> StoredMessage:
         flags = flags or Flag(0)
-        # Nobody acknowledges a broadcast: it is as delivered as it will ever be.
-        state = MessageState.DELIVERED if flags & Flag.BROADCAST else MessageState.SENDING
+        # Nobody acknowledges a broadcast or an auto-reply: as delivered as it will ever be.
+        unacknowledged = flags & (Flag.BROADCAST | Flag.AUTO_REPLY)
+        state = MessageState.DELIVERED if unacknowledged else MessageState.SENDING
         draft = StoredMessage(
             0, key, Direction.OUT, ts, packet_no, *addr, sender, text, flags, state, attachments
         )
@@ -532,6 +572,54 @@ class HistoryStore:
                 (draft.ts, unread, conversation_id),
             )
         return replace(draft, id=int(cursor.lastrowid or 0))
+
+    def record_notice(
+        self, key: str, addr: Addr, packet_no: int, text: str, ts: float, peer: Peer | None
+    ) -> StoredMessage:
+        """A line of ours in conversation ``key`` (say, about a message that could not be
+        verified): no sender, never unread."""
+        draft = StoredMessage(
+            id=0,
+            conversation=key,
+            direction=Direction.IN,
+            ts=ts,
+            packet_no=packet_no,
+            ip=addr[0],
+            port=addr[1],
+            sender="",
+            text=text,
+            flags=Flag.NOTICE,
+            state=MessageState.RECEIVED,
+        )
+        return self._insert(draft, peer, unread=0)
+
+    def change_flags(
+        self, addr: Addr, packet_no: int, direction: Direction, *, add: Flag, remove: Flag
+    ) -> list[StoredMessage]:
+        """Add and remove flags of the message(s) with this address and packet number."""
+        rows = self._db.execute(
+            "SELECT id FROM messages WHERE packet_no = ? AND ip = ? AND port = ? AND direction = ?",
+            (packet_no, addr[0], addr[1], direction.value),
+        ).fetchall()
+        return self._change_flags([id_ for (id_,) in rows], add, remove)
+
+    def clear_flag(self, key: str, flag: Flag) -> list[StoredMessage]:
+        """Remove ``flag`` from every message of conversation ``key`` that has it."""
+        rows = self._db.execute(
+            "SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id "
+            "WHERE c.key = ? AND (m.flags & ?) != 0",
+            (key, int(flag)),
+        ).fetchall()
+        return self._change_flags([id_ for (id_,) in rows], Flag(0), flag)
+
+    def _change_flags(self, ids: list[int], add: Flag, remove: Flag) -> list[StoredMessage]:
+        with self._transaction():
+            for id_ in ids:
+                self._db.execute(
+                    "UPDATE messages SET flags = (flags | ?) & ~? WHERE id = ?",
+                    (int(add), int(remove), id_),
+                )
+        return [self.message(id_) for id_ in ids]
 
     def set_state(
         self,
@@ -784,6 +872,13 @@ class HistoryStore:
             " pinned_at = excluded.pinned_at",
             (identity, public_key, fingerprint, now),
         )
+
+    def pins(self) -> list[tuple[str, str, float]]:
+        """Every pin as (identity, fingerprint, when pinned), by identity."""
+        rows = self._db.execute(
+            "SELECT identity, fingerprint, pinned_at FROM pinned_keys ORDER BY identity"
+        )
+        return [(str(i), str(f), float(t)) for i, f, t in rows]
 
     def pinned_fingerprint(self, identity: str) -> str | None:
         row = self._db.execute(

@@ -36,6 +36,7 @@ def lab_available() -> None:
         "ui_load",
         "startup",
         "forged_encrypted",
+        "encrypted_send",
         "history_search",
     ],
 )

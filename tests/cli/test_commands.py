@@ -218,6 +218,30 @@ def test_listen_takes_commands_on_stdin(ports: list[int], tmp_path: Path) -> Non
         )
 
 
+LONG_NICK = "长" * 40  # 120 bytes in UTF-8: IPMSG carries 79 of a name
+
+
+def test_a_nick_shortened_for_the_wire_is_warned_about(ports: list[int], tmp_path: Path) -> None:
+    who = run(["who", "--wait", "0.3", *common(ports[0], data=tmp_path / "w"), "--nick", LONG_NICK])
+    assert who.returncode == 0, who.stderr
+    assert "warning: nick too long for IP Messenger" in who.stderr
+    assert f"others see you as {'长' * 26}\n" in who.stderr  # 26 × 3 bytes fit in 79
+    short = run(["who", "--wait", "0.3", *common(ports[0], data=tmp_path / "w"), "--nick", "ok"])
+    assert "warning" not in short.stderr
+    with Listener(
+        [*common(ports[1], data=tmp_path / "l"), "--nick", LONG_NICK], commands=True
+    ) as bot:
+        first = bot.wait_for(lambda e: e["event"] == "warning")
+        assert first["nick"] == "长" * 26 and "others see you as" in first["warning"]
+        bot.command(nick="x" * 100, id=7)
+        warned = bot.wait_for(lambda e: e["event"] == "warning" and e.get("id") == 7)
+        assert warned["nick"] == "x" * 79
+        bot.command(nick="fits", id=8)
+        bot.command(frobnicate=1, id=9)  # answered after the nick: no warning came between
+        bot.wait_for(lambda e: e["event"] == "error" and e.get("id") == 9)
+        assert [e.get("id") for e in bot.events if e["event"] == "warning"] == [None, 7]
+
+
 def test_send_and_who_beside_a_running_listen_go_through_it(
     ports: list[int], tmp_path: Path
 ) -> None:

@@ -184,3 +184,51 @@ def test_first_run_makes_keys_in_the_background_then_encrypts(
     assert taro.their_keys[(LOOP, ports[0])].public_numbers() == (
         made.key_2048.public_key().public_numbers()
     )
+
+
+def test_keys_lists_pins_and_accept_pins_a_changed_key(ports: list[int], tmp_path: Path) -> None:
+    data = tmp_path / "a"
+    ours = _keys(data)
+    args = common(ports[0], data=data)
+    listed = run(["keys", *args])
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines() == [
+        f"our fingerprint: {fingerprint(ours.key_2048.public_key())}",
+        "no pinned peer keys",
+    ]
+    with (
+        windows_peer(ports[1], key("taro")) as taro,
+        Listener(common(ports[0], ports[1], data=data)) as alice,
+    ):
+        alice.wait_for(lambda e: e["event"] == "peer_joined")
+        taro.send_encrypted("pin me", (LOOP, ports[0]))
+        alice.wait_for(lambda e: e["event"] == "message")
+        assert alice.stop() == 0
+    [row] = run(["keys", *args]).stdout.splitlines()[2:]
+    assert row.split()[0] == "taro@WINPC"
+    assert fingerprint(key("taro").public_key()) in row
+
+    with windows_peer(ports[1], key("taro-new")):  # reinstalled: the user checked and accepts
+        accepted = run(["keys", "accept", f"{LOOP}:{ports[1]}", *args])
+    assert accepted.returncode == 0, accepted.stderr
+    new = fingerprint(key("taro-new").public_key())
+    assert accepted.stdout.strip() == f"pinned the key of taro@WINPC: {new}"
+    [row] = run(["keys", *args]).stdout.splitlines()[2:]
+    assert new in row
+
+    with (  # and no warning any more
+        windows_peer(ports[1], key("taro-new")) as taro,
+        Listener(common(ports[0], ports[1], data=data)) as alice,
+    ):
+        alice.wait_for(lambda e: e["event"] == "peer_joined")
+        taro.send_encrypted("trusted again", (LOOP, ports[0]))
+        message = alice.wait_for(lambda e: e["event"] == "message")
+        assert message["signed"] is True
+        assert not [e for e in alice.collect(0.5) if e["event"] == "key_changed"]
+
+    nobody = run(["keys", "accept", f"{LOOP}:{ports[2]}", *args])
+    assert nobody.returncode == 1
+    assert len(nobody.stderr.strip().splitlines()) == 1
+    missing = run(["keys", "accept", *args])
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == "ipmsg-tui: keys accept needs a PEER"

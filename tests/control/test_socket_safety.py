@@ -7,6 +7,8 @@ import logging
 import os
 import socket
 import stat
+import subprocess
+import sys
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,6 +19,8 @@ from ipmsg_tui.config import load_settings
 from ipmsg_tui.service import Messenger
 from ipmsg_tui.service.control import ControlServer
 from ipmsg_tui.service.controlwire import ask_running_app, control_path, exchange
+
+from ..support.netlab import lan_of
 
 NOBODY = 65534
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -156,3 +160,26 @@ async def test_another_user_cannot_reach_it_and_is_refused_if_the_modes_let_it(
         await server.stop()
         os.rmdir(server.path.parent)
         os.rmdir(runtime)
+
+
+def test_an_app_in_another_network_namespace_is_not_the_one_a_command_asks() -> None:
+    """Hosts in network namespaces (or containers) may share the runtime folder; each holds
+    port 2425 on its own network, so each has its own socket."""
+    code = (
+        "from ipmsg_tui.config import load_settings\n"
+        "from ipmsg_tui.service.controlwire import control_path\n"
+        "print(control_path(load_settings(None)))\n"
+    )
+    with lan_of("one", "two") as lan:
+        paths = {
+            subprocess.run(
+                lan[name].command(sys.executable, "-c", code),
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+            for name in ("one", "two")
+        }
+    here = str(control_path(load_settings(None)))
+    assert len(paths) == 2 and here not in paths
+    assert all(Path(path).parent == Path(here).parent for path in paths)  # one folder for all

@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ipmsg_tui.headless.output import key_missing_reason
 from ipmsg_tui.protocol import events as ev
 from ipmsg_tui.protocol.attachments import Attachment
 from ipmsg_tui.protocol.constants import MAX_DATAGRAM_DEFAULT, Command, EntryOpt, SendOpt
@@ -160,16 +161,46 @@ def test_silent_peer_gets_clear_text_with_a_note() -> None:
     [missing] = lan.of(alice, ev.KeyMissing)
     assert isinstance(missing, ev.KeyMissing)
     assert missing.sent_in_clear and missing.packet_no == out.packet_no
+    assert not missing.queue_full
     [msg] = _received(lan, bob)
     assert msg.text == "hello" and not msg.encrypted
     asks = [1 for s, _, d in lan.sent if s == ALICE and parse_packet(d).mode == Command.GETPUBKEY]
     assert len(asks) == 3  # tried three times, then gave up
 
 
+def test_a_full_key_queue_is_named_as_the_reason_not_the_peer() -> None:
+    lan, alice, bob = _pair()
+    lan.drop = lambda data, src, dst: parse_packet(data).mode == Command.ANSPUBKEY
+    for number in range(256):  # as many as may wait for keys, in all
+        alice.send_message([BOB], f"waiting {number}", lan.now)
+    [out] = alice.send_message([BOB], "one too many", lan.now)
+    lan.deliver()
+    [missing] = lan.of(alice, ev.KeyMissing)
+    assert isinstance(missing, ev.KeyMissing)
+    assert (missing.packet_no, missing.sent_in_clear, missing.queue_full) == (
+        out.packet_no,
+        True,
+        True,
+    )
+    assert key_missing_reason(missing) == (
+        "too many messages were already waiting for keys (the key of 10.77.0.2:2425 not yet here)"
+    )
+    assert [m.text for m in _received(lan, bob)] == ["one too many"]
+
+
 def test_required_refuses_clear_text() -> None:
     lan, alice, bob = _pair(alice_policy="required", bob_policy="off")
     with pytest.raises(EngineError, match="encryption is required, and bob cannot encrypt"):
         alice.send_message([BOB], "hello", lan.now)
+    lan.deliver()
+    assert not _received(lan, bob)
+
+
+def test_required_refuses_a_broadcast() -> None:
+    """IPMSG has no group key: a message to everyone is always clear text."""
+    lan, alice, bob = _pair(alice_policy="required")
+    with pytest.raises(EngineError, match="messages to everyone are never encrypted"):
+        alice.broadcast_message("hello all", lan.now)
     lan.deliver()
     assert not _received(lan, bob)
 

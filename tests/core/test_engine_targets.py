@@ -42,3 +42,20 @@ def test_an_added_broadcast_address_is_announced_to_without_dialup() -> None:
     sent = alice.datagrams_to_send()
     assert [addr for _, addr in sent] == [("10.78.0.255", 2425)] * 2
     assert not parse_packet(sent[0][0]).has(EntryOpt.DIALUPOPT)
+
+
+def test_a_removed_target_is_no_longer_announced_to() -> None:
+    lan = Switch()
+    alice = lan.add("10.77.0.1", "alice", broadcast_targets=())
+    alice.start(lan.now)
+    alice.add_target(("10.77.0.2", 2425))
+    alice.add_target(("10.78.0.255", 2425), broadcast=True)
+    alice.datagrams_to_send()
+    alice.remove_target(("10.78.0.255", 2425), broadcast=True)
+    alice.refresh(lan.now)
+    assert [addr for _, addr in alice.datagrams_to_send()] == [("10.77.0.2", 2425)]
+    alice.remove_target(("10.77.0.2", 2425))
+    alice.remove_target(("10.77.0.9", 2425))  # never added: nothing happens
+    assert alice.config.unicast_targets == () and alice.config.broadcast_targets == ()
+    alice.refresh(lan.now)
+    assert alice.datagrams_to_send() == []

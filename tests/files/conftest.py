@@ -18,7 +18,7 @@ from ipmsg_tui.net.files import (
     TransferStarted,
 )
 from ipmsg_tui.net.node import Node
-from ipmsg_tui.protocol.engine import EngineConfig
+from ipmsg_tui.protocol.engineconfig import EngineConfig
 
 
 @dataclass
@@ -68,6 +68,7 @@ def make_peer(name: str, port: int, others: list[int], downloads: Path, **option
             event.transfer.subscribe(lambda transfer: peer.changed.set())
 
     peer.files.listeners.append(record)
+    node.listeners.append(peer.files.on_node_event)
     node.listeners.append(lambda event: peer.changed.set())
     return peer
 

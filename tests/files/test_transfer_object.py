@@ -9,7 +9,7 @@ import pytest
 from ipmsg_tui.net.download import REFUSED
 from ipmsg_tui.net.transfers import Controls, Direction, Failure, Transfer, TransferState
 from ipmsg_tui.protocol.attachments import Attachment
-from ipmsg_tui.ui.transfertext import NO_LONGER_OFFERED, state_text
+from ipmsg_tui.ui.model.transfertext import NO_LONGER_OFFERED, state_text
 
 
 class Clock:

@@ -290,7 +290,7 @@ async def test_busy_tcp_port_is_one_clear_error(ports: list[int], tmp_path: Path
 
     from ipmsg_tui.net.binding import PortInUse, SocketPlan
     from ipmsg_tui.net.node import Node
-    from ipmsg_tui.protocol.engine import EngineConfig
+    from ipmsg_tui.protocol.engineconfig import EngineConfig
 
     blocker = socket.socket()
     blocker.bind(("127.0.0.1", ports[0]))

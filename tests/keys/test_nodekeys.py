@@ -12,7 +12,7 @@ from ipmsg_tui.keystore import key_folder, load_or_create_keys
 from ipmsg_tui.net.binding import SocketPlan
 from ipmsg_tui.net.node import Node
 from ipmsg_tui.net.nodekeys import provide_keys
-from ipmsg_tui.protocol.engine import EngineConfig
+from ipmsg_tui.protocol.engineconfig import EngineConfig
 
 
 def _node(policy: str = "auto") -> Node:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from ipmsg_tui.config import ConfigError, load_settings
+from ipmsg_tui.net.fileevents import OfferReceived
 from ipmsg_tui.protocol.text import UnknownCodec
 from ipmsg_tui.service import Messenger
 from ipmsg_tui.service import events as news
@@ -147,3 +148,26 @@ async def test_files_offered_to_a_peer_are_accepted_and_fetched(
     (transfer,) = bob.accept(offer)
     await wait_for(lambda: transfer.state.finished)
     assert transfer.path is not None and transfer.path.read_bytes() == report.read_bytes()
+
+
+async def test_an_offer_reaches_the_file_service_after_the_history_kept_its_message(
+    office: Office, tmp_path: Path
+) -> None:
+    """The node's listener chain, in the Messenger's order: history and news first, then
+    the file service (its OfferReceived comes after the row is stored and announced)."""
+    ann = await office.start(0, "Ann", (1,))
+    bob = await office.start(1, "Bob", (0,))
+    kept_when_offered: list[int] = []
+
+    def on_offer(event: Any) -> None:
+        if isinstance(event, OfferReceived):
+            kept_when_offered.append(len(bob.store.messages("ann@ann-pc", limit=10)))
+
+    bob.subscribe(on_offer)
+    await wait_for(lambda: ann.peers)
+    (tmp_path / "notes.txt").write_text("notes")
+    await ann.send_files([ann.peers[0]], "notes", [tmp_path / "notes.txt"])
+    await wait_for(lambda: kept_when_offered)
+    assert kept_when_offered == [1]
+    kinds = [type(n) for n in office.news["Bob"]]
+    assert kinds.index(news.MessageArrived) < kinds.index(OfferReceived)

@@ -204,3 +204,36 @@ def test_writes_only_queue_and_the_next_search_indexes_them(store: HistoryStore)
     assert store.search_backlog() == 0
     store.record_outgoing("bob@pc", ("127.0.0.1", 2425), 8, "idle 消息", 3e9 + 1, sender="me")
     assert store.catch_up_search() == 1 and store.search_backlog() == 0
+
+
+def test_a_forgotten_conversation_is_gone_from_history_and_search(
+    store: HistoryStore, tmp_path: Path
+) -> None:
+    assert found(store, "午饭") == ["今天午饭吃什么"]
+    assert store.forget_conversation("bob@pc") == 4
+    assert store.conversation("bob@pc") is None and store.count("bob@pc") == 0
+    assert found(store, "午饭") == [] and found(store, "lunch") == []
+    assert found(store, "会議") == ["明日の会議は十時から"]  # the others' stay
+    assert store.forget_conversation("bob@pc") == 0  # twice is harmless
+    # A new message to the same peer starts a new conversation.
+    store.record_outgoing("bob@pc", ("127.0.0.1", 2425), 9, "again", 1_800_000_000.0, sender="me")
+    assert store.count("bob@pc") == 1
+    store.close()
+    assert [c.key for c in HistoryStore(tmp_path / "history.sqlite3").conversations()] == [
+        "bob@pc",
+        "hanako@jp",
+    ]
+
+
+def test_forgetting_one_recipient_of_a_message_to_several_keeps_it_for_the_others(
+    store: HistoryStore,
+) -> None:
+    to_both = [("bob@pc", ("127.0.0.1", 2425), None), ("hanako@jp", ("127.0.0.2", 2425), None)]
+    sent = store.record_multicast(to_both, 50, "to you both", 1_800_000_000.0, sender="me")
+    assert sent.conversation == "bob@pc"
+    store.forget_conversation("bob@pc")
+    kept = store.message(sent.id)
+    assert kept.conversation == "hanako@jp" and [r.key for r in kept.recipients] == ["hanako@jp"]
+    assert store.count("hanako@jp") == 5 and store.count("bob@pc") == 0
+    store.forget_conversation("hanako@jp")
+    assert store.conversations() == []

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from . import wincrypto as win
+from .netns import socket_in
 
 SENDMSG, RECVMSG, BR_ENTRY, ANSENTRY = 0x20, 0x21, 0x01, 0x03
 GETPUBKEY, ANSPUBKEY, BR_EXIT = 0x72, 0x73, 0x02
@@ -47,12 +48,20 @@ class ScriptedPeer:
     received: list[Got] = field(default_factory=list)
     acks: list[int] = field(default_factory=list)
     their_keys: dict[tuple[str, int], rsa.RSAPublicKey] = field(default_factory=dict)
+    answers_keys: bool = True  # False: advertises ENCRYPTOPT, never answers GETPUBKEY
+    netns: str | None = None  # live in this lab namespace (bound to all its addresses)
 
     def __post_init__(self) -> None:
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self._sock.bind(("127.0.0.1", self.port))
+        if self.netns is None:
+            self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self._sock.bind(("127.0.0.1", self.port))
+        else:  # on a lab LAN: every address, so broadcasts arrive too
+            self._sock = socket_in(self.netns, socket.AF_INET, socket.SOCK_DGRAM)
+            self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+            self._sock.bind(("0.0.0.0", self.port))
         self._sock.settimeout(0.1)
         self._packet_no = int(time.time())
+        self._sent: dict[int, tuple[bytes, tuple[str, int]]] = {}
         self._running = True
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._pump, daemon=True, name="scripted-peer")
@@ -74,7 +83,13 @@ class ScriptedPeer:
             command,
         )
         self._sock.sendto(head + ext, to)
+        self._sent[number] = (head + ext, to)
         return number
+
+    def retransmit(self, number: int) -> None:
+        """Send packet ``number`` again, as a client does when no RECVMSG came."""
+        datagram, to = self._sent[number]
+        self._sock.sendto(datagram, to)
 
     def announce(self, to: tuple[str, int]) -> None:
         self._send(BR_ENTRY | self.entry_flags, b"%s\0\0" % self.user.encode(), to)
@@ -97,6 +112,8 @@ class ScriptedPeer:
         mode = command & 0xFF
         if mode == BR_ENTRY:
             self._send(ANSENTRY | self.entry_flags, b"%s\0\0" % self.user.encode(), addr)
+        elif mode == GETPUBKEY and not self.answers_keys:
+            return
         elif mode == GETPUBKEY:  # MsgGetPubKey: our key, 2048 only to askers that can use it
             asker = int(ext.rstrip(b"\0") or b"0", 16)
             key = self.key if asker & win.RSA_2048 or self.key_1024 is None else self.key_1024
@@ -206,8 +223,8 @@ def windows_peer(
     return ScriptedPeer(port, "taro", "WINPC", scheme, capa, key, **kw)  # type: ignore[arg-type]
 
 
-def feiq_peer(port: int, key_1024: rsa.RSAPrivateKey) -> ScriptedPeer:
-    return ScriptedPeer(
+def feiq_peer(port: int, key_1024: rsa.RSAPrivateKey, **kw: object) -> ScriptedPeer:
+    return ScriptedPeer(  # type: ignore[misc]
         port,
         "feiq",
         "FEIQPC",
@@ -217,4 +234,5 @@ def feiq_peer(port: int, key_1024: rsa.RSAPrivateKey) -> ScriptedPeer:
         key_1024,
         version=b"1_lbt6_0#128#000C29D68D8F#0#0#0#4001#9",
         entry_flags=ENCRYPTOPT,
+        **kw,  # type: ignore[arg-type]
     )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ipmsg_tui.protocol import events as ev
-from ipmsg_tui.protocol.engine import Engine, EngineConfig
+from ipmsg_tui.protocol.engine import Engine
+from ipmsg_tui.protocol.engineconfig import EngineConfig
 from ipmsg_tui.protocol.peers import Addr
 
 BROADCAST = "10.77.0.255"

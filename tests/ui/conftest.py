@@ -11,6 +11,7 @@ import pytest
 from textual.pilot import Pilot
 
 from ipmsg_tui.config import Settings, load_settings
+from ipmsg_tui.keystore import load_or_create_keys
 from ipmsg_tui.net.files import FileEvent, FileService
 from ipmsg_tui.net.node import Node
 from ipmsg_tui.protocol import events as ev
@@ -44,6 +45,8 @@ class Peer:
         self.file_events: list[FileEvent] = []
         self.serve = serve
         self._files = build_file_service(settings, self.node) if files else None
+        if self._files is not None:  # after the recording: the order the Messenger uses
+            self.node.listeners.append(self._files.on_node_event)
 
     @property
     def files(self) -> FileService:
@@ -122,14 +125,20 @@ class Lan:
         self.started.append(peer)
         return peer
 
-    async def app(self, name: str, *, knows: tuple[str, ...] = (), **extra: Any) -> MessengerApp:
-        """An app on a running messenger, as ``run_app`` makes it."""
-        return await self.app_with(self.settings(name, knows=knows, **extra))
+    async def app(
+        self, name: str, *, knows: tuple[str, ...] = (), keys: bool = False, **extra: Any
+    ) -> MessengerApp:
+        """An app on a running messenger, as ``run_app`` makes it; with ``keys``, encrypting
+        as ``run_app``'s does (its keys made first: no wait for the background thread).
+        Without, as before encryption: most tests need no RSA keys made."""
+        return await self.app_with(self.settings(name, knows=knows, **extra), keys=keys)
 
-    async def app_with(self, settings: Settings) -> MessengerApp:
+    async def app_with(self, settings: Settings, *, keys: bool = False) -> MessengerApp:
+        if keys:
+            load_or_create_keys(settings.data_dir)
         messenger = Messenger.keeping_history(settings)
         self.messengers.append(messenger)
-        await messenger.start()
+        await messenger.start(keys=keys)
         return MessengerApp(messenger)
 
 

@@ -10,12 +10,15 @@ from textual.pilot import Pilot
 
 from ipmsg_tui.config import load_settings
 from ipmsg_tui.protocol import events as ev
+from ipmsg_tui.store import Flag, MessageState
 from ipmsg_tui.ui.app import MessengerApp
 from ipmsg_tui.ui.screens.peer_info import PeerInfoScreen
 from ipmsg_tui.ui.screens.prompt import TextPrompt
 
 from .conftest import Lan, wait_for
-from .test_story import SIZE, listed
+from .driver import SIZE, Ui
+from .screen_text import screen_lines
+from .test_story import listed
 
 
 def saved(app: MessengerApp) -> dict[str, Any]:
@@ -24,41 +27,30 @@ def saved(app: MessengerApp) -> dict[str, Any]:
 
 
 async def run_command(pilot: Pilot[Any], name: str) -> None:
-    """ctrl+p, type the command's name, Enter."""
-    await pilot.press("ctrl+p")
-    await pilot.press(*name)
-    await wait_for(pilot, lambda: name.lower() in highlighted_command(pilot).lower())
-    await pilot.press("enter")
-
-
-def highlighted_command(pilot: Pilot[Any]) -> str:
-    from textual.command import CommandList
-
-    lists = pilot.app.screen.query(CommandList)
-    if not lists or lists.first().highlighted_option is None:
-        return ""
-    return str(lists.first().highlighted_option.prompt)
+    """ctrl+p, type the command's name, Enter (see Ui.command)."""
+    assert isinstance(pilot.app, MessengerApp)
+    await Ui(pilot.app, pilot).command(name)
 
 
 async def answer(pilot: Pilot[Any], text: str) -> None:
-    """Replace the prompt's text and press Enter."""
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, TextPrompt))
-    await pilot.press("ctrl+a", "ctrl+k", *text, "enter")
-    await wait_for(pilot, lambda: not isinstance(pilot.app.screen, TextPrompt))
+    """Replace the prompt's text and press Enter (see Ui.answer)."""
+    assert isinstance(pilot.app, MessengerApp)
+    await Ui(pilot.app, pilot).answer(text)
 
 
 async def test_nick_and_group_change_live_and_are_saved(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
     app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
-        await run_command(pilot, "set nick")
-        await answer(pilot, "Annie")
-        await wait_for(pilot, lambda: any(e.peer.nick == "Annie" for e in bob.of(ev.PeerChanged)))
-        await run_command(pilot, "set group")
-        await answer(pilot, "QA")
-        await wait_for(pilot, lambda: any(e.peer.group == "QA" for e in bob.of(ev.PeerChanged)))
-        assert "Annie" in str(app.query_one("#me").render())
+        ui = Ui(app, pilot)
+        await ui.until_listed("bob@bob-pc")
+        await ui.command("set nick")
+        await ui.answer("Annie")
+        await ui.until(lambda: any(e.peer.nick == "Annie" for e in bob.of(ev.PeerChanged)))
+        await ui.command("set group")
+        await ui.answer("QA")
+        await ui.until(lambda: any(e.peer.group == "QA" for e in bob.of(ev.PeerChanged)))
+        assert "Annie" in ui.me()
         assert saved(app)["nick"] == "Annie" and saved(app)["group"] == "QA"
     again = load_settings(app.settings.config_path)
     assert (again.nick, again.group) == ("Annie", "QA")
@@ -68,37 +60,39 @@ async def test_away_with_a_text_answers_messages_and_f2_comes_back(lan: Lan) -> 
     bob = await lan.peer("Bob", knows=("Ann",))
     app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
-        await pilot.press("f2")
-        await answer(pilot, "at lunch")
-        await wait_for(pilot, lambda: any(e.peer.away for e in bob.of(ev.PeerChanged)))
-        assert "away: at lunch" in str(app.query_one("#presence").render())
+        ui = Ui(app, pilot)
+        await ui.until_listed("bob@bob-pc")
+        await ui.press("f2")
+        await ui.answer("at lunch")
+        await ui.until(lambda: any(e.peer.away for e in bob.of(ev.PeerChanged)))
+        assert "away: at lunch" in ui.presence()
         bob.node.send_message([("127.0.0.1", app.settings.port)], "ping")
-        await wait_for(pilot, lambda: "at lunch" in bob.texts())  # the automatic reply
+        await ui.until(lambda: "at lunch" in bob.texts())  # the automatic reply
         assert saved(app)["away_text"] == "at lunch"
-        await pilot.press("f2")
-        await wait_for(pilot, lambda: not bob.of(ev.PeerChanged)[-1].peer.away)
-        assert "● online" in str(app.query_one("#presence").render())
+        await ui.press("f2")
+        await ui.until(lambda: not bob.of(ev.PeerChanged)[-1].peer.away)
+        assert "● online" in ui.presence()
 
 
 async def test_add_host_finds_a_peer_beyond_the_broadcast_and_remembers_it(lan: Lan) -> None:
     carol = await lan.peer("Carol")  # knows nobody, and nobody knows her
     app = await lan.app("Ann")
     async with app.run_test(size=SIZE) as pilot:
+        ui = Ui(app, pilot)
         await pilot.pause()
-        assert listed(app) == ["*"]
-        await run_command(pilot, "add host")
-        await answer(pilot, f"127.0.0.1:{carol.settings.port}")
-        await wait_for(pilot, lambda: "carol@carol-pc" in listed(app))
+        assert ui.listed() == ["*"]
+        await ui.command("add host")
+        await ui.answer(f"127.0.0.1:{carol.settings.port}")
+        await ui.until_listed("carol@carol-pc")
         assert saved(app)["hosts"] == [f"127.0.0.1:{carol.settings.port}"]
-        await run_command(pilot, "add broadcast")
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, TextPrompt))
-        await pilot.press(*"10.78.255", "enter")  # not an address: refused, nothing saved
-        await pilot.press("escape")
-        await wait_for(pilot, lambda: not isinstance(pilot.app.screen, TextPrompt))
+        await ui.command("add broadcast")
+        await ui.until(lambda: isinstance(app.screen, TextPrompt))
+        await ui.press(*"10.78.255", "enter")  # not an address: refused, nothing saved
+        await ui.press("escape")
+        await ui.until(lambda: not isinstance(app.screen, TextPrompt))
         assert "broadcast" not in saved(app)
-        await run_command(pilot, "add broadcast")
-        await answer(pilot, "127.255.255.255")
+        await ui.command("add broadcast")
+        await ui.answer("127.255.255.255")
         assert saved(app)["broadcast"] == ["127.255.255.255"]
         assert ("127.255.255.255", app.settings.port) in app.messenger.config.broadcast_targets
 
@@ -107,30 +101,32 @@ async def test_refresh_drops_a_peer_that_vanished_without_a_goodbye(lan: Lan) ->
     bob = await lan.peer("Bob", knows=("Ann",))
     app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
+        ui = Ui(app, pilot)
+        await ui.until_listed("bob@bob-pc")
         bob.node._transport.close()  # type: ignore[union-attr]  # its machine is switched off
         bob.node._transport = None
-        await pilot.press("f5")
-        await wait_for(pilot, lambda: listed(app) == ["*"], timeout=10)
+        await ui.press("f5")
+        await ui.until(lambda: ui.listed() == ["*"], timeout=10)
 
 
 async def test_peer_encoding_override_is_used_and_saved(lan: Lan) -> None:
     taro = await lan.peer("Taro", knows=("Ann",), encoding="cp932")
     app = await lan.app("Ann", knows=("Taro",))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: "taro@taro-pc" in listed(app))
-        await pilot.press("down")
-        await run_command(pilot, "peer encoding")
-        await answer(pilot, "CP932")
+        ui = Ui(app, pilot)
+        await ui.until_listed("taro@taro-pc")
+        await ui.press("down")
+        await ui.command("peer encoding")
+        await ui.answer("CP932")
         assert saved(app)["peer_encodings"] == {"taro@taro-pc": "cp932"}
         peer = app.roster.contacts["taro@taro-pc"].peer
         assert peer is not None and peer.encoding_override == "cp932"
-        await pilot.press("enter")
+        await ui.press("enter")
         app.composer.insert("こんにちは、太郎さん")  # as an input method commits it
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: taro.texts() == ["こんにちは、太郎さん"])
-        await run_command(pilot, "peer encoding")
-        await answer(pilot, "auto")
+        await ui.press("enter")
+        await ui.until(lambda: taro.texts() == ["こんにちは、太郎さん"])
+        await ui.command("peer encoding")
+        await ui.answer("auto")
         assert saved(app)["peer_encodings"] == {}
 
 
@@ -138,27 +134,29 @@ async def test_peer_info_shows_what_the_peer_says_about_itself(lan: Lan) -> None
     await lan.peer("Bob", knows=("Ann",))
     app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
-        await pilot.press("f3")  # on Everyone: nothing to show
+        ui = Ui(app, pilot)
+        await ui.until_listed("bob@bob-pc")
+        await ui.press("f3")  # on Everyone: nothing to show
         assert not isinstance(app.screen, PeerInfoScreen)
-        await pilot.press("down", "f3")
+        await ui.press("down", "f3")
         assert isinstance(app.screen, PeerInfoScreen)
         facts = str(app.screen.query_one("#facts").render())
         assert "bob@bob-pc" in facts and "ipmsg-tui" in facts and "UTF-8" in facts
-        await wait_for(pilot, lambda: "Says" in str(app.screen.query_one("#answer").render()))
+        await ui.until(lambda: "Says" in str(app.screen.query_one("#answer").render()))
         assert "ipmsg-tui" in str(app.screen.query_one("#answer").render())
-        await pilot.press("escape")
+        await ui.press("escape")
         assert not isinstance(app.screen, PeerInfoScreen)
 
 
 async def test_the_theme_is_saved_and_used_next_time(lan: Lan) -> None:
     app = await lan.app("Ann")
     async with app.run_test(size=SIZE) as pilot:
-        await run_command(pilot, "theme")
-        await pilot.press(*"nord")
+        ui = Ui(app, pilot)
+        await ui.command("theme")
+        await ui.press(*"nord")
         await pilot.pause(0.3)
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: app.theme == "nord")
+        await ui.press("enter")
+        await ui.until(lambda: app.theme == "nord")
         assert saved(app)["theme"] == "nord"
     again = await lan.app_with(
         load_settings(app.settings.config_path, bind="127.0.0.1", port=app.settings.port)
@@ -172,9 +170,10 @@ async def test_quit_says_goodbye(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
     app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
-        await pilot.press("ctrl+q")
-        await wait_for(pilot, lambda: bob.of(ev.PeerLeft))
+        ui = Ui(app, pilot)
+        await ui.until_listed("bob@bob-pc")
+        await ui.press("ctrl+q")
+        await ui.until(lambda: bob.of(ev.PeerLeft))
     assert app.return_code == 0
     assert [(e.peer.key, e.reason) for e in bob.of(ev.PeerLeft)] == [("ann@ann-pc", "exit")]
 
@@ -184,13 +183,14 @@ async def test_a_nick_too_long_for_the_wire_is_shortened_and_the_user_told(lan: 
     app = await lan.app("Ann", knows=("Bob",))
     long_nick = "阿明" * 30  # 60 characters, 180 bytes in UTF-8
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
-        await run_command(pilot, "set nick")
-        await answer(pilot, long_nick)
-        await wait_for(pilot, lambda: any(e.peer.nick != "Ann" for e in bob.of(ev.PeerChanged)))
+        ui = Ui(app, pilot)
+        await ui.until_listed("bob@bob-pc")
+        await ui.command("set nick")
+        await ui.answer(long_nick)
+        await ui.until(lambda: any(e.peer.nick != "Ann" for e in bob.of(ev.PeerChanged)))
         seen = bob.of(ev.PeerChanged)[-1].peer.nick
         assert long_nick.startswith(seen) and len(seen.encode()) <= 79 and len(seen) == 26
-        told = [n.message for n in app._notifications]
+        told = ui.toasts()
         assert any(f"others see you as {seen}" in m for m in told), told
         assert app.my_nick == seen and saved(app)["nick"] == seen  # shown as others see it
 
@@ -200,8 +200,36 @@ async def test_a_configured_nick_too_long_for_the_wire_is_announced_at_start(lan
     long_nick = "x" * 100
     app = await lan.app("Ann", knows=("Bob",), nick=long_nick)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await wait_for(pilot, lambda: bob.of(ev.PeerJoined))
+        ui = Ui(app, pilot)
+        await ui.until(lambda: bob.of(ev.PeerJoined))
         seen = bob.of(ev.PeerJoined)[0].peer.nick
         assert seen == "x" * 79
-        await wait_for(pilot, lambda: any(f"others see you as {seen}" in n.message
-                                          for n in app._notifications))  # fmt: skip
+        await ui.until(lambda: any(f"others see you as {seen}" in m for m in ui.toasts()))
+
+
+async def test_our_away_auto_reply_is_shown_in_our_chat(lan: Lan) -> None:
+    bob = await lan.peer("Bob", knows=("Ann",))
+    carol = await lan.peer("Carol", knows=("Ann",))
+    app = await lan.app("Ann", knows=("Bob", "Carol"))
+    ann = ("127.0.0.1", app.settings.port)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(listed(app)) == 3)
+        app.commands.chat_with("bob@bob-pc")
+        await pilot.press("f2")
+        await answer(pilot, "at lunch")
+        await wait_for(pilot, lambda: any(e.peer.away for e in bob.of(ev.PeerChanged)))
+        bob.node.send_message([ann], "ping")
+        await wait_for(pilot, lambda: "at lunch" in bob.texts())
+        await wait_for(pilot, lambda: [r.text for r in app.chat_log.rows] == ["ping", "at lunch"])
+        reply = app.chat_log.rows[-1]
+        assert not reply.incoming and reply.flags & Flag.AUTO_REPLY
+        assert reply.state is MessageState.DELIVERED  # nobody acknowledges one: no "sending"
+        await wait_for(pilot, lambda: any("auto-reply" in line for line in screen_lines(app)))
+        # Another conversation's auto-reply is kept and shown when it is opened.
+        carol.node.send_message([ann], "are you there?")
+        await wait_for(pilot, lambda: "at lunch" in carol.texts())
+        app.commands.chat_with("carol@carol-pc")
+        await wait_for(
+            pilot,
+            lambda: [r.text for r in app.chat_log.rows] == ["are you there?", "at lunch"],
+        )

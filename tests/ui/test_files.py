@@ -29,12 +29,9 @@ from ipmsg_tui.ui.screens.transfers import TransfersScreen
 from ..support.procs import Listener
 from ..support.trees import random_file, sha256, tree_digest
 from .conftest import Lan, wait_for
+from .driver import panel_text, shown
 from .test_commands import answer, run_command, saved
 from .test_story import SIZE, listed, prompt_of
-
-
-def shown(app: MessengerApp) -> str:
-    return "\n".join(app.chat_log.plain_lines())
 
 
 def chips(app: MessengerApp) -> list[str]:
@@ -247,12 +244,6 @@ def sparse_file(path: Path, size: int) -> Path:
     with path.open("wb") as handle:
         handle.truncate(size)
     return path
-
-
-def panel_text(app: MessengerApp) -> str:
-    screen = app.screen
-    assert isinstance(screen, TransfersScreen)
-    return "\n".join(row.summary for row in screen.rows)
 
 
 async def send_files(pilot: Pilot[Any], app: MessengerApp, *paths: Path) -> None:

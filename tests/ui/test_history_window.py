@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from ipmsg_tui.store import HistoryStore
-from ipmsg_tui.ui.window import LIMIT, PAGE
+from ipmsg_tui.ui.model.window import LIMIT, PAGE
 
 from .conftest import Lan, wait_for
 from .test_story import SIZE

@@ -2,31 +2,27 @@
 
 from __future__ import annotations
 
-from textual import events
-
 from ipmsg_tui.protocol import events as ev
 from ipmsg_tui.protocol.peers import Peer
 from ipmsg_tui.store import EVERYONE
-from ipmsg_tui.ui.chatlog import ChatLog
-from ipmsg_tui.ui.composer import Composer
-from ipmsg_tui.ui.sidebar import PeerFilter, PeerList
 
-from .conftest import Lan, wait_for
-from .test_story import SIZE, listed
+from .conftest import Lan
+from .driver import SIZE, Ui
 
 
 async def test_enter_sends_ctrl_j_breaks_the_line_and_empty_input_sends_nothing(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
     app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
-        await pilot.press("down", "tab")
-        assert isinstance(app.focused, Composer)
-        await pilot.press("enter", "space", "enter")  # nothing to send
-        await pilot.press("backspace", *"first line", "ctrl+j", *"second line", "enter")
-        await wait_for(pilot, lambda: bob.texts() == ["first line\nsecond line"])
-        assert [row.text for row in app.chat_log.rows] == ["first line\nsecond line"]
-        lines = app.chat_log.plain_lines()
+        ui = Ui(app, pilot)
+        await ui.until_listed("bob@bob-pc")
+        await ui.press("down", "tab")
+        assert ui.focus == "input"
+        await ui.press("enter", "space", "enter")  # nothing to send
+        await ui.press("backspace", *"first line", "ctrl+j", *"second line", "enter")
+        await ui.until(lambda: bob.texts() == ["first line\nsecond line"])
+        assert ui.messages() == ["first line\nsecond line"]
+        lines = ui.chat_lines()
         assert "  first line" in lines and "  second line" in lines  # indented under the header
 
 
@@ -34,24 +30,24 @@ async def test_up_and_down_in_an_empty_input_recall_what_was_sent(lan: Lan) -> N
     bob = await lan.peer("Bob", knows=("Ann",))
     app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
-        await pilot.press("down", "enter", *"one", "enter", *"two", "enter")
-        await wait_for(pilot, lambda: bob.texts() == ["one", "two"])
-        composer = app.composer
-        await pilot.press("up")
-        assert composer.text == "two"
-        await pilot.press("up")
-        assert composer.text == "one"
-        await pilot.press("up")  # the oldest stays
-        assert composer.text == "one"
-        await pilot.press("down")
-        assert composer.text == "two"
-        await pilot.press("down")
-        assert composer.text == ""
-        await pilot.press(*"draft", "up")  # with text of one's own, Up is just the cursor
-        assert composer.text == "draft"
-        await pilot.press("end", "ctrl+u", "up", "enter")  # resend a recalled text
-        await wait_for(pilot, lambda: bob.texts() == ["one", "two", "two"])
+        ui = Ui(app, pilot)
+        await ui.until_listed("bob@bob-pc")
+        await ui.press("down", "enter", *"one", "enter", *"two", "enter")
+        await ui.until(lambda: bob.texts() == ["one", "two"])
+        await ui.press("up")
+        assert ui.draft() == "two"
+        await ui.press("up")
+        assert ui.draft() == "one"
+        await ui.press("up")  # the oldest stays
+        assert ui.draft() == "one"
+        await ui.press("down")
+        assert ui.draft() == "two"
+        await ui.press("down")
+        assert ui.draft() == ""
+        await ui.press(*"draft", "up")  # with text of one's own, Up is just the cursor
+        assert ui.draft() == "draft"
+        await ui.press("end", "ctrl+u", "up", "enter")  # resend a recalled text
+        await ui.until(lambda: bob.texts() == ["one", "two", "two"])
 
 
 async def test_the_list_stops_at_its_ends_and_up_from_the_top_goes_to_the_filter(
@@ -61,30 +57,49 @@ async def test_the_list_stops_at_its_ends_and_up_from_the_top_goes_to_the_filter
     await lan.peer("Carol", knows=("Ann",), group="Design")
     app = await lan.app("Ann", knows=("Bob", "Carol"))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(listed(app)) == 3)
-        await pilot.press("down", "down", "down", "down")  # headers are skipped, no wrap
-        assert app.open_key == "bob@bob-pc"  # Design: Carol, then Ops: Bob
-        await pilot.press("up", "up")
-        assert app.open_key == EVERYONE
-        await pilot.press("up")
-        assert isinstance(app.focused, PeerFilter)
-        await pilot.press("down")
-        assert isinstance(app.focused, PeerList)
+        ui = Ui(app, pilot)
+        await ui.until_count(3)
+        await ui.press("down", "down", "down", "down")  # headers are skipped, no wrap
+        assert ui.open_key == "bob@bob-pc"  # Design: Carol, then Ops: Bob
+        await ui.press("up", "up")
+        assert ui.open_key == EVERYONE
+        await ui.press("up")
+        assert ui.focus == "filter"
+        await ui.press("down")
+        assert ui.focus == "sidebar"
 
 
 async def test_escape_tab_and_shift_tab_move_between_list_input_and_messages(lan: Lan) -> None:
     app = await lan.app("Ann")
     async with app.run_test(size=SIZE) as pilot:
+        ui = Ui(app, pilot)
         await pilot.pause()
-        assert isinstance(app.focused, PeerList)
-        await pilot.press("tab")
-        assert isinstance(app.focused, Composer)
-        await pilot.press("shift+tab")
-        assert isinstance(app.focused, ChatLog)
-        await pilot.press("escape")
-        assert isinstance(app.focused, Composer)
-        await pilot.press("escape")
-        assert isinstance(app.focused, PeerList)
+        assert ui.focus == "sidebar"
+        await ui.press("tab")
+        assert ui.focus == "input"
+        await ui.press("shift+tab")
+        assert ui.focus == "messages"
+        await ui.press("escape")  # from the messages too: back to the list, never the box
+        assert ui.focus == "sidebar"
+        await ui.press("tab", "escape")
+        assert ui.focus == "sidebar"
+
+
+async def test_escape_from_the_messages_then_up_recalls_nothing(lan: Lan) -> None:
+    """Escape in the messages once led to the input box, where ↑ recalled the last message
+    sent: one Enter more and it went again, or to another conversation."""
+    bob = await lan.peer("Bob", knows=("Ann",))
+    app = await lan.app("Ann", knows=("Bob",))
+    async with app.run_test(size=SIZE) as pilot:
+        ui = Ui(app, pilot)
+        await ui.until_listed("bob@bob-pc")
+        await ui.open("bob@bob-pc")
+        await ui.press("tab", *"meeting moved to 3", "enter")
+        await ui.until(lambda: "meeting moved to 3" in bob.texts())
+        await ui.press("shift+tab", "up", "escape", "up")
+        assert ui.focus == "sidebar"
+        assert ui.draft() == ""
+        assert app.open_key == "*"  # ↑ on the list moved to the row above Bob
 
 
 async def test_slash_filters_the_list_and_enter_writes_to_the_match(lan: Lan) -> None:
@@ -93,28 +108,29 @@ async def test_slash_filters_the_list_and_enter_writes_to_the_match(lan: Lan) ->
     await lan.peer("Caspar", knows=("Ann",), group="Design", nick="卡斯帕")
     app = await lan.app("Ann", knows=("Bob", "Carol", "Caspar"))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(listed(app)) == 4)
-        headers = [str(o.prompt) for o in app.peer_list.options if o.disabled]
+        ui = Ui(app, pilot)
+        await ui.until_count(4)
+        headers = ui.headers()
         assert headers == ["Design 2", "Ops 1"]  # grouped, groups sorted
-        await pilot.press("slash")
-        assert isinstance(app.focused, PeerFilter)
-        await pilot.press(*"ca")
-        assert listed(app) == ["carol@carol-pc", "caspar@caspar-pc"]  # Carol, then 卡斯帕
-        await pilot.press("r", "o")
-        assert listed(app) == ["carol@carol-pc"]
-        assert app.open_key == "carol@carol-pc"
-        await pilot.press("enter")
-        assert isinstance(app.focused, Composer)
-        await pilot.press(*"found you", "enter")
-        await wait_for(pilot, lambda: carol.texts() == ["found you"])
-        await pilot.press("escape", "slash", "escape")  # Escape clears the filter
-        assert app.query_one(PeerFilter).value == ""
-        assert isinstance(app.focused, PeerList)
-        assert len(listed(app)) == 4
-        await pilot.press("slash", *"-pc")  # matches user@host too
-        assert len(listed(app)) == 3
-        await pilot.press("ctrl+u", *"everyone")
-        assert listed(app) == [EVERYONE]
+        await ui.press("slash")
+        assert ui.focus == "filter"
+        await ui.press(*"ca")
+        assert ui.listed() == ["carol@carol-pc", "caspar@caspar-pc"]  # Carol, then 卡斯帕
+        await ui.press("r", "o")
+        assert ui.listed() == ["carol@carol-pc"]
+        assert ui.open_key == "carol@carol-pc"
+        await ui.press("enter")
+        assert ui.focus == "input"
+        await ui.press(*"found you", "enter")
+        await ui.until(lambda: carol.texts() == ["found you"])
+        await ui.press("escape", "slash", "escape")  # Escape clears the filter
+        assert ui.filter_text() == ""
+        assert ui.focus == "sidebar"
+        assert len(ui.listed()) == 4
+        await ui.press("slash", *"-pc")  # matches user@host too
+        assert len(ui.listed()) == 3
+        await ui.press("ctrl+u", *"everyone")
+        assert ui.listed() == [EVERYONE]
 
 
 async def test_a_draft_stays_with_its_conversation(lan: Lan) -> None:
@@ -122,15 +138,16 @@ async def test_a_draft_stays_with_its_conversation(lan: Lan) -> None:
     carol = await lan.peer("Carol", knows=("Ann",))
     app = await lan.app("Ann", knows=("Bob", "Carol"))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(listed(app)) == 3)
-        await pilot.press("down", *"half a thought for Bob", "escape", "down")
-        assert app.open_key == "carol@carol-pc"
-        assert app.composer.text == ""  # Carol does not get Bob's words
-        await pilot.press(*"hi Carol", "enter")
-        await pilot.press("escape", "up")
-        assert app.composer.text == "half a thought for Bob"
-        await pilot.press("tab", "end", *" (finished)", "enter")
-        await wait_for(pilot, lambda: bob.texts() == ["half a thought for Bob (finished)"])
+        ui = Ui(app, pilot)
+        await ui.until_count(3)
+        await ui.press("down", *"half a thought for Bob", "escape", "down")
+        assert ui.open_key == "carol@carol-pc"
+        assert ui.draft() == ""  # Carol does not get Bob's words
+        await ui.press(*"hi Carol", "enter")
+        await ui.press("escape", "up")
+        assert ui.draft() == "half a thought for Bob"
+        await ui.press("tab", "end", *" (finished)", "enter")
+        await ui.until(lambda: bob.texts() == ["half a thought for Bob (finished)"])
         assert carol.texts() == ["hi Carol"]
 
 
@@ -139,17 +156,15 @@ async def test_a_fast_burst_typed_on_the_list_is_sent_whole(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
     app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
-        await pilot.press("down")
-        for char in "quick hello":
-            app.post_message(events.Key("space" if char == " " else char, char))
-        app.post_message(events.Key("enter", "\r"))
-        await wait_for(pilot, lambda: bob.texts() == ["quick hello"])
-        assert isinstance(app.focused, Composer) and app.composer.text == ""
+        ui = Ui(app, pilot)
+        await ui.until_listed("bob@bob-pc")
+        await ui.press("down")
+        ui.burst(*"quick", "space", *"hello", "enter")
+        await ui.until(lambda: bob.texts() == ["quick hello"])
+        assert ui.focus == "input" and ui.draft() == ""
         # In the input box too, a new line and Enter keep their place among the characters.
-        for key in ("a", "b", "ctrl+j", "c", "d", "enter"):
-            app.post_message(events.Key(key, key if len(key) == 1 else None))
-        await wait_for(pilot, lambda: bob.texts()[1:] == ["ab\ncd"])
+        ui.burst("a", "b", "ctrl+j", "c", "d", "enter")
+        await ui.until(lambda: bob.texts()[1:] == ["ab\ncd"])
 
 
 async def test_a_sidebar_rebuild_does_not_undo_a_move_not_handled_yet(lan: Lan) -> None:
@@ -158,14 +173,15 @@ async def test_a_sidebar_rebuild_does_not_undo_a_move_not_handled_yet(lan: Lan) 
     await lan.peer("Bob", knows=("Ann",))
     app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
-        assert app.open_key == EVERYONE
+        ui = Ui(app, pilot)
+        await ui.until_listed("bob@bob-pc")
+        assert ui.open_key == EVERYONE
         peers = app.peer_list
         peers.highlighted = peers.get_option_index("bob@bob-pc")  # handled as a message ...
         app.roster.peer_online(Peer(("127.0.0.9", 2425), "zed", "zed-pc", "Zed"))  # churn
         app.rebuild_sidebar()  # ... and a rebuild of the changed list runs first
         await pilot.pause()
-        assert app.open_key == "bob@bob-pc" and peers.highlighted_key == "bob@bob-pc"
+        assert ui.open_key == "bob@bob-pc" and peers.highlighted_key == "bob@bob-pc"
 
 
 async def test_a_fast_slash_and_name_filter_the_list_and_send_nothing(lan: Lan) -> None:
@@ -175,14 +191,14 @@ async def test_a_fast_slash_and_name_filter_the_list_and_send_nothing(lan: Lan) 
     carol = await lan.peer("Carol", knows=("Ann",))
     app = await lan.app("Ann", knows=("Bob", "Carol"))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(listed(app)) == 3)
-        for key, char in [("slash", "/"), ("b", "b"), ("o", "o"), ("b", "b"), ("enter", "\r")]:
-            app.post_message(events.Key(key, char))
-        await wait_for(pilot, lambda: app.open_key == "bob@bob-pc")
-        await wait_for(pilot, lambda: isinstance(app.focused, Composer))
-        assert app.composer.text == ""
-        await pilot.press(*"hi", "enter")
-        await wait_for(pilot, lambda: bob.texts() == ["hi"])
+        ui = Ui(app, pilot)
+        await ui.until_count(3)
+        ui.burst("slash", *"bob", "enter")
+        await ui.until(lambda: ui.open_key == "bob@bob-pc")
+        await ui.until(lambda: ui.focus == "input")
+        assert ui.draft() == ""
+        await ui.press(*"hi", "enter")
+        await ui.until(lambda: bob.texts() == ["hi"])
         assert carol.texts() == []  # the name typed after "/" was never sent to everyone
 
 
@@ -194,18 +210,19 @@ async def test_recall_stays_in_its_conversation_and_a_sealed_text_comes_back_sea
     bob = await lan.peer("Bob", knows=("Ann",))
     app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
-        await pilot.press("down", "enter", "ctrl+s", *"for your eyes", "enter")
-        await wait_for(pilot, lambda: bob.texts() == ["for your eyes"])
-        assert app.composer.border_subtitle == ""  # the seal was for that one message
-        await pilot.press("escape", "up", "enter")  # to Everyone
-        assert app.open_key == EVERYONE
-        await pilot.press("up")
-        assert app.composer.text == ""  # nothing sent here: nothing to recall
-        await pilot.press("escape", "down", "enter")  # back to Bob
-        await pilot.press("up")
-        assert app.composer.text == "for your eyes"
-        assert "sealed" in str(app.composer.border_subtitle)
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: len(bob.texts()) == 2)
+        ui = Ui(app, pilot)
+        await ui.until_listed("bob@bob-pc")
+        await ui.press("down", "enter", "ctrl+s", *"for your eyes", "enter")
+        await ui.until(lambda: bob.texts() == ["for your eyes"])
+        assert ui.draft_note() == ""  # the seal was for that one message
+        await ui.press("escape", "up", "enter")  # to Everyone
+        assert ui.open_key == EVERYONE
+        await ui.press("up")
+        assert ui.draft() == ""  # nothing sent here: nothing to recall
+        await ui.press("escape", "down", "enter")  # back to Bob
+        await ui.press("up")
+        assert ui.draft() == "for your eyes"
+        assert "sealed" in ui.draft_note()
+        await ui.press("enter")
+        await ui.until(lambda: len(bob.texts()) == 2)
         assert all(m.sealed for m in bob.of(ev.MessageReceived))

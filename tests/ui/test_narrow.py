@@ -71,3 +71,21 @@ async def test_the_input_title_shows_the_name_as_it_is(lan: Lan, nick: str) -> N
             shown = title.split("To ", 1)[1].rsplit(" ─", 1)[0].strip("─ ")
             assert nick.startswith(shown.rstrip("…").rstrip()), (width, title)
             assert len(shown) >= 8, (width, title)
+
+
+async def test_a_long_cjk_name_in_the_input_title_loses_only_its_end(lan: Lan) -> None:
+    """At 60 columns and below Textual cut the title inside a two-cell character and left a
+    blank where a character should be: the title is now fitted by cell widths first."""
+    await lan.peer("Bob", knows=("Ann",), nick=WIDE_NICK)
+    app = await lan.app("Ann", knows=("Bob",))
+    async with app.run_test(size=(60, 24)) as pilot:
+        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
+        await pilot.press("down")
+        for width in range(60, 39, -1):
+            await pilot.resize_terminal(width, 24)
+            await pilot.pause(0.05)
+            region = app.composer.region
+            title = screen_lines(app)[region.y][region.x : region.right]
+            shown = title.split("To ", 1)[1].rsplit(" ─", 1)[0]
+            assert shown.endswith("…") and WIDE_NICK.startswith(shown[:-1]), (width, title)
+            assert len(shown) >= 4, (width, title)

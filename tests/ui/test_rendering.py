@@ -10,7 +10,7 @@ from ipmsg_tui.protocol.attachments import Attachment
 from ipmsg_tui.store import Flag, MessageState, Recipient, StoredMessage
 from ipmsg_tui.ui.chatlog import ChatLog
 from ipmsg_tui.ui.chatrender import message_lines
-from ipmsg_tui.ui.roster import Contact
+from ipmsg_tui.ui.model.roster import Contact
 from ipmsg_tui.ui.sidebar import contact_prompt
 
 from .conftest import Lan, wait_for

@@ -77,3 +77,28 @@ async def test_few_unread_messages_open_at_the_end_with_their_divider(lan: Lan) 
         lines = [line.strip() for line in log.plain_lines()]
         divider = next(i for i, line in enumerate(lines) if is_divider(line))
         assert "first" in " ".join(lines[divider:]) and "first" not in " ".join(lines[:divider])
+
+
+async def test_ctrl_n_jumps_to_the_next_unread_conversation(lan: Lan) -> None:
+    bob = await lan.peer("Bob", knows=("Ann",))
+    carol = await lan.peer("Carol", knows=("Ann",))
+    await lan.peer("Dave", knows=("Ann",))
+    app = await lan.app("Ann", knows=("Bob", "Carol", "Dave"), retry_count=20)
+    ann = ("127.0.0.1", app.settings.port)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for(pilot, lambda: len(listed(app)) == 4)
+        await pilot.press("tab", *"half a note")  # typing to Everyone
+        carol.node.send_message([ann], "from carol")
+        bob.node.send_message([ann], "from bob")
+        await wait_for(pilot, lambda: app.roster.unread_total == 2)
+        await pilot.press("ctrl+n")  # from the input box, in list order: Bob, then Carol
+        assert app.open_key == KEY and app.peer_list.highlighted_key == KEY
+        assert [r.text for r in app.chat_log.rows] == ["from bob"]
+        await pilot.press("ctrl+n")
+        assert app.open_key == "carol@carol-pc"
+        assert app.roster.unread_total == 0
+        await pilot.press("ctrl+n")  # none left: it says so and stays
+        assert app.open_key == "carol@carol-pc"
+        await wait_for(pilot, lambda: any("No unread" in n.message for n in app._notifications))
+        app.commands.chat_with(EVERYONE)
+        assert app.composer.text == "half a note"  # the draft waited

@@ -7,9 +7,12 @@ A bot or a script stays online in one process and sends through it::
     {"broadcast": "lunch!"}
     {"nick": "ci-bot"}   {"group": "infra"}   {"away": "back at 2"}   {"away": false}
     {"refresh": true}
+    {"accept_key": "taro", "id": 8}
 
 Each send is answered on stdout by a ``sent`` event (with its packet number), then by
-``message_delivered`` or ``message_failed``. A bad line gets an ``error`` event.
+``message_delivered`` or ``message_failed``. ``accept_key`` pins the key the peer gave us
+after a ``key_changed`` warning (the warning then stops, in later runs too) and is answered
+by a ``key_accepted`` event. A bad line gets an ``error`` event.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from collections.abc import Callable
 from typing import Any
 
 from ..protocol.engine import EngineError
-from ..service import Messenger
+from ..service import KeyNotKnown, Messenger
 from ..targets import TargetError
+from .common import shortened_nick
 
 Emit = Callable[[dict[str, Any]], None]
 
@@ -67,7 +71,19 @@ class CommandRunner:
                 }
             )
         elif "nick" in request:
-            messenger.set_nick(_text(request, "nick"), remember=False)
+            nick = _text(request, "nick")
+            messenger.set_nick(nick, remember=False)
+            seen_as = messenger.fitting_nick(nick)
+            warning = shortened_nick(nick, seen_as)
+            if warning is not None:
+                self.emit(
+                    {
+                        "event": "warning",
+                        "id": request.get("id"),
+                        "warning": warning,
+                        "nick": seen_as,
+                    }
+                )
         elif "group" in request:
             messenger.set_group(_text(request, "group", allow_empty=True), remember=False)
         elif "away" in request:
@@ -80,10 +96,30 @@ class CommandRunner:
                 raise CommandRejected('"away" is a text, or false')
         elif request.get("refresh") is True:
             messenger.refresh()
+        elif "accept_key" in request:
+            self._accept_key(request)
         else:
             raise CommandRejected(
-                "unknown command; use send/to, broadcast, nick, group, away or refresh"
+                "unknown command; use send/to, broadcast, nick, group, away, refresh or accept_key"
             )
+
+    def _accept_key(self, request: dict[str, Any]) -> None:
+        target = _text(request, "accept_key")
+        try:
+            addr = self.messenger.resolve(target)
+            identity, fingerprint = self.messenger.pin_current_key(addr)
+        except (TargetError, KeyNotKnown) as error:
+            raise CommandRejected(str(error)) from None
+        self.emit(
+            {
+                "event": "key_accepted",
+                "id": request.get("id"),
+                "ip": addr[0],
+                "port": addr[1],
+                "identity": identity,
+                "fingerprint": fingerprint,
+            }
+        )
 
     def _send(self, request: dict[str, Any]) -> None:
         text = _text(request, "send")

@@ -120,6 +120,7 @@ def message_record(message: StoredMessage, nick: str) -> dict[str, Any]:
         },
         "text": None if _hidden(message) else message.text,
         "sealed": message.sealed,
+        "notice": message.is_notice,  # our line (a message rejected, a key changed)
         "state": message.state.value,
         "packet_no": message.packet_no,
         "multicast": message.multicast,
@@ -153,6 +154,8 @@ def message_line(message: StoredMessage, nick: str) -> str:
         state += f" {message.delivered_count}/{len(message.recipients)}"
     elif message.multicast and message.incoming:
         arrow += " (to several)"
+    if message.is_notice:  # ours, about the conversation: never words of the peer
+        arrow = f"notice about {who}"
     if _hidden(message):
         text = "[sealed, not opened yet]"
     else:

@@ -19,7 +19,7 @@ from ..service import events as news
 from ..service.control import ControlServer
 from ..store import HistoryStore
 from .commands import CommandRunner
-from .common import CommandError, stop_on_signals
+from .common import CommandError, shortened_nick, stop_on_signals, warn_if_nick_shortened
 from .output import event_line, event_record, file_record, write_line
 
 # Printed from the protocol event they came from (the JSON lines scripts read).
@@ -79,6 +79,11 @@ async def run_listen(
             show(event.source)
 
     messenger.subscribe(follow)
+    seen_as = messenger.fitting_nick(settings.nick)
+    if as_json and (warning := shortened_nick(settings.nick, seen_as)) is not None:
+        emit({"event": "warning", "warning": warning, "nick": seen_as})
+    elif not as_json:
+        warn_if_nick_shortened(settings.nick, seen_as)
     reader = None
     control = ControlServer(messenger)  # `send` and `who` beside it come through it
     # Ready for Ctrl+C/SIGTERM before anyone can hear of us: a signal that arrives right

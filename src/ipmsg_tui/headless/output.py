@@ -108,7 +108,11 @@ def event_record(event: ev.Event) -> dict[str, Any] | None:
                 "new_fingerprint": event.new_fingerprint,
             }
         case ev.KeyMissing(addr=addr, packet_no=packet_no, sent_in_clear=clear):
-            return {**_about_message("key_missing", addr, packet_no), "sent_in_clear": clear}
+            return {
+                **_about_message("key_missing", addr, packet_no),
+                "sent_in_clear": clear,
+                "reason": key_missing_reason(event),
+            }
         case ev.KeyRejected(addr=addr, identity=identity, reason=reason):
             return {"event": "key_rejected", **_sender(addr, None, identity), "reason": reason}
     return None
@@ -215,9 +219,9 @@ def event_line(event: ev.Event | FileEvent, now: float, *, sealed_text: bool = T
                 f"from {event.old_fingerprint} to {event.new_fingerprint}: "
                 "its messages are unverified until you accept the new key"
             )
-        case ev.KeyMissing(addr=addr, packet_no=packet_no, sent_in_clear=clear):
+        case ev.KeyMissing(packet_no=packet_no, sent_in_clear=clear):
             done = "sent unencrypted" if clear else "NOT sent (encryption required)"
-            return f"{stamp} notice   message {packet_no} {done}: no key from {addr[0]}:{addr[1]}"
+            return f"{stamp} notice   message {packet_no} {done}: {key_missing_reason(event)}"
         case ev.KeyRejected(addr=addr, identity=identity, reason=reason):
             return f"{stamp} WARNING  key from {identity} [{addr[0]}:{addr[1]}] refused: {reason}"
     return None
@@ -251,3 +255,11 @@ def format_peer_table(peers: list[Peer]) -> str:
 
 def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def key_missing_reason(event: ev.KeyMissing) -> str:
+    """Why a message to an encrypting peer could not be encrypted, in a few words."""
+    addr = f"{event.addr[0]}:{event.addr[1]}"
+    if event.queue_full:
+        return f"too many messages were already waiting for keys (the key of {addr} not yet here)"
+    return f"no key from {addr}"

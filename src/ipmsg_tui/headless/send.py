@@ -20,7 +20,14 @@ from ..service import FilesOffered, Messenger
 from ..service import events as news
 from ..store import HistoryStore
 from ..targets import AmbiguousTarget, UnknownTarget, is_address
-from .common import INTERRUPTED, CommandError, interrupt_on_signals, wait_until
+from .common import (
+    INTERRUPTED,
+    CommandError,
+    interrupt_on_signals,
+    wait_until,
+    warn_if_nick_shortened,
+)
+from .output import key_missing_reason
 from .remote import send_through_app
 
 PROG = "ipmsg-tui"
@@ -59,7 +66,7 @@ def _resolve(messenger: Messenger, target: str) -> Addr | None:
         raise CommandError(str(error)) from None
 
 
-async def _find_target(messenger: Messenger, target: str, changed: asyncio.Event) -> Addr:
+async def find_target(messenger: Messenger, target: str, changed: asyncio.Event) -> Addr:
     """Wait for discovery to name TARGET's address (an address needs no discovery, but its
     ANSENTRY tells us the peer's code page, so it gets a short wait too)."""
     by_address = is_address(target)
@@ -86,7 +93,7 @@ async def _find_targets(
     """The addresses of the TARGETs found (each once), and a line for each not found. With
     a single TARGET, not finding it is the error."""
     found = await asyncio.gather(
-        *(_find_target(messenger, target, changed) for target in targets),
+        *(find_target(messenger, target, changed) for target in targets),
         return_exceptions=True,
     )
     addrs: list[Addr] = []
@@ -143,9 +150,9 @@ async def run_send(
                     f"{changed_key.old_fingerprint} to {changed_key.new_fingerprint}",
                     file=sys.stderr,
                 )
-            case news.SecurityNotice(source=ev.KeyMissing(addr=addr, sent_in_clear=clear)):
+            case news.SecurityNotice(source=ev.KeyMissing(sent_in_clear=clear) as note):
                 done = "sent unencrypted" if clear else "not sent (encryption required)"
-                print(f"ipmsg-tui: {done}: no key from {addr[0]}:{addr[1]}", file=sys.stderr)
+                print(f"ipmsg-tui: {done}: {key_missing_reason(note)}", file=sys.stderr)
             case news.PeerOffline(peer=peer, reason="exit"):
                 delivery.left.add(peer.addr)
         changed.set()
@@ -155,11 +162,13 @@ async def run_send(
     if addressed:
         settings = replace(settings, hosts=(*settings.hosts, *addressed))
     messenger = Messenger(settings, store=store, remember_transfers=False)
+    warn_if_nick_shortened(settings.nick, messenger.fitting_nick(settings.nick))
     messenger.subscribe(follow)
     stage = "before the message was sent"
     try:
-        await messenger.start(serve_files=bool(paths), keys=True)
+        # Before announcing ourselves: a signal that comes during the start still says goodbye.
         interrupt_on_signals()  # Ctrl+C and SIGTERM end the waits; `finally` says goodbye
+        await messenger.start(serve_files=bool(paths), keys=True)
         addrs, missing = await _find_targets(messenger, targets, changed)
         names = {addr: _name(messenger, addr) for addr in addrs}
         offered: FilesOffered | None = None

@@ -12,7 +12,7 @@ from ..config import Settings
 from ..protocol.peers import Peer
 from ..service import Messenger
 from ..service import events as news
-from .common import stop_on_signals
+from .common import stop_on_signals, warn_if_nick_shortened
 from .output import format_peer_table, peer_record, write_line
 from .remote import who_through_app
 
@@ -40,6 +40,7 @@ async def run_who(settings: Settings, wait: float, as_json: bool, out: TextIO = 
 async def _ask_the_lan(settings: Settings, wait: float) -> list[tuple[Peer, str | None]]:
     loop = asyncio.get_running_loop()
     messenger = Messenger(settings)  # nothing is kept: the history stays in memory
+    warn_if_nick_shortened(settings.nick, messenger.fitting_nick(settings.nick))
 
     def ask_keys(event: news.News) -> None:
         # Encrypting peers are asked for their key, so --json can show its fingerprint.

@@ -17,8 +17,10 @@ The :class:`FileService` is the one object the app and the commands use:
   ``.part`` files given up (declined, forgotten, too old) are removed;
 * ``pending()`` says what a quit would cut short (running transfers, offers not fetched).
 
-Listeners (``service.listeners``) get the events of :mod:`~ipmsg_tui.net.fileevents`; every
-transfer, both ways, is in ``service.transfers``.
+The service does not add itself to the node's listeners: whoever owns both puts
+``service.on_node_event`` in the node's chain (the :class:`~ipmsg_tui.service.Messenger`
+does, after the history). Listeners (``service.listeners``) get the events of
+:mod:`~ipmsg_tui.net.fileevents`; every transfer, both ways, is in ``service.transfers``.
 
 The service is a facade over four parts with one job each: our offers
 (:mod:`~ipmsg_tui.net.offering`), the offers made to us
@@ -201,10 +203,10 @@ class FileService:
         return self._uploads.serving
 
     async def start(self, *, serve: bool = True, sock: socket.socket | None = None) -> None:
-        """Follow the node's events and, with ``serve``, listen on TCP (on ``sock`` if given)."""
-        if not self._started:
-            self.node.listeners.append(self._on_node_event)
-            self._started = True
+        """Take offers from the node's events (:meth:`on_node_event`, which the owner of the
+        node puts in its listener chain) and, with ``serve``, listen on TCP (on ``sock`` if
+        given)."""
+        self._started = True
         if not self._restored:  # earlier downloads, listed once (the listeners hear them)
             self._restored = True
             self._downloads.restore()
@@ -213,10 +215,7 @@ class FileService:
 
     async def stop(self) -> None:
         """Stop serving and cancel every transfer; offers end (a quit ends sharing)."""
-        if self._started:
-            with contextlib.suppress(ValueError):
-                self.node.listeners.remove(self._on_node_event)
-            self._started = False
+        self._started = False
         self._uploads.close()
         self._offering.stop()
         self._downloads.closing = True  # what stops now was interrupted: resumable next time
@@ -298,7 +297,11 @@ class FileService:
 
     # ------------------------------------------------------------------ node events
 
-    def _on_node_event(self, event: ev.Event) -> None:
+    def on_node_event(self, event: ev.Event) -> None:
+        """The file service's link in the node's listener chain: offers of files to us,
+        and releases of ours (ignored while the service is not started)."""
+        if not self._started:
+            return
         match event:
             case ev.MessageReceived():
                 offer = self.incoming.receive(event)

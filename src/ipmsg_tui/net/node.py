@@ -27,7 +27,8 @@ from typing import TypeVar
 from ..keystore import KeyPair
 from ..protocol import events as ev
 from ..protocol.attachments import Attachment
-from ..protocol.engine import Engine, EngineConfig, OutgoingMessage
+from ..protocol.engine import Engine, OutgoingMessage
+from ..protocol.engineconfig import EngineConfig
 from ..protocol.peers import Addr, Peer
 from .binding import SocketPlan, bind_as_planned
 
@@ -217,6 +218,9 @@ class Node:
 
     def add_target(self, addr: Addr, *, broadcast: bool = False) -> None:
         self._act(lambda now: self.engine.add_target(addr, broadcast=broadcast))
+
+    def remove_target(self, addr: Addr, *, broadcast: bool = False) -> None:
+        self._act(lambda now: self.engine.remove_target(addr, broadcast=broadcast))
 
     def set_keys(self, keys: KeyPair) -> None:
         """Our key pairs (from the key store): the node starts encrypting."""

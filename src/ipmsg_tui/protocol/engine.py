@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import itertools
 from collections import OrderedDict, deque
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from . import events as ev
@@ -44,16 +44,16 @@ from .constants import (
     get_mode,
 )
 from .dedup import DedupCache
+from .engineconfig import EngineConfig
 from .entry import EntryDecoder, build_entry, version_text
 from .floodguard import FloodGuard
 from .iptuxreading import TELLING_MODES, IptuxReading
 from .keyexchange import ENCRYPTION_CAPABILITIES, KeyExchange
 from .keyring import (
     KeyRing,
-    Policy,
     WaitingSend,
 )
-from .liveness import ANSWER_WITHIN, SILENT_AFTER, SilenceWatch
+from .liveness import SilenceWatch
 from .packet import IPDictPacket, Packet, ParseError, format_packet, join_parts, parse_packet
 from .peers import Addr, Peer, PeerTable
 from .retransmit import Pending, Retransmissions, RetryKey, RetryKind
@@ -79,50 +79,6 @@ _OUR_CAPABILITIES = int(OUR_CAPABILITIES)
 # An encrypted part in hex (the widest encoding): head, RSA-2048 session key and signature
 # (512 hex digits each), separators; the body doubles and pads to a block.
 _ENCRYPTION_OVERHEAD = 16 + 2 * 512
-
-
-@dataclass(frozen=True, slots=True)
-class EngineConfig:
-    user: str
-    host: str
-    nick: str
-    group: str = ""
-    port: int = 2425
-    legacy_codec: str = wire_text.DEFAULT_LEGACY_CODEC
-    retry_interval: float = 1.0
-    retry_count: int = 5  # sends in all, the first included
-    version_field: str = "1"
-    info_text: str = "ipmsg-tui"
-    broadcast_targets: tuple[Addr, ...] = ()
-    unicast_targets: tuple[Addr, ...] = ()
-    local_ips: frozenset[str] = frozenset()
-    peer_encodings: Mapping[str, str] = field(default_factory=dict)
-    auto_reply: bool = True
-    away: bool = False
-    away_text: str = ""
-    max_peers: int = 10_000
-    dedup_size: int = 8192
-    dedup_ttl: float = 600.0
-    max_pending: int = 4096
-    rebroadcast_after: float = 5.0
-    refresh_window: float = 6.0
-    probe_interval: float = 30.0
-    # Peers silent this long are asked whether they are still there, dropped if they do
-    # not answer within probe_answer_within (see liveness.py).
-    silent_after: float = SILENT_AFTER
-    probe_answer_within: float = ANSWER_WITHIN
-    # Messages from senders that never announced themselves, per second (burst: twice
-    # that). Beyond it a first copy is dropped unacknowledged and remembered; its
-    # retransmission is taken. A real sender retries; a flood of spoofed senders does not,
-    # so it cannot fill the history.
-    stranger_message_rate: float = 100.0
-    # Answers (ANSENTRY, RECVMSG, ...) per second to senders heard from only once; entry
-    # answers beyond it wait in a queue of this size.
-    unconfirmed_answer_rate: float = 500.0
-    max_owed_answers: int = 4096
-    sender_memory: int = 65_536  # senders remembered (a few MB), to confirm them
-    encryption: Policy = "auto"  # takes effect once keys are given (set_keys)
-    unconfirmed_decrypt_rate: float = 20.0  # RSA decryptions per second for strangers
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,6 +272,16 @@ class Engine(KeyExchange):
             )
             self._queue(entry, addr)
 
+    def remove_target(self, addr: Addr, *, broadcast: bool = False) -> None:
+        """Stop announcing ourselves to a broadcast address or far host (peers found
+        through it stay until they leave)."""
+        if broadcast:
+            targets = tuple(t for t in self.config.broadcast_targets if t != addr)
+            self.config = replace(self.config, broadcast_targets=targets)
+        else:
+            targets = tuple(t for t in self.config.unicast_targets if t != addr)
+            self.config = replace(self.config, unicast_targets=targets)
+
     def set_peer_encoding(self, key: str, codec: str | None) -> None:
         """Override (with None: stop overriding) the code page of the peer ``user@host``."""
         if codec is None:
@@ -400,7 +366,12 @@ class Engine(KeyExchange):
         return COLON_FOR_IPTUX if peer is not None and peer.is_iptux else ESCAPED_COLON
 
     def broadcast_message(self, text: str, now: float) -> list[OutgoingMessage]:
-        """SENDMSG|BROADCASTOPT to every broadcast and unicast target; nobody acks those."""
+        """SENDMSG|BROADCASTOPT to every broadcast and unicast target; nobody acks those.
+        Always in clear (IPMSG has no group key), so policy "required" refuses it."""
+        if self._ring.policy == "required":
+            raise EngineError(
+                "encryption is required, and messages to everyone are never encrypted"
+            )
         codec = self.config.legacy_codec
         budget = MAX_DATAGRAM_IPTUX - self._header_size()
         pieces = wire_text.split_to_fit(text, _measure([codec]), budget, budget)
@@ -911,7 +882,9 @@ class Engine(KeyExchange):
         command = Command.SENDMSG | SendOpt.AUTORETOPT | (SendOpt.UTF8OPT if utf8 else 0)
         text = self.away_text or "I am away from my desk."
         body = join_parts(wire_text.encode(text, codec))
-        self._queue(self._packet(self.next_packet_no(), command, body, codec), peer.addr)
+        packet_no = self.next_packet_no()
+        self._queue(self._packet(packet_no, command, body, codec), peer.addr)
+        self._events.append(ev.AutoReplySent(peer, packet_no, text, self.nick, now))
 
     def _max_sends(self, kind: RetryKind) -> int:
         # Read notices are cheap and users care about them: twice as long, as Windows does.

@@ -57,6 +57,18 @@ class MessageReceived(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class AutoReplySent(Event):
+    """We are away and answered ``peer``'s message with our away text (AUTORETOPT; nobody
+    acknowledges it)."""
+
+    peer: Peer
+    packet_no: int
+    text: str
+    sender: str  # our nick
+    timestamp: float
+
+
+@dataclass(frozen=True, slots=True)
 class MessageDelivered(Event):
     addr: Addr
     packet_no: int
@@ -159,11 +171,14 @@ class KeyChanged(Event):
 @dataclass(frozen=True, slots=True)
 class KeyMissing(Event):
     """The peer advertises encryption but never answered our key request: message
-    ``packet_no`` went out in clear (policy "auto") or not at all ("required")."""
+    ``packet_no`` went out in clear (policy "auto") or not at all ("required").
+    ``queue_full``: not the peer's fault; too many messages already waited for keys, so
+    this one could not wait for its key at all."""
 
     addr: Addr
     packet_no: int
     sent_in_clear: bool
+    queue_full: bool = False
 
 
 @dataclass(frozen=True, slots=True)

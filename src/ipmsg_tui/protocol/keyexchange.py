@@ -57,7 +57,7 @@ from .seen import MessageKey, SeenMessage
 
 if TYPE_CHECKING:
     from .dedup import DedupCache
-    from .engine import EngineConfig
+    from .engineconfig import EngineConfig
     from .floodguard import FloodGuard
     from .peers import PeerTable
     from .retransmit import Retransmissions
@@ -150,6 +150,11 @@ class KeyExchange:
         """The fingerprint of the key ``addr`` answered with, None until it did."""
         key = self._ring.peer_keys.get(addr)
         return fingerprint(key.public_key) if key is not None else None
+
+    def peer_public_der(self, addr: Addr) -> bytes | None:
+        """The key ``addr`` answered with, in the form a pin is kept in; None until it did."""
+        key = self._ring.peer_keys.get(addr)
+        return public_der(key.public_key) if key is not None else None
 
     def request_key(self, addr: Addr, now: float) -> None:
         """Ask ``addr`` for its key now (to show its fingerprint), if it can encrypt."""
@@ -394,19 +399,23 @@ class KeyExchange:
         else in clear with a KeyMissing note, or (policy "required") not at all."""
         addr = item.addr
         scheme: int | None = None
+        queue_full = False
         if self.can_encrypt_to(addr):
             key = self._ring.peer_keys.get(addr)
             if key is None:
                 if self._ring.wait_send(item):
                     self._ask_key(addr, now)
                     return
+                queue_full = True  # the note must say so: the peer may well have a key
             else:
                 scheme = choose_scheme(OUR_CAPA, key.capa)
         peer = self.peers.get(addr)
         advertised = peer is not None and bool(peer.capabilities & _ENCRYPTOPT)
         if scheme is None and self._ring.ready and advertised:
             refused = self._ring.policy == "required"
-            self._events.append(ev.KeyMissing(addr, item.packet_no, sent_in_clear=not refused))
+            self._events.append(
+                ev.KeyMissing(addr, item.packet_no, not refused, queue_full=queue_full)
+            )
             if refused:
                 self._events.append(ev.MessageFailed(addr, item.packet_no))
                 return

@@ -1,7 +1,7 @@
 """The control socket's side both ends share: where it lives, who may use it, its framing.
 
 Commands beside the running app (``send``, ``who``) reach it through a Unix domain socket
-``$XDG_RUNTIME_DIR/ipmsg-tui/<port>.sock`` (else ``/tmp/ipmsg-tui-<uid>/<port>.sock``): the
+``$XDG_RUNTIME_DIR/ipmsg-tui/<port>-net<id>.sock`` (else under ``/tmp/ipmsg-tui-<uid>/``): the
 folder is 0700, the socket 0600, and each end checks the other's credentials (SO_PEERCRED),
 so only the same user reaches it. One JSON object a line each way, one request a connection.
 """
@@ -42,8 +42,18 @@ def control_folder() -> Path:
 
 
 def control_path(settings: Settings) -> Path:
-    """One socket per port: the app that holds the port answers for it."""
-    return control_folder() / f"{settings.port}.sock"
+    """One socket per port and network namespace: the app that holds the port answers for
+    it, and a port is held per namespace (an app in a container or another namespace is on
+    another network, though it may share this folder)."""
+    return control_folder() / f"{settings.port}{_network_namespace()}.sock"
+
+
+def _network_namespace() -> str:
+    """``-net<inode>`` of this process's network namespace; "" where the system has none."""
+    try:
+        return f"-net{os.stat('/proc/self/ns/net').st_ino}"
+    except OSError:
+        return ""
 
 
 def check_folder(folder: Path) -> None:

@@ -57,6 +57,14 @@ class PeerOnline:
 
 
 @dataclass(frozen=True, slots=True)
+class AutoReplied:
+    """We were away and answered a message with our away text; ``row``: as kept."""
+
+    row: StoredMessage
+    source: ev.AutoReplySent
+
+
+@dataclass(frozen=True, slots=True)
 class PeerOffline:
     peer: Peer
     reason: str  # "exit", "refresh" or "evicted"
@@ -95,13 +103,16 @@ class FilesReleased:
 class SecurityNotice:
     """Encryption went wrong or changed: a message that could not be decrypted or verified,
     a peer's key changed or contradicts its name, no key came so a message went in clear
-    (or not at all). Never swallowed: every front end shows it."""
+    (or not at all). Never swallowed: every front end shows it. ``rows``: the line kept in
+    the conversation (rejected, changed, refused), or our messages now marked "no key"."""
 
     source: ev.MessageRejected | ev.KeyChanged | ev.KeyMissing | ev.KeyRejected
+    rows: tuple[StoredMessage, ...] = ()
 
 
 NetworkNews = (
     MessageArrived
+    | AutoReplied
     | MessagesChanged
     | MessagesSent
     | PeerOnline
@@ -120,6 +131,8 @@ def news_of(event: ev.Event, rows: list[StoredMessage], unread: bool) -> Network
     match event:
         case ev.MessageReceived(peer=peer):
             return MessageArrived(rows[0], peer, unread, event)
+        case ev.AutoReplySent():
+            return AutoReplied(rows[0], event)
         case ev.MessageDelivered() | ev.MessageFailed() | ev.MessageOpened():
             return MessagesChanged(rows, event)
         case ev.PeerJoined(peer=peer):
@@ -137,5 +150,5 @@ def news_of(event: ev.Event, rows: list[StoredMessage], unread: bool) -> Network
         case ev.FilesReleased(addr=addr, packet_no=packet_no):
             return FilesReleased(addr, packet_no, event)
         case ev.MessageRejected() | ev.KeyChanged() | ev.KeyMissing() | ev.KeyRejected():
-            return SecurityNotice(event)
+            return SecurityNotice(event, tuple(rows))
     return None

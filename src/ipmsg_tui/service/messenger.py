@@ -5,8 +5,8 @@ service (TCP) and the settings the user changes. It is built and started before 
 end and handed to it; front ends call its methods and subscribe to its news
 (:mod:`.events`). None of them touches the engine.
 
-The chain an event from the network passes, in this order (built in ``__init__`` and
-``start``):
+The chain an event from the network passes, in this order (built in ``__init__``, the one
+place that adds listeners to the node):
 
 1. the history (:class:`~ipmsg_tui.history.HistoryRecorder`): a message must be kept before
    its RECVMSG leaves; if this raises, the node retracts the receipt and the sender retries;
@@ -22,7 +22,7 @@ import ipaddress
 import logging
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,8 @@ from ..net.saving import prepare_folder
 from ..net.tcp import open_tcp_socket
 from ..net.transfers import Transfer
 from ..protocol import events as ev
-from ..protocol.engine import EngineConfig
+from ..protocol.constants import EntryOpt
+from ..protocol.engineconfig import EngineConfig
 from ..protocol.peers import Addr, Peer
 from ..protocol.text import normalize_codec
 from ..session import build_file_service, engine_config
@@ -74,6 +75,10 @@ class TargetAdded:
     problem: str | None
 
 
+class KeyNotKnown(Exception):
+    """A key to accept that the peer has not given us."""
+
+
 class Messenger:
     def __init__(
         self,
@@ -97,7 +102,7 @@ class Messenger:
         self._is_read: Callable[[str], bool] = lambda key: False
         self.recorder = HistoryRecorder(self.store, is_read=lambda key: self._is_read(key))
         self._subscribers: list[Subscriber] = []
-        self.node = Node(self.config, self.socket_plan, [self._on_network_event], clock=clock)
+        self.node = Node(self.config, self.socket_plan, clock=clock)
         self.files = build_file_service(
             settings,
             self.node,
@@ -105,8 +110,13 @@ class Messenger:
             remember=remember_transfers and store is not None,
         )
         self.files.listeners.append(self._publish)
+        # The node's listener chain, in the order the module docstring gives: history and
+        # subscribers (one link: a retransmission stops here), then the file service.
+        self.node.listeners = [self._on_network_event, self.files.on_node_event]
         self._udp: socket.socket | None = None
         self._tcp: socket.socket | None = None
+        # Keys that differ from their pin, by identity, until the user accepts them.
+        self._changed_keys: dict[str, ev.KeyChanged] = {}
 
     @classmethod
     def keeping_history(cls, settings: Settings, **options: Any) -> Messenger:
@@ -191,6 +201,8 @@ class Messenger:
     def _on_network_event(self, event: ev.Event) -> bool | None:
         if isinstance(event, ev.KeyLearned):  # pinned on first use
             self.store.pin_key(event.identity, event.public_der, event.fingerprint, time.time())
+        elif isinstance(event, ev.KeyChanged):
+            self._changed_keys[event.identity] = event
         rows = self.recorder.on_event(event)  # may raise: then the receipt is withheld
         if rows is None:
             return False  # a retransmission of a message already kept: news once only
@@ -257,6 +269,73 @@ class Messenger:
         """The fingerprint of the key the peer at ``addr`` gave us, if any."""
         return self.node.engine.peer_fingerprint(addr)
 
+    @property
+    def encryption(self) -> str:
+        """The policy: "auto", "required" or "off"."""
+        return self.node.engine.encryption_policy
+
+    def our_fingerprint(self) -> str | None:
+        """Ours, to read to a peer (None while our keys are being made, or with "off")."""
+        if not self.node.engine.encryption_ready:
+            return None
+        return self.node.engine.our_fingerprint()
+
+    def can_encrypt_to(self, addr: Addr) -> bool:
+        """Messages to ``addr`` go encrypted (once its key is here)."""
+        return self.node.engine.can_encrypt_to(addr)
+
+    def pinned_fingerprint(self, identity: str) -> str | None:
+        """The fingerprint of the key pinned for ``user@host``, from any earlier run."""
+        return self.store.pinned_fingerprint(identity)
+
+    def changed_key(self, identity: str) -> tuple[str, str] | None:
+        """(pinned, new) fingerprints while ``identity``'s new key waits to be accepted."""
+        changed = self._changed_keys.get(identity)
+        return (changed.old_fingerprint, changed.new_fingerprint) if changed else None
+
+    def accept_key(self, identity: str) -> list[StoredMessage]:
+        """The user trusts ``identity``'s new key: it becomes the pin (kept in the store),
+        and its messages are no longer marked; returns the messages unmarked."""
+        changed = self._changed_keys.pop(identity, None)
+        if changed is None:
+            return []
+        self.store.pin_key(identity, changed.public_der, changed.new_fingerprint, time.time())
+        self.node.engine.accept_key(identity, changed.public_der)
+        return self.store.clear_flag(identity, Flag.KEY_CHANGED)
+
+    def _security(self, addrs: Sequence[Addr]) -> dict[Addr, Flag]:
+        """How a message to each of ``addrs`` goes: encrypted, or in clear for want of a key
+        from a peer that can encrypt (then the engine reports KeyMissing, maybe before the
+        rows are written)."""
+        engine = self.node.engine
+        flags: dict[Addr, Flag] = {}
+        for addr in addrs:
+            peer = engine.peers.get(addr)
+            if engine.can_encrypt_to(addr):
+                flags[addr] = Flag.ENCRYPTED
+            elif (
+                engine.encryption_ready
+                and peer is not None
+                and peer.capabilities & EntryOpt.ENCRYPTOPT
+            ):
+                flags[addr] = Flag.NO_KEY
+        return flags
+
+    def pin_current_key(self, addr: Addr) -> tuple[str, str]:
+        """Pin the key the peer at ``addr`` gave us (after a changed-key warning), here and
+        in the history, so the warning stops: (its identity, its fingerprint). KeyNotKnown
+        if it gave us none yet."""
+        peer = self.node.peer(addr)
+        der = self.node.engine.peer_public_der(addr)
+        fingerprint = self.node.engine.peer_fingerprint(addr)
+        if peer is None or der is None or fingerprint is None:
+            raise KeyNotKnown(f"{addr[0]}:{addr[1]} has not given us its key (yet)")
+        self.node.engine.accept_key(peer.key, der)
+        self.store.pin_key(peer.key, der, fingerprint, time.time())
+        if self._changed_keys.pop(peer.key, None) is not None:  # as accept_key does
+            self.store.clear_flag(peer.key, Flag.KEY_CHANGED)
+        return peer.key, fingerprint
+
     def resolve(self, target: str) -> Addr:
         """The address an IP, IP:PORT, nick, user or user@host names among the peers online;
         UnknownTarget or AmbiguousTarget (TargetError) if it names none or several."""
@@ -283,8 +362,11 @@ class Messenger:
         recipient, "sending"); EngineError if it cannot be sent. ``tell``: the subscribers
         hear of it (MessagesSent), for a message the front end did not send itself."""
         addrs, peers = self._recipients(recipients)
+        security = self._security(addrs)
         sent = self.node.send_message(addrs, text, sealed=sealed)
-        rows = self.recorder.record_sent(sent, peers, self.nick, self.clock(), sealed=sealed)
+        rows = self.recorder.record_sent(
+            sent, peers, self.nick, self.clock(), sealed=sealed, security=security
+        )
         if tell:
             self._publish(MessagesSent(rows))
         return rows
@@ -306,6 +388,7 @@ class Messenger:
         """Send ``text`` offering ``paths`` and keep it; OfferError for a bad path,
         EngineError if it cannot be sent. ``tell``: as for ``send``."""
         addrs, peers = self._recipients(recipients)
+        security = self._security(addrs)
         sent = await self.files.send(addrs, text, paths, sealed=sealed)
         rows = self.recorder.record_sent(
             sent.messages,
@@ -314,6 +397,7 @@ class Messenger:
             self.clock(),
             sealed=sealed,
             attachments=sent.attachments,
+            security=security,
         )
         if tell:
             self._publish(MessagesSent(rows))
@@ -350,18 +434,32 @@ class Messenger:
         self.node.open_sealed(row.addr, row.packet_no, bool(row.flags & Flag.READ_CHECK))
         return self.store.set_state_by_id(row.id, MessageState.OPENED)
 
+    def forget_conversation(self, key: str) -> int:
+        """Delete a conversation and its history for good (a mistyped address's, say); how
+        many messages went. Everyone's conversation stays (its messages go)."""
+        return self.store.forget_conversation(key)
+
     # ------------------------------------------------------------------ files offered to us
 
     def offer(self, addr: Addr, packet_no: int) -> IncomingOffer | None:
         return self.files.offer(addr, packet_no)
 
     def accept(
-        self, offer: IncomingOffer, folder: Path | None = None, name: str | None = None
+        self,
+        offer: IncomingOffer,
+        folder: Path | None = None,
+        name: str | None = None,
+        *,
+        only: Collection[int] | None = None,
     ) -> list[Transfer]:
-        """Download every file of ``offer`` into ``folder`` (the download folder); ``name``
-        saves a single file or folder under another name. SaveError if the folder is bad."""
+        """Download the files of ``offer`` (those whose file ids are in ``only``, or every
+        one) into ``folder`` (the download folder); ``name`` saves a single file or folder
+        under another name. SaveError if the folder is bad. The others stay offered: IPMSG
+        releases (declines) a whole offer, never one file of it."""
         return [
-            self.files.download(offer, attachment, folder, name) for attachment in offer.attachments
+            self.files.download(offer, attachment, folder, name)
+            for attachment in offer.attachments
+            if only is None or attachment.file_id in only
         ]
 
     def decline(self, offer: IncomingOffer) -> None:
@@ -438,6 +536,24 @@ class Messenger:
             self.settings = replace(settings, hosts=(*settings.hosts, written))
         key = "broadcast" if broadcast else "hosts"
         return TargetAdded(addr, written, Preferences(self.settings).add_to_list(key, written))
+
+    def remove_target(self, text: str, *, broadcast: bool) -> str | None:
+        """Stop announcing to a saved host (or broadcast address) and forget it; a problem
+        saving the settings, or None. ConfigError if ``text`` is no address."""
+        port = self.settings.port
+        addr = parse_target(text, port)
+        self.node.remove_target(addr, broadcast=broadcast)
+        settings = self.settings
+
+        def kept(targets: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(t for t in targets if parse_target(t, port) != addr)
+
+        if broadcast:
+            self.settings = replace(settings, broadcast=kept(settings.broadcast))
+        else:
+            self.settings = replace(settings, hosts=kept(settings.hosts))
+        key = "broadcast" if broadcast else "hosts"
+        return Preferences(self.settings).remove_from_list(key, text)
 
     def set_peer_encoding(self, key: str, answer: str) -> tuple[str | None, str | None]:
         """The code page of peer ``key`` ("auto" or "" for automatic); UnknownCodec for a

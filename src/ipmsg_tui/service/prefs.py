@@ -41,6 +41,16 @@ class Preferences:
             return None
         return self.save(**{key: (*current, item)})
 
+    def remove_from_list(self, key: str, item: str) -> str | None:
+        """Take ``item`` out of the file's ``hosts`` or ``broadcast`` list (if there)."""
+        try:
+            current: tuple[str, ...] = getattr(self._in_file(), key)
+        except ConfigError as error:
+            return str(error)
+        if item not in current:
+            return None
+        return self.save(**{key: tuple(t for t in current if t != item)})
+
     def set_peer_encoding(self, peer_key: str, codec: str | None) -> str | None:
         try:
             table = dict(self._in_file().peer_encodings)

@@ -18,10 +18,12 @@ from ..protocol.text import UnknownCodec
 from ..service import Messenger
 from ..store import HistoryStore
 from .composer import Composer
-from .draft import Draft, Drafts
 from .fileactions import FileCommands
-from .roster import Contact, Roster
-from .screens.peer_info import PeerInfoScreen
+from .model.draft import Draft, Drafts
+from .model.roster import Contact, Roster
+from .screens.choose import ChoicePrompt
+from .screens.confirm import Confirm
+from .screens.peer_info import KeyFacts, PeerInfoScreen
 from .screens.prompt import TextPrompt
 from .sidebar import PeerList
 from .toasts import Dialogs
@@ -57,9 +59,14 @@ class CommandsHost(Dialogs, Protocol):
     def refresh_status(self) -> None: ...
     def rebuild_sidebar(self) -> None: ...
     def open_conversation(self, key: str) -> None: ...
+    def conversation_forgotten(self, key: str) -> None: ...
     def action_toggle_seal(self) -> None: ...
     def action_open_sealed(self) -> None: ...
     def action_resend_failed(self) -> None: ...
+    def accept_key(self, key: str) -> None: ...
+    def encrypts_to(self, contact: Contact) -> bool: ...
+    def action_search_history(self) -> None: ...
+    def action_quote_reply(self) -> None: ...
 
 
 @runtime_checkable
@@ -198,6 +205,32 @@ class UserCommands:
             )
         self._ask(prompt, done)
 
+    def remove_target(self) -> None:
+        """Pick a saved host or broadcast address; it is no longer announced to, nor saved."""
+        settings = self.messenger.settings
+        saved = [(t, False) for t in settings.hosts] + [(t, True) for t in settings.broadcast]
+        if not saved:
+            self.app.notify("No hosts or broadcast addresses added", timeout=3)
+            return
+
+        def done(index: int | None) -> None:
+            if index is None:
+                return
+            text, broadcast = saved[index]
+            try:
+                problem = self.messenger.remove_target(text, broadcast=broadcast)
+            except ConfigError as bad:
+                self.app.notify(str(bad), severity="error", markup=False)
+                return
+            if not self._problem(problem):
+                self.app.notify(f"No longer announced to {text}, nor saved", timeout=3)
+
+        labels = [f"{'broadcast' if b else 'host'}  {t}" for t, b in saved]
+        help_text = "Peers found through it stay listed until they leave."
+        self.app.push_screen(
+            ChoicePrompt("Remove a host or broadcast address", labels, help_text), done
+        )
+
     # ------------------------------------------------------------------ peers
 
     def peer_encoding(self) -> None:
@@ -232,10 +265,37 @@ class UserCommands:
         contact = self._peer()
         if contact is None:
             return
-        self.app.push_screen(PeerInfoScreen(contact))
+        messenger = self.messenger
         peer = contact.peer
+        encrypted = self.app.encrypts_to(contact)
+        fingerprint = messenger.fingerprint(peer.addr) if peer is not None else None
+        if peer is not None and encrypted and fingerprint is None:
+            messenger.request_key(peer.addr)  # its fingerprint, for next time
+        keys = KeyFacts(
+            fingerprint=fingerprint or messenger.pinned_fingerprint(contact.key),
+            changed=messenger.changed_key(contact.key),
+            encrypted=encrypted,
+        )
+        key = contact.key
+        self.app.push_screen(PeerInfoScreen(contact, keys, lambda: self.app.accept_key(key)))
         if peer is not None:
-            self.messenger.request_info(peer.addr, "version")
+            messenger.request_info(peer.addr, "version")
+
+    def my_fingerprint(self) -> None:
+        fingerprint = self.messenger.our_fingerprint()
+        if fingerprint is None:
+            self.app.notify(
+                "No key of ours: encryption is off, or the keys are still being made",
+                severity="warning",
+                timeout=5,
+            )
+            return
+        self.app.notify(
+            f"{fingerprint}\nRead it to a peer: it sees the same in its peer info.",
+            title="My key fingerprint",
+            timeout=30,
+            markup=False,
+        )
 
     def mark_all_read(self) -> None:
         for contact in self.app.roster.contacts.values():
@@ -243,6 +303,41 @@ class UserCommands:
                 self.app.store.mark_read(contact.key)
                 contact.unread = 0
         self.app.rebuild_sidebar()
+
+    def forget_conversation(self) -> None:
+        """Delete the open conversation and its history, after asking (a mistyped
+        address's ghost, or a history one wants gone)."""
+        contact = self._peer()
+        if contact is None:
+            return
+        key, name = contact.key, contact.name
+        count = self.app.store.count(key)
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.messenger.forget_conversation(key)
+                self.app.conversation_forgotten(key)
+                self.app.notify(f"Forgot the conversation with {name}", timeout=3, markup=False)
+
+        plural = "" if count == 1 else "s"
+        self.app.push_screen(
+            Confirm(
+                f"Forget the conversation with {name}?",
+                f"Its {count} message{plural} are deleted from the history for good. "
+                "A peer who is online stays in the list.",
+                "Forget",
+            ),
+            done,
+        )
+
+    def next_unread(self) -> None:
+        """ctrl+n: open the next conversation with unread messages (focus stays put)."""
+        key = self.app.roster.next_unread(self.app.open_key)
+        if key is None:
+            self.app.notify("No unread messages", timeout=2)
+            return
+        self.app.open_conversation(key)
+        self.app.peer_list.highlight_key(key)
 
     def chat_with(self, key: str) -> None:
         self.app.open_conversation(key)
@@ -271,6 +366,11 @@ class UserCommands:
             "Another subnet to announce to, remembered in the config",
             functools.partial(self.add_target, True),
         )
+        yield SystemCommand(
+            "Remove host…",
+            "Stop announcing to an added host or broadcast address, and forget it",
+            self.remove_target,
+        )
         contact = app.open_contact
         if contact is not None and not contact.is_everyone:
             yield SystemCommand(
@@ -282,10 +382,27 @@ class UserCommands:
                 self.peer_encoding,
             )
             yield SystemCommand(
+                "Forget this conversation",
+                f"Delete the history with {contact.name} (asks first)",
+                self.forget_conversation,
+            )
+            yield SystemCommand(
                 "Do not seal" if app.drafts[contact.key].sealed else "Seal next message",
                 "A sealed message must be opened; you see when it is (ctrl+s)",
                 app.action_toggle_seal,
             )
+        yield SystemCommand(
+            "My key fingerprint",
+            "Ours, to compare with what a peer's info shows of us",
+            self.my_fingerprint,
+        )
+        for changed in app.roster.contacts.values():
+            if changed.key_changed:
+                yield SystemCommand(
+                    f"Accept new key of {changed.name}",
+                    f"Only after comparing fingerprints with {changed.name} (F3)",
+                    functools.partial(app.accept_key, changed.key),
+                )
         files = app.file_commands
         yield SystemCommand(
             "Attach file…", "Files or folders to send with the next message (ctrl+f)", files.attach
@@ -310,7 +427,22 @@ class UserCommands:
             "Send failed messages here again (ctrl+r)",
             app.action_resend_failed,
         )
+        yield SystemCommand(
+            "Next unread",
+            "Open the next conversation with unread messages (ctrl+n)",
+            self.next_unread,
+        )
         yield SystemCommand("Mark all read", "Clear every unread count", self.mark_all_read)
+        yield SystemCommand(
+            "Search history…",
+            "Find a message in any conversation (ctrl+g)",
+            app.action_search_history,
+        )
+        yield SystemCommand(
+            "Quote reply",
+            "Reply quoting the chosen message, or the last one received (q in the messages)",
+            app.action_quote_reply,
+        )
 
 
 class PeerSearch(Provider):

@@ -14,11 +14,11 @@ from collections import deque
 from collections.abc import Iterable
 from typing import ClassVar, TypeVar
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, OptionList
@@ -27,26 +27,31 @@ from ..config import Settings
 from ..protocol.engine import EngineError
 from ..service import Messenger
 from ..service.control import ControlServer
-from ..store import EVERYONE, MessageState, StoredMessage
+from ..store import EVERYONE, MessageState, SearchHit, StoredMessage
 from . import messages as ui
 from .actions import PeerSearch, UserCommands
-from .alerts import MessageAlerts
 from .attachbar import AttachmentBar
 from .bars import ChatHeader, StatusBar
 from .bridge import ServiceBridge
 from .chatlog import ChatLog
 from .chatrender import preview
 from .composer import Composer
-from .draft import Draft, Drafts
+from .desktop import DesktopNotifier
 from .fileactions import FileCommands
-from .fileboard import FileBoard
 from .filenews import FileNews
 from .hangup import ExitWatchdog, GoodbyeSignals
-from .roster import Contact, Roster
+from .hints import empty_hint
+from .model.alerts import MessageAlerts, desktop_notice
+from .model.draft import Draft, Drafts
+from .model.fileboard import FileBoard
+from .model.roster import Contact, Roster
+from .model.window import ConversationWindow
+from .quote import quoted
 from .screens.confirm_quit import ConfirmQuit
+from .screens.history_search import HistorySearchScreen
 from .screens.peer_info import PeerInfoScreen
 from .sidebar import PeerList, Sidebar
-from .window import ConversationWindow
+from .toastlinks import ToastLinks
 
 log = logging.getLogger(__name__)
 W = TypeVar("W", bound=Widget)
@@ -90,8 +95,10 @@ class MessengerApp(App[int]):
             tooltip="ctrl+t: uploads and downloads",
             group=FILES,
         ),
+        Binding("ctrl+n", "next_unread", "Next unread", show=False),
         Binding("ctrl+o", "open_sealed", "Open sealed", show=False),
         Binding("ctrl+r", "resend_failed", "Resend", show=False),
+        Binding("ctrl+g", "search_history", "Search", show=False),
     ]
 
     def __init__(self, messenger: Messenger) -> None:
@@ -114,6 +121,13 @@ class MessengerApp(App[int]):
         self.quiet_start = QUIET_START  # seconds without presence toasts after start
         self.commands = UserCommands(self)
         self.alerts = MessageAlerts(self)
+        self.toast_links = ToastLinks()
+        self.desktop = DesktopNotifier(
+            self._write_to_terminal,
+            lambda text: self.notify(text, severity="warning", markup=False),
+            escape=messenger.settings.notify_escape,
+            command=messenger.settings.notify_command,
+        )
         self.file_commands = FileCommands(self)
         self.file_news = FileNews(self)
         # A closed terminal or a kill still says goodbye, and the process surely ends.
@@ -166,6 +180,8 @@ class MessengerApp(App[int]):
         self.roster.load(self.store.conversations())
         for peer in self.messenger.peers:  # those who answered before the screen was up
             self.roster.peer_online(peer)
+        for contact in self.roster.contacts.values():  # keys that changed meanwhile
+            contact.key_changed = self.messenger.changed_key(contact.key) is not None
         for transfer in self.messenger.files.transfers:  # earlier ones, restored at start
             self.board.track(transfer)
             self.bridge.follow(transfer)
@@ -192,7 +208,19 @@ class MessengerApp(App[int]):
         if waiting:  # kept since last time: say so, but leave them unread until opened
             names = ", ".join(c.name for c in waiting[:3]) + (" …" if len(waiting) > 3 else "")
             total = sum(c.unread for c in waiting)
-            self.notify(f"{total} unread from {names}", title="While you were away", markup=False)
+            self.notify_about(
+                waiting[0].key, f"{total} unread from {names}", title="While you were away"
+            )
+
+    def notify_about(self, key: str, message: str, *, title: str) -> None:
+        """A toast about conversation ``key``: a click on it opens that conversation."""
+        self.toast_links.toast(self, key, message, title=title)
+
+    @on(events.Click)
+    def _toast_clicked(self, event: events.Click) -> None:
+        key = self.toast_links.key_of(event.widget)
+        if key is not None and self.roster.get(key) is not None:
+            self.commands.chat_with(key)
 
     def _quit_on_signal(self) -> None:
         self.run_worker(self.action_quit(), exclusive=True, group="quit")
@@ -207,6 +235,7 @@ class MessengerApp(App[int]):
         self.messenger.unsubscribe(self.bridge)
         await self.messenger.stop()
         self.watchdog.said_goodbye.set()
+        await self.desktop.stop()
 
     async def action_quit(self) -> None:
         await self.messenger.stop()  # goodbye (BR_EXIT) before the screen goes
@@ -297,18 +326,40 @@ class MessengerApp(App[int]):
         self.peer_list.show(rows, keep=keep)
         self.refresh_status()
 
-    def refresh_chat_header(self) -> None:
-        self._widget(ChatHeader).show(self.open_contact, self.settings.port)
+    def encrypts_to(self, contact: Contact) -> bool:
+        """Our messages to ``contact`` go encrypted (its address can take them)."""
+        peer = contact.peer
+        return peer is not None and self.messenger.can_encrypt_to(peer.addr)
+
+    def _refresh_everyone_hint(self) -> None:
+        """Everyone's empty conversation says what to do while nobody is online."""
         contact = self.open_contact
+        if contact is not None and contact.is_everyone:
+            online = self.roster.online_count
+            self.chat_log.set_empty_hint(empty_hint(contact, online, self.settings.port))
+
+    def refresh_chat_header(self) -> None:
+        contact = self.open_contact
+        encrypted = contact is not None and self.encrypts_to(contact)
+        self._widget(ChatHeader).show(contact, self.settings.port, encrypted=encrypted)
         if contact is None:
             return
         composer = self.composer
         also = [] if contact.is_everyone else self._marked_besides(contact)
         names = ", ".join([contact.name, *(c.name for c in also)])
-        composer.border_title = Content(f"To {names}")  # a name is never markup
+        composer.show_title(f"To {names}")  # fitted by cell widths; a name is never markup
         composer.border_subtitle = "🔒 sealed" if self.drafts[contact.key].sealed else ""
         if contact.is_everyone:
-            composer.placeholder = "Message everyone on the LAN (broadcast, no receipts)"
+            # IPMSG has no group key: what goes to everyone is never encrypted.
+            composer.border_subtitle = "not encrypted"
+            if self.messenger.encryption == "required":
+                composer.placeholder = (
+                    "Encryption is required: messages to everyone cannot be sent (never encrypted)"
+                )
+            else:
+                composer.placeholder = (
+                    "Message everyone on the LAN (broadcast, no receipts, not encrypted)"
+                )
         elif self.drafts[contact.key].attachments:
             composer.placeholder = "Add a few words if you like · Enter sends the files"
         else:
@@ -342,11 +393,8 @@ class MessengerApp(App[int]):
         )
         window = ConversationWindow(self.store, key)
         window.open()
-        if contact.is_everyone:
-            hint = "Nothing sent to everyone yet. A message here goes to the whole LAN."
-        else:
-            hint = f"No messages with {contact.name} yet. Say hello!"
-        self.chat_log.open(window, hint, unread=contact.unread)
+        hint = empty_hint(contact, self.roster.online_count, self.settings.port)
+        self.chat_log.open(window, hint, unread=contact.unread, peer_name=contact.name)
         if contact.unread:
             self.store.mark_read(key)
             self.roster.mark_read(key)
@@ -355,6 +403,18 @@ class MessengerApp(App[int]):
         self.refresh_chat_header()
         if relist:
             self.schedule_sidebar()
+
+    def conversation_forgotten(self, key: str) -> None:
+        """Its history was deleted: an online peer's conversation starts afresh, any other
+        leaves the list (and Everyone's opens)."""
+        self.roster.forget(key)
+        self.drafts.discard(key)  # what was typed and sent there goes too
+        if key == self.open_key:
+            self.open_key = None  # so that it opens afresh (or Everyone's does)
+            still_listed = self.roster.get(key) is not None
+            self.open_conversation(key if still_listed else EVERYONE)
+            self.peer_list.highlight_key(self.open_key or EVERYONE)
+        self.rebuild_sidebar()
 
     def _keep_draft(self) -> None:
         """What was typed for the conversation being left waits for it, not for the next."""
@@ -386,6 +446,9 @@ class MessengerApp(App[int]):
     def action_focus_composer(self) -> None:
         self.composer.focus()
 
+    def action_focus_peers(self) -> None:
+        self.peer_list.focus()
+
     # ------------------------------------------------------------------ sending
 
     @on(Composer.Submitted)
@@ -395,11 +458,13 @@ class MessengerApp(App[int]):
             return
         draft = self.drafts[contact.key]
         sealed = draft.sealed
+        also = [] if contact.is_everyone else self._marked_besides(contact)
         if draft.attachments:
-            self.file_commands.send(contact, event.text, sealed=sealed)
+            self.file_commands.send(contact, event.text, sealed=sealed, also=also)
+            if also:
+                self.peer_list.clear_marks()
             self._sent(draft, event.text, sealed)
             return
-        also = self._marked_besides(contact)
         if also and not contact.is_everyone:
             self.send_to_several([contact, *also], event.text)
             return
@@ -527,6 +592,61 @@ class MessengerApp(App[int]):
         elif not row.incoming and row.state is MessageState.FAILED:
             self.resend(row)
 
+    # ------------------------------------------------------------------ search, quote
+
+    def action_search_history(self) -> None:
+        """ctrl+g, `/` in the messages: find a message in any conversation, and go there."""
+
+        def name_of(key: str) -> str:
+            contact = self.roster.get(key)
+            return contact.name if contact is not None else key
+
+        self.push_screen(HistorySearchScreen(self.store.path, name_of, self.clock), self.go_to_hit)
+
+    def go_to_hit(self, hit: SearchHit | None) -> None:
+        """Open the conversation a search hit is in, on the page around it, the hit chosen."""
+        if hit is None:
+            return
+        row = hit.message
+        key = self.open_key if row.shown_in(self.open_key) else row.conversation
+        if key is None or self.roster.get(key) is None:
+            self.notify("That conversation is no longer listed", severity="warning")
+            return
+        self.open_conversation(key)
+        self.peer_list.highlight_key(key)
+        self.chat_log.show_around(row.id)
+        self.chat_log.focus()
+
+    @on(ChatLog.QuoteAsked)
+    def _quote(self, event: ChatLog.QuoteAsked) -> None:
+        self.quote_reply(event.row)
+
+    def quote_reply(self, row: StoredMessage) -> None:
+        """Write to the message's peer with its text quoted ("> " lines), cursor below."""
+        if row.incoming and row.state is MessageState.SEALED:
+            self.notify("Open the sealed message first", severity="warning", timeout=3)
+            return
+        key = self.open_key if row.shown_in(self.open_key) else row.conversation
+        if key is None or self.roster.get(key) is None:
+            return
+        self.open_conversation(key)
+        self.peer_list.highlight_key(key)
+        composer = self.composer
+        composer.load_text(quoted(row.text, composer.text))
+        composer.move_cursor(composer.document.end)
+        composer.focus()
+
+    def action_quote_reply(self) -> None:
+        """The palette's "Quote reply": the chosen message, or the last one received."""
+        row = self.chat_log.cursor_row
+        if row is None:
+            incoming = [r for r in self.chat_log.rows if r.incoming]
+            row = incoming[-1] if incoming else None
+        if row is None:
+            self.notify("No message here to quote", timeout=2)
+            return
+        self.quote_reply(row)
+
     def action_open_sealed(self) -> None:
         """Open the oldest sealed message of the conversation that is still sealed."""
         sealed = [r for r in self.chat_log.rows if r.incoming and r.state is MessageState.SEALED]
@@ -563,6 +683,7 @@ class MessengerApp(App[int]):
         contact = self.roster.peer_online(message.peer)
         if message.joined and len(contact.online) == 1 and self._worth_a_toast(contact):
             self.notify(f"{contact.name} is online", timeout=3, markup=False)
+        self._refresh_everyone_hint()
         if contact.key == self.open_key:
             self.refresh_chat_header()
         self.schedule_sidebar()
@@ -575,6 +696,7 @@ class MessengerApp(App[int]):
             return
         if not contact.online and self._worth_a_toast(contact):
             self.notify(f"{contact.name} went offline", timeout=3, markup=False)
+        self._refresh_everyone_hint()
         if contact.key == self.open_key:
             self.refresh_chat_header()
         self.schedule_sidebar()
@@ -591,8 +713,31 @@ class MessengerApp(App[int]):
             if message.unread:  # it arrived while another conversation was open
                 self.store.mark_read(key)
         elif message.unread:
-            self.alerts.message(contact.name, preview(row))
+            self.alerts.message(contact.name, preview(row), key)
+        self.notify_outside(contact.name, row)
         self.schedule_sidebar()
+
+    def on_auto_reply_sent(self, message: ui.AutoReplySent) -> None:
+        contact = self.roster.get(message.row.conversation)
+        if contact is not None and not self.torn_down:
+            self.show_sent(contact, [message.row])
+
+    def notify_outside(self, sender: str, row: StoredMessage) -> None:
+        """A desktop notice while the terminal is in the background (AppBlur)."""
+        notice = desktop_notice(
+            sender,
+            row,
+            preview(row),
+            focused=self.app_focus,
+            enabled=self.settings.notifications,
+        )
+        if notice is not None:
+            self.desktop.deliver(notice)
+
+    def _write_to_terminal(self, data: str) -> None:
+        driver = self._driver
+        if driver is not None:
+            driver.write(data)
 
     def on_messages_updated(self, message: ui.MessagesUpdated) -> None:
         if self.torn_down:  # closing: nothing left to show it in (the history has it)
@@ -623,6 +768,63 @@ class MessengerApp(App[int]):
         screen = self.screen
         if isinstance(screen, PeerInfoScreen) and screen.contact.addr == message.addr:
             screen.show_answer(message.kind, message.text)
+
+    def on_security_alert(self, message: ui.SecurityAlert) -> None:
+        """A message rejected, a key changed or refused, a message sent without a key: a line
+        in the conversation, a mark on the peer, and a toast (never with a message's text)."""
+        if self.torn_down:  # closing: the history has the line
+            return
+        for row in message.rows:
+            if row.is_notice:
+                self.roster.note_message(row.conversation, row.ts)
+                if row.conversation == self.open_key:
+                    self.chat_log.add(row)
+            elif row.conversation == self.open_key:
+                self.chat_log.update(row)
+        key = message.key
+        contact = self.roster.get(key) if key is not None else self.roster.by_addr(message.addr)
+        name = contact.name if contact is not None else (key or message.addr[0])
+        match message.kind:
+            case "rejected":
+                text = f"A message claiming to be from {name} could not be verified: "
+                self._security_toast(text + message.detail, "Message rejected", "error")
+            case "key_changed":
+                if contact is not None:
+                    contact.key_changed = True
+                self._security_toast(
+                    f"The key of {name} changed: its messages are unverified until you accept "
+                    "the new key (F3 to compare fingerprints)",
+                    "Key changed",
+                    "error",
+                )
+            case "key_refused":
+                self._security_toast(f"{name}: {message.detail}", "Key refused", "error")
+            case "no_key" if message.sent:
+                self._security_toast(f"Sent unencrypted: no key from {name}", "No key", "warning")
+            case "no_key":
+                self._security_toast(
+                    f"Not sent: no key from {name}, and encryption is required", "No key", "error"
+                )
+        if contact is not None and contact.key == self.open_key:
+            self.refresh_chat_header()
+        self.schedule_sidebar()
+
+    def _security_toast(self, text: str, title: str, severity: SeverityLevel) -> None:
+        self.notify(text, title=title, severity=severity, timeout=10, markup=False)
+
+    def accept_key(self, key: str) -> None:
+        """The user trusts the new key of ``key``: pinned, and its messages unmarked."""
+        rows = self.messenger.accept_key(key)
+        contact = self.roster.get(key)
+        if contact is not None:
+            contact.key_changed = False
+        if key == self.open_key:
+            for row in rows:
+                self.chat_log.update(row)
+            self.refresh_chat_header()
+        name = contact.name if contact is not None else key
+        self.notify(f"The new key of {name} is accepted and pinned", timeout=4, markup=False)
+        self.schedule_sidebar()
 
     def on_peer_notice(self, message: ui.PeerNotice) -> None:
         who = message.peer.name if message.peer is not None else message.addr[0]
@@ -684,6 +886,9 @@ class MessengerApp(App[int]):
     def action_refresh(self) -> None:
         self.commands.refresh()
 
+    def action_next_unread(self) -> None:
+        self.commands.next_unread()
+
     def action_attach(self) -> None:
         self.file_commands.attach()
 
@@ -711,7 +916,7 @@ def run_app(settings: Settings, mouse: bool = True) -> int:
 
 
 async def _serve(messenger: Messenger, app: MessengerApp, mouse: bool) -> None:
-    await messenger.start()
+    await messenger.start(keys=True)
     control = ControlServer(messenger)  # `send` and `who` beside the app come through it
     await control.start()
     try:

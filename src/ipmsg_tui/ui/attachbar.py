@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
-from .timefmt import file_size
+from .model.timefmt import file_size
 
 
 def chip_label(path: Path) -> Content:

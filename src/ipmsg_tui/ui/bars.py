@@ -7,7 +7,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Static
 
-from .roster import Contact
+from .model.roster import Contact
 
 SEP = (" · ", "$text-muted")
 
@@ -63,10 +63,21 @@ class StatusBar(Horizontal):
         self.query_one("#presence", Static).update(Content.assemble(*right))
 
 
-class ChatHeader(Static):
-    """``阿明 · 开发部 · aming@pc-01 · 192.168.1.20 · ● online``"""
+def security_mark(contact: Contact, encrypted: bool) -> tuple[str, str] | None:
+    if contact.is_everyone:
+        return "not encrypted", "$text-muted"
+    if contact.key_changed:
+        return "⚠ key changed, unverified", "bold $text-error"
+    if encrypted:
+        return "🔐 encrypted", "$success"
+    return None
 
-    def show(self, contact: Contact | None, my_port: int) -> None:
+
+class ChatHeader(Static):
+    """``阿明 · 开发部 · aming@pc-01 · 192.168.1.20 · ● online · 🔐 encrypted``"""
+
+    def show(self, contact: Contact | None, my_port: int, *, encrypted: bool = False) -> None:
+        """``encrypted``: our messages to the contact go encrypted."""
         if contact is None:
             self.update("")
             return
@@ -81,4 +92,7 @@ class ChatHeader(Static):
                 where = addr[0] if addr[1] == my_port else f"{addr[0]}:{addr[1]}"
                 parts += [SEP, (where, "$text-muted")]
         parts += [SEP, presence_mark(contact)]
+        security = security_mark(contact, encrypted)
+        if security is not None:
+            parts += [SEP, security]
         self.update(Content.assemble(*parts))

@@ -16,6 +16,7 @@ from textual.message import Message
 
 from ..net.files import OfferEnded, OfferFetched, OfferReceived, TransferEnded, TransferStarted
 from ..net.transfers import Transfer
+from ..protocol import events as ev
 from ..service import events as news
 from . import messages as ui
 
@@ -29,6 +30,8 @@ class ServiceBridge:
         match event:
             case news.MessageArrived(row=row, peer=peer, unread=unread):
                 self._post(ui.MessageArrived(row, peer, unread))
+            case news.AutoReplied(row=row):
+                self._post(ui.AutoReplySent(row))
             case news.PeerOnline(peer=peer, previous=previous):
                 self._post(ui.PeerOnline(peer, previous))
             case news.PeerOffline(peer=peer, reason=reason):
@@ -41,6 +44,8 @@ class ServiceBridge:
                 self._post(ui.InfoAnswered(addr, kind, text))
             case news.PeerNotice(addr=addr, peer=peer, text=text):
                 self._post(ui.PeerNotice(addr, peer, text))
+            case news.SecurityNotice():
+                self._post(security_alert(event))
             case OfferReceived(offer=offer):
                 self._post(ui.OfferArrived(offer))
             case TransferStarted(transfer=transfer):
@@ -68,3 +73,19 @@ class ServiceBridge:
         changed = list(self._changed.values())
         self._changed.clear()
         return changed
+
+
+def security_alert(notice: news.SecurityNotice) -> ui.SecurityAlert:
+    """What the app needs of a security notice (never a sealed text: there is none in it)."""
+    rows = list(notice.rows)
+    match notice.source:
+        case ev.MessageRejected(addr=addr, peer=peer, reason=reason):
+            key = peer.key if peer is not None else (rows[0].conversation if rows else None)
+            return ui.SecurityAlert("rejected", addr, key, reason, rows)
+        case ev.KeyChanged(addr=addr, identity=identity):
+            return ui.SecurityAlert("key_changed", addr, identity, "", rows)
+        case ev.KeyRejected(addr=addr, identity=identity, reason=reason):
+            return ui.SecurityAlert("key_refused", addr, identity, reason, rows)
+        case ev.KeyMissing(addr=addr, sent_in_clear=sent):
+            key = rows[0].conversation if rows else None
+            return ui.SecurityAlert("no_key", addr, key, "", rows, sent)

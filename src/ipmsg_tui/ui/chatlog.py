@@ -30,9 +30,9 @@ from textual.style import Style
 
 from ..store import Flag, MessageState, StoredMessage
 from .chatrender import centered_line, message_lines, rule_line
-from .fileboard import OfferView
-from .timefmt import day_label, day_of
-from .window import ConversationWindow, Paged
+from .model.fileboard import OfferView
+from .model.timefmt import day_label, day_of
+from .model.window import ConversationWindow, Paged
 
 # Page more in when the view comes this close to a loaded end.
 LOAD_MARGIN = 3
@@ -72,15 +72,27 @@ class ChatLog(ScrollView, can_focus=True):
             tooltip="Open a sealed message, resend one not delivered, answer an offer of files",
         ),
         Binding("c", "copy", "Copy", tooltip="Copy the message's text"),
-        Binding("escape", "app.focus_composer", "Back", show=False),
+        Binding("q", "quote", "Quote", tooltip="Reply to the message, quoting it"),
+        Binding("slash", "app.search_history", "Search", tooltip="Search every conversation"),
+        # Toward the peer list, as from the input box: never to the box, where ↑ recalls.
+        Binding("escape", "app.focus_peers", "Peers", show=False),
     ]
     HELP = """
 ### The messages
 - **↑ ↓ PgUp PgDn Home End** move
 - **Enter**, click: open sealed, resend, answer an offer
 - **c**: copy the message
+- **q**: reply quoting it
+- **/**: search the history of every conversation
 - **Escape**: back to the input box
 """
+
+    class QuoteAsked(Message):
+        """The user wants to reply to a message, quoting it."""
+
+        def __init__(self, row: StoredMessage) -> None:
+            super().__init__()
+            self.row = row
 
     class Activated(Message):
         """The user asked to act on a message (open it if sealed, resend it if failed, or
@@ -94,6 +106,7 @@ class ChatLog(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.window: ConversationWindow | None = None
         self.empty_hint = ""
+        self.peer_name = "the peer"  # whom the open conversation is with
         self.clock: Callable[[], float] = time.time
         # What became of a message's files (the app's file board); None: nothing to add.
         self.offer_view: Callable[[StoredMessage], OfferView | None] = lambda row: None
@@ -114,21 +127,42 @@ class ChatLog(ScrollView, can_focus=True):
     def rows(self) -> list[StoredMessage]:
         return self.window.rows if self.window is not None else []
 
-    def open(self, window: ConversationWindow, empty_hint: str = "", unread: int = 0) -> None:
+    def open(
+        self,
+        window: ConversationWindow,
+        empty_hint: str = "",
+        unread: int = 0,
+        peer_name: str = "the peer",
+    ) -> None:
         """Show a conversation from its latest message; with ``unread`` messages waiting, a
         divider goes above the first of them, and the view starts there if they fill more
         than the pane."""
         self.window = window
         self.empty_hint = empty_hint
+        self.peer_name = peer_name
         self.cursor = None
         self._width = 0
         self._blocks = []
         self._follow = True
         self.unseen = 0
-        incoming = [row for row in window.rows if row.incoming]
+        incoming = [row for row in window.rows if row.incoming and not row.is_notice]
         self._first_unread = incoming[-unread].id if 0 < unread <= len(incoming) else None
         self._layout("end")
         self._show_first_unread()
+
+    def show_around(self, message_id: int) -> bool:
+        """Load the page around a message (a search hit) and put the cursor on it; False
+        (and the latest page) if the open conversation does not have it."""
+        if self.window is None:
+            return False
+        index = self.window.open_around(message_id)
+        self._first_unread = None
+        if index is None:
+            self._layout("end")
+            return False
+        self._layout("top")
+        self.move_cursor(index)
+        return True
 
     def add(self, row: StoredMessage) -> None:
         """A new message of the open conversation."""
@@ -196,8 +230,15 @@ class ChatLog(ScrollView, can_focus=True):
             lines.append(rule_line(day_label(row.ts, self.clock()), self._width))
         if row.id == self._first_unread:
             lines.append(rule_line(UNREAD_LABEL, self._width, "bold $accent"))
-        lines.extend(message_lines(row, self._width, self.offer_view(row)))
+        lines.extend(message_lines(row, self._width, self.offer_view(row), self.peer_name))
         return lines
+
+    def set_empty_hint(self, text: str) -> None:
+        """What an empty conversation says, changed while it is open."""
+        if text != self.empty_hint:
+            self.empty_hint = text
+            if not self.rows:
+                self._reindex()
 
     def _refresh_banner(self) -> None:
         width = self._width
@@ -461,6 +502,11 @@ class ChatLog(ScrollView, can_focus=True):
             return
         self.app.copy_to_clipboard(row.text)
         self.notify("Message copied to the clipboard", timeout=2)
+
+    def action_quote(self) -> None:
+        row = self.cursor_row
+        if row is not None:
+            self.post_message(self.QuoteAsked(row))
 
     def on_focus(self) -> None:
         if self.cursor is None and self.rows:

@@ -11,13 +11,38 @@ from textual.content import Content
 from ..protocol.attachments import Attachment
 from ..protocol.text import clean_name
 from ..store import Flag, MessageState, StoredMessage
-from .fileboard import OfferView
-from .timefmt import clock_time, file_size
+from .model.fileboard import OfferView
+from .model.timefmt import clock_time, file_size
 
 INDENT = 2
 STATUS_INDENT = 3  # a transfer's state, under its attachment's name
 PREVIEW = 80  # characters of a message shown in a toast
 SEALED_BODY = "Sealed message: press Enter on it, or click it, to open it."
+
+
+ENCRYPTED_MARK = "🔐"  # not 🔒, which stands for sealed
+KEY_CHANGED = "⚠ key changed, unverified"
+
+
+def security_label(row: StoredMessage, peer: str = "the peer") -> tuple[str, str] | None:
+    """How the message travelled: encrypted (signed or not), under a changed key, or in
+    clear although the peer can encrypt; None when there is nothing to say (plain peers)."""
+    flags = row.flags
+    if row.incoming:
+        if not flags & Flag.DECRYPTED:
+            return None
+        if flags & Flag.KEY_CHANGED:
+            return f"{ENCRYPTED_MARK} {KEY_CHANGED}", "bold $error"
+        if flags & Flag.SIGNED:
+            return f"{ENCRYPTED_MARK} encrypted", "$success"
+        return f"{ENCRYPTED_MARK} encrypted · unsigned", "$warning"
+    if flags & Flag.NO_KEY:
+        if row.state is MessageState.FAILED:
+            return f"not sent: no key from {peer} (encryption required)", "bold $error"
+        return f"⚠ sent unencrypted: no key from {peer}", "bold $warning"
+    if flags & Flag.ENCRYPTED:
+        return f"{ENCRYPTED_MARK} encrypted", "$success"
+    return None
 
 
 def state_label(row: StoredMessage) -> tuple[str, str]:
@@ -37,6 +62,8 @@ def state_label(row: StoredMessage) -> tuple[str, str]:
         return " · ".join(marks), "$text-muted"
     if row.flags & Flag.BROADCAST:
         return "→ everyone", "$text-muted"
+    if row.flags & Flag.AUTO_REPLY:
+        return "↩ auto-reply (away)", "$text-muted"
     if row.recipients:
         return recipients_label(row)
     sealed = "🔒 " if row.sealed else ""
@@ -75,7 +102,7 @@ def recipients_line(row: StoredMessage) -> str:
     return "to " + ", ".join(r.name for r in row.recipients) if row.recipients else ""
 
 
-def header_line(row: StoredMessage) -> Content:
+def header_line(row: StoredMessage, peer: str = "the peer") -> Content:
     label, style = state_label(row)
     sender_style = "bold $text-accent" if not row.incoming else "bold $text-primary"
     parts: list[tuple[str, str] | str] = [
@@ -85,9 +112,18 @@ def header_line(row: StoredMessage) -> Content:
     ]
     if row.recipients:
         parts += [" ", (recipients_line(row), "$text-muted")]
+    security = security_label(row, peer)
+    if security is not None:
+        parts += ["  ", security]
     if label:
         parts += ["  ", (label, style)]
     return Content.assemble(*parts)
+
+
+def notice_lines(row: StoredMessage, width: int) -> list[Content]:
+    """A line of ours (a message rejected, a key changed): no sender, in warning colours."""
+    line = Content.assemble((clock_time(row.ts), "$text-muted"), " ", (row.text, "bold $warning"))
+    return line.wrap(max(width, 8))
 
 
 def attachment_line(attachment: Attachment) -> Content:
@@ -107,7 +143,9 @@ def body_lines(row: StoredMessage, files: OfferView | None = None) -> list[tuple
     its extra indent; with ``files``, what became of each attachment and what can be done."""
     if row.incoming and row.state is MessageState.SEALED:
         return [(Content.styled(SEALED_BODY, "italic $text-warning"), 0)]
-    style = "italic $text-muted" if row.flags & (Flag.AUTO_REPLY | Flag.ENCRYPTED) else ""
+    # An auto-reply, or our notice that an encrypted message could not be read (policy off).
+    unreadable = row.flags & Flag.ENCRYPTED and not row.flags & Flag.DECRYPTED
+    style = "italic $text-muted" if row.flags & Flag.AUTO_REPLY or unreadable else ""
     lines = [(Content.styled(line, style), 0) for line in row.text.split("\n")] if row.text else []
     for index, attachment in enumerate(row.attachments):
         lines.append((attachment_line(attachment), 0))
@@ -119,9 +157,14 @@ def body_lines(row: StoredMessage, files: OfferView | None = None) -> list[tuple
     return lines
 
 
-def message_lines(row: StoredMessage, width: int, files: OfferView | None = None) -> list[Content]:
-    """The message as screen lines at ``width`` cells: header, then the indented body."""
-    lines = header_line(row).wrap(max(width, 8))
+def message_lines(
+    row: StoredMessage, width: int, files: OfferView | None = None, peer: str = "the peer"
+) -> list[Content]:
+    """The message as screen lines at ``width`` cells: header, then the indented body.
+    ``peer``: the name of whom the conversation is with."""
+    if row.is_notice:
+        return notice_lines(row, width)
+    lines = header_line(row, peer).wrap(max(width, 8))
     for line, indent in body_lines(row, files):
         if not line:
             lines.append(Content(""))

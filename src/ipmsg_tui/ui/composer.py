@@ -11,7 +11,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import ClassVar
 
+from rich.cells import cell_len
+from textual import events
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import TextArea
 
@@ -23,6 +26,19 @@ _EDITING_KEYS: list[BindingType] = [
     replace(binding, system=True) if isinstance(binding, Binding) else binding
     for binding in TextArea.BINDINGS
 ]
+
+
+def fit_cells(text: str, width: int) -> str:
+    """``text`` in at most ``width`` cells: cut after a whole character, then "…"."""
+    if cell_len(text) <= width:
+        return text
+    kept, used = [], 1  # the ellipsis takes one cell
+    for char in text:
+        used += cell_len(char)
+        if used > width:
+            break
+        kept.append(char)
+    return "".join(kept) + "…" if width > 0 else ""
 
 
 class Composer(TextArea, inherit_bindings=False):
@@ -73,6 +89,7 @@ class Composer(TextArea, inherit_bindings=False):
         self.sent: list[str] = []
         self._recall_at: int | None = None  # index into ``sent`` while recalling
         self.allow_empty = False  # attachments are waiting: Enter sends them without text
+        self._title = ""  # the whole border title; shown fitted to the width
 
     def action_delete_left(self) -> None:
         at_start = self.selection.is_empty and self.cursor_location == (0, 0)
@@ -80,6 +97,21 @@ class Composer(TextArea, inherit_bindings=False):
             self.post_message(self.RemoveAttachment())
             return
         super().action_delete_left()
+
+    def show_title(self, text: str) -> None:
+        """The border's title (a name: never markup), fitted here by cell widths: Textual
+        cuts a two-cell character in half and leaves a blank in its place."""
+        self._title = text
+        self._fit_title()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_title()
+
+    def _fit_title(self) -> None:
+        # Textual leaves the title the width less the corners, a line and a blank each side.
+        room = self.outer_size.width - 6
+        title = self._title
+        self.border_title = Content(fit_cells(title, room) if room > 0 else title)
 
     def action_send(self) -> None:
         self.call_later(self._send)

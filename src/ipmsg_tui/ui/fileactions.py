@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,17 +24,13 @@ from ..service import Messenger
 from ..store import StoredMessage
 from .chatrender import body_lines
 from .composer import Composer
-from .draft import Draft, Drafts
-from .fileboard import key_of
 from .filenews import FileNews, NewsHost
-from .paths import tilde
-from .roster import Contact
-from .screens.attach import AttachPicker
-from .screens.offer import OfferScreen
+from .model.draft import Draft, Drafts
+from .model.fileboard import key_of
+from .model.paths import tilde
+from .model.roster import Contact
+from .model.timefmt import clock_time, file_size
 from .screens.prompt import TextPrompt
-from .screens.save_as import SaveAsPicker
-from .screens.transfers import TransfersScreen
-from .timefmt import clock_time
 from .toasts import Dialogs
 
 log = logging.getLogger(__name__)
@@ -96,6 +92,8 @@ class FileCommands:
                 self.app.composer.focus()
 
         start = self.browse_from if self.browse_from.is_dir() else Path.home()
+        from .screens.attach import AttachPicker  # its tree widgets: not before the first frame
+
         self.app.push_screen(AttachPicker(start, contact.name), chosen)
 
     def add(self, key: str, paths: list[Path]) -> None:
@@ -121,24 +119,35 @@ class FileCommands:
 
     # ------------------------------------------------------------------ sending
 
-    def send(self, contact: Contact, text: str, sealed: bool) -> None:
-        """Offer the waiting files with ``text``: they leave the input box at once, and come
-        back (with the text) if they cannot be offered."""
+    def send(self, contact: Contact, text: str, sealed: bool, also: Sequence[Contact] = ()) -> None:
+        """Offer the waiting files with ``text`` (to ``contact`` and those ``also`` marked, as
+        one message): they leave the input box at once, and come back (with the text) if
+        they cannot be offered."""
         draft = self.app.drafts[contact.key]
-        recipient = contact.recipient()
-        if recipient is None:
+        recipients = [c.recipient() for c in (contact, *also)]
+        if any(r is None for r in recipients):
             self.app.restore_draft(contact.key, text)
-            self._error(f"No address known for {contact.name}")
+            who = contact.name if recipients[0] is None else "some marked peers"
+            self._error(f"No address known for {who}")
             return
         paths = draft.take_attachments()
         self.app.show_attachments()
-        self.app.run_worker(self._offer(contact, recipient, text, paths, sealed), group="offers")
+        peers = [r for r in recipients if r is not None]
+        others = [c.key for c in also]
+        work = self._offer(contact, peers, text, paths, sealed, others)
+        self.app.run_worker(work, group="offers")
 
     async def _offer(
-        self, contact: Contact, recipient: Peer, text: str, paths: list[Path], sealed: bool
+        self,
+        contact: Contact,
+        recipients: list[Peer],
+        text: str,
+        paths: list[Path],
+        sealed: bool,
+        others: Sequence[str] = (),
     ) -> None:
         try:
-            offered = await self.messenger.send_files([recipient], text, paths, sealed=sealed)
+            offered = await self.messenger.send_files(recipients, text, paths, sealed=sealed)
         except (OfferError, EngineError) as error:
             log.warning("files not offered to %s: %s", contact.key, error)
             draft = self.app.drafts[contact.key]
@@ -148,7 +157,10 @@ class FileCommands:
             self._error(str(error), "Not sent")
             return
         app = self.app
-        app.board.record(("out", recipient.addr, offered.packet_no)).paths = tuple(paths)
+        for recipient in recipients:
+            app.board.record(("out", recipient.addr, offered.packet_no)).paths = tuple(paths)
+        for key in others:  # the marked ones list it too
+            app.roster.note_message(key, offered.rows[0].ts)
         app.show_sent(contact, offered.rows)
         skipped = await asyncio.to_thread(not_sent, paths)
         if skipped:  # links and devices inside a folder are left out: say so
@@ -234,18 +246,33 @@ class FileCommands:
         files = Content("\n").join(line.pad_left(indent) for line, indent in lines)
         where = f"Downloads go to {tilde(self.messenger.download_dir)}"
 
+        pick: list[tuple[str, int]] = []
+        if "accept" in choices and len(row.attachments) > 1:
+            pick = [
+                (f"{IncomingOffer.display_name(a)}  {file_size(a.size)}", a.file_id)
+                for a in row.attachments
+            ]
+        from .screens.offer import OfferScreen  # imported when first shown, not at start
+
+        screen = OfferScreen(title, files, where, choices, pick)
+
         def decided(choice: str | None) -> None:
-            self.decide(row, choice)
+            only = set(screen.ticked) if pick else None
+            if only is not None and not only and choice in ("accept", "save"):
+                self.app.notify("No file ticked: nothing downloaded", timeout=3)
+                return
+            self.decide(row, choice, only)
 
-        self.app.push_screen(OfferScreen(title, files, where, choices), decided)
+        self.app.push_screen(screen, decided)
 
-    def decide(self, row: StoredMessage, choice: str | None) -> None:
+    def decide(self, row: StoredMessage, choice: str | None, only: set[int] | None = None) -> None:
+        """``only``: the file ids to download (None: every one)."""
         record = self.app.board.get(key_of(row))
         match choice:
             case "accept":
-                self.accept(row)
+                self.accept(row, only=only)
             case "save":
-                self.save_as(row)
+                self.save_as(row, only)
             case "decline":
                 self.decline(row)
             case "retry" if record is not None and not self._sender_gone(row):
@@ -255,9 +282,12 @@ class FileCommands:
                 for transfer in record.active:
                     transfer.cancel()
 
-    def accept(self, row: StoredMessage, target: Path | None = None) -> list[Transfer]:
-        """Download every file of the offer, into the download folder or ``target`` (a
-        folder, or for a single file or folder the path to save it as)."""
+    def accept(
+        self, row: StoredMessage, target: Path | None = None, *, only: set[int] | None = None
+    ) -> list[Transfer]:
+        """Download the files of the offer (those in ``only``, or every one), into the
+        download folder or ``target`` (a folder, or for a single file or folder the path to
+        save it as)."""
         offer = self._offer_for(row)
         if offer is None:
             return []
@@ -265,17 +295,17 @@ class FileCommands:
         if target is not None and len(offer.attachments) == 1:
             folder, name = target.parent, target.name
         try:
-            transfers = self.messenger.accept(offer, folder, name)
+            transfers = self.messenger.accept(offer, folder, name, only=only)
         except SaveError as error:
             self._error(str(error), "Cannot save there")
             return []
         self.app.file_news.redraw(key_of(row))
         return transfers
 
-    def save_as(self, row: StoredMessage) -> None:
+    def save_as(self, row: StoredMessage, only: set[int] | None = None) -> None:
         if not row.attachments:
             return
-        single = len(row.attachments) == 1
+        single = len(row.attachments) == 1  # (a name only for an offer of one)
         folder = self.messenger.download_dir
         if single:
             name = IncomingOffer.display_name(row.attachments[0])
@@ -285,7 +315,9 @@ class FileCommands:
 
         def chosen(path: Path | None) -> None:
             if path is not None:
-                self.accept(row, path)
+                self.accept(row, path, only=only)
+
+        from .screens.save_as import SaveAsPicker  # imported when first shown, not at start
 
         self.app.push_screen(SaveAsPicker(target, single=single, title=title), chosen)
 
@@ -303,6 +335,8 @@ class FileCommands:
     # ------------------------------------------------------------------ transfers
 
     def show_transfers(self) -> None:
+        from .screens.transfers import TransfersScreen  # imported when first shown
+
         if isinstance(self.app.screen, TransfersScreen):
             return
         where = str(self.messenger.download_dir)

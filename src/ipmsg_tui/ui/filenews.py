@@ -14,12 +14,11 @@ from ..net.transfers import Direction, Transfer, TransferState
 from ..protocol.peers import Addr
 from ..store import StoredMessage
 from .chatlog import ChatLog
-from .fileboard import FileBoard, OfferKey, OfferView, key_of
-from .paths import tilde
-from .roster import Roster
-from .screens.transfers import TransfersScreen
+from .model.fileboard import FileBoard, OfferKey, OfferView, key_of
+from .model.paths import tilde
+from .model.roster import Roster
+from .model.transfertext import state_text
 from .toasts import Toasts
-from .transfertext import state_text
 
 
 class NewsHost(Toasts, Protocol):
@@ -61,6 +60,8 @@ class FileNews:
             return
         self.redraw(*keys)
         screen = self.app.screen
+        from .screens.transfers import TransfersScreen  # not before the first frame
+
         if isinstance(screen, TransfersScreen):
             screen.changed(transfers)
         self.app.refresh_status()

@@ -40,6 +40,14 @@ class MessageArrived(Message):
         self.unread = unread
 
 
+class AutoReplySent(Message):
+    """Our away text went out as the answer to a message (shown as one of ours)."""
+
+    def __init__(self, row: StoredMessage) -> None:
+        super().__init__()
+        self.row = row
+
+
 class MessagesUpdated(Message):
     """Stored messages whose state changed (delivered, not delivered, opened)."""
 
@@ -74,6 +82,30 @@ class PeerNotice(Message):
         self.addr = addr
         self.peer = peer
         self.text = text
+
+
+class SecurityAlert(Message):
+    """Encryption went wrong or changed. ``kind``: "rejected" (a message that could not be
+    decrypted or verified), "key_changed", "key_refused" (contradicts its user name) or
+    "no_key" (our message went in clear, or with ``sent`` False not at all). ``key``: the
+    conversation it concerns; ``rows``: its line there, or our messages now marked."""
+
+    def __init__(
+        self,
+        kind: str,
+        addr: Addr,
+        key: str | None,
+        detail: str,
+        rows: list[StoredMessage],
+        sent: bool = True,
+    ) -> None:
+        super().__init__()
+        self.kind = kind
+        self.addr = addr
+        self.key = key
+        self.detail = detail
+        self.rows = rows
+        self.sent = sent
 
 
 # ---------------------------------------------------------------------- files

@@ -15,7 +15,7 @@ from textual.widget import Widget
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
-from .roster import Contact, Entry, Header, Row
+from .model.roster import Contact, Entry, Header, Row
 
 _HEADER_PREFIX = "\0header:"
 _NO_MATCHES = _HEADER_PREFIX + "no matches"  # a row nobody can pick
@@ -56,6 +56,8 @@ def contact_prompt(contact: Contact, width: int = 0, marked: bool = False) -> Co
     # The badge comes before the details, so a narrow sidebar never cuts it off.
     if contact.unread:
         parts += [" ", (badge, "bold $text on $error")]
+    if contact.key_changed:  # before the details: a narrow sidebar keeps it too
+        parts += [" ", ("⚠ key", "bold $text-error")]
     if cut:  # no room for the details
         return Content.assemble(*parts)
     if contact.away:
@@ -69,7 +71,15 @@ def contact_prompt(contact: Contact, width: int = 0, marked: bool = False) -> Co
 
 def _look(contact: Contact, marked: bool) -> tuple[object, ...]:
     """Everything :func:`contact_prompt` shows: a prompt is redrawn only when this changes."""
-    return (contact.name, contact.place, contact.is_online, contact.away, contact.unread, marked)
+    return (
+        contact.name,
+        contact.place,
+        contact.is_online,
+        contact.away,
+        contact.unread,
+        marked,
+        contact.key_changed,
+    )
 
 
 def header_prompt(header: Header) -> Content:

@@ -13,7 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import DirectoryTree, Input, Label, Static
 
 from ..browsetree import AttachTree, BrowseTree
-from ..paths import PathSuggester, describe_missing, expand, parse_paths
+from ..model.paths import describe_missing, expand, parse_paths
+from ..pathsuggester import PathSuggester
 from .sizes import DIALOG_BREAKPOINTS
 
 HELP = (

@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Label, SelectionList, Static
 
 from .sizes import DIALOG_BREAKPOINTS
 
@@ -26,7 +26,9 @@ CHOICES = {
 
 
 class OfferScreen(ModalScreen[str | None]):
-    """Dismisses with one of ``choices`` (see CHOICES), or None to decide later."""
+    """Dismisses with one of ``choices`` (see CHOICES), or None to decide later. With
+    ``pick`` (label, file id) for an offer of several files, each can be ticked off:
+    ``ticked`` then holds the file ids to download."""
 
     VERTICAL_BREAKPOINTS = DIALOG_BREAKPOINTS
 
@@ -38,8 +40,17 @@ class OfferScreen(ModalScreen[str | None]):
         ),
     ]
 
-    def __init__(self, title: Content, files: Content, where: str, choices: Sequence[str]) -> None:
+    def __init__(
+        self,
+        title: Content,
+        files: Content,
+        where: str,
+        choices: Sequence[str],
+        pick: Sequence[tuple[str, int]] = (),
+    ) -> None:
         super().__init__()
+        self.pick = list(pick)
+        self.ticked = [file_id for _, file_id in self.pick]
         self.title_content = title
         self.files = files
         self.where = where
@@ -48,7 +59,13 @@ class OfferScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="offer", classes="dialog"):
             yield Label(self.title_content, classes="dialog-title")
-            yield Static(self.files, id="offer-files")
+            if self.pick:  # several files: each can be left out (space ticks)
+                yield SelectionList[int](
+                    *((Content(label), file_id, True) for label, file_id in self.pick),
+                    id="offer-pick",
+                )
+            else:
+                yield Static(self.files, id="offer-files")
             yield Label(self.where, id="offer-where", classes="dialog-help", markup=False)
             with Horizontal(id="offer-buttons"):
                 for choice in self.choices:
@@ -59,7 +76,8 @@ class OfferScreen(ModalScreen[str | None]):
                         variant="primary" if choice in ("accept", "retry") else "default",
                         compact=True,
                     )
-            yield Label("Escape: decide later", classes="dialog-help")
+            help_text = "Space ticks a file in or out · " if self.pick else ""
+            yield Label(help_text + "Escape: decide later", classes="dialog-help")
 
     def on_mount(self) -> None:
         if self.choices:
@@ -69,6 +87,10 @@ class OfferScreen(ModalScreen[str | None]):
     def _pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.action_choose(event.button.id or "")
+
+    @on(SelectionList.SelectedChanged, "#offer-pick")
+    def _ticked(self, event: SelectionList.SelectedChanged[int]) -> None:
+        self.ticked = list(event.selection_list.selected)
 
     def action_choose(self, choice: str) -> None:
         if choice in self.choices:

@@ -14,7 +14,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, Tree
 
 from ..browsetree import BrowseTree, SaveTree
-from ..paths import PathSuggester, expand
+from ..model.paths import expand
+from ..pathsuggester import PathSuggester
 from .sizes import DIALOG_BREAKPOINTS
 
 HELP = (

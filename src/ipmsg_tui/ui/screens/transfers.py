@@ -15,9 +15,9 @@ from textual.widget import Widget
 from textual.widgets import Footer, Label, ProgressBar, Static
 
 from ...net.transfers import Direction, Transfer, TransferState
-from ..paths import tilde
-from ..timefmt import file_size
-from ..transfertext import arrow, state_text
+from ..model.paths import tilde
+from ..model.timefmt import file_size
+from ..model.transfertext import arrow, state_text
 
 EMPTY = (
     "No transfers yet. Attach files or folders with ctrl+f; files offered to you appear in "

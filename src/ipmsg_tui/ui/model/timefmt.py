@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from ..sizes import file_size as file_size  # shared with the non-UI messages
+from ...sizes import file_size as file_size  # shared with the non-UI messages
 
 
 def clock_time(ts: float) -> str:

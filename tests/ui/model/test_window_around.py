@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ipmsg_tui.store import HistoryStore
-from ipmsg_tui.ui.window import ConversationWindow
+from ipmsg_tui.ui.model.window import ConversationWindow
 
 
 @pytest.fixture

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..net.files import FileService
-from ..net.transfers import Transfer
-from ..protocol.peers import Addr
-from ..store import Flag, MessageState, StoredMessage
+from ...net.files import FileService
+from ...net.transfers import Transfer
+from ...protocol.peers import Addr
+from ...store import Flag, MessageState, StoredMessage
 from .transfertext import state_text
 
 # direction ("in" / "out"), the peer's address, the message's packet number: what names an

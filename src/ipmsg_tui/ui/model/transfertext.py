@@ -6,7 +6,7 @@ same thing. Each function returns plain text and a theme style name.
 
 from __future__ import annotations
 
-from ..net.transfers import Direction, Failure, Transfer, TransferState
+from ...net.transfers import Direction, Failure, Transfer, TransferState
 from .paths import tilde
 from .timefmt import file_size
 

@@ -13,8 +13,8 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..protocol.peers import Addr, Peer, split_key, where
-from ..store import EVERYONE, Conversation
+from ...protocol.peers import Addr, Peer, split_key, where
+from ...store import EVERYONE, Conversation
 
 EVERYONE_NAME = "Everyone"
 NO_GROUP = "No group"
@@ -35,6 +35,8 @@ class Contact:
     last_ts: float = 0.0
     # Twins online with the same user@host: then the address tells this one apart.
     namesakes: int = 0
+    # Its key is not the pinned one and the user has not accepted it: warn wherever it shows.
+    key_changed: bool = False
 
     @property
     def is_everyone(self) -> bool:
@@ -208,6 +210,16 @@ class Roster:
         if contact is not None:
             contact.unread = 0
 
+    def forget(self, key: str) -> None:
+        """The conversation's history is gone: an online peer stays listed, without it."""
+        contact = self.contacts.get(key)
+        if contact is None or contact.is_everyone:
+            return
+        if contact.online:
+            contact.unread, contact.last_ts = 0, 0.0
+        else:
+            del self.contacts[key]
+
     # ------------------------------------------------------------------ queries
 
     def get(self, key: str) -> Contact | None:
@@ -262,6 +274,15 @@ class Roster:
             rows.append(Header(OFFLINE, len(offline)))
             rows.extend(Entry(c) for c in offline)
         return rows
+
+    def next_unread(self, after: str | None) -> str | None:
+        """The first conversation with unread messages below ``after`` in the list (from the
+        top again past its end), or None if none waits."""
+        keys = [row.contact.key for row in self.rows() if isinstance(row, Entry)]
+        keys += [k for k, c in self.contacts.items() if c.unread and k not in keys]  # unlisted
+        start = keys.index(after) + 1 if after in keys else 0
+        ordered = keys[start:] + keys[:start]
+        return next((k for k in ordered if self.contacts[k].unread and k != after), None)
 
     @staticmethod
     def _worth_keeping(contact: Contact, open_key: str | None) -> bool:

@@ -66,3 +66,7 @@ class Drafts:
 
     def get(self, key: str | None) -> Draft | None:
         return self._drafts.get(key) if key is not None else None
+
+    def discard(self, key: str) -> None:
+        """Forget what was typed and sent there (the conversation was forgotten)."""
+        self._drafts.pop(key, None)

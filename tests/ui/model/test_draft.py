@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ipmsg_tui.ui.draft import Draft, Drafts
+from ipmsg_tui.ui.model.draft import Draft, Drafts
 
 
 def is_sealed(draft: Draft) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..store import HistoryStore, StoredMessage
+from ...store import HistoryStore, StoredMessage
 
 PAGE = 100
 LIMIT = 400

@@ -1,0 +1,74 @@
+"""``ipmsg-tui keys``: our fingerprint and the peers' pinned keys; ``keys accept PEER`` pins
+the key a peer gives us now, after a changed-key warning, so the warning stops."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from dataclasses import replace
+from typing import TextIO
+
+from ..config import Settings
+from ..keystore import load_keys
+from ..protocol.pubkey import fingerprint
+from ..service import KeyNotKnown, Messenger
+from ..store import HistoryStore
+from ..targets import is_address
+from .common import INTERRUPTED, CommandError, interrupt_on_signals
+from .send import KEY_EXCHANGE_WAIT, find_target
+
+
+def run_keys_list(settings: Settings, store: HistoryStore, out: TextIO = sys.stdout) -> int:
+    """Reads the key files and the history only: no network, works beside the app."""
+    keys = load_keys(settings.data_dir)  # never made here: that is the app's and commands' job
+    if keys is None:
+        print("our fingerprint: none yet (keys are made on the first run)", file=out)
+    else:
+        print(f"our fingerprint: {fingerprint(keys.key_2048.public_key())}", file=out)
+    pins = store.pins()
+    if not pins:
+        print("no pinned peer keys", file=out)
+        return 0
+    width = max(len(identity) for identity, _, _ in pins)
+    print(f"{'PEER':<{width}}  {'FINGERPRINT':<49}  PINNED", file=out)
+    for identity, print_, pinned_at in pins:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(pinned_at))
+        print(f"{identity:<{width}}  {print_:<49}  {when}", file=out)
+    return 0
+
+
+async def run_keys_accept(
+    settings: Settings, target: str, store: HistoryStore, out: TextIO = sys.stdout
+) -> int:
+    """Find PEER, ask for its key, pin it: 0 done; 1 not found, cannot encrypt or no key."""
+    changed = asyncio.Event()
+    if is_address(target):  # announce ourselves to it directly, as `send` does
+        settings = replace(settings, hosts=(*settings.hosts, target))
+    messenger = Messenger(settings, store=store, remember_transfers=False)
+    messenger.subscribe(lambda event: changed.set())
+    try:
+        await messenger.start(serve_files=False, keys=True)
+        interrupt_on_signals()
+        addr = await find_target(messenger, target, changed)
+        messenger.request_key(addr)
+        # A known key makes no news: look until the answer is in (or the requests ran out).
+        deadline = time.monotonic() + KEY_EXCHANGE_WAIT + 1
+        while messenger.fingerprint(addr) is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        if messenger.fingerprint(addr) is None:
+            raise CommandError(
+                f"{addr[0]}:{addr[1]} gave no key within {KEY_EXCHANGE_WAIT + 1:g} s "
+                "(it cannot encrypt, or encryption is off here)"
+            )
+        try:
+            identity, print_ = messenger.pin_current_key(addr)
+        except KeyNotKnown as error:
+            raise CommandError(str(error)) from None
+        print(f"pinned the key of {identity}: {print_}", file=out)
+        return 0
+    except asyncio.CancelledError:
+        raise CommandError("interrupted before the key came", INTERRUPTED) from None
+    finally:
+        await messenger.stop()
+        messenger.close()
