@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import random
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -461,3 +462,27 @@ def test_pin_identity_is_the_entry_name_not_the_code_page_header() -> None:
     bob.receive_datagram(answer, WIN, NOW)
     [learned] = [e for e in bob.events() if isinstance(e, ev.KeyLearned)]
     assert learned.identity == "太郎@WINPC"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_acknowledged_means_shown_both_ways_over_a_lossy_wire(seed: int) -> None:
+    """Both peers encrypt; the wire loses 15% and duplicates 10% of everything, the key
+    exchange too, while messages go both ways: every message its sender saw acknowledged was
+    shown once on the other side (its RECVMSG leaves only after the MessageReceived)."""
+    lan, alice, bob = _pair()
+    fate = random.Random(seed)
+    lan.drop = lambda data, src, dst: fate.random() < 0.15
+    lan.duplicate = lambda data, src, dst: fate.random() < 0.10
+    sent: dict[tuple[str, int], list[int]] = {BOB: [], ALICE: []}
+    for i in range(30):
+        sent[BOB] += [m.packet_no for m in alice.send_message([BOB], f"a→b {i}", lan.now)]
+        sent[ALICE] += [m.packet_no for m in bob.send_message([ALICE], f"b→a {i}", lan.now)]
+        lan.advance(0.1)
+    lan.advance(30)
+    for sender, receiver, dst in ((alice, bob, BOB), (bob, alice, ALICE)):
+        delivered = [e.packet_no for e in lan.of(sender, ev.MessageDelivered)]
+        shown = [m.packet_no for m in _received(lan, receiver)]
+        assert set(delivered) <= set(shown)
+        assert len(shown) == len(set(shown))
+        assert set(delivered) <= set(sent[dst]) and len(delivered) >= 25
+        assert all(m.decrypted and m.signed for m in _received(lan, receiver))
