@@ -42,6 +42,7 @@ NAME_SETTLE = 0.5
 ADDRESS_WAIT = 1.0
 # Asking an encrypting peer for its key comes before the first send (and its retries).
 KEY_EXCHANGE_WAIT = KEY_REQUEST_TRIES * KEY_REQUEST_INTERVAL
+LEAVE_POLL = 0.02  # seconds between looks at what still waits for a key (--timeout 0)
 
 
 @dataclass
@@ -195,7 +196,8 @@ async def run_send(
         skipped = await asyncio.to_thread(not_sent, paths) if paths else []
         if skipped:  # links and devices inside a folder are left out: say so
             print(f"{PROG}: {not_sent_note(skipped)}", file=sys.stderr)
-        if timeout == 0:  # sent; the caller asked not to wait for the receipt
+        if timeout == 0:  # the caller asked not to wait for the receipt: only for it to leave
+            await _until_left(messenger, loop.time() + KEY_EXCHANGE_WAIT)
             return 0
         stage = _("before the receipt came")
         limit = (
@@ -248,6 +250,14 @@ def _fail_with(problems: list[str]) -> None:
         for line in problems[:-1]:
             print(f"{PROG}: {line}", file=sys.stderr)
         raise CommandError(problems[-1])
+
+
+async def _until_left(messenger: Messenger, deadline: float) -> None:
+    """Until no message of ours waits for its recipient's key (it is then sent, encrypted or,
+    the key never coming, in clear), or ``deadline``."""
+    loop = asyncio.get_running_loop()
+    while messenger.sends_waiting_for_keys() and loop.time() < deadline:
+        await asyncio.sleep(LEAVE_POLL)
 
 
 async def _until_fetched(

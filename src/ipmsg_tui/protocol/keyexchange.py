@@ -169,6 +169,10 @@ class KeyExchange:
         """The user accepts a changed key: it becomes the pin, messages stop being marked."""
         self._ring.accept(identity, public_der_)
 
+    def sends_waiting_for_keys(self) -> int:
+        """Messages of ours held until their recipient's key comes (or is given up on)."""
+        return len(self._ring.sends)
+
     def can_encrypt_to(self, addr: Addr) -> bool:
         """We would encrypt to ``addr`` (maybe after asking for its key)."""
         peer = self.peers.get(addr)

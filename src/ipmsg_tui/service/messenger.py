@@ -280,6 +280,10 @@ class Messenger:
             return None
         return self.node.engine.our_fingerprint()
 
+    def sends_waiting_for_keys(self) -> int:
+        """Messages sent that have not left yet: they wait for their recipient's key."""
+        return self.node.engine.sends_waiting_for_keys()
+
     def can_encrypt_to(self, addr: Addr) -> bool:
         """Messages to ``addr`` go encrypted (once its key is here)."""
         return self.node.engine.can_encrypt_to(addr)
