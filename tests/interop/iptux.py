@@ -122,6 +122,21 @@ class Iptux:
         """Whether the running iptux is gone though nobody asked it to quit."""
         return self._iptux is not None and not self._quitting and not self.running()
 
+    def crashed_on_its_transfer_race(self) -> bool:
+        """Whether iptux died of its own race on finished transfers, not of anything we sent.
+
+        Debian's 0.8.3+git20211122 registers each incoming file in an unlocked map from the
+        file's own thread; when two files start in the same instant one can go missing, and
+        the window's "transfer finished" handler then dereferences the missing entry (fixed
+        upstream later by checking for it). Its output says both: the warning for the lost
+        task and the crash inside the transfer list's update."""
+        output = self.stderr_text(tail=20_000)
+        return (
+            "but no info in CoreThread" in output
+            and "SIGSEGV" in output
+            and "transModelUpdateFromTransFileModel" in output
+        )
+
     # ------------------------------------------------------------------ lifecycle
 
     def start(self, config: IptuxConfig | None = None, *, fresh_home: bool = True) -> None:
