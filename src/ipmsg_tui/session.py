@@ -7,12 +7,11 @@ import platform
 import sys
 import time
 from collections.abc import Sequence
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from . import __version__
 from .config import Settings
 from .net.binding import SocketPlan
-from .net.files import FileService
 from .net.interfaces import (
     InterfaceError,
     broadcast_addresses,
@@ -22,10 +21,11 @@ from .net.interfaces import (
 )
 from .net.node import Listener, Node
 from .net.nodekeys import provide_keys
-from .net.resumes import Journal
 from .protocol.engineconfig import EngineConfig
 from .protocol.keyring import Policy
-from .transferlog import TransferLog, TransferLogError
+
+if TYPE_CHECKING:  # the transfer modules load when a file service is built
+    from .net.files import FileService
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +96,10 @@ def build_file_service(
     with ``checksum``, every downloaded file's SHA-256 is computed. With ``remember``,
     downloads are remembered in the history database (a retry or Accept after a restart
     continues their ``.part``); a service that only sends needs no memory."""
+    from .net.files import FileService
+    from .net.resumes import Journal
+    from .transferlog import TransferLog, TransferLogError
+
     transfer_log: TransferLog | None = None
     try:
         transfer_log = TransferLog(settings.history_path) if remember else None

@@ -45,7 +45,7 @@ async def run_keys_accept(
     changed = asyncio.Event()
     if is_address(target):  # announce ourselves to it directly, as `send` does
         settings = replace(settings, hosts=(*settings.hosts, target))
-    messenger = Messenger(settings, store=store, remember_transfers=False)
+    messenger = Messenger(settings, store=store, files=False)
     messenger.subscribe(lambda event: changed.set())
     try:
         await messenger.start(serve_files=False, keys=True)

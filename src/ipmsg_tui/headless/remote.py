@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
-from ..net.notsent import not_sent, not_sent_note
 from ..protocol.peers import Peer
 from ..service.controlwire import ControlError, ask_running_app, exchange, peer_from_json
 from .common import INTERRUPTED, CommandError, interrupt_on_signals
@@ -65,20 +64,25 @@ async def send_through_app(
     try:
         reply = await _ask(settings, request, "before the receipt came")
     except CommandError:
-        await _note_left_out(paths)
+        await note_left_out(paths)
         raise
     if reply is None:
         return None
-    await _note_left_out(paths)
+    await note_left_out(paths)
     parts = reply.get("parts", 1)
     if reply.get("waited") and isinstance(parts, int) and parts > 1:
         print(f"delivered to {reply.get('name')} in {parts} parts (too long for one packet)")
     return 0
 
 
-async def _note_left_out(paths: Sequence[Path]) -> None:
-    """Links and devices inside a folder are left out: say so, as `send` alone does."""
-    skipped = await asyncio.to_thread(not_sent, paths) if paths else []
+async def note_left_out(paths: Sequence[Path]) -> None:
+    """Links and devices inside a folder are left out: say so (`send`, alone or through
+    the app)."""
+    if not paths:
+        return
+    from ..net.notsent import not_sent, not_sent_note  # only a send with files needs it
+
+    skipped = await asyncio.to_thread(not_sent, paths)
     if skipped:
         print(f"ipmsg-tui: {not_sent_note(skipped)}", file=sys.stderr)
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias
 
-from ..net.files import FileEvent
 from ..protocol import events as ev
 from ..protocol.peers import Addr, Peer
 from ..store import StoredMessage
+
+if TYPE_CHECKING:  # the file service's news: their module loads with the file service
+    from ..net.fileevents import FileEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +125,8 @@ NetworkNews = (
     | FilesReleased
     | SecurityNotice
 )
-News = NetworkNews | FileEvent
-Subscriber = Callable[[News], object]
+News: TypeAlias = "NetworkNews | FileEvent"
+Subscriber: TypeAlias = "Callable[[News], object]"
 
 
 def news_of(event: ev.Event, rows: list[StoredMessage], unread: bool) -> NetworkNews | None:

@@ -25,27 +25,28 @@ import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import Settings, parse_target
 from ..history import HistoryRecorder
 from ..net.binding import SocketPlan
-from ..net.files import FileEvent, IncomingOffer, SentFiles
 from ..net.node import Node, open_udp_socket
 from ..net.nodekeys import provide_keys
-from ..net.saving import prepare_folder
 from ..net.tcp import open_tcp_socket
-from ..net.transfers import Transfer
 from ..protocol import events as ev
 from ..protocol.constants import EntryOpt
 from ..protocol.engineconfig import EngineConfig
 from ..protocol.peers import Addr, Peer
 from ..protocol.text import normalize_codec
-from ..session import build_file_service, engine_config
+from ..session import engine_config
 from ..store import Flag, HistoryStore, MessageState, StoredMessage
 from ..targets import resolve_target
 from .events import MessagesSent, News, Subscriber, news_of
 from .prefs import Preferences
+
+if TYPE_CHECKING:  # the transfer modules load with the file service (see ``files``)
+    from ..net.files import FileEvent, FileService, IncomingOffer, SentFiles
+    from ..net.transfers import Transfer
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +90,15 @@ class Messenger:
         clock: Callable[[], float] = time.time,
         checksum: bool = False,
         remember_transfers: bool = True,
+        files: bool = True,
     ) -> None:
         """``store`` None keeps the history in memory (``who``, throw-away peers); the
         messenger closes only a store it opened. ``checksum``: SHA-256 of every download.
         ``remember_transfers``: downloads are kept in the history database, so that they
-        continue after a restart (not for an in-memory history, nor for `send`)."""
+        continue after a restart (not for an in-memory history, nor for `send`).
+        ``files`` False: no file service until something uses ``files`` (a ``send``
+        without files, ``who``: the transfer modules are never imported); offers of files
+        made to us meanwhile are not taken."""
         self.settings = settings
         self.config, self.socket_plan = engine or engine_config(settings)
         self._own_store = store is None
@@ -103,20 +108,36 @@ class Messenger:
         self.recorder = HistoryRecorder(self.store, is_read=lambda key: self._is_read(key))
         self._subscribers: list[Subscriber] = []
         self.node = Node(self.config, self.socket_plan, clock=clock)
-        self.files = build_file_service(
-            settings,
-            self.node,
-            checksum=checksum,
-            remember=remember_transfers and store is not None,
-        )
-        self.files.listeners.append(self._publish)
+        self._files: FileService | None = None
+        self._file_options = (checksum, remember_transfers and store is not None)
+        if files:  # built now: it takes offers from the first event on
+            self._build_files()
         # The node's listener chain, in the order the module docstring gives: history and
         # subscribers (one link: a retransmission stops here), then the file service.
-        self.node.listeners = [self._on_network_event, self.files.on_node_event]
+        self.node.listeners = [self._on_network_event, self._on_file_event]
         self._udp: socket.socket | None = None
         self._tcp: socket.socket | None = None
         # Keys that differ from their pin, by identity, until the user accepts them.
         self._changed_keys: dict[str, ev.KeyChanged] = {}
+
+    @property
+    def files(self) -> FileService:
+        """The file service (TCP transfers), built when first needed."""
+        return self._files if self._files is not None else self._build_files()
+
+    def _build_files(self) -> FileService:
+        from ..session import build_file_service
+
+        checksum, remember = self._file_options
+        self._files = build_file_service(
+            self.settings, self.node, checksum=checksum, remember=remember
+        )
+        self._files.listeners.append(self._publish)
+        return self._files
+
+    def _on_file_event(self, event: ev.Event) -> None:
+        if self._files is not None:
+            self._files.on_node_event(event)
 
     @classmethod
     def keeping_history(cls, settings: Settings, **options: Any) -> Messenger:
@@ -155,8 +176,9 @@ class Messenger:
         if keys:
             self.node.engine.load_pins(self.store.pinned_keys())
             provide_keys(self.node, self.settings.data_dir)
-        await self.files.start(serve=serve_files, sock=self._tcp)
-        self._tcp = None  # the file service owns it now
+        if serve_files or self._files is not None:
+            await self.files.start(serve=serve_files, sock=self._tcp)
+            self._tcp = None  # the file service owns it now
         await self.node.start(announce=announce, sock=self._udp)
         self._udp = None  # the node owns it now
 
@@ -166,7 +188,8 @@ class Messenger:
 
     async def stop(self) -> None:
         """Stop serving files (running transfers end), then say goodbye (BR_EXIT) once."""
-        await self.files.stop()
+        if self._files is not None:
+            await self._files.stop()
         if self.node.running:
             await self.node.stop()
         self._close_sockets()
@@ -480,6 +503,8 @@ class Messenger:
     def set_download_dir(self, wanted: Path) -> str | None:
         """Downloads go to ``wanted`` from now on (SaveError if unusable); a problem saving
         the setting is returned."""
+        from ..net.saving import prepare_folder
+
         self.files.download_dir = prepare_folder(wanted)
         self.settings = replace(self.settings, download_dir=wanted)
         return self._save(download_dir=wanted)
