@@ -62,3 +62,17 @@ def test_who_loads_no_transfer_modules(ports: list[int], tmp_path: Path) -> None
     )
     assert status == 0, stderr
     assert not TRANSFER_MODULES & modules
+
+
+def test_clear_text_loads_no_cryptography(ports: list[int], tmp_path: Path) -> None:
+    """Encryption off: neither our keys nor the peer's are touched, so cryptography (its
+    import alone is a good part of a short command) is never imported."""
+    clear = ["--encryption", "off"]
+    with Listener([*common(ports[0], ports[1], data=tmp_path / "a"), *clear]) as peer:
+        status, stderr, modules = run_and_list_modules(
+            ["send", f"127.0.0.1:{ports[0]}", "plain", *common(ports[1], data=tmp_path / "b")]
+            + clear
+        )
+        assert status == 0, stderr
+        assert peer.wait_for(lambda e: e["event"] == "message")["text"] == "plain"
+    assert not {m for m in modules if m.split(".")[0] == "cryptography"}
