@@ -70,8 +70,13 @@ def test_clear_text_loads_no_cryptography(ports: list[int], tmp_path: Path) -> N
     clear = ["--encryption", "off"]
     with Listener([*common(ports[0], ports[1], data=tmp_path / "a"), *clear]) as peer:
         status, stderr, modules = run_and_list_modules(
-            ["send", f"127.0.0.1:{ports[0]}", "plain", *common(ports[1], data=tmp_path / "b")]
-            + clear
+            [
+                "send",
+                f"127.0.0.1:{ports[0]}",
+                "plain",
+                *clear,
+                *common(ports[1], data=tmp_path / "b"),
+            ]
         )
         assert status == 0, stderr
         assert peer.wait_for(lambda e: e["event"] == "message")["text"] == "plain"
