@@ -8,7 +8,7 @@ from ipmsg_tui.net.files import OfferReceived
 from ipmsg_tui.protocol.attachments import Attachment
 from ipmsg_tui.protocol.constants import FileType
 from ipmsg_tui.store import Flag, MessageState, StoredMessage
-from ipmsg_tui.ui.chatrender import preview
+from ipmsg_tui.ui.model.messageline import preview
 
 from .conftest import Lan, wait_for
 from .test_files import send_files
