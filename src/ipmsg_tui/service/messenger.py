@@ -38,7 +38,7 @@ from ..protocol.constants import EntryOpt
 from ..protocol.engineconfig import EngineConfig
 from ..protocol.peers import Addr, Peer
 from ..protocol.text import normalize_codec
-from ..session import engine_config
+from ..session import build_file_service, engine_config
 from ..store import Flag, HistoryStore, MessageState, StoredMessage
 from ..targets import resolve_target
 from .events import MessagesSent, News, Subscriber, news_of
@@ -126,8 +126,6 @@ class Messenger:
         return self._files if self._files is not None else self._build_files()
 
     def _build_files(self) -> FileService:
-        from ..session import build_file_service
-
         checksum, remember = self._file_options
         self._files = build_file_service(
             self.settings, self.node, checksum=checksum, remember=remember
