@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-import platform
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -32,9 +32,20 @@ log = logging.getLogger(__name__)
 # The version field names the client family ("1_iptux 0.8.3" does the same); peers read
 # only the leading "1".
 VERSION_FIELD = f"1_ipmsg-tui {__version__}"
+
+
+def _system_name() -> str:
+    """platform.system()'s answer; on POSIX without importing platform (a command's start)."""
+    if hasattr(os, "uname"):
+        return os.uname().sysname
+    import platform
+
+    return platform.system()
+
+
 INFO_TEXT = (
     f"ipmsg-tui {__version__} (Python {sys.version_info.major}.{sys.version_info.minor}, "
-    f"{platform.system() or 'unknown OS'})"
+    f"{_system_name() or 'unknown OS'})"
 )
 
 

@@ -54,6 +54,7 @@ def test_a_message_without_files_loads_no_transfer_modules(
         assert peer.wait_for(lambda e: e["event"] == "message")["text"] == "lean"
     assert not TRANSFER_MODULES & modules
     assert "tomllib" not in modules  # no settings file: nothing to parse
+    assert "platform" not in modules  # the host and OS names come from os.uname()
 
 
 def test_who_loads_no_transfer_modules(ports: list[int], tmp_path: Path) -> None:
