@@ -803,7 +803,7 @@ class MessengerApp(App[int]):
                 self.roster.note_message(row.conversation, row.ts)
                 if row.conversation == self.open_key:
                     self.chat_log.add(row)
-            elif row.conversation == self.open_key:
+            elif row.shown_in(self.open_key):
                 self.chat_log.update(row)
         key = message.key
         contact = self.roster.get(key) if key is not None else self.roster.by_addr(message.addr)

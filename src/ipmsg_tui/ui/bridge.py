@@ -87,5 +87,6 @@ def security_alert(notice: news.SecurityNotice) -> ui.SecurityAlert:
         case ev.KeyRejected(addr=addr, identity=identity, reason=reason):
             return ui.SecurityAlert("key_refused", addr, identity, reason, rows)
         case ev.KeyMissing(addr=addr, sent_in_clear=sent):
-            key = rows[0].conversation if rows else None
+            # A message to several is in another's conversation: the peer is found by address.
+            key = rows[0].conversation if rows and not rows[0].recipients else None
             return ui.SecurityAlert("no_key", addr, key, "", rows, sent)
