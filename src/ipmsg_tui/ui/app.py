@@ -28,7 +28,7 @@ from ..i18n import N_, _
 from ..protocol.engine import EngineError
 from ..service import Messenger
 from ..service.control import ControlServer
-from ..store import EVERYONE, MessageState, SearchHit, StoredMessage
+from ..store import EVERYONE, Flag, MessageState, SearchHit, StoredMessage
 from . import messages as ui
 from .actions import PeerSearch, UserCommands
 from .attachbar import AttachmentBar
@@ -43,7 +43,7 @@ from .filenews import FileNews
 from .hangup import ExitWatchdog, GoodbyeSignals
 from .hints import empty_hint
 from .localize import localize_bindings, localize_node
-from .model.alerts import MessageAlerts, desktop_notice
+from .model.alerts import MessageAlerts, desktop_notice, key_changed_notice
 from .model.draft import Draft, Drafts
 from .model.fileboard import FileBoard
 from .model.roster import Contact, Roster
@@ -754,6 +754,7 @@ class MessengerApp(App[int]):
             preview(row),
             focused=self.app_focus,
             enabled=self.settings.notifications,
+            key_changed=bool(row.flags & Flag.KEY_CHANGED),  # then without its text
         )
         if notice is not None:
             self.desktop.deliver(notice)
@@ -815,6 +816,11 @@ class MessengerApp(App[int]):
             case "key_changed":
                 if contact is not None:
                     contact.key_changed = True
+                notice = key_changed_notice(
+                    name, focused=self.app_focus, enabled=self.settings.notifications
+                )
+                if notice is not None:
+                    self.desktop.deliver(notice)
                 self._security_toast(
                     f"The key of {name} changed: its messages are unverified until you accept "
                     "the new key (F3 to compare fingerprints)",
