@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -17,12 +19,17 @@ from textual import events
 from ipmsg_tui.config import Settings
 from ipmsg_tui.protocol.keyring import public_der
 from ipmsg_tui.protocol.pubkey import fingerprint
-from ipmsg_tui.store import HistoryStore
+from ipmsg_tui.service.control import ControlServer
+from ipmsg_tui.store import Flag, HistoryStore
+from ipmsg_tui.ui.app import MessengerApp
 from ipmsg_tui.ui.model.alerts import KEY_CHANGED_BODY, UNVERIFIED_BODY
+from ipmsg_tui.ui.screens.peer_info import PeerInfoScreen
 
-from ..support.scripted_peers import windows_peer
+from ..support.procs import child_env, command
+from ..support.scripted_peers import GETPUBKEY, ScriptedPeer, windows_peer
 from .conftest import Lan
 from .driver import Ui
+from .screen_text import screen_lines
 
 SIZE = (130, 40)
 LOOP = "127.0.0.1"
@@ -81,3 +88,154 @@ async def test_a_changed_key_is_told_on_the_desktop_without_the_message(
             ]
             assert "1234" not in "".join(written) + out.read_text("utf-8")
             await app.desktop.stop()
+
+
+class KeyOnCue(ScriptedPeer):
+    """A Windows-like peer that answers key requests only once told to, so that its key
+    comes while peer info is open."""
+
+    def __post_init__(self) -> None:
+        self.cue = threading.Event()
+        self.asked: list[tuple[bytes, tuple[str, int]]] = []
+        super().__post_init__()
+
+    def _handle(self, data: bytes, addr: tuple[str, int]) -> None:
+        fields = data.split(b":", 5)
+        if len(fields) == 6 and int(fields[4]) & 0xFF == GETPUBKEY and not self.cue.is_set():
+            self.asked.append((data, addr))
+            return
+        super()._handle(data, addr)
+
+    def give_key(self) -> None:
+        self.cue.set()
+        for data, addr in self.asked:
+            super()._handle(data, addr)
+
+
+def key_on_cue(port: int, private: rsa.RSAPrivateKey) -> KeyOnCue:
+    like = windows_peer(port, private)
+    like.close()
+    return KeyOnCue(port, like.user, like.host, like.scheme, like.capa, private)
+
+
+def shows_fingerprint(app: MessengerApp, public: rsa.RSAPublicKey) -> bool:
+    """The screen shows the key's fingerprint, as two lines of five groups."""
+    groups = fingerprint(public).split()
+    first, second = " ".join(groups[:5]), " ".join(groups[5:])
+    lines = screen_lines(app)
+    return any(first in line and second in after for line, after in itertools.pairwise(lines))
+
+
+def header_of(ui: Ui, text: str) -> str:
+    """The chat's header line just above the line showing ``text``."""
+    lines = ui.chat_lines()
+    index = next(i for i, line in enumerate(lines) if text in line)
+    return lines[index - 1]
+
+
+def on_screen(app: MessengerApp, text: str) -> bool:
+    return any(text in line for line in screen_lines(app))
+
+
+async def open_peer_info(ui: Ui, key: str) -> None:
+    await ui.open(key)
+    ui.app.peer_list.focus()
+    await ui.press("f3")
+    await ui.until(lambda: isinstance(ui.app.screen, PeerInfoScreen))
+
+
+async def test_peer_info_shows_a_key_that_comes_while_it_is_open(lan: Lan) -> None:
+    with key_on_cue(lan.port_of("Taro"), key("taro")) as taro:
+        app = await lan.app("Ann", knows=("Taro",), keys=True)
+        async with app.run_test(size=SIZE) as pilot:
+            ui = Ui(app, pilot)
+            await ui.until_listed(TARO)
+            await open_peer_info(ui, TARO)
+            await ui.until(lambda: taro.asked)  # F3 asked for it
+            assert on_screen(app, "not known yet (asked for its key)")
+            taro.give_key()
+            await ui.until(lambda: shows_fingerprint(app, key("taro").public_key()))
+            assert not on_screen(app, "not known yet")
+
+
+async def test_peer_info_shows_a_changed_key_when_it_comes_and_accepts_it(lan: Lan) -> None:
+    settings = lan.settings("Ann", knows=("Taro",))
+    old = key("taro before").public_key()
+    pin_earlier(settings, TARO, old)
+    with key_on_cue(lan.port_of("Taro"), key("taro")) as taro:
+        app = await lan.app_with(settings, keys=True)
+        async with app.run_test(size=SIZE) as pilot:
+            ui = Ui(app, pilot)
+            await ui.until_listed(TARO)
+            await open_peer_info(ui, TARO)
+            await ui.until(lambda: taro.asked)
+            assert shows_fingerprint(app, old)  # the pinned one, while no other came
+            assert not on_screen(app, "CHANGED")
+            taro.give_key()
+            await ui.until(lambda: on_screen(app, "CHANGED, not accepted"))
+            assert shows_fingerprint(app, key("taro").public_key())
+            assert on_screen(app, "a: accept the new key")
+            await ui.press("a")
+            await ui.until(lambda: not app.roster.contacts[TARO].key_changed)
+            assert app.store.pinned_fingerprint(TARO) == fingerprint(key("taro").public_key())
+
+
+async def keys_accept(target: str, settings: Settings) -> tuple[int | None, str, str]:
+    """A real `ipmsg-tui keys accept TARGET` with the app's port and data (beside it)."""
+    proc = await asyncio.create_subprocess_exec(
+        *command(
+            "keys",
+            "accept",
+            target,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(settings.port),
+            "--data-dir",
+            str(settings.data_dir),
+        ),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=child_env(),
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def test_keys_accept_beside_the_app_goes_through_it_and_the_warning_goes(
+    lan: Lan,
+) -> None:
+    settings = lan.settings("Ann", knows=("Taro",))
+    pin_earlier(settings, TARO, key("taro before").public_key())
+    new = fingerprint(key("taro").public_key())
+    with windows_peer(lan.port_of("Taro"), key("taro")) as taro:
+        app = await lan.app_with(settings, keys=True)
+        control = ControlServer(app.messenger)  # as run_app starts it
+        assert await control.start()
+        try:
+            async with app.run_test(size=SIZE, notifications=True) as pilot:
+                ui = Ui(app, pilot)
+                await ui.until_listed(TARO)
+                await ui.open(TARO)
+                ann = (LOOP, app.settings.port)
+                await asyncio.to_thread(taro.send_encrypted, "it is really me", ann)
+                await ui.until(lambda: "it is really me" in ui.chat_text())
+                assert "key changed, unverified" in header_of(ui, "it is really me")
+                await ui.until(lambda: "⚠ key" in ui.row(TARO))
+
+                status, out, err = await keys_accept("taro", settings)
+                assert (status, out, err) == (0, f"pinned the key of {TARO}: {new}\n", "")
+                await ui.until(lambda: not app.roster.contacts[TARO].key_changed)
+                await ui.until(lambda: "key changed" not in header_of(ui, "it is really me"))
+                assert "🔐 encrypted" in header_of(ui, "it is really me")
+                await ui.until(lambda: "⚠ key" not in ui.row(TARO))
+                assert "key changed" not in ui.header()
+                assert "The key of taro is accepted and pinned" in ui.toasts()
+                assert app.store.pinned_fingerprint(TARO) == new
+                assert not [r for r in app.store.messages(TARO) if r.flags & Flag.KEY_CHANGED]
+
+                status, out, err = await keys_accept("nobody", settings)
+                assert status == 1 and out == ""
+                assert len(err.strip().splitlines()) == 1 and "nobody" in err
+        finally:
+            await control.stop()

@@ -45,7 +45,7 @@ from ..protocol.text import normalize_codec
 from ..session import build_file_service, engine_config
 from ..store import Flag, HistoryStore, MessageState, StoredMessage
 from ..targets import resolve_target
-from .events import MessagesSent, News, Subscriber, news_of
+from .events import KeyAccepted, MessagesSent, News, PeerKeyKnown, Subscriber, news_of
 from .prefs import Preferences
 
 log = logging.getLogger(__name__)
@@ -216,6 +216,10 @@ class Messenger:
         news = news_of(event, rows, unread)
         if news is not None:
             self._publish(news)
+        if isinstance(event, ev.KeyLearned):
+            self._publish(PeerKeyKnown(event.addr, event.identity, event.fingerprint))
+        elif isinstance(event, ev.KeyChanged):
+            self._publish(PeerKeyKnown(event.addr, event.identity, event.new_fingerprint))
         return None
 
     def _publish(self, news: News | FileEvent) -> None:
@@ -311,7 +315,9 @@ class Messenger:
             return []
         self.store.pin_key(identity, changed.public_der, changed.new_fingerprint, time.time())
         self.node.engine.accept_key(identity, changed.public_der)
-        return self.store.clear_flag(identity, Flag.KEY_CHANGED)
+        rows = self.store.clear_flag(identity, Flag.KEY_CHANGED)
+        self._publish(KeyAccepted(identity, changed.new_fingerprint, tuple(rows)))
+        return rows
 
     def _security(self, addrs: Sequence[Addr]) -> dict[Addr, Flag]:
         """How a message to each of ``addrs`` goes: encrypted, or in clear for want of a key
@@ -342,8 +348,11 @@ class Messenger:
             raise KeyNotKnown(f"{addr[0]}:{addr[1]} has not given us its key (yet)")
         self.node.engine.accept_key(peer.key, der)
         self.store.pin_key(peer.key, der, fingerprint, time.time())
+        rows: list[StoredMessage] = []
         if self._changed_keys.pop(peer.key, None) is not None:  # as accept_key does
-            self.store.clear_flag(peer.key, Flag.KEY_CHANGED)
+            rows = self.store.clear_flag(peer.key, Flag.KEY_CHANGED)
+        # The front end (the app, when a command beside it asked) shows the warning gone.
+        self._publish(KeyAccepted(peer.key, fingerprint, tuple(rows)))
         return peer.key, fingerprint
 
     def resolve(self, target: str) -> Addr:

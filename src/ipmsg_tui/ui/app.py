@@ -843,18 +843,43 @@ class MessengerApp(App[int]):
         self.notify(text, title=title, severity=severity, timeout=10, markup=False)
 
     def accept_key(self, key: str) -> None:
-        """The user trusts the new key of ``key``: pinned, and its messages unmarked."""
-        rows = self.messenger.accept_key(key)
+        """The user trusts the new key of ``key``: pinned, and its messages unmarked (shown
+        when the messenger's KeyAccepted comes, as for `keys accept` beside the app)."""
+        self.messenger.accept_key(key)
+
+    def on_key_accepted(self, message: ui.KeyAccepted) -> None:
+        if self.torn_down:
+            return
+        key = message.identity
         contact = self.roster.get(key)
         if contact is not None:
             contact.key_changed = False
-        if key == self.open_key:
-            for row in rows:
+        for row in message.rows:
+            if row.shown_in(self.open_key):
                 self.chat_log.update(row)
+        if key == self.open_key:
             self.refresh_chat_header()
+        self.refresh_peer_info(key)
         name = contact.name if contact is not None else key
-        self.notify(f"The new key of {name} is accepted and pinned", timeout=4, markup=False)
+        self.notify(
+            _("The key of {name} is accepted and pinned").format(name=name),
+            timeout=4,
+            markup=False,
+        )
         self.schedule_sidebar()
+
+    def on_peer_key_known(self, message: ui.PeerKeyKnown) -> None:
+        """A key came while peer info may be open on that peer: it shows it at once."""
+        if self.torn_down:
+            return
+        self.refresh_peer_info(message.identity)
+        if message.identity == self.open_key:
+            self.refresh_chat_header()
+
+    def refresh_peer_info(self, key: str) -> None:
+        screen = self.screen
+        if isinstance(screen, PeerInfoScreen) and screen.contact.key == key:
+            screen.show_keys(self.commands.key_facts(screen.contact))
 
     def on_peer_notice(self, message: ui.PeerNotice) -> None:
         who = message.peer.name if message.peer is not None else message.addr[0]

@@ -46,6 +46,10 @@ class ServiceBridge:
                 self._post(ui.PeerNotice(addr, peer, text))
             case news.SecurityNotice():
                 self._post(security_alert(event))
+            case news.PeerKeyKnown(addr=addr, identity=identity, fingerprint=fingerprint):
+                self._post(ui.PeerKeyKnown(addr, identity, fingerprint))
+            case news.KeyAccepted(identity=identity, fingerprint=fingerprint, rows=rows):
+                self._post(ui.KeyAccepted(identity, fingerprint, list(rows)))
             case OfferReceived(offer=offer):
                 self._post(ui.OfferArrived(offer))
             case TransferStarted(transfer=transfer):
