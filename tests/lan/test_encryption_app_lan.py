@@ -165,7 +165,7 @@ def test_a_forged_signature_is_a_warning_line_in_the_app_and_never_acknowledged(
             assert shown.count("could not be verified") == 1
             assert "claiming to be from taro" in shown
             assert "pay mallory" not in shown  # never shown as from the peer
-            assert all(row.is_notice for row in ui.app.chat_log.rows)
+            assert all(row.is_notice for row in ui.rows())
             assert any("could not be verified" in toast for toast in ui.toasts())
             assert not any("mallory" in toast for toast in ui.toasts())
             assert number not in forger.acks  # no RECVMSG: its sender sees it failed
@@ -201,6 +201,10 @@ def test_a_changed_key_is_reported_in_the_conversation_until_accepted(
             await ui.command("Accept new key of taro")
             await ui.until(lambda: "key changed" not in header_of(ui, "it is really me"))
             assert "🔐 encrypted" in header_of(ui, "it is really me")
-            assert ui.app.store.pinned_fingerprint(TARO) == fingerprint(new)
 
         run_app_on(a, settings, script)
+        store = HistoryStore(settings.history_path)
+        try:
+            assert store.pinned_fingerprint(TARO) == fingerprint(new)
+        finally:
+            store.close()

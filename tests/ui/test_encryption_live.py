@@ -14,14 +14,12 @@ import time
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import rsa
-from textual import events
 
 from ipmsg_tui.config import Settings
 from ipmsg_tui.protocol.keyring import public_der
 from ipmsg_tui.protocol.pubkey import fingerprint
 from ipmsg_tui.service.control import ControlServer
 from ipmsg_tui.store import Flag, HistoryStore
-from ipmsg_tui.ui.app import MessengerApp
 from ipmsg_tui.ui.model.alerts import KEY_CHANGED_BODY, UNVERIFIED_BODY
 from ipmsg_tui.ui.screens.peer_info import PeerInfoScreen
 
@@ -29,7 +27,6 @@ from ..support.procs import child_env, command
 from ..support.scripted_peers import GETPUBKEY, ScriptedPeer, windows_peer
 from .conftest import Lan
 from .driver import Ui
-from .screen_text import screen_lines
 
 SIZE = (130, 40)
 LOOP = "127.0.0.1"
@@ -67,15 +64,10 @@ async def test_a_changed_key_is_told_on_the_desktop_without_the_message(
         app = await lan.app_with(settings, keys=True)
         async with app.run_test(size=SIZE) as pilot:
             ui = Ui(app, pilot)
-            written: list[str] = []
-            driver = app._driver
-            assert driver is not None
-            driver.write = written.append  # type: ignore[method-assign]
+            written = ui.record_terminal()
             await ui.until_listed(TARO)
-            app.post_message(events.AppBlur())
-            await ui.until(lambda: not app.app_focus)
-            ann = (LOOP, app.settings.port)
-            await asyncio.to_thread(taro.send_encrypted, "the launch code is 1234", ann)
+            await ui.to_background()
+            await asyncio.to_thread(taro.send_encrypted, "the launch code is 1234", ui.addr)
             await ui.until(lambda: out.exists() and len(out.read_text("utf-8").splitlines()) == 2)
             assert out.read_text("utf-8").splitlines() == [
                 f"taro|{KEY_CHANGED_BODY}",
@@ -87,7 +79,7 @@ async def test_a_changed_key_is_told_on_the_desktop_without_the_message(
                 f"\x1b]777;notify;taro;{UNVERIFIED_BODY}\x07",
             ]
             assert "1234" not in "".join(written) + out.read_text("utf-8")
-            await app.desktop.stop()
+            await ui.desktop_notices_done()
 
 
 class KeyOnCue(ScriptedPeer):
@@ -118,11 +110,11 @@ def key_on_cue(port: int, private: rsa.RSAPrivateKey) -> KeyOnCue:
     return KeyOnCue(port, like.user, like.host, like.scheme, like.capa, private)
 
 
-def shows_fingerprint(app: MessengerApp, public: rsa.RSAPublicKey) -> bool:
+def shows_fingerprint(ui: Ui, public: rsa.RSAPublicKey) -> bool:
     """The screen shows the key's fingerprint, as two lines of five groups."""
     groups = fingerprint(public).split()
     first, second = " ".join(groups[:5]), " ".join(groups[5:])
-    lines = screen_lines(app)
+    lines = ui.screen_lines()
     return any(first in line and second in after for line, after in itertools.pairwise(lines))
 
 
@@ -133,15 +125,15 @@ def header_of(ui: Ui, text: str) -> str:
     return lines[index - 1]
 
 
-def on_screen(app: MessengerApp, text: str) -> bool:
-    return any(text in line for line in screen_lines(app))
+def on_screen(ui: Ui, text: str) -> bool:
+    return any(text in line for line in ui.screen_lines())
 
 
 async def open_peer_info(ui: Ui, key: str) -> None:
     await ui.open(key)
-    ui.app.peer_list.focus()
+    ui.focus_on("sidebar")
     await ui.press("f3")
-    await ui.until(lambda: isinstance(ui.app.screen, PeerInfoScreen))
+    await ui.until_dialog(PeerInfoScreen)
 
 
 async def test_peer_info_shows_a_key_that_comes_while_it_is_open(lan: Lan) -> None:
@@ -152,10 +144,10 @@ async def test_peer_info_shows_a_key_that_comes_while_it_is_open(lan: Lan) -> No
             await ui.until_listed(TARO)
             await open_peer_info(ui, TARO)
             await ui.until(lambda: taro.asked)  # F3 asked for it
-            assert on_screen(app, "not known yet (asked for its key)")
+            assert on_screen(ui, "not known yet (asked for its key)")
             taro.give_key()
-            await ui.until(lambda: shows_fingerprint(app, key("taro").public_key()))
-            assert not on_screen(app, "not known yet")
+            await ui.until(lambda: shows_fingerprint(ui, key("taro").public_key()))
+            assert not on_screen(ui, "not known yet")
 
 
 async def test_peer_info_shows_a_changed_key_when_it_comes_and_accepts_it(lan: Lan) -> None:
@@ -169,15 +161,16 @@ async def test_peer_info_shows_a_changed_key_when_it_comes_and_accepts_it(lan: L
             await ui.until_listed(TARO)
             await open_peer_info(ui, TARO)
             await ui.until(lambda: taro.asked)
-            assert shows_fingerprint(app, old)  # the pinned one, while no other came
-            assert not on_screen(app, "CHANGED")
+            assert shows_fingerprint(ui, old)  # the pinned one, while no other came
+            assert not on_screen(ui, "CHANGED")
             taro.give_key()
-            await ui.until(lambda: on_screen(app, "CHANGED, not accepted"))
-            assert shows_fingerprint(app, key("taro").public_key())
-            assert on_screen(app, "a: accept the new key")
+            await ui.until(lambda: on_screen(ui, "CHANGED, not accepted"))
+            assert shows_fingerprint(ui, key("taro").public_key())
+            assert on_screen(ui, "a: accept the new key")
             await ui.press("a")
-            await ui.until(lambda: not app.roster.contacts[TARO].key_changed)
-            assert app.store.pinned_fingerprint(TARO) == fingerprint(key("taro").public_key())
+            await ui.until(lambda: not ui.contact(TARO).key_changed)
+            store = lan.service("Ann").store
+            assert store.pinned_fingerprint(TARO) == fingerprint(key("taro").public_key())
 
 
 async def keys_accept(target: str, settings: Settings) -> tuple[int | None, str, str]:
@@ -210,29 +203,29 @@ async def test_keys_accept_beside_the_app_goes_through_it_and_the_warning_goes(
     new = fingerprint(key("taro").public_key())
     with windows_peer(lan.port_of("Taro"), key("taro")) as taro:
         app = await lan.app_with(settings, keys=True)
-        control = ControlServer(app.messenger)  # as run_app starts it
+        control = ControlServer(lan.service("Ann"))  # as run_app starts it
         assert await control.start()
         try:
             async with app.run_test(size=SIZE, notifications=True) as pilot:
                 ui = Ui(app, pilot)
                 await ui.until_listed(TARO)
                 await ui.open(TARO)
-                ann = (LOOP, app.settings.port)
-                await asyncio.to_thread(taro.send_encrypted, "it is really me", ann)
+                await asyncio.to_thread(taro.send_encrypted, "it is really me", ui.addr)
                 await ui.until(lambda: "it is really me" in ui.chat_text())
                 assert "key changed, unverified" in header_of(ui, "it is really me")
                 await ui.until(lambda: "⚠ key" in ui.row(TARO))
 
                 status, out, err = await keys_accept("taro", settings)
                 assert (status, out, err) == (0, f"pinned the key of {TARO}: {new}\n", "")
-                await ui.until(lambda: not app.roster.contacts[TARO].key_changed)
+                await ui.until(lambda: not ui.contact(TARO).key_changed)
                 await ui.until(lambda: "key changed" not in header_of(ui, "it is really me"))
                 assert "🔐 encrypted" in header_of(ui, "it is really me")
                 await ui.until(lambda: "⚠ key" not in ui.row(TARO))
                 assert "key changed" not in ui.header()
                 assert "The key of taro is accepted and pinned" in ui.toasts()
-                assert app.store.pinned_fingerprint(TARO) == new
-                assert not [r for r in app.store.messages(TARO) if r.flags & Flag.KEY_CHANGED]
+                store = lan.service("Ann").store
+                assert store.pinned_fingerprint(TARO) == new
+                assert not [r for r in store.messages(TARO) if r.flags & Flag.KEY_CHANGED]
 
                 status, out, err = await keys_accept("nobody", settings)
                 assert status == 1 and out == ""

@@ -71,7 +71,7 @@ async def test_a_message_sent_again_is_marked_as_it_left_this_time(lan: Lan) -> 
             await ui.until(lambda: ui.states() == [("are you there", MessageState.FAILED)])
             assert mute.received == []
         with windows_peer(port, key("taro")) as taro:
-            ann = (LOOP, app.settings.port)
+            ann = ui.addr
             taro.announce(ann)  # back (BR_ENTRY), and giving its key
             await asyncio.to_thread(taro.fetch_key, ann)  # ours, to check our signature
             await ui.press("ctrl+r")
@@ -80,7 +80,7 @@ async def test_a_message_sent_again_is_marked_as_it_left_this_time(lan: Lan) -> 
             await ui.until(lambda: ui.states() == [("are you there", MessageState.DELIVERED)])
             await ui.until(lambda: "🔐 encrypted" in header_of(ui, "are you there"))
             assert "unencrypted" not in header_of(ui, "are you there")
-            [row] = [r for r in app.store.messages(TARO) if not r.is_notice]
+            [row] = [r for r in lan.service("Ann").store.messages(TARO) if not r.is_notice]
             assert row.flags & Flag.ENCRYPTED and not row.flags & Flag.NO_KEY
 
 
@@ -93,9 +93,9 @@ async def test_a_message_to_several_says_to_whom_it_went_in_clear(lan: Lan) -> N
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             ui = Ui(app, pilot)
             await ui.until_listed(TARO, JIRO)
+            await ui.mark(JIRO)
             await ui.open(TARO)
-            whom = [app.roster.contacts[TARO], app.roster.contacts[JIRO]]
-            app.send_to_several(whom, "stand-up in 5")
+            await ui.send("stand-up in 5")  # to Taro and Jiro
             line = "⚠ Sent unencrypted to jiro: no key from jiro"
             await ui.until(lambda: line in ui.chat_text(), 10)  # once its key requests ran out
             assert [g.text for g in taro.wait_received()] == ["stand-up in 5"]
@@ -104,10 +104,13 @@ async def test_a_message_to_several_says_to_whom_it_went_in_clear(lan: Lan) -> N
             ]
             assert "🔐" not in header_of(ui, "stand-up in 5")  # not encrypted to each
             assert "Sent unencrypted: no key from jiro" in ui.toasts()
-            assert [r.text for r in app.store.messages(JIRO) if r.is_notice] == [line]
+            store = lan.service("Ann").store
+            assert [r.text for r in store.messages(JIRO) if r.is_notice] == [line]
 
             # Known by now to give no key: said at once, as the message is sent.
-            app.send_to_several(whom, "and lunch")
+            await ui.mark(JIRO)
+            await ui.open(TARO)
+            await ui.send("and lunch")
             await ui.until(lambda: ui.chat_text().count(line) == 2)
             assert "🔐" not in header_of(ui, "and lunch")
             await ui.until(lambda: "✓ 2/2" in header_of(ui, "and lunch"))
@@ -122,10 +125,9 @@ async def test_a_message_to_several_refused_to_one_under_required(lan: Lan) -> N
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             ui = Ui(app, pilot)
             await ui.until_listed(TARO, JIRO)
+            await ui.mark(JIRO)
             await ui.open(TARO)
-            app.send_to_several(
-                [app.roster.contacts[TARO], app.roster.contacts[JIRO]], "stand-up in 5"
-            )
+            await ui.send("stand-up in 5")  # to Taro and Jiro
             line = "✗ Not sent to jiro: no key from jiro, and encryption is required"
             await ui.until(lambda: line in ui.chat_text(), 10)
             assert [g.text for g in taro.wait_received()] == ["stand-up in 5"]

@@ -14,8 +14,7 @@ from ipmsg_tui.ui.screens.confirm_quit import ConfirmQuit
 from ipmsg_tui.ui.screens.transfers import EMPTY as TRANSFERS_EMPTY
 
 from .conftest import Lan, wait_for
-from .screen_text import screen_lines
-from .test_story import listed
+from .driver import Ui, screen_lines
 
 SMALL = (60, 20)
 # What each language must show: the footer's keys, the sidebar's "Everyone", the status.
@@ -40,10 +39,11 @@ async def test_the_main_screen_fits_at_60_by_20(lan: Lan, language: str) -> None
     await lan.peer("Bob", knows=("Ann",), nick="阿明")
     app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SMALL) as pilot:
-        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
-        app.composer.focus()  # the footer follows the focus
+        ui = Ui(app, pilot)
+        await ui.until_listed("bob@bob-pc")
+        ui.focus_on("input")  # the footer follows the focus
         await pilot.pause(0.1)
-        app.peer_list.focus()
+        ui.focus_on("sidebar")
         palette = EXPECTED[language]["footer"][-1]
         await wait_for(pilot, lambda: palette in screen_lines(app)[-1])
         lines = screen_lines(app)
@@ -52,13 +52,13 @@ async def test_the_main_screen_fits_at_60_by_20(lan: Lan, language: str) -> None
         for label in EXPECTED[language]["footer"]:
             assert label in footer, (label, footer)
         assert footer.rstrip().endswith(EXPECTED[language]["footer"][-1]), footer
-        sidebar = app.peer_list.region
+        sidebar = ui.region("sidebar")
         shown = [line[sidebar.x : sidebar.right] for line in lines[sidebar.y : sidebar.bottom]]
         assert any(EXPECTED[language]["all"] in row for row in shown), shown
         assert any("阿明" in row for row in shown), shown
         assert i18n._("● online") in lines[0], lines[0]
         # The keys of the input box, in the footer once it has the focus.
-        app.composer.focus()
+        ui.focus_on("input")
         send, seal = i18n._("Send"), i18n._("Seal")
         await wait_for(pilot, lambda: send in screen_lines(app)[-1])
         assert seal in screen_lines(app)[-1], screen_lines(app)[-1]
@@ -79,8 +79,9 @@ async def test_dialogs_fit_at_60_by_20(
     await lan.peer("Bob", knows=("Ann",), nick="阿明")
     app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SMALL) as pilot:
-        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
-        app.commands.chat_with("bob@bob-pc")
+        ui = Ui(app, pilot)
+        await ui.until_listed("bob@bob-pc")
+        ui.chat_with("bob@bob-pc")
         await pilot.pause(0.1)
         await pilot.press(key)
         await pilot.pause(0.3)
