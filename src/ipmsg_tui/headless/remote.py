@@ -1,4 +1,5 @@
-"""``send`` and ``who`` beside the running app: through its control socket, not the port.
+"""``send``, ``who`` and ``keys accept`` beside the running app: through its control
+socket, not the port.
 
 Each returns None when no app (or ``listen``) of ours runs on the port: the command then
 works on its own as before. Output and exit codes are the same either way.
@@ -85,6 +86,20 @@ async def note_left_out(paths: Sequence[Path]) -> None:
     skipped = await asyncio.to_thread(not_sent, paths)
     if skipped:
         print(f"ipmsg-tui: {not_sent_note(skipped)}", file=sys.stderr)
+
+
+async def accept_key_through_app(settings: Settings, target: str) -> tuple[str, str] | None:
+    """Have the running app pin PEER's current key (its warning goes there at once): its
+    identity and fingerprint; CommandError as `keys accept` fails alone; None if no app
+    runs."""
+    request = {"op": "accept_key", "target": target}
+    reply = await _ask(settings, request, "before the key came")
+    if reply is None:
+        return None
+    identity, fingerprint = reply.get("identity"), reply.get("fingerprint")
+    if not isinstance(identity, str) or not isinstance(fingerprint, str):
+        raise CommandError("the running app's answer was not understood")
+    return identity, fingerprint
 
 
 async def who_through_app(settings: Settings) -> list[tuple[Peer, str | None]] | None:

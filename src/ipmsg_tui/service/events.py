@@ -113,6 +113,26 @@ class SecurityNotice:
     rows: tuple[StoredMessage, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class PeerKeyKnown:
+    """A peer's key became known this run (first seen, or other than its pin): what peer
+    info shows of it changed."""
+
+    addr: Addr
+    identity: str
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class KeyAccepted:
+    """The user trusts ``identity``'s current key (the app, or `keys accept` beside it): it is
+    pinned, and ``rows``, its messages marked "key changed", are no longer marked."""
+
+    identity: str
+    fingerprint: str
+    rows: tuple[StoredMessage, ...] = ()
+
+
 NetworkNews = (
     MessageArrived
     | AutoReplied
@@ -124,6 +144,8 @@ NetworkNews = (
     | PeerNotice
     | FilesReleased
     | SecurityNotice
+    | PeerKeyKnown
+    | KeyAccepted
 )
 News: TypeAlias = "NetworkNews | FileEvent"
 Subscriber: TypeAlias = "Callable[[News], object]"
