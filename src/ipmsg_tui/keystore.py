@@ -78,7 +78,10 @@ def start_key_thread(
     ready: Callable[[KeyPair], None],
     failed: Callable[[Exception], None],
 ) -> threading.Thread:
-    """Make or load the keys in a daemon thread; ``ready`` or ``failed`` runs in it."""
+    """Make or load the keys in a thread; ``ready`` or ``failed`` runs in it.
+
+    Not a daemon: a command that ends before the keys are made (a first ``send``) waits for
+    them to be saved, once, rather than leave without them and make new ones every run."""
     # cryptography is imported here, not in the thread: a daemon thread still importing its
     # native module when the interpreter exits aborts the process ("exception not rethrown").
     from cryptography.hazmat.primitives import serialization  # noqa: F401
@@ -92,7 +95,7 @@ def start_key_thread(
             return
         ready(keys)
 
-    thread = threading.Thread(target=work, name="ipmsg-keys", daemon=True)
+    thread = threading.Thread(target=work, name="ipmsg-keys")
     thread.start()
     return thread
 
