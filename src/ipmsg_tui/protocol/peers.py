@@ -118,6 +118,8 @@ def twin_key(base_key: str, addr: Addr) -> str:
 
 def split_key(key: str) -> tuple[str, Addr | None]:
     """``user@host`` and, for a twin's key, the address it names."""
+    if not key.endswith(")"):  # most keys: no pattern to match (the sidebar asks thousands)
+        return key, None
     match = _TWIN_KEY.fullmatch(key)
     if match is None:
         return key, None

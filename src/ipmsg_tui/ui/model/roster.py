@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ...i18n import N_, _
 from ...protocol.peers import Addr, Peer, split_key, where
@@ -43,20 +44,22 @@ class Contact:
     def is_everyone(self) -> bool:
         return self.key == EVERYONE
 
-    @property
+    # A contact's key never changes: what is read from it is worked out once (the sidebar
+    # asks for it of thousands of contacts on every rebuild).
+    @cached_property
     def base_key(self) -> str:
         """``user@host``, shared by twins."""
         return split_key(self.key)[0]
 
-    @property
+    @cached_property
     def is_twin(self) -> bool:
         return split_key(self.key)[1] is not None
 
-    @property
+    @cached_property
     def user(self) -> str:
         return self.base_key.rpartition("@")[0]
 
-    @property
+    @cached_property
     def host(self) -> str:
         return self.base_key.rpartition("@")[2]
 
