@@ -52,7 +52,7 @@ class CommandRunner:
         try:
             request = json.loads(line)
             if not isinstance(request, dict):
-                raise CommandRejected("a command is a JSON object")
+                raise CommandRejected(_("a command is a JSON object"))
             self._run(request)
         except (ValueError, CommandRejected, EngineError) as error:
             reply: dict[str, Any] = {"event": "error", "error": str(error)}
@@ -97,14 +97,17 @@ class CommandRunner:
             elif isinstance(away, str):
                 messenger.set_away(away, remember=False)
             else:
-                raise CommandRejected('"away" is a text, or false')
+                raise CommandRejected(_('"away" is a text, or false'))
         elif request.get("refresh") is True:
             messenger.refresh()
         elif "accept_key" in request:
             self._accept_key(request)
         else:
             raise CommandRejected(
-                "unknown command; use send/to, broadcast, nick, group, away, refresh or accept_key"
+                _(
+                    "unknown command; use send/to, broadcast, nick, group, away, refresh or "
+                    "accept_key"
+                )
             )
 
     def _accept_key(self, request: dict[str, Any]) -> None:
@@ -169,5 +172,5 @@ def _targets(value: object) -> list[str]:
 def _text(request: dict[str, Any], key: str, allow_empty: bool = False) -> str:
     value = request[key]
     if not isinstance(value, str) or (not value and not allow_empty):
-        raise CommandRejected(f'"{key}" must be a non-empty text')
+        raise CommandRejected(_('"{key}" must be a non-empty text').format(key=key))
     return value

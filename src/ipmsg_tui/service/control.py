@@ -17,6 +17,7 @@ import socket
 from pathlib import Path
 from typing import Any
 
+from ..i18n import _
 from .controlwire import (
     LINE_LIMIT,
     SOCKET_MODE,
@@ -121,7 +122,8 @@ class ControlServer:
             if reply is None:
                 return  # the command went away (Ctrl+C): what was sent stays sent
         except (ValueError, asyncio.LimitOverrunError, TimeoutError) as error:
-            reply = {"ok": False, "error": f"bad control request: {error}", "status": 2}
+            text = _("bad control request: {error}").format(error=error)
+            reply = {"ok": False, "error": text, "status": 2}
         except RequestFailed as failure:
             reply = {
                 "ok": False,
@@ -155,4 +157,4 @@ class ControlServer:
             return {"ok": True, "peers": peers}
         if op == "send":
             return await send_for_command(self.messenger, request)
-        raise RequestFailed(f"unknown control request {op!r}", 2)
+        raise RequestFailed(_("unknown control request {op}").format(op=repr(op)), 2)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..i18n import _
 from ..net.files import OfferError
 from ..protocol import events as ev
 from ..protocol.engine import EngineError
@@ -68,7 +69,7 @@ async def send_for_command(messenger: Messenger, request: dict[str, Any]) -> dic
     targets, text, timeout = request.get("targets"), request.get("text"), request.get("timeout")
     files = request.get("files") or []
     if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-        raise RequestFailed('"files" is a list of paths', 2)
+        raise RequestFailed(_('"files" is a list of paths'), 2)
     paths = [Path(f) for f in files]
     if (
         not isinstance(targets, list)
@@ -77,11 +78,11 @@ async def send_for_command(messenger: Messenger, request: dict[str, Any]) -> dic
         or not isinstance(text, str)
         or not (text or paths)
     ):
-        raise RequestFailed('"send" needs "targets" and a "text" or "files"', 2)
+        raise RequestFailed(_('"send" needs "targets" and a "text" or "files"'), 2)
     if timeout is not None and (not isinstance(timeout, int | float) or timeout < 0):
-        raise RequestFailed('"timeout" is a number of seconds', 2)
+        raise RequestFailed(_('"timeout" is a number of seconds'), 2)
     if any(not path.is_absolute() for path in paths):
-        raise RequestFailed("the running app needs absolute paths", 2)
+        raise RequestFailed(_("the running app needs absolute paths"), 2)
     loop = asyncio.get_running_loop()
     deadline = None if timeout is None else loop.time() + timeout
     news_came = asyncio.Event()
@@ -176,8 +177,10 @@ async def _find(messenger: Messenger, target: str, changed: asyncio.Event) -> Ad
     addr = resolve()
     if addr is None:
         raise _Missing(
-            f"no peer named {target!r} answered within {NAME_WAIT:g} s; "
-            "see `ipmsg-tui who`, or give its IP address"
+            _(
+                "no peer named {name} answered within {seconds:g} s; "
+                "see `ipmsg-tui who`, or give its IP address"
+            ).format(name=repr(target), seconds=NAME_WAIT)
         )
     return addr
 
@@ -204,22 +207,32 @@ async def _until_fetched(
         return
     still_in = {recipient.addr for recipient in offer.recipients}
     problems = [
-        f"{name} declined the files" for addr, name in names.items() if addr not in still_in
+        _("{name} declined the files").format(name=name)
+        for addr, name in names.items()
+        if addr not in still_in
     ]
     for recipient in offer.recipients:
         if offer.fetched_by(recipient):
             continue
         name = names.get(recipient.addr, f"{recipient.addr[0]}:{recipient.addr[1]}")
         if recipient.addr in outcome.left:
-            problems.append(f"{name} left before fetching the files (it quit: BR_EXIT)")
+            problems.append(
+                _("{name} left before fetching the files (it quit: BR_EXIT)").format(name=name)
+            )
         else:
             count = len(offer.required - offer.fetched.get(recipient, set()))
-            problems.append(f"{name} did not fetch the files within {timeout:g} s ({count} left)")
+            problems.append(
+                _("{name} did not fetch the files within {seconds:g} s ({left} left)").format(
+                    name=name, seconds=timeout, left=count
+                )
+            )
     _fail_with(problems)
 
 
 def _not_acknowledged(name: str, addr: Addr) -> str:
-    return f"{name} did not acknowledge the message (offline, or UDP port {addr[1]} blocked)"
+    return _("{name} did not acknowledge the message (offline, or UDP port {port} blocked)").format(
+        name=name, port=addr[1]
+    )
 
 
 def _fail_with(problems: list[str]) -> None:

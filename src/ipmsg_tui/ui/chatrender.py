@@ -22,27 +22,29 @@ SEALED_BODY = N_("Sealed message: press Enter on it, or click it, to open it.")
 
 
 ENCRYPTED_MARK = "🔐"  # not 🔒, which stands for sealed
-KEY_CHANGED = "⚠ key changed, unverified"
+KEY_CHANGED = N_("⚠ key changed, unverified")
 
 
-def security_label(row: StoredMessage, peer: str = "the peer") -> tuple[str, str] | None:
+def security_label(row: StoredMessage, peer: str = "") -> tuple[str, str] | None:
     """How the message travelled: encrypted (signed or not), under a changed key, or in
     clear although the peer can encrypt; None when there is nothing to say (plain peers)."""
     flags = row.flags
+    peer = peer or _("the peer")
     if row.incoming:
         if not flags & Flag.DECRYPTED:
             return None
         if flags & Flag.KEY_CHANGED:
-            return f"{ENCRYPTED_MARK} {KEY_CHANGED}", "bold $error"
+            return f"{ENCRYPTED_MARK} {_(KEY_CHANGED)}", "bold $error"
         if flags & Flag.SIGNED:
-            return f"{ENCRYPTED_MARK} encrypted", "$success"
-        return f"{ENCRYPTED_MARK} encrypted · unsigned", "$warning"
+            return f"{ENCRYPTED_MARK} {_('encrypted')}", "$success"
+        return f"{ENCRYPTED_MARK} {_('encrypted · unsigned')}", "$warning"
     if flags & Flag.NO_KEY:
         if row.state is MessageState.FAILED:
-            return f"not sent: no key from {peer} (encryption required)", "bold $error"
-        return f"⚠ sent unencrypted: no key from {peer}", "bold $warning"
+            text = _("not sent: no key from {name} (encryption required)")
+            return text.format(name=peer), "bold $error"
+        return _("⚠ sent unencrypted: no key from {name}").format(name=peer), "bold $warning"
     if flags & Flag.ENCRYPTED:
-        return f"{ENCRYPTED_MARK} encrypted", "$success"
+        return f"{ENCRYPTED_MARK} {_('encrypted')}", "$success"
     return None
 
 
@@ -64,7 +66,7 @@ def state_label(row: StoredMessage) -> tuple[str, str]:
     if row.flags & Flag.BROADCAST:
         return _("→ everyone"), "$text-muted"
     if row.flags & Flag.AUTO_REPLY:
-        return "↩ auto-reply (away)", "$text-muted"
+        return _("↩ auto-reply (away)"), "$text-muted"
     if row.recipients:
         return recipients_label(row)
     sealed = "🔒 " if row.sealed else ""
@@ -106,7 +108,7 @@ def recipients_line(row: StoredMessage) -> str:
     return _("to {names}").format(names=", ".join(r.name for r in row.recipients))
 
 
-def header_line(row: StoredMessage, peer: str = "the peer") -> Content:
+def header_line(row: StoredMessage, peer: str = "") -> Content:
     label, style = state_label(row)
     sender_style = "bold $text-accent" if not row.incoming else "bold $text-primary"
     parts: list[tuple[str, str] | str] = [
@@ -162,7 +164,7 @@ def body_lines(row: StoredMessage, files: OfferView | None = None) -> list[tuple
 
 
 def message_lines(
-    row: StoredMessage, width: int, files: OfferView | None = None, peer: str = "the peer"
+    row: StoredMessage, width: int, files: OfferView | None = None, peer: str = ""
 ) -> list[Content]:
     """The message as screen lines at ``width`` cells: header, then the indented body.
     ``peer``: the name of whom the conversation is with."""

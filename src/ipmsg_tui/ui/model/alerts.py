@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from ...i18n import _, ngettext
+from ...i18n import N_, _, ngettext
 from ...store import MessageState, StoredMessage
 
 WINDOW = 3.0
@@ -84,8 +84,8 @@ class MessageAlerts:
 
 # ---------------------------------------------------------------- outside the terminal
 
-SEALED_BODY = "sent you a sealed message"
-UNVERIFIED_BODY = "sent you a message (their key changed: open the app to read it)"
+SEALED_BODY = N_("sent you a sealed message")
+UNVERIFIED_BODY = N_("sent you a message (their key changed: open the app to read it)")
 BODY_MAX = 200
 # Bytes a peer must never smuggle into an escape sequence or a command line: C0 and C1
 # controls (ESC, BEL, ST ...) and DEL.
@@ -121,9 +121,9 @@ def desktop_notice(
     if focused or not enabled or not row.incoming:
         return None
     if row.sealed or row.state is MessageState.SEALED:
-        body = SEALED_BODY
+        body = _(SEALED_BODY)
     elif key_changed:
-        body = UNVERIFIED_BODY
+        body = _(UNVERIFIED_BODY)
     else:
         body = shown_text
     return DesktopNotice(clean(sender, 80), clean(body))
