@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -101,3 +102,29 @@ async def test_the_quit_question_fits(lan: Lan, language: str) -> None:
         text = text_of(app)
         for label in ("Quit ipmsg-tui?", "Quit (y)", "Stay (n)", "Escape: stay"):
             assert i18n._(label) in text, (label, text)
+
+
+async def test_the_keys_panel_leaves_the_footer_whole(lan: Lan, language: str) -> None:
+    """F1 at 60 columns: the panel lies over the conversation, the footer keeps its
+    double-width labels, and the panel's own words are translated and whole."""
+    await lan.peer("Bob", knows=("Ann",), nick="阿明")
+    app = await lan.app("Ann", knows=("Bob",))
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
+        app.peer_list.focus()
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: bool(app.screen.query("HelpPanel")))
+        await pilot.pause(0.3)
+        lines = screen_lines(app)
+        assert all(cell_len(line) <= SMALL[0] for line in lines)
+        footer = lines[-1]
+        for label in EXPECTED[language]["footer"]:
+            assert label in footer, (label, footer)
+        panel = app.screen.query_one("HelpPanel").region
+        shown = "\n".join(line[panel.x : panel.right] for line in lines[panel.y : -1])
+        for words in ("Page Up", "Page Down", "Scroll Left", "Scroll Right", "First"):
+            assert i18n._(words) in shown, (words, shown)
+        assert "…" not in shown, shown
+        assert not re.search(r"[A-Z][a-z]+ [A-Z][a-z]+", shown), shown  # no English keys
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: not app.screen.query("HelpPanel"))
