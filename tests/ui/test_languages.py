@@ -128,3 +128,45 @@ async def test_the_keys_panel_leaves_the_footer_whole(lan: Lan, language: str) -
         assert not re.search(r"[A-Z][a-z]+ [A-Z][a-z]+", shown), shown  # no English keys
         await pilot.press("f1")
         await wait_for(pilot, lambda: not app.screen.query("HelpPanel"))
+
+
+def _fits(app: Any) -> str:
+    lines = screen_lines(app)
+    assert all(cell_len(line) <= SMALL[0] for line in lines), lines
+    return "\n".join(lines)
+
+
+async def test_the_dialogs_added_late_speak_the_language(lan: Lan, language: str) -> None:
+    """Search, forget and remove-host: in the language, whole, at 60×20."""
+    await lan.peer("Bob", knows=("Ann",), nick="阿明")
+    app = await lan.app("Ann", knows=("Bob",))
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
+        app.commands.chat_with("bob@bob-pc")
+        await pilot.pause(0.1)
+
+        await pilot.press("ctrl+g")
+        await wait_for(pilot, lambda: i18n._("Search the history") in _fits(app))
+        await pilot.press(*"午饭")
+        nothing = i18n._("Nothing found for {query}").format(query=repr("午饭"))
+        await wait_for(pilot, lambda: nothing in _fits(app))
+        await pilot.press("escape")
+
+        app.commands.forget_conversation()
+        question = i18n._("Forget the conversation with {name}?").format(name="阿明")
+        await wait_for(pilot, lambda: question in _fits(app))
+        text = _fits(app)
+        for words in ("Keep (n)", "Escape: keep"):
+            assert i18n._(words) in text, (words, text)
+        assert f"{i18n._('Forget')} (y)" in text, text
+        await pilot.press("escape")
+
+        app.messenger.add_target("127.0.0.1:9", broadcast=False)  # loopback, nobody there
+        app.commands.remove_target()
+        title = i18n._("Remove a host or broadcast address")
+        await wait_for(pilot, lambda: title in _fits(app))
+        assert i18n._("host  {address}").format(address="127.0.0.1:9") in _fits(app)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: title not in _fits(app))
+        # Nothing English is left on screen but names, addresses and keys.
+        assert not re.search(r"\b[a-z]{3,} [a-z]{3,} [a-z]{3,}\b", _fits(app)), _fits(app)
