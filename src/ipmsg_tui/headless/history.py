@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TextIO
 
-from ..i18n import N_, _
+from ..i18n import N_, _, ngettext
 from ..protocol.peers import split_key
 from ..search import SearchQueryError
 from ..store import EVERYONE, Conversation, HistoryStore, MessageState, StoredMessage
@@ -135,6 +135,10 @@ def message_record(message: StoredMessage, nick: str) -> dict[str, Any]:
         "state": message.state.value,
         "packet_no": message.packet_no,
         "multicast": message.multicast,
+        "also_to": [
+            {"user": key.rpartition("@")[0], "host": key.rpartition("@")[2], "nick": nick}
+            for key, nick in message.also_to
+        ],
         "recipients": [
             {
                 "key": r.key,
@@ -151,6 +155,15 @@ def message_record(message: StoredMessage, nick: str) -> dict[str, Any]:
             for a in message.attachments
         ],
     }
+
+
+def also_to_text(message: StoredMessage) -> str:
+    """``to you and 2 others: hanako, jiro`` (their nicks where known, else their user)."""
+    names = ", ".join(nick or key.rpartition("@")[0] for key, nick in message.also_to)
+    count = len(message.also_to)
+    return ngettext(
+        "to you and {count} other: {names}", "to you and {count} others: {names}", count
+    ).format(count=count, names=names)
 
 
 # A message's state as the text lines say it (JSON keeps the English value).
@@ -175,7 +188,7 @@ def message_line(message: StoredMessage, nick: str) -> str:
         arrow = _("to {name}").format(name=", ".join(r.name for r in message.recipients))
         state += f" {message.delivered_count}/{len(message.recipients)}"
     elif message.multicast and message.incoming:
-        arrow += " " + _("(to several)")
+        arrow += " " + (f"({also_to_text(message)})" if message.also_to else _("(to several)"))
     if message.is_notice:  # ours, about the conversation: never words of the peer
         arrow = _("notice about {name}").format(name=who)
     if _hidden(message):

@@ -70,6 +70,8 @@ def event_record(event: ev.Event) -> dict[str, Any] | None:
                 "timestamp": event.timestamp,
                 "broadcast": event.broadcast,
                 "multicast": event.multicast,
+                # The others it went to, when the sender named them (Windows does).
+                "also_to": [{"user": user, "host": host} for user, host in event.others],
                 "auto_reply": event.auto_reply,
                 "encrypted": event.encrypted,
                 "signed": event.signed,

@@ -48,6 +48,15 @@ def security_label(row: StoredMessage, peer: str = "") -> tuple[str, str] | None
     return None
 
 
+def also_to_label(row: StoredMessage) -> str:
+    """``to you and 2 others: hanako, jiro`` (nicks where known, else user names)."""
+    names = [nick or key.rpartition("@")[0] for key, nick in row.also_to]
+    shown = ", ".join(names[:3]) + (" …" if len(names) > 3 else "")
+    return ngettext(
+        "to you and {count} other: {names}", "to you and {count} others: {names}", len(names)
+    ).format(count=len(names), names=shown)
+
+
 def state_label(row: StoredMessage) -> tuple[str, str]:
     """The state shown after the sender, and its style."""
     if row.incoming:
@@ -61,7 +70,7 @@ def state_label(row: StoredMessage) -> tuple[str, str]:
         if row.flags & Flag.BROADCAST:
             marks.append(_("to everyone"))
         elif row.flags & Flag.MULTICAST:
-            marks.append(_("to you and others"))
+            marks.append(also_to_label(row) if row.also_to else _("to you and others"))
         return " · ".join(marks), "$text-muted"
     if row.flags & Flag.BROADCAST:
         return _("→ everyone"), "$text-muted"
