@@ -27,7 +27,11 @@ from typing import Any, cast
 from ipmsg_tui.net.binding import SocketPlan
 from ipmsg_tui.net.node import Node
 from ipmsg_tui.protocol import events as ev
-from ipmsg_tui.protocol.engineconfig import EngineConfig
+
+try:
+    from ipmsg_tui.protocol.engineconfig import EngineConfig
+except ImportError:  # a checkout from before issue 12 (measured with --before)
+    from ipmsg_tui.protocol.engine import EngineConfig  # type: ignore[attr-defined]
 from ipmsg_tui.protocol.packet import format_packet
 
 from .channel import emit, next_command, read_command

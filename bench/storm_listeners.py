@@ -26,7 +26,11 @@ from pathlib import Path
 from ipmsg_tui.net.binding import SocketPlan
 from ipmsg_tui.net.node import Node, open_udp_socket
 from ipmsg_tui.protocol import events as ev
-from ipmsg_tui.protocol.engineconfig import EngineConfig
+
+try:
+    from ipmsg_tui.protocol.engineconfig import EngineConfig
+except ImportError:  # a checkout from before issue 12 (measured with --before)
+    from ipmsg_tui.protocol.engine import EngineConfig  # type: ignore[attr-defined]
 
 from .channel import emit, next_command
 from .lab import BROADCAST

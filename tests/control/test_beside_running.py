@@ -288,3 +288,42 @@ async def test_without_a_running_messenger_the_command_works_alone(
     finally:
         await bob.stop()
         bob.close()
+
+
+async def test_files_sent_beside_a_running_listen_are_served_by_it(
+    tmp_path: Path, ports: list[int]
+) -> None:
+    """`listen` answers `send` beside it too, files included: it must serve what it offers
+    (it once started without its TCP server, so the peer's fetch was refused)."""
+    bob = Messenger(settings_of(tmp_path, "Bob", ports[1], ports[0]))
+    downloads = tmp_path / "bob-downloads"
+    downloads.mkdir()
+
+    def accept(event: news.News) -> None:
+        if isinstance(event, OfferReceived):
+            bob.accept(event.offer, downloads)
+
+    bob.subscribe(accept)
+    await bob.start()
+    ann_args = ["--bind", "127.0.0.1", "--port", str(ports[0])]
+    ann_args += ["--data-dir", str(tmp_path / "Ann"), "--host", f"127.0.0.1:{ports[1]}"]
+    listen = await asyncio.create_subprocess_exec(
+        *command("listen", "--json", *ann_args),
+        stdout=asyncio.subprocess.PIPE,
+        stdin=asyncio.subprocess.DEVNULL,
+        env=child_env({"USER": "ann", "LOGNAME": "ann"}),
+    )
+    try:
+        assert listen.stdout is not None
+        while b'"peer_joined"' not in await asyncio.wait_for(listen.stdout.readline(), WAIT):
+            pass
+        attachment = tmp_path / "report.txt"
+        attachment.write_bytes(b"quarterly numbers\n" * 1000)
+        result = await ipmsg("send", "Bob", "the report", "--file", str(attachment), *ann_args)
+        assert result == (0, "", "")
+        assert (downloads / "report.txt").read_bytes() == attachment.read_bytes()
+    finally:
+        listen.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(listen.wait(), WAIT)
+        await bob.stop()
+        bob.close()

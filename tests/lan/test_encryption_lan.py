@@ -63,10 +63,15 @@ def at(host: Host) -> tuple[str, int]:
     return (host.ip, PORT)
 
 
-def sendmsgs(sniffer: Sniffer, src: Host, dst: Host) -> list[Datagram]:
-    return sniffer.matching(
-        lambda d: d.mode == SENDMSG and d.src[0] == src.ip and d.dst[0] == dst.ip
-    )
+def sendmsgs(sniffer: Sniffer, src: Host, dst: Host, at_least: int = 0) -> list[Datagram]:
+    """The SENDMSGs from ``src`` to ``dst`` seen so far; with ``at_least``, waiting for
+    that many (a message already answered has crossed the wire, but the sniffer's thread
+    may not have read it yet on a busy machine)."""
+
+    def wanted(d: Datagram) -> bool:
+        return d.mode == SENDMSG and d.src[0] == src.ip and d.dst[0] == dst.ip
+
+    return sniffer.wait_for(wanted, at_least) if at_least else sniffer.matching(wanted)
 
 
 def test_windows_and_feiq_peers_both_ways_with_listen_and_send(
@@ -120,7 +125,7 @@ def test_windows_and_feiq_peers_both_ways_with_listen_and_send(
         delivered = alice.wait_for_all(lambda e: e["event"] == "message_delivered", 2)
         assert {e["packet_no"] for e in delivered} == {e["packet_no"] for e in sent}
         # on the wire: ENCRYPTOPT, and the text nowhere
-        out = sendmsgs(wire, lan["a"], lan["b"]) + sendmsgs(wire, lan["a"], lan["c"])
+        out = sendmsgs(wire, lan["a"], lan["b"], 1) + sendmsgs(wire, lan["a"], lan["c"], 1)
         assert out and all(d.command & ENCRYPTOPT for d in out)
         assert not [d for d in out if b"from listen" in d.payload]
 
@@ -221,7 +226,7 @@ def test_a_peer_that_never_gives_its_key_gets_clear_text_or_nothing(
         assert sent.stderr.strip() == f"ipmsg-tui: sent unencrypted: no key from {lan['b'].ip}:2425"
         [got] = mute.wait_received()
         assert (got.text, got.signature_ok) == ("plain after all", None)
-        [clear] = sendmsgs(wire, lan["d"], lan["b"])
+        [clear] = sendmsgs(wire, lan["d"], lan["b"], 1)
         assert not clear.command & ENCRYPTOPT and b"plain after all" in clear.payload
 
         refused = run(
@@ -255,7 +260,7 @@ def test_two_ipmsg_tui_hosts_talk_encrypted_and_signed(lan: Lan, tmp_path: Path)
             assert (message["encrypted"], message["signed"]) == (True, True)
         for listener in (alice, bob):
             listener.wait_for(lambda e: e["event"] == "message_delivered")
-        both = sendmsgs(wire, lan["a"], lan["b"]) + sendmsgs(wire, lan["b"], lan["a"])
+        both = sendmsgs(wire, lan["a"], lan["b"], 1) + sendmsgs(wire, lan["b"], lan["a"], 1)
         assert len(both) >= 2 and all(d.command & ENCRYPTOPT for d in both)
         for text in ("secret plans 🔐", "top secret reply"):
             assert not [d for d in both if text.encode() in d.payload]

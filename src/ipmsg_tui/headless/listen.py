@@ -91,8 +91,8 @@ async def run_listen(
     stop = asyncio.Event()
     stop_on_signals(stop)
     try:
-        # listen offers nothing, so serves nothing
-        await messenger.start(serve_files=False, keys=True)
+        # It serves files: a `send --file` beside it offers them through it (control socket).
+        await messenger.start(keys=True)
         await control.start()
         if accept_files:  # what we were downloading when we last quit goes on from its .part
             messenger.files.resume_interrupted()

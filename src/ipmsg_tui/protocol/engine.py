@@ -526,11 +526,10 @@ class Engine(KeyExchange):
             iptux_encoding=fields.iptux_encoding,
             encoding_override=self._peer_encodings.get(f"{fields.user}@{fields.host}"),
         )
-        if packet.mode == Command.BR_ENTRY:  # (re)started: it may answer key requests now
-            self._ring.silent.discard(addr)
-        copy_key = EntryCopy(addr, packet.packet_no)
-        if packet.mode == Command.BR_ENTRY and not self._entry_copies.check_and_add(copy_key, now):
-            self._answer_entry(updated, now)
+        if packet.mode == Command.BR_ENTRY:
+            self._ring.silent.discard(addr)  # (re)started: it may answer key requests now
+            if not self._entry_copies.check_and_add(EntryCopy(addr, packet.packet_no), now):
+                self._answer_entry(updated, now)
         self._store_peer(updated, peer)
 
     def _on_exit(self, packet: Packet, addr: Addr, now: float) -> None:

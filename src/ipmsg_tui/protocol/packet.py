@@ -6,7 +6,7 @@ capabilities and the packet's UTF8OPT bit are looked at (see :mod:`.text`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .constants import MAX_DATAGRAM, get_mode, get_options
 
@@ -38,10 +38,11 @@ class Packet:
     host: bytes
     command: int
     extension: bytes = b""
+    # The command's mode, asked for several times per datagram: worked out once.
+    mode: int = field(init=False, repr=False, compare=False)
 
-    @property
-    def mode(self) -> int:
-        return get_mode(self.command)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "mode", get_mode(self.command))
 
     @property
     def options(self) -> int:

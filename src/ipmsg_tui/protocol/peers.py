@@ -167,14 +167,18 @@ class PeerTable:
         What is stored (and what :meth:`get` returns) has its ``twin`` flag decided here.
         """
         previous = self._peers.get(peer.addr)
-        if previous is not None and previous.base_key != peer.base_key:
+        if previous is not None and (previous.user, previous.host) != (peer.user, peer.host):
             self._release(previous)  # another login or host name at this address
             previous = None
-        twin = previous.twin if previous is not None else self._is_twin(peer)
+        if previous is not None:  # as it was: a peer that is no twin holds its identity
+            twin = previous.twin
+        else:
+            base_key = peer.base_key
+            twin = self._is_twin(base_key, peer.addr)
+            if not twin:
+                self._holders[base_key] = peer.addr
         if twin != peer.twin:
             peer = replace(peer, twin=twin)
-        if not twin:
-            self._holders[peer.base_key] = peer.addr
         self._peers[peer.addr] = peer
         self._peers.move_to_end(peer.addr)
         if len(self._peers) <= self.limit:
@@ -186,12 +190,12 @@ class PeerTable:
                 break
         return self.remove(victim)
 
-    def _is_twin(self, peer: Peer) -> bool:
+    def _is_twin(self, base_key: str, addr: Addr) -> bool:
         """A newcomer is a twin while another address holds its ``user@host``."""
-        if twin_key(peer.base_key, peer.addr) in self._known_twins:
+        if self._known_twins and twin_key(base_key, addr) in self._known_twins:
             return True
-        holder = self._holders.get(peer.base_key)
-        return holder is not None and holder != peer.addr
+        holder = self._holders.get(base_key)
+        return holder is not None and holder != addr
 
     def _release(self, peer: Peer) -> None:
         if self._holders.get(peer.base_key) == peer.addr:

@@ -7,6 +7,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from .peers import Addr
 
@@ -31,9 +32,9 @@ class RetryKind(Enum):
         return self.value if self in (RetryKind.VERSION_INFO, RetryKind.ABSENCE_INFO) else None
 
 
-@dataclass(frozen=True, slots=True)
-class RetryKey:
-    """One awaited answer: from ``addr``, of ``kind``, naming ``packet_no`` (0: names none)."""
+class RetryKey(NamedTuple):
+    """One awaited answer: from ``addr``, of ``kind``, naming ``packet_no`` (0: names none).
+    A named tuple: one is made for every message sent and every answer heard."""
 
     addr: Addr
     kind: RetryKind
