@@ -37,3 +37,24 @@ def test_lines_are_translated_but_json_is_not(chinese: None) -> None:
         "port": 2425,
         "packet_no": 42,
     }
+
+
+def test_a_message_to_several_names_the_others_when_the_sender_did() -> None:
+    from ipmsg_tui.protocol.peers import Peer
+
+    taro = Peer(("10.77.0.9", 2425), "taro", "WINPC", nick="Taro")
+    others = (("hanako", "HANAKO-PC"), ("jiro", "JIRO"))
+    event = ev.MessageReceived(taro, 5, "stand-up", 0.0, multicast=True, others=others)
+    line = event_line(event, 0)
+    assert line is not None and "(to you and 2 others: hanako, jiro)" in line
+    i18n.install("ja")
+    try:
+        line = event_line(event, 0)
+        assert line is not None and "(あなたと他 2 人宛：hanako, jiro)" in line
+    finally:
+        i18n.install(i18n.ENGLISH)
+    record = event_record(event)
+    assert record is not None and record["also_to"] == [
+        {"user": "hanako", "host": "HANAKO-PC"},
+        {"user": "jiro", "host": "JIRO"},
+    ]

@@ -6,7 +6,7 @@ import time
 import unicodedata
 from typing import Any, TextIO
 
-from ..i18n import N_, _
+from ..i18n import N_, _, ngettext
 from ..net.files import (
     FileEvent,
     TransferEnded,
@@ -222,6 +222,13 @@ def event_line(event: ev.Event | FileEvent, now: float, *, sealed_text: bool = T
                 text = _(SEALED_NOT_SHOWN)
             lock = _lock(event)
             where = f"{peer.name} [{peer.ip}:{peer.port}]{lock}"
+            if event.others:  # one of several, and the sender named the others
+                count = len(event.others)
+                names = ", ".join(user for user, _host in event.others)
+                also = ngettext(
+                    "to you and {count} other: {names}", "to you and {count} others: {names}", count
+                )
+                where += f" ({also.format(count=count, names=names)})"
             line = _("{kind} from {who}: {text}").format(kind=kind, who=where, text=text)
             return f"{stamp} {line}{files}"
         case ev.MessageDelivered(addr=addr, packet_no=packet_no):
