@@ -30,7 +30,6 @@ SHOWN_ARGS: dict[str, tuple[int, ...]] = {
     "_security_toast": (0, 1),
     "print": (0,),
     "CommandError": (0,),
-    "CommandRejected": (0,),
     "RequestFailed": (0,),
     "ControlError": (0,),
     "ConfigError": (0,),
@@ -38,6 +37,8 @@ SHOWN_ARGS: dict[str, tuple[int, ...]] = {
     "UnknownTarget": (0,),
     "AmbiguousTarget": (0,),
 }
+# Not listed: CommandRejected, whose text goes only into listen --commands' JSON "error"
+# events, which stay English (JSON values never change with the language).
 SHOWN_KEYWORDS = {"title", "tooltip", "placeholder", "help", "description"}
 SHOWN_ATTRIBUTES = {"placeholder", "border_title", "border_subtitle", "title", "sub_title"}
 # Words left once placeholders, the program's name and column heads (NICK, PINNED) go.

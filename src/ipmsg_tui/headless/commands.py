@@ -23,7 +23,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from ..i18n import _
+from ..i18n import english
 from ..protocol.engine import EngineError
 from ..protocol.peers import Addr
 from ..service import KeyNotKnown, Messenger
@@ -52,8 +52,11 @@ class CommandRunner:
         try:
             request = json.loads(line)
             if not isinstance(request, dict):
-                raise CommandRejected(_("a command is a JSON object"))
-            self._run(request)
+                raise CommandRejected("a command is a JSON object")
+            # What it answers is JSON, whose values never change with the language: the
+            # texts of "error" and "warning" (ours, the targets', the nick's) stay English.
+            with english():
+                self._run(request)
         except (ValueError, CommandRejected, EngineError) as error:
             reply: dict[str, Any] = {"event": "error", "error": str(error)}
             if isinstance(request, dict) and "id" in request:
@@ -97,17 +100,14 @@ class CommandRunner:
             elif isinstance(away, str):
                 messenger.set_away(away, remember=False)
             else:
-                raise CommandRejected(_('"away" is a text, or false'))
+                raise CommandRejected('"away" is a text, or false')
         elif request.get("refresh") is True:
             messenger.refresh()
         elif "accept_key" in request:
             self._accept_key(request)
         else:
             raise CommandRejected(
-                _(
-                    "unknown command; use send/to, broadcast, nick, group, away, refresh or "
-                    "accept_key"
-                )
+                "unknown command; use send/to, broadcast, nick, group, away, refresh or accept_key"
             )
 
     def _accept_key(self, request: dict[str, Any]) -> None:
@@ -164,13 +164,11 @@ def _targets(value: object) -> list[str]:
         and all(isinstance(t, str) and t for t in value)
     ):
         return list(value)
-    raise CommandRejected(
-        _('"send" needs "to": an IP, IP:PORT, nick or user@host, or a list of them')
-    )
+    raise CommandRejected('"send" needs "to": an IP, IP:PORT, nick or user@host, or a list of them')
 
 
 def _text(request: dict[str, Any], key: str, allow_empty: bool = False) -> str:
     value = request[key]
     if not isinstance(value, str) or (not value and not allow_empty):
-        raise CommandRejected(_('"{key}" must be a non-empty text').format(key=key))
+        raise CommandRejected(f'"{key}" must be a non-empty text')
     return value
