@@ -58,3 +58,16 @@ def test_a_message_to_several_names_the_others_when_the_sender_did() -> None:
         {"user": "hanako", "host": "HANAKO-PC"},
         {"user": "jiro", "host": "JIRO"},
     ]
+
+
+def test_the_engines_reasons_are_shown_in_the_language(chinese: None) -> None:
+    rejected = ev.MessageRejected(
+        ("10.77.0.9", 2425), None, 9, "the signature does not match the sender's key (forged?)"
+    )
+    line = event_line(rejected, 0)
+    assert line is not None and line.endswith("签名与发送者的密钥不符（伪造？）"), line
+    undecryptable = ev.MessageRejected(("10.77.0.9", 2425), None, 10, "cannot decrypt: bad hex")
+    line = event_line(undecryptable, 0)
+    assert line is not None and line.endswith("无法解密：bad hex"), line  # the cipher's words
+    record = event_record(rejected)
+    assert record is not None and record["reason"] == rejected.reason  # JSON stays English

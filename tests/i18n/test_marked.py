@@ -12,7 +12,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "ipmsg_tui"
 FOLDERS = ("ui", "service", "headless")
-FILES = ("cli.py", "targets.py", "config.py")
+FILES = ("cli.py", "targets.py", "config.py", "history.py", "reasons.py")
 
 # Call -> which positional arguments are shown to the user.
 SHOWN_ARGS: dict[str, tuple[int, ...]] = {

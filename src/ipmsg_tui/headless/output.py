@@ -15,6 +15,7 @@ from ..net.transfers import Direction, Transfer, TransferState
 from ..protocol import events as ev
 from ..protocol.constants import EntryOpt
 from ..protocol.peers import Addr, Peer
+from ..reasons import reason_text
 
 
 def peer_record(peer: Peer, fingerprint: str | None = None) -> dict[str, Any]:
@@ -249,11 +250,13 @@ def event_line(event: ev.Event | FileEvent, now: float, *, sealed_text: bool = T
             line = _("opened   {addr} opened message {number}").format(addr=where, number=packet_no)
             return f"{stamp} {line}"
         case ev.UnsupportedPacket(addr=addr, reason=reason):
-            line = _("notice   {addr}: {reason}").format(addr=f"{addr[0]}:{addr[1]}", reason=reason)
+            line = _("notice   {addr}: {reason}").format(
+                addr=f"{addr[0]}:{addr[1]}", reason=reason_text(reason)
+            )
             return f"{stamp} {line}"
         case ev.MessageRejected(addr=addr, packet_no=packet_no, reason=reason):
             line = _("REJECTED message {number} claiming to be from {addr}: {reason}").format(
-                number=packet_no, addr=f"{addr[0]}:{addr[1]}", reason=reason
+                number=packet_no, addr=f"{addr[0]}:{addr[1]}", reason=reason_text(reason)
             )
             return f"{stamp} {line}"
         case ev.KeyChanged(addr=addr, identity=identity):
@@ -275,7 +278,7 @@ def event_line(event: ev.Event | FileEvent, now: float, *, sealed_text: bool = T
             return f"{stamp} {line.format(number=packet_no, reason=key_missing_reason(event))}"
         case ev.KeyRejected(addr=addr, identity=identity, reason=reason):
             line = _("WARNING  key from {identity} [{addr}] refused: {reason}").format(
-                identity=identity, addr=f"{addr[0]}:{addr[1]}", reason=reason
+                identity=identity, addr=f"{addr[0]}:{addr[1]}", reason=reason_text(reason)
             )
             return f"{stamp} {line}"
     return None

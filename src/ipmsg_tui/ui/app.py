@@ -26,6 +26,7 @@ from textual.widgets import Footer, OptionList
 from ..config import Settings
 from ..i18n import N_, _
 from ..protocol.engine import EngineError
+from ..reasons import reason_text
 from ..service import Messenger
 from ..service.control import ControlServer
 from ..store import EVERYONE, MessageState, SearchHit, StoredMessage
@@ -812,7 +813,9 @@ class MessengerApp(App[int]):
             case "rejected":
                 text = _("A message claiming to be from {name} could not be verified: {why}")
                 self._security_toast(
-                    text.format(name=name, why=message.detail), _("Message rejected"), "error"
+                    text.format(name=name, why=reason_text(message.detail)),
+                    _("Message rejected"),
+                    "error",
                 )
             case "key_changed":
                 if contact is not None:
@@ -826,7 +829,9 @@ class MessengerApp(App[int]):
                     "error",
                 )
             case "key_refused":
-                self._security_toast(f"{name}: {message.detail}", _("Key refused"), "error")
+                self._security_toast(
+                    f"{name}: {reason_text(message.detail)}", _("Key refused"), "error"
+                )
             case "no_key" if message.sent:
                 self._security_toast(
                     _("Sent unencrypted: no key from {name}").format(name=name),
@@ -866,7 +871,7 @@ class MessengerApp(App[int]):
 
     def on_peer_notice(self, message: ui.PeerNotice) -> None:
         who = message.peer.name if message.peer is not None else message.addr[0]
-        self.notify(f"{who}: {message.text}", severity="warning", markup=False)
+        self.notify(f"{who}: {reason_text(message.text)}", severity="warning", markup=False)
 
     # ------------------------------------------------------------------ files
 
