@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import ifaddr
 
+from ..i18n import _
+
 
 class InterfaceError(Exception):
     """A user-facing problem with the chosen address; the message says what to do."""
@@ -49,8 +51,9 @@ def interface_for(bind: str, interfaces: list[Interface]) -> Interface:
         if interface.ip == bind:
             return interface
     raise InterfaceError(
-        f"{bind} is not an address of this machine; "
-        "use --bind with one of: " + ", ".join(i.ip for i in interfaces)
+        _("{address} is not an address of this machine; use --bind with one of: {choices}").format(
+            address=bind, choices=", ".join(i.ip for i in interfaces)
+        )
     )
 
 
