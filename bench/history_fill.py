@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
@@ -27,16 +28,42 @@ def fill_history(path: Path, key: str, count: int, peer_ip: str, peer_nick: str)
         conversation_id = store.upsert_conversation(key)
     finally:
         store.close()
+    insert_messages(
+        path,
+        count,
+        conversation_of=lambda index: conversation_id,
+        ip_of=lambda index: peer_ip,
+        peer_nick=peer_nick,
+        text_of=message_text,
+    )
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute(
+            "UPDATE conversations SET nick = ?, ip = ?, port = 2425, last_ts = ? WHERE id = ?",
+            (peer_nick, peer_ip, START_TS + 60 * count, conversation_id),
+        )
+
+
+def insert_messages(
+    path: Path,
+    count: int,
+    *,
+    conversation_of: Callable[[int], int],
+    ip_of: Callable[[int], str],
+    peer_nick: str,
+    text_of: Callable[[int], str],
+) -> None:
+    """Insert ``count`` messages in one transaction straight into the tables: odd ones
+    theirs (received), even ones ours (delivered), a minute apart from ``START_TS``."""
     rows = (
         (
-            conversation_id,
+            conversation_of(index),
             "in" if index % 2 else "out",
             START_TS + 60 * index,
             index + 1,
-            peer_ip,
+            ip_of(index),
             2425,
             peer_nick if index % 2 else "me",
-            message_text(index),
+            text_of(index),
             0,
             (MessageState.RECEIVED if index % 2 else MessageState.DELIVERED).value,
             "",
@@ -48,10 +75,6 @@ def fill_history(path: Path, key: str, count: int, peer_ip: str, peer_nick: str)
             "INSERT INTO messages (conversation_id, direction, ts, packet_no, ip, port, "
             "sender, text, flags, state, attachments) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
-        )
-        db.execute(
-            "UPDATE conversations SET nick = ?, ip = ?, port = 2425, last_ts = ? WHERE id = ?",
-            (peer_nick, peer_ip, START_TS + 60 * count, conversation_id),
         )
 
 
@@ -97,26 +120,14 @@ def fill_mixed(path: Path, count: int, conversations: int = 50, seed: int = 7) -
     finally:
         store.close()
     rng = random.Random(seed)
-    rows = (
-        (
-            ids[index % conversations],
-            "in" if index % 2 else "out",
-            START_TS + 60 * index,
-            index + 1,
-            f"10.77.0.{2 + index % conversations}",
-            2425,
-            "peer" if index % 2 else "me",
-            mixed_text(rng, index),
-            0,
-            (MessageState.RECEIVED if index % 2 else MessageState.DELIVERED).value,
-            "",
-        )
-        for index in range(count)
+    # The texts are drawn in index order (the generator runs once, in order).
+    insert_messages(
+        path,
+        count,
+        conversation_of=lambda index: ids[index % conversations],
+        ip_of=lambda index: f"10.77.0.{2 + index % conversations}",
+        peer_nick="peer",
+        text_of=lambda index: mixed_text(rng, index),
     )
     with closing(sqlite3.connect(path)) as db, db:
-        db.executemany(
-            "INSERT INTO messages (conversation_id, direction, ts, packet_no, ip, port, "
-            "sender, text, flags, state, attachments) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
         db.execute("UPDATE conversations SET last_ts = ?", (START_TS + 60 * count,))

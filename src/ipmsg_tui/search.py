@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import sqlite3
 import unicodedata
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+
+from .transaction import transaction
 
 # One transaction of a catch-up: other writers (the running app) wait at most this long.
 CATCH_UP_BATCH = 5000
@@ -172,7 +172,7 @@ class SearchIndex:
         """Index everything queued, in batches of short transactions; how many."""
         done = 0
         while True:
-            with self._transaction():
+            with transaction(self._db):
                 ids = [
                     row[0]
                     for row in self._db.execute(
@@ -255,19 +255,6 @@ class SearchIndex:
             sql += " LIMIT ?"
             arguments.append(limit)
         return self._db.execute(sql, arguments).fetchall()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        if self._db.in_transaction:  # the caller's transaction covers it
-            yield
-            return
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
 
 
 def _contains(text: str | None, needle: str) -> bool:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from enum import IntFlag, StrEnum
 from pathlib import Path
@@ -23,6 +21,7 @@ from .protocol.direction import Direction
 from .protocol.events import MessageReceived
 from .protocol.peers import Addr, Peer, split_key
 from .search import SearchIndex, Snippet, snippet
+from .transaction import transaction
 
 EVERYONE = "*"
 # A retransmission of a message we kept before a crash is recognised this long.
@@ -327,7 +326,7 @@ class HistoryStore:
         self._db.close()
 
     def _upgrade(self) -> None:
-        with self._transaction():
+        with transaction(self._db):
             (version,) = self._db.execute("PRAGMA user_version").fetchone()
             if version < 2:
                 # The old messages are queued here and indexed by the first search (or
@@ -422,7 +421,7 @@ class HistoryStore:
     def forget_conversation(self, key: str) -> int:
         """Delete a conversation and all its messages (they leave the search index when it
         next catches up, before any search); how many messages went."""
-        with self._transaction():
+        with transaction(self._db):
             row = self._db.execute("SELECT id FROM conversations WHERE key = ?", (key,)).fetchone()
             if row is None:
                 return 0
@@ -546,7 +545,7 @@ class HistoryStore:
             MessageState.SENDING,
             attachments,
         )
-        with self._transaction():
+        with transaction(self._db):
             stored = self._insert(draft, peer, unread=0)
             for key, addr, peer in recipients:
                 conversation_id = self.upsert_conversation(key, peer)
@@ -563,7 +562,7 @@ class HistoryStore:
         return self.message(stored.id)
 
     def _insert(self, draft: StoredMessage, peer: Peer | None, unread: int) -> StoredMessage:
-        with self._transaction():
+        with transaction(self._db):
             conversation_id = self.upsert_conversation(draft.conversation, peer)
             cursor = self._db.execute(
                 "INSERT INTO messages (conversation_id, direction, ts, packet_no, ip, port, "
@@ -635,7 +634,7 @@ class HistoryStore:
         return self._change_flags([id_ for (id_,) in rows], Flag(0), flag)
 
     def _change_flags(self, ids: list[int], add: Flag, remove: Flag) -> list[StoredMessage]:
-        with self._transaction():
+        with transaction(self._db):
             for id_ in ids:
                 self._db.execute(
                     "UPDATE messages SET flags = (flags | ?) & ~? WHERE id = ?",
@@ -667,7 +666,7 @@ class HistoryStore:
             for message_id, current in recipients:
                 if current in unless or current == state.value:
                     continue
-                with self._transaction():
+                with transaction(self._db):
                     self._db.execute(
                         "UPDATE recipients SET state = ? "
                         "WHERE message_id = ? AND ip = ? AND port = ?",
@@ -704,7 +703,7 @@ class HistoryStore:
     ) -> StoredMessage:
         """A message to several peers sent again to ``addrs`` (those that did not get it):
         they now wait for the receipt of ``packet_no``."""
-        with self._transaction():
+        with transaction(self._db):
             for addr in addrs:
                 self._db.execute(
                     "UPDATE recipients SET packet_no = ?, state = ? "
@@ -926,16 +925,3 @@ class HistoryStore:
             "SELECT fingerprint FROM pinned_keys WHERE identity = ?", (identity,)
         ).fetchone()
         return str(row[0]) if row is not None else None
-
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        if self._db.in_transaction:  # inside another: it commits
-            yield
-            return
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")

@@ -88,11 +88,17 @@ class Lan:
         self.names: list[str] = []
         self.started: list[Peer] = []
         self.messengers: list[Messenger] = []
+        self._services: dict[int, Messenger] = {}  # by port: the service under each app
 
     def port_of(self, name: str) -> int:
         if name not in self.names:
             self.names.append(name)
         return self.ports[self.names.index(name)]
+
+    def service(self, name: str) -> Messenger:
+        """The messenger service under ``name``'s app (its store, its settings): for what a
+        test must see or do below the UI."""
+        return self._services[self.port_of(name)]
 
     def settings(self, name: str, *, knows: tuple[str, ...] = (), **extra: Any) -> Settings:
         values: dict[str, Any] = {
@@ -138,6 +144,7 @@ class Lan:
             load_or_create_keys(settings.data_dir)
         messenger = Messenger.keeping_history(settings)
         self.messengers.append(messenger)
+        self._services[settings.port] = messenger
         await messenger.start(keys=keys)
         return MessengerApp(messenger)
 

@@ -7,7 +7,8 @@ from textual.widgets import Input, Static
 from ipmsg_tui.ui.screens.prompt import TextPrompt
 
 from .conftest import Lan, wait_for
-from .test_commands import run_command, saved
+from .driver import config_file, saved
+from .test_commands import run_command
 from .test_story import SIZE, listed
 
 
@@ -26,7 +27,7 @@ async def test_a_bad_address_keeps_the_dialog_open_with_the_error_inline(lan: La
         problem = prompt.query_one("#prompt-help", Static)
         assert problem.has_class("-error")
         assert "999.1.1.1" in str(problem.content)
-        assert not app.settings.config_path.exists() or "hosts" not in saved(app)
+        assert not config_file(app).exists() or "hosts" not in saved(app)
         # Corrected in place, it is taken.
         await pilot.press("ctrl+a", "ctrl+k", *f"127.0.0.1:{carol.settings.port}", "enter")
         await wait_for(pilot, lambda: not isinstance(app.screen, TextPrompt))

@@ -8,20 +8,22 @@ from ipmsg_tui.service.control import ControlServer
 from ipmsg_tui.store import MessageState
 
 from ..support.procs import child_env, command
-from .conftest import Lan, wait_for
+from .conftest import Lan
+from .driver import Ui
 
 
 async def test_a_command_s_message_appears_in_the_open_conversation(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
     app = await lan.app("Ann", knows=("Bob",))
-    control = ControlServer(app.messenger)  # as run_app starts it
+    control = ControlServer(lan.service("Ann"))  # as run_app starts it
     assert await control.start()
-    settings = app.messenger.settings
+    settings = lan.service("Ann").settings
     try:
         async with app.run_test(size=(100, 30)) as pilot:
-            await wait_for(pilot, lambda: app.roster.get("bob@bob-pc") is not None)
+            ui = Ui(app, pilot)
+            await ui.until(lambda: ui.known("bob@bob-pc") is not None)
             await pilot.press("down")
-            assert app.open_key == "bob@bob-pc"
+            assert ui.open_key == "bob@bob-pc"
             proc = await asyncio.create_subprocess_exec(
                 *command(
                     "send",
@@ -41,13 +43,7 @@ async def test_a_command_s_message_appears_in_the_open_conversation(lan: Lan) ->
             out, err = await asyncio.wait_for(proc.communicate(), 30)
             assert (proc.returncode, out, err) == (0, b"", b"")
             assert bob.texts() == ["sent by a script"]
-            await wait_for(
-                pilot,
-                lambda: (
-                    [(r.text, r.state) for r in app.chat_log.rows]
-                    == [("sent by a script", MessageState.DELIVERED)]
-                ),
-            )
-            assert "sent by a script" in "\n".join(app.chat_log.plain_lines())
+            await ui.until(lambda: ui.states() == [("sent by a script", MessageState.DELIVERED)])
+            assert "sent by a script" in ui.chat_text()
     finally:
         await control.stop()

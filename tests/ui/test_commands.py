@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
-from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
@@ -15,15 +13,8 @@ from ipmsg_tui.ui.app import MessengerApp
 from ipmsg_tui.ui.screens.peer_info import PeerInfoScreen
 from ipmsg_tui.ui.screens.prompt import TextPrompt
 
-from .conftest import Lan, wait_for
-from .driver import SIZE, Ui
-from .screen_text import screen_lines
-from .test_story import listed
-
-
-def saved(app: MessengerApp) -> dict[str, Any]:
-    with Path(app.settings.config_path).open("rb") as handle:
-        return tomllib.load(handle)
+from .conftest import Lan
+from .driver import SIZE, Ui, config_file, saved
 
 
 async def run_command(pilot: Pilot[Any], name: str) -> None:
@@ -52,7 +43,7 @@ async def test_nick_and_group_change_live_and_are_saved(lan: Lan) -> None:
         await ui.until(lambda: any(e.peer.group == "QA" for e in bob.of(ev.PeerChanged)))
         assert "Annie" in ui.me()
         assert saved(app)["nick"] == "Annie" and saved(app)["group"] == "QA"
-    again = load_settings(app.settings.config_path)
+    again = load_settings(config_file(app))
     assert (again.nick, again.group) == ("Annie", "QA")
 
 
@@ -66,7 +57,7 @@ async def test_away_with_a_text_answers_messages_and_f2_comes_back(lan: Lan) -> 
         await ui.answer("at lunch")
         await ui.until(lambda: any(e.peer.away for e in bob.of(ev.PeerChanged)))
         assert "away: at lunch" in ui.presence()
-        bob.node.send_message([("127.0.0.1", app.settings.port)], "ping")
+        bob.node.send_message([ui.addr], "ping")
         await ui.until(lambda: "at lunch" in bob.texts())  # the automatic reply
         assert saved(app)["away_text"] == "at lunch"
         await ui.press("f2")
@@ -86,15 +77,16 @@ async def test_add_host_finds_a_peer_beyond_the_broadcast_and_remembers_it(lan: 
         await ui.until_listed("carol@carol-pc")
         assert saved(app)["hosts"] == [f"127.0.0.1:{carol.settings.port}"]
         await ui.command("add broadcast")
-        await ui.until(lambda: isinstance(app.screen, TextPrompt))
+        await ui.until_dialog(TextPrompt)
         await ui.press(*"10.78.255", "enter")  # not an address: refused, nothing saved
         await ui.press("escape")
-        await ui.until(lambda: not isinstance(app.screen, TextPrompt))
+        await ui.until_closed(TextPrompt)
         assert "broadcast" not in saved(app)
         await ui.command("add broadcast")
         await ui.answer("127.255.255.255")
         assert saved(app)["broadcast"] == ["127.255.255.255"]
-        assert ("127.255.255.255", app.settings.port) in app.messenger.config.broadcast_targets
+        ann = lan.service("Ann")
+        assert ("127.255.255.255", ui.port) in ann.config.broadcast_targets
 
 
 async def test_refresh_drops_a_peer_that_vanished_without_a_goodbye(lan: Lan) -> None:
@@ -119,10 +111,10 @@ async def test_peer_encoding_override_is_used_and_saved(lan: Lan) -> None:
         await ui.command("peer encoding")
         await ui.answer("CP932")
         assert saved(app)["peer_encodings"] == {"taro@taro-pc": "cp932"}
-        peer = app.roster.contacts["taro@taro-pc"].peer
+        peer = ui.contact("taro@taro-pc").peer
         assert peer is not None and peer.encoding_override == "cp932"
         await ui.press("enter")
-        app.composer.insert("こんにちは、太郎さん")  # as an input method commits it
+        ui.commit_text("こんにちは、太郎さん")  # as an input method commits it
         await ui.press("enter")
         await ui.until(lambda: taro.texts() == ["こんにちは、太郎さん"])
         await ui.command("peer encoding")
@@ -137,15 +129,15 @@ async def test_peer_info_shows_what_the_peer_says_about_itself(lan: Lan) -> None
         ui = Ui(app, pilot)
         await ui.until_listed("bob@bob-pc")
         await ui.press("f3")  # on Everyone: nothing to show
-        assert not isinstance(app.screen, PeerInfoScreen)
+        assert not ui.showing(PeerInfoScreen)
         await ui.press("down", "f3")
-        assert isinstance(app.screen, PeerInfoScreen)
-        facts = str(app.screen.query_one("#facts").render())
+        assert ui.showing(PeerInfoScreen)
+        facts = ui.dialog_text("#facts")
         assert "bob@bob-pc" in facts and "ipmsg-tui" in facts and "UTF-8" in facts
-        await ui.until(lambda: "Says" in str(app.screen.query_one("#answer").render()))
-        assert "ipmsg-tui" in str(app.screen.query_one("#answer").render())
+        await ui.until(lambda: "Says" in ui.dialog_text("#answer"))
+        assert "ipmsg-tui" in ui.dialog_text("#answer")
         await ui.press("escape")
-        assert not isinstance(app.screen, PeerInfoScreen)
+        assert not ui.showing(PeerInfoScreen)
 
 
 async def test_the_theme_is_saved_and_used_next_time(lan: Lan) -> None:
@@ -159,7 +151,7 @@ async def test_the_theme_is_saved_and_used_next_time(lan: Lan) -> None:
         await ui.until(lambda: app.theme == "nord")
         assert saved(app)["theme"] == "nord"
     again = await lan.app_with(
-        load_settings(app.settings.config_path, bind="127.0.0.1", port=app.settings.port)
+        load_settings(config_file(app), bind="127.0.0.1", port=lan.port_of("Ann"))
     )
     async with again.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -192,7 +184,7 @@ async def test_a_nick_too_long_for_the_wire_is_shortened_and_the_user_told(lan: 
         assert long_nick.startswith(seen) and len(seen.encode()) <= 79 and len(seen) == 26
         told = ui.toasts()
         assert any(f"others see you as {seen}" in m for m in told), told
-        assert app.my_nick == seen and saved(app)["nick"] == seen  # shown as others see it
+        assert ui.nick() == seen and saved(app)["nick"] == seen  # shown as others see it
 
 
 async def test_a_configured_nick_too_long_for_the_wire_is_announced_at_start(lan: Lan) -> None:
@@ -211,25 +203,23 @@ async def test_our_away_auto_reply_is_shown_in_our_chat(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
     carol = await lan.peer("Carol", knows=("Ann",))
     app = await lan.app("Ann", knows=("Bob", "Carol"))
-    ann = ("127.0.0.1", app.settings.port)
+    ann = ("127.0.0.1", lan.port_of("Ann"))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(listed(app)) == 3)
-        app.commands.chat_with("bob@bob-pc")
+        ui = Ui(app, pilot)
+        await ui.until_count(3)
+        ui.chat_with("bob@bob-pc")
         await pilot.press("f2")
         await answer(pilot, "at lunch")
-        await wait_for(pilot, lambda: any(e.peer.away for e in bob.of(ev.PeerChanged)))
+        await ui.until(lambda: any(e.peer.away for e in bob.of(ev.PeerChanged)))
         bob.node.send_message([ann], "ping")
-        await wait_for(pilot, lambda: "at lunch" in bob.texts())
-        await wait_for(pilot, lambda: [r.text for r in app.chat_log.rows] == ["ping", "at lunch"])
-        reply = app.chat_log.rows[-1]
+        await ui.until(lambda: "at lunch" in bob.texts())
+        await ui.until(lambda: ui.messages() == ["ping", "at lunch"])
+        reply = ui.rows()[-1]
         assert not reply.incoming and reply.flags & Flag.AUTO_REPLY
         assert reply.state is MessageState.DELIVERED  # nobody acknowledges one: no "sending"
-        await wait_for(pilot, lambda: any("auto-reply" in line for line in screen_lines(app)))
+        await ui.until(lambda: any("auto-reply" in line for line in ui.screen_lines()))
         # Another conversation's auto-reply is kept and shown when it is opened.
         carol.node.send_message([ann], "are you there?")
-        await wait_for(pilot, lambda: "at lunch" in carol.texts())
-        app.commands.chat_with("carol@carol-pc")
-        await wait_for(
-            pilot,
-            lambda: [r.text for r in app.chat_log.rows] == ["are you there?", "at lunch"],
-        )
+        await ui.until(lambda: "at lunch" in carol.texts())
+        ui.chat_with("carol@carol-pc")
+        await ui.until(lambda: ui.messages() == ["are you there?", "at lunch"])

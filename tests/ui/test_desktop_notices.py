@@ -6,14 +6,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from textual import events
-
 from ipmsg_tui.store import Direction, Flag, MessageState, StoredMessage
 from ipmsg_tui.ui.desktop import command_line, escape_kind, escape_sequence
 from ipmsg_tui.ui.model.alerts import SEALED_BODY, UNVERIFIED_BODY, DesktopNotice, desktop_notice
 
 from .conftest import Lan, wait_for
-from .test_story import SIZE, listed
+from .driver import Ui
+from .test_story import SIZE
 
 
 def row(text: str, *, sealed: bool = False, incoming: bool = True) -> StoredMessage:
@@ -85,18 +84,15 @@ async def test_blurred_a_message_writes_the_escape_and_runs_the_command(
         notify_escape="osc777",
         notify_command=(sys.executable, "-c", WRITER, str(out), "{title}", "{body}"),
     )
-    ann = ("127.0.0.1", app.settings.port)
+    ann = ("127.0.0.1", lan.port_of("Ann"))
     async with app.run_test(size=SIZE) as pilot:
-        written: list[str] = []
-        driver = app._driver
-        assert driver is not None
-        driver.write = written.append  # type: ignore[method-assign]
+        ui = Ui(app, pilot)
+        written = ui.record_terminal()
         escapes = lambda: [w for w in written if w.startswith("\x1b]777;")]  # noqa: E731
-        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
+        await ui.until_listed("bob@bob-pc")
         bob.node.send_message([ann], "seen in the app")  # focused: nothing outside
-        await wait_for(pilot, lambda: app.roster.contacts["bob@bob-pc"].unread == 1)
-        app.post_message(events.AppBlur())
-        await wait_for(pilot, lambda: not app.app_focus)
+        await ui.until(lambda: ui.contact("bob@bob-pc").unread == 1)
+        await ui.to_background()
         bob.node.send_message([ann], "lunch? 午饭")
         await wait_for(pilot, lambda: out.exists() and "lunch" in out.read_text("utf-8"))
         assert escapes() == ["\x1b]777;notify;Bob;lunch? 午饭\x07"]
@@ -105,11 +101,10 @@ async def test_blurred_a_message_writes_the_escape_and_runs_the_command(
         text = out.read_text("utf-8")
         assert text.splitlines() == ["Bob|lunch? 午饭", f"Bob|{SEALED_BODY}"]
         assert "eyes" not in "".join(written)
-        app.post_message(events.AppFocus())
-        await wait_for(pilot, lambda: app.app_focus)
+        await ui.to_foreground()
         bob.node.send_message([ann], "back at the desk")
-        await wait_for(pilot, lambda: app.roster.contacts["bob@bob-pc"].unread == 4)
-        await app.desktop.stop()
+        await ui.until(lambda: ui.contact("bob@bob-pc").unread == 4)
+        await ui.desktop_notices_done()
         assert len(escapes()) == 2
         assert len(out.read_text("utf-8").splitlines()) == 2
 
@@ -124,15 +119,12 @@ async def test_notifications_off_write_nothing(lan: Lan, tmp_path: Path) -> None
         notify_command=(sys.executable, "-c", WRITER, str(out), "{title}", "{body}"),
     )
     async with app.run_test(size=SIZE) as pilot:
-        written: list[str] = []
-        driver = app._driver
-        assert driver is not None
-        driver.write = written.append  # type: ignore[method-assign]
-        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
-        app.post_message(events.AppBlur())
-        await wait_for(pilot, lambda: not app.app_focus)
-        bob.node.send_message([("127.0.0.1", app.settings.port)], "hello")
-        await wait_for(pilot, lambda: app.roster.contacts["bob@bob-pc"].unread == 1)
-        await app.desktop.stop()
+        ui = Ui(app, pilot)
+        written = ui.record_terminal()
+        await ui.until_listed("bob@bob-pc")
+        await ui.to_background()
+        bob.node.send_message([ui.addr], "hello")
+        await ui.until(lambda: ui.contact("bob@bob-pc").unread == 1)
+        await ui.desktop_notices_done()
         assert not [w for w in written if w.startswith("\x1b]")]
         assert not out.exists()

@@ -14,7 +14,7 @@ from ipmsg_tui.ui.screens.peer_info import PeerInfoScreen
 from ipmsg_tui.ui.screens.prompt import TextPrompt
 
 from .conftest import Lan, wait_for
-from .screen_text import shown_text
+from .driver import browse_from, shown_text
 from .test_commands import run_command
 from .test_story import listed
 
@@ -61,7 +61,7 @@ async def test_prompts_and_dialogs_fit_and_show_their_help_whole(
     folder = lan.tmp_path / "outbox"
     for name in ("letters", "photos", "music", "notes", "plans", "slides"):
         (folder / name).mkdir(parents=True)
-    app.file_commands.browse_from = folder
+    browse_from(app, folder)
     async with app.run_test(size=size) as pilot:
         await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
         await pilot.press("down")  # Bob

@@ -17,13 +17,12 @@ from ipmsg_tui.keystore import load_keys
 from ipmsg_tui.protocol.keyring import public_der
 from ipmsg_tui.protocol.pubkey import fingerprint
 from ipmsg_tui.store import EVERYONE, Flag, HistoryStore
-from ipmsg_tui.ui.app import MessengerApp
 from ipmsg_tui.ui.bars import ChatHeader
 from ipmsg_tui.ui.screens.peer_info import PeerInfoScreen
 
 from ..support.scripted_peers import GETPUBKEY, ScriptedPeer, feiq_peer, windows_peer
-from .conftest import Lan, wait_for
-from .screen_text import screen_lines, shown_text
+from .conftest import Lan
+from .driver import Ui
 from .test_commands import run_command
 
 SIZE = (130, 40)
@@ -36,64 +35,61 @@ def key(name: str, bits: int = 2048) -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=bits)
 
 
-def chat(app: MessengerApp) -> str:
-    return "\n".join(app.chat_log.plain_lines())
-
-
-def line_with(app: MessengerApp, text: str) -> str:
+def line_with(ui: Ui, text: str) -> str:
     """The chat's header line just above the line showing ``text``."""
-    lines = app.chat_log.plain_lines()
+    lines = ui.chat_lines()
     index = next(i for i, line in enumerate(lines) if text in line)
     return lines[index - 1]
 
 
-def shows_fingerprint(app: MessengerApp, public: rsa.RSAPublicKey) -> bool:
+def shows_fingerprint(ui: Ui, public: rsa.RSAPublicKey) -> bool:
     """The dialog shows the key's fingerprint, as two lines of five groups."""
     groups = fingerprint(public).split()
-    lines = screen_lines(app)
+    lines = ui.screen_lines()
     first, second = " ".join(groups[:5]), " ".join(groups[5:])
     return any(first in line and second in after for line, after in itertools.pairwise(lines))
 
 
-async def send_from(peer: ScriptedPeer, text: str, app: MessengerApp) -> int:
+async def send_from(peer: ScriptedPeer, text: str, ui: Ui) -> int:
     # In a thread: the scripted peer waits for our key, which the app's loop must answer.
-    return await asyncio.to_thread(peer.send_encrypted, text, (LOOP, app.settings.port))
+    return await asyncio.to_thread(peer.send_encrypted, text, (LOOP, ui.port))
 
 
 async def test_windows_peer_both_ways_with_a_lock_kept_in_the_history(lan: Lan) -> None:
     with windows_peer(lan.port_of("Taro"), key("taro")) as taro:
         app = await lan.app("Ann", knows=("Taro",), keys=True)
         async with app.run_test(size=SIZE) as pilot:
-            await wait_for(pilot, lambda: app.roster.get(TARO) is not None)
-            await send_from(taro, "hello from windows", app)
-            await wait_for(pilot, lambda: app.roster.contacts[TARO].last_ts > 0)
-            app.open_conversation(TARO)
+            ui = Ui(app, pilot)
+            await ui.until(lambda: ui.known(TARO) is not None)
+            await send_from(taro, "hello from windows", ui)
+            await ui.until(lambda: ui.contact(TARO).last_ts > 0)
+            ui.show(TARO)
             await pilot.pause()
-            assert "hello from windows" in chat(app)
-            assert "🔐 encrypted" in line_with(app, "hello from windows")
-            assert "unsigned" not in line_with(app, "hello from windows")
-            header = shown_text(app, app.query_one(ChatHeader))
+            assert "hello from windows" in ui.chat_text()
+            assert "🔐 encrypted" in line_with(ui, "hello from windows")
+            assert "unsigned" not in line_with(ui, "hello from windows")
+            header = ui.widget_text(app.query_one(ChatHeader))
             assert "🔐 encrypted" in header
 
-            app.composer.focus()
+            ui.focus_on("input")
             await pilot.press(*"hello windows", "enter")
             got = await asyncio.to_thread(taro.wait_received)
             assert [(g.text, g.signature_ok) for g in got] == [("hello windows", True)]
-            await wait_for(pilot, lambda: "delivered" in line_with(app, "hello windows"))
-            assert "🔐 encrypted" in line_with(app, "hello windows")
+            await ui.until(lambda: "delivered" in line_with(ui, "hello windows"))
+            assert "🔐 encrypted" in line_with(ui, "hello windows")
 
             # Reopened (from the history): still marked.
-            app.open_conversation(EVERYONE)
-            app.open_conversation(TARO)
+            ui.show(EVERYONE)
+            ui.show(TARO)
             await pilot.pause()
-            assert "🔐 encrypted" in line_with(app, "hello from windows")
-            assert "🔐 encrypted" in line_with(app, "hello windows")
+            assert "🔐 encrypted" in line_with(ui, "hello from windows")
+            assert "🔐 encrypted" in line_with(ui, "hello windows")
 
             # F3: its fingerprint, as `who` and Windows' own peer would read it.
-            app.peer_list.focus()
+            ui.focus_on("sidebar")
             await pilot.press("f3")
-            await wait_for(pilot, lambda: isinstance(app.screen, PeerInfoScreen))
-            assert shows_fingerprint(app, key("taro").public_key())
+            await ui.until_dialog(PeerInfoScreen)
+            assert shows_fingerprint(ui, key("taro").public_key())
             await pilot.press("escape")
 
 
@@ -101,12 +97,13 @@ async def test_feiq_message_is_encrypted_but_unsigned(lan: Lan) -> None:
     with feiq_peer(lan.port_of("Feiq"), key("feiq", 1024)) as feiq:
         app = await lan.app("Ann", knows=("Feiq",), keys=True)
         async with app.run_test(size=SIZE) as pilot:
-            await wait_for(pilot, lambda: app.roster.get("feiq@FEIQPC") is not None)
-            await send_from(feiq, "ni hao", app)
-            await wait_for(pilot, lambda: app.roster.contacts["feiq@FEIQPC"].last_ts > 0)
-            app.open_conversation("feiq@FEIQPC")
+            ui = Ui(app, pilot)
+            await ui.until(lambda: ui.known("feiq@FEIQPC") is not None)
+            await send_from(feiq, "ni hao", ui)
+            await ui.until(lambda: ui.contact("feiq@FEIQPC").last_ts > 0)
+            ui.show("feiq@FEIQPC")
             await pilot.pause()
-            assert "🔐 encrypted · unsigned" in line_with(app, "ni hao")
+            assert "🔐 encrypted · unsigned" in line_with(ui, "ni hao")
 
 
 async def test_a_forged_signature_shows_a_rejection_line_not_a_message(lan: Lan) -> None:
@@ -114,20 +111,21 @@ async def test_a_forged_signature_shows_a_rejection_line_not_a_message(lan: Lan)
     with forger:
         app = await lan.app("Ann", knows=("Taro",), keys=True)
         async with app.run_test(size=SIZE, notifications=True) as pilot:
-            await wait_for(pilot, lambda: app.roster.get(TARO) is not None)
-            app.open_conversation(TARO)
-            number = await send_from(forger, "transfer the money now", app)
-            await wait_for(pilot, lambda: "could not be verified" in chat(app))
-            shown = chat(app)
+            ui = Ui(app, pilot)
+            await ui.until(lambda: ui.known(TARO) is not None)
+            ui.show(TARO)
+            number = await send_from(forger, "transfer the money now", ui)
+            await ui.until(lambda: "could not be verified" in ui.chat_text())
+            shown = ui.chat_text()
             assert "claiming to be from taro" in shown
             assert "transfer the money now" not in shown  # never shown as from the peer
-            assert all(not row.incoming or row.is_notice for row in app.chat_log.rows)
+            assert all(not row.incoming or row.is_notice for row in ui.rows())
             assert number not in forger.acks  # no RECVMSG: its sender sees it failed
-            toasts = [(n.title, n.message) for n in app._notifications]
+            toasts = [(n.title, n.message) for n in ui.notifications()]
             assert any(title == "Message rejected" for title, _ in toasts)
             assert not any("money" in message for _, message in toasts)
             # Kept in the history as our line, not the peer's.
-            [notice] = [r for r in app.store.messages(TARO) if r.is_notice]
+            [notice] = [r for r in lan.service("Ann").store.messages(TARO) if r.is_notice]
             assert notice.sender == "" and "money" not in notice.text
 
 
@@ -140,38 +138,39 @@ async def test_a_changed_key_warns_until_it_is_accepted(lan: Lan) -> None:
     with windows_peer(lan.port_of("Taro"), key("taro")) as taro:
         app = await lan.app_with(settings, keys=True)
         async with app.run_test(size=SIZE, notifications=True) as pilot:
-            await wait_for(pilot, lambda: app.roster.get(TARO) is not None)
-            app.open_conversation(TARO)
-            await send_from(taro, "it is really me", app)
-            await wait_for(pilot, lambda: "it is really me" in chat(app))
-            assert "key changed, unverified" in line_with(app, "it is really me")
-            assert "The key of taro changed" in chat(app)
-            assert app.roster.contacts[TARO].key_changed
-            await wait_for(pilot, lambda: "⚠ key" in shown_text(app, app.peer_list))
-            assert "key changed" in shown_text(app, app.query_one(ChatHeader))
+            ui = Ui(app, pilot)
+            await ui.until(lambda: ui.known(TARO) is not None)
+            ui.show(TARO)
+            await send_from(taro, "it is really me", ui)
+            await ui.until(lambda: "it is really me" in ui.chat_text())
+            assert "key changed, unverified" in line_with(ui, "it is really me")
+            assert "The key of taro changed" in ui.chat_text()
+            assert ui.contact(TARO).key_changed
+            await ui.until(lambda: "⚠ key" in ui.sidebar_text())
+            assert "key changed" in ui.widget_text(app.query_one(ChatHeader))
 
-            app.peer_list.focus()
+            ui.focus_on("sidebar")
             await pilot.press("f3")
-            await wait_for(pilot, lambda: isinstance(app.screen, PeerInfoScreen))
-            assert shows_fingerprint(app, old)
-            assert shows_fingerprint(app, key("taro").public_key())
+            await ui.until_dialog(PeerInfoScreen)
+            assert shows_fingerprint(ui, old)
+            assert shows_fingerprint(ui, key("taro").public_key())
             await pilot.press("escape")
 
             await run_command(pilot, "Accept new key of taro")
-            await wait_for(pilot, lambda: not app.roster.contacts[TARO].key_changed)
-            assert "key changed" not in line_with(app, "it is really me")
-            assert "🔐 encrypted" in line_with(app, "it is really me")
-            await wait_for(pilot, lambda: "⚠ key" not in shown_text(app, app.peer_list))
+            await ui.until(lambda: not ui.contact(TARO).key_changed)
+            assert "key changed" not in line_with(ui, "it is really me")
+            assert "🔐 encrypted" in line_with(ui, "it is really me")
+            await ui.until(lambda: "⚠ key" not in ui.sidebar_text())
             new = key("taro").public_key()
-            assert app.store.pinned_fingerprint(TARO) == fingerprint(new)
-            assert app.store.pinned_keys()[TARO] == public_der(new)
-            rows = app.store.messages(TARO)
+            assert lan.service("Ann").store.pinned_fingerprint(TARO) == fingerprint(new)
+            assert lan.service("Ann").store.pinned_keys()[TARO] == public_der(new)
+            rows = lan.service("Ann").store.messages(TARO)
             assert not any(r.flags & Flag.KEY_CHANGED for r in rows)
 
             # The next message under the accepted key is not marked.
-            await send_from(taro, "and again", app)
-            await wait_for(pilot, lambda: "and again" in chat(app))
-            assert "key changed" not in line_with(app, "and again")
+            await send_from(taro, "and again", ui)
+            await ui.until(lambda: "and again" in ui.chat_text())
+            assert "key changed" not in line_with(ui, "and again")
 
 
 class KeylessPeer(ScriptedPeer):
@@ -193,44 +192,47 @@ async def test_a_peer_that_never_gives_its_key_gets_clear_text_with_a_note(lan: 
     with keyless:
         app = await lan.app("Ann", knows=("Taro",), keys=True)
         async with app.run_test(size=SIZE, notifications=True) as pilot:
-            await wait_for(pilot, lambda: app.roster.get(TARO) is not None)
-            app.open_conversation(TARO)
-            app.composer.focus()
+            ui = Ui(app, pilot)
+            await ui.until(lambda: ui.known(TARO) is not None)
+            ui.show(TARO)
+            ui.focus_on("input")
             await pilot.press(*"are you there", "enter")
             got = await asyncio.to_thread(keyless.wait_received)
             assert [(g.text, g.signature_ok) for g in got] == [("are you there", None)]
-            await wait_for(pilot, lambda: "no key from taro" in line_with(app, "are you there"))
-            assert "sent unencrypted" in line_with(app, "are you there")
-            assert "🔐" not in line_with(app, "are you there")
-            toasts = [n.message for n in app._notifications]
+            await ui.until(lambda: "no key from taro" in line_with(ui, "are you there"))
+            assert "sent unencrypted" in line_with(ui, "are you there")
+            assert "🔐" not in line_with(ui, "are you there")
+            toasts = [n.message for n in ui.notifications()]
             assert "Sent unencrypted: no key from taro" in toasts
 
 
 async def test_my_fingerprint_in_the_palette(lan: Lan) -> None:
     app = await lan.app("Ann", keys=True)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
+        ui = Ui(app, pilot)
         await run_command(pilot, "My key fingerprint")
-        keys = load_keys(app.settings.data_dir)
+        keys = load_keys(lan.service("Ann").settings.data_dir)
         assert keys is not None
         mine = fingerprint(keys.key_2048.public_key())
-        await wait_for(pilot, lambda: any(mine in n.message for n in app._notifications))
+        await ui.until(lambda: any(mine in n.message for n in ui.notifications()))
 
 
 async def test_everyone_says_it_is_never_encrypted_and_required_refuses_it(lan: Lan) -> None:
     app = await lan.app("Ann", keys=True, encryption="required")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        assert app.open_key == EVERYONE
-        assert "never encrypted" in app.composer.placeholder
-        assert app.composer.border_subtitle == "not encrypted"
-        app.composer.focus()
+        ui = Ui(app, pilot)
+        assert ui.open_key == EVERYONE
+        assert "never encrypted" in ui.placeholder()
+        assert ui.draft_note() == "not encrypted"
+        ui.focus_on("input")
         await pilot.press(*"hello all", "enter")
-        await wait_for(pilot, lambda: app._notifications)
-        [toast] = list(app._notifications)
+        await ui.until(lambda: ui.notifications())
+        [toast] = ui.notifications()
         assert toast.title == "Not sent" and "encryption is required" in toast.message
-        assert app.store.messages(EVERYONE) == []
+        assert lan.service("Ann").store.messages(EVERYONE) == []
 
 
 async def test_everyone_placeholder_with_encryption_auto(lan: Lan) -> None:
     app = await lan.app("Ann", keys=True)
-    async with app.run_test(size=SIZE):
-        assert "not encrypted" in app.composer.placeholder
+    async with app.run_test(size=SIZE) as pilot:
+        assert "not encrypted" in Ui(app, pilot).placeholder()

@@ -29,9 +29,9 @@ from ipmsg_tui.ui.screens.transfers import TransfersScreen
 from ..support.procs import Listener
 from ..support.trees import random_file, sha256, tree_digest
 from .conftest import Lan, wait_for
-from .driver import panel_text, shown
-from .test_commands import answer, run_command, saved
-from .test_story import SIZE, listed, prompt_of
+from .driver import Ui, browse_from, panel_text, saved, shown
+from .test_commands import answer, run_command
+from .test_story import SIZE, listed
 
 
 def chips(app: MessengerApp) -> list[str]:
@@ -49,7 +49,7 @@ async def type_path(pilot: Pilot[Any], text: str) -> None:
 
 async def open_last_message(pilot: Pilot[Any], app: MessengerApp) -> None:
     """Into the messages, onto the newest one, Enter."""
-    app.chat_log.focus()
+    Ui(app, pilot).focus_on("messages")
     await pilot.press("end", "enter")
 
 
@@ -63,7 +63,7 @@ async def test_a_typed_path_and_a_folder_from_the_picker_reach_the_other_app(
     (photos / "empty").mkdir()
     ann = await lan.app("Ann", knows=("Bob",))
     bob = await lan.app("Bob", knows=("Ann",))
-    ann.file_commands.browse_from = tmp_path / "outbox"
+    browse_from(ann, tmp_path / "outbox")
     async with ann.run_test(size=SIZE) as ann_pilot, bob.run_test(size=SIZE) as bob_pilot:
         await wait_for(ann_pilot, lambda: "bob@bob-pc" in listed(ann))
         await wait_for(bob_pilot, lambda: "ann@ann-pc" in listed(bob))
@@ -88,7 +88,7 @@ async def test_a_typed_path_and_a_folder_from_the_picker_reach_the_other_app(
         assert "📎 季度报告 v2.pdf" in shown(ann) and "📁 photos/" in shown(ann)
 
         # Bob sees the offer in the chat and accepts it.
-        await wait_for(bob_pilot, lambda: bob.roster.contacts["ann@ann-pc"].unread == 1)
+        await wait_for(bob_pilot, lambda: Ui(bob, bob_pilot).contact("ann@ann-pc").unread == 1)
         await bob_pilot.press("down")
         assert "Enter or click: accept · save as · decline" in shown(bob)
         await open_last_message(bob_pilot, bob)
@@ -98,7 +98,8 @@ async def test_a_typed_path_and_a_folder_from_the_picker_reach_the_other_app(
         await wait_for(bob_pilot, lambda: shown(bob).count("✓ saved to") == 2, timeout=20)
         assert sha256(downloads / report.name) == sha256(report)
         assert tree_digest(downloads / "photos") == tree_digest(photos)
-        saved = {t.path for t in bob.messenger.files.transfers if t.direction == Direction.IN}
+        transfers = lan.service("Bob").files.transfers
+        saved = {t.path for t in transfers if t.direction == Direction.IN}
         assert saved == {downloads / report.name, downloads / "photos"}
         await wait_for(ann_pilot, lambda: "✓ Bob has downloaded them" in shown(ann))
 
@@ -112,7 +113,7 @@ async def test_the_picker_pasted_paths_and_chips_then_listen_accept_files_gets_t
     third = random_file(outbox / "c third.bin", 10, seed=6)
     saved = tmp_path / "listener-saves"
     app = await lan.app("Ann", knows=("Lis",))
-    app.file_commands.browse_from = outbox
+    browse_from(app, outbox)
     listener_args = [
         *("--bind", "127.0.0.1", "--port", str(lan.port_of("Lis"))),
         *("--host", f"127.0.0.1:{lan.port_of('Ann')}", "--nick", "Lis"),
@@ -266,14 +267,14 @@ async def test_cancel_from_either_side_leaves_both_apps_running_and_retry_resume
         await wait_for(bob_pilot, lambda: "ann@ann-pc" in listed(bob))
         await ann_pilot.press("down", "tab")
         await send_files(ann_pilot, ann, image)
-        await wait_for(bob_pilot, lambda: bob.roster.contacts["ann@ann-pc"].unread == 1)
+        await wait_for(bob_pilot, lambda: Ui(bob, bob_pilot).contact("ann@ann-pc").unread == 1)
         await bob_pilot.press("down")
-        bob.chat_log.focus()
+        Ui(bob, bob_pilot).focus_on("messages")
         await bob_pilot.press("end", "enter")
         await wait_for(bob_pilot, lambda: isinstance(bob.screen, OfferScreen))
         await hit(bob_pilot, "a")
-        await wait_for(bob_pilot, lambda: bob.messenger.files.transfers)
-        (download,) = bob.messenger.files.transfers
+        await wait_for(bob_pilot, lambda: lan.service("Bob").files.transfers)
+        (download,) = lan.service("Bob").files.transfers
 
         # The receiver watches it in the panel, then cancels it there.
         await hit(bob_pilot, "ctrl+t")
@@ -286,17 +287,17 @@ async def test_cancel_from_either_side_leaves_both_apps_running_and_retry_resume
         await wait_for(bob_pilot, lambda: "cancelled" in panel_text(bob))
         saved = download.done
         assert 0 < saved < image.stat().st_size
-        (upload,) = ann.messenger.files.transfers
+        (upload,) = lan.service("Ann").files.transfers
         await wait_for(ann_pilot, lambda: upload.state.finished)  # the sender saw it end
 
         # Retry resumes from what was saved; then the sender cancels from her panel.
         await hit(bob_pilot, "r")
         await wait_for(bob_pilot, lambda: download.state == TransferState.RUNNING)
         assert download.offset == saved  # asked from the offset: not from 0
-        await wait_for(ann_pilot, lambda: len(ann.messenger.files.transfers) == 2)
+        await wait_for(ann_pilot, lambda: len(lan.service("Ann").files.transfers) == 2)
         await hit(ann_pilot, "ctrl+t")
         await wait_for(ann_pilot, lambda: isinstance(ann.screen, TransfersScreen))
-        second = ann.messenger.files.transfers[1]
+        second = lan.service("Ann").files.transfers[1]
         assert second.direction == Direction.OUT and second.offset == saved
         # Newest first, and focused: "c" is for it.
         await wait_for(ann_pilot, lambda: getattr(ann.focused, "id", "") == f"transfer-{second.id}")
@@ -351,7 +352,7 @@ async def test_the_sender_sees_a_decline_and_everyone_gets_no_files(
     async with app.run_test(size=SIZE, message_hook=collect(notes)) as pilot:
         await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
         # IPMSG has no files for a broadcast: the app says so instead of a picker.
-        assert app.open_key == "*"
+        assert Ui(app, pilot).open_key == "*"
         await pilot.press("ctrl+f")
         assert not isinstance(app.screen, AttachPicker)
         assert any("cannot send files to everyone" in n.message for n in notes)
@@ -363,7 +364,7 @@ async def test_the_sender_sees_a_decline_and_everyone_gets_no_files(
         bob.files.decline(bob.files.offer(offers[0].addr, offers[0].packet_no))  # type: ignore[arg-type]
         await wait_for(pilot, lambda: "✗ Bob declined them" in shown(app))
         assert any(n.message == "Bob declined your files" for n in notes)
-        assert not len(app.messenger.files.offers)
+        assert not len(lan.service("Ann").files.offers)
 
 
 async def test_an_offer_survives_a_restart_and_says_why_it_cannot_be_fetched(
@@ -375,7 +376,7 @@ async def test_an_offer_survives_a_restart_and_says_why_it_cannot_be_fetched(
     async with first.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "sam@sam-pc" in listed(first))
         await sam.files.send([("127.0.0.1", lan.port_of("Ann"))], "for later", [report])
-        await wait_for(pilot, lambda: first.roster.contacts["sam@sam-pc"].unread == 1)
+        await wait_for(pilot, lambda: Ui(first, pilot).contact("sam@sam-pc").unread == 1)
     # Sam's program restarts too: his offers ended with it, he is online again.
     await sam.files.stop()
     await sam.files.start()
@@ -384,9 +385,10 @@ async def test_an_offer_survives_a_restart_and_says_why_it_cannot_be_fetched(
     notes: list[Notification] = []
     async with second.run_test(size=SIZE, message_hook=collect(notes)) as pilot:
         # Listed at once from the history, offline; then online: wait for the list to say so.
-        await wait_for(pilot, lambda: "●" in prompt_of(second, "sam@sam-pc"))
+        ui = Ui(second, pilot)
+        await ui.until(lambda: "●" in ui.row("sam@sam-pc"))
         await pilot.press("down")
-        await wait_for(pilot, lambda: second.open_key == "sam@sam-pc")
+        await ui.until(lambda: ui.open_key == "sam@sam-pc")
         # The message still lists its file, from the history.
         assert "📎 report.pdf" in shown(second) and "62.5 KB" in shown(second)
         assert "offered in an earlier session · Enter to try to download" in shown(second)
@@ -400,7 +402,7 @@ async def test_an_offer_survives_a_restart_and_says_why_it_cannot_be_fetched(
 
         # With the sender gone altogether, the app says so and does not try.
         await sam.stop()
-        await wait_for(pilot, lambda: not second.roster.contacts["sam@sam-pc"].is_online)
+        await ui.until(lambda: not ui.contact("sam@sam-pc").is_online)
         await pilot.press("enter")  # the cursor is still on the offer
         await wait_for(pilot, lambda: isinstance(second.screen, OfferScreen))
         await pilot.press("r")
@@ -421,7 +423,7 @@ async def test_a_failed_download_retried_from_the_chat_resumes_where_it_stopped(
         await wait_for(bob_pilot, lambda: "ann@ann-pc" in listed(bob))
         await ann_pilot.press("down", "tab")
         await send_files(ann_pilot, ann, video)
-        await wait_for(bob_pilot, lambda: bob.roster.contacts["ann@ann-pc"].unread == 1)
+        await wait_for(bob_pilot, lambda: Ui(bob, bob_pilot).contact("ann@ann-pc").unread == 1)
         video.write_bytes(whole[:1_500_000])  # the sender's copy breaks off mid-way ...
         await bob_pilot.press("down")
         await answer_offer(bob_pilot, bob, "a")
@@ -435,9 +437,9 @@ async def test_a_failed_download_retried_from_the_chat_resumes_where_it_stopped(
         landed = lan.tmp_path / "Bob-downloads" / "video.bin"
         await wait_for(bob_pilot, lambda: landed.exists())
         assert sha256(landed) == sha256(video) and not part.exists()
-        (download,) = bob.messenger.files.transfers
+        (download,) = lan.service("Bob").files.transfers
         assert download.offset == 1_500_000 and download.attempts == 2
-        uploads = ann.messenger.files.transfers
+        uploads = lan.service("Ann").files.transfers
         assert [t.offset for t in uploads] == [0, 1_500_000]  # Ann sent only the rest
         await wait_for(bob_pilot, lambda: "✓ saved to" in shown(bob))
 
@@ -448,9 +450,9 @@ async def test_a_failed_download_retried_from_the_chat_resumes_where_it_stopped(
         await bob_pilot.press("enter")
         await wait_for(bob_pilot, lambda: any(str(landed) in n.message for n in notes))
         await bob_pilot.press("f")
-        await wait_for(bob_pilot, lambda: not bob.board.transfers)
+        await wait_for(bob_pilot, lambda: not Ui(bob, bob_pilot).transfers())
         await wait_for(bob_pilot, lambda: not panel_text(bob))
-        assert download not in bob.messenger.files.transfers
+        assert download not in lan.service("Bob").files.transfers
         await bob_pilot.press("escape")
         assert "✓ saved to" not in shown(bob)  # forgotten: the offer can be fetched again
         assert "accept · save as · decline" in shown(bob)
@@ -469,7 +471,7 @@ async def test_the_download_folder_command_changes_where_files_go(lan: Lan, tmp_
         assert box.value == str(lan.tmp_path / "Ann-downloads")  # type: ignore[attr-defined]
         archive = tmp_path / "Archive" / "from the LAN"
         await answer(pilot, str(archive))
-        assert app.messenger.download_dir == archive
+        assert lan.service("Ann").download_dir == archive
         assert saved(app)["download_dir"] == str(archive)
         await sam.files.send([("127.0.0.1", lan.port_of("Ann"))], "two parts", parts)
         await wait_for(pilot, lambda: "accept · save as · decline" in shown(app))
@@ -497,7 +499,7 @@ async def test_a_path_completes_and_a_file_gone_before_sending_comes_back(
     bob = await lan.peer("Bob", knows=("Ann",), files=True)
     report = random_file(tmp_path / "outbox" / "quarterly-report.pdf", 3_000)
     app = await lan.app("Ann", knows=("Bob",))
-    app.file_commands.browse_from = tmp_path
+    browse_from(app, tmp_path)
     notes: list[Notification] = []
     async with app.run_test(size=SIZE, message_hook=collect(notes)) as pilot:
         await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
@@ -516,7 +518,7 @@ async def test_a_path_completes_and_a_file_gone_before_sending_comes_back(
         report.unlink()  # gone before Enter: nothing is sent, the chip and the text stay
         await pilot.press(*"see attached", "enter")
         await wait_for(pilot, lambda: any("no such file" in n.message for n in notes))
-        assert chips(app) == [report.name] and app.composer.text == "see attached"
+        assert chips(app) == [report.name] and Ui(app, pilot).draft() == "see attached"
         assert not bob.of(ev.MessageReceived)
 
 
@@ -531,7 +533,7 @@ async def test_files_not_delivered_are_offered_again_by_a_resend(lan: Lan, tmp_p
         await send_files(pilot, app, slides)
         await wait_for(pilot, lambda: "not delivered" in shown(app), timeout=10)
         back = await lan.peer("Bob", knows=("Ann",), files=True)
-        await wait_for(pilot, lambda: app.roster.contacts["bob@bob-pc"].is_online)
+        await wait_for(pilot, lambda: Ui(app, pilot).contact("bob@bob-pc").is_online)
         await open_last_message(pilot, app)  # Enter on it sends it again, files and all
         await wait_for(pilot, lambda: back.file_of(OfferReceived))
         (offer,) = [e.offer for e in back.file_of(OfferReceived)]
@@ -539,4 +541,4 @@ async def test_files_not_delivered_are_offered_again_by_a_resend(lan: Lan, tmp_p
         await wait_for(pilot, lambda: transfer.state == TransferState.DONE)
         assert transfer.path is not None and sha256(transfer.path) == sha256(slides)
         await wait_for(pilot, lambda: "✓ Bob has downloaded them" in shown(app))
-        assert len(app.store.messages("bob@bob-pc")) == 1  # sent again in place
+        assert len(lan.service("Ann").store.messages("bob@bob-pc")) == 1  # sent again in place

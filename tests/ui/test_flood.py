@@ -17,7 +17,8 @@ from ipmsg_tui.protocol import events as ev
 
 from ..support.netlab import REPO_ROOT
 from .conftest import Lan, wait_for
-from .test_story import SIZE, listed
+from .driver import Ui, alert_window
+from .test_story import SIZE
 
 FLOOD = 20_000
 FLOOD_SECONDS = 3.0
@@ -40,7 +41,8 @@ async def test_a_flood_does_not_stop_real_messages_or_keys(lan: Lan) -> None:
     ann = ("127.0.0.1", lan.port_of("Ann"))
     toasts: list[Notify] = []
     async with app.run_test(size=SIZE, message_hook=keep(toasts)) as pilot:
-        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
+        ui = Ui(app, pilot)
+        await ui.until_listed("bob@bob-pc")
         await pilot.press("down", "tab")  # writing to Bob
         flooder = subprocess.Popen(
             [
@@ -52,14 +54,14 @@ async def test_a_flood_does_not_stop_real_messages_or_keys(lan: Lan) -> None:
             text=True,
         )
         try:
-            await wait_for(pilot, lambda: app.roster.online_count > 50)  # it is on
+            await ui.until(lambda: ui.online_count() > 50)  # it is on
             assert flooder.poll() is None
             started = time.monotonic()
             bob.node.send_message([ann], "real message during the flood")
             await type_keys(pilot, "typed during the flood")
             await wait_for(
                 pilot,
-                lambda: "real message during the flood" in [r.text for r in app.chat_log.rows],
+                lambda: "real message during the flood" in ui.messages(),
                 timeout=LIVENESS,
             )
             await wait_for(pilot, lambda: "typed during the flood" in bob.texts(), timeout=LIVENESS)
@@ -73,12 +75,12 @@ async def test_a_flood_does_not_stop_real_messages_or_keys(lan: Lan) -> None:
         assert during, f"the flood ended before the app answered ({took:.1f} s)"
         assert sent >= FLOOD * 0.9
         # The flood really reached the app: fake peers joined, and the app still works.
-        assert app.roster.online_count > 100
+        assert ui.online_count() > 100
         bob.node.send_message([ann], "and after it")
-        await wait_for(pilot, lambda: app.chat_log.rows[-1].text == "and after it")
+        await ui.until(lambda: ui.rows()[-1].text == "and after it")
         assert [e.text for e in bob.of(ev.MessageReceived)] == ["typed during the flood"]
         # Hundreds of fake peers wrote to Ann: a few toasts and a summary, not hundreds.
-        assert app.roster.unread_total > 50
+        assert ui.unread_total() > 50
         assert 1 <= len(toasts) < 10
 
 
@@ -94,16 +96,17 @@ async def test_a_burst_of_messages_elsewhere_is_summarised_in_one_toast(lan: Lan
     bob = await lan.peer("Bob", knows=("Ann",))
     carol = await lan.peer("Carol", knows=("Ann",))
     app = await lan.app("Ann", knows=("Bob", "Carol"))
-    app.alerts.window = 0.5
+    alert_window(app, 0.5)
     toasts: list[Notify] = []
     ann = ("127.0.0.1", lan.port_of("Ann"))
     async with app.run_test(size=SIZE, message_hook=keep(toasts)) as pilot:
-        await wait_for(pilot, lambda: len(listed(app)) == 3)
-        assert app.open_key == "*"
+        ui = Ui(app, pilot)
+        await ui.until_count(3)
+        assert ui.open_key == "*"
         for index in range(4):
             bob.node.send_message([ann], f"bob {index}")
             carol.node.send_message([ann], f"carol {index}")
-        await wait_for(pilot, lambda: app.roster.unread_total == 8)
+        await ui.until(lambda: ui.unread_total() == 8)
         await wait_for(pilot, lambda: any(t.notification.title == "Unread" for t in toasts))
         singles = [t.notification.message for t in toasts if t.notification.title != "Unread"]
         (summary,) = [t.notification.message for t in toasts if t.notification.title == "Unread"]

@@ -12,6 +12,7 @@ from ipmsg_tui.ui.app import MessengerApp
 from ipmsg_tui.ui.screens.confirm import Confirm
 
 from .conftest import Lan, wait_for
+from .driver import Ui, quiet_start_off
 from .test_commands import run_command
 from .test_story import SIZE, listed
 
@@ -29,33 +30,35 @@ async def test_a_mistyped_address_can_be_forgotten_after_asking(lan: Lan) -> Non
     app = await lan.app("Ann", knows=("Bob",))
     ghost_addr = ("127.0.0.1", unused_port())
     ghost = f"?@{ghost_addr[0]}:{ghost_addr[1]}"
-    app.messenger.send([ghost_addr], "hello? anybody?")  # as `send 127.0.0.1:PORT` does
+    ann = lan.service("Ann")
+    ann.send([ghost_addr], "hello? anybody?")  # as `send 127.0.0.1:PORT` does
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: ghost in listed(app) and "bob@bob-pc" in listed(app))
-        app.commands.chat_with(ghost)
+        ui = Ui(app, pilot)
+        await ui.until_listed(ghost, "bob@bob-pc")
+        ui.chat_with(ghost)
         await run_command(pilot, "forget this")
-        await wait_for(pilot, lambda: isinstance(app.screen, Confirm))
+        await ui.until_dialog(Confirm)
         await pilot.press("escape")  # kept: nothing happens without a yes
         await pilot.pause()
-        assert ghost in listed(app) and app.store.count(ghost) == 1
+        assert ghost in listed(app) and ann.store.count(ghost) == 1
         await run_command(pilot, "forget this")
-        await wait_for(pilot, lambda: isinstance(app.screen, Confirm))
+        await ui.until_dialog(Confirm)
         await pilot.press("y")
         await wait_for(pilot, lambda: ghost not in listed(app))
-        assert app.store.conversation(ghost) is None and app.store.count(ghost) == 0
-        assert app.open_key == "*"
+        assert ann.store.conversation(ghost) is None and ann.store.count(ghost) == 0
+        assert ui.open_key == "*"
         # An online peer's history goes, the peer stays listed.
-        app.commands.chat_with("bob@bob-pc")
+        ui.chat_with("bob@bob-pc")
         await pilot.press(*"hi bob", "enter")
         await wait_for(pilot, lambda: "hi bob" in bob.texts())
         await run_command(pilot, "forget this")
-        await wait_for(pilot, lambda: isinstance(app.screen, Confirm))
+        await ui.until_dialog(Confirm)
         await pilot.press("y")
-        await wait_for(pilot, lambda: app.store.count("bob@bob-pc") == 0)
-        assert "bob@bob-pc" in listed(app) and app.open_key == "bob@bob-pc"
-        assert app.chat_log.rows == []
+        await wait_for(pilot, lambda: ann.store.count("bob@bob-pc") == 0)
+        assert "bob@bob-pc" in ui.listed() and ui.open_key == "bob@bob-pc"
+        assert ui.rows() == []
     # Gone for good: not back after a restart.
-    assert ghost not in [c.key for c in app.store.conversations()]
+    assert ghost not in [c.key for c in ann.store.conversations()]
 
 
 async def test_a_peer_gone_silent_is_shown_offline(lan: Lan) -> None:
@@ -67,7 +70,7 @@ async def test_a_peer_gone_silent_is_shown_offline(lan: Lan) -> None:
     lan.messengers.append(messenger)
     await messenger.start()
     app = MessengerApp(messenger)
-    app.quiet_start = 0
+    quiet_start_off(app)
     # A peer that announces itself and then crashes: it never answers again.
     crashed = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     crashed.bind(("127.0.0.1", 0))
@@ -75,9 +78,10 @@ async def test_a_peer_gone_silent_is_shown_offline(lan: Lan) -> None:
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             entry = b"1:77:dave:dave-pc:1:Dave\0\0"  # BR_ENTRY
             crashed.sendto(entry, ("127.0.0.1", settings.port))
-            await wait_for(pilot, lambda: "dave@dave-pc" in listed(app))
-            assert app.roster.online_count == 1
-            await wait_for(pilot, lambda: app.roster.online_count == 0, timeout=6)
+            ui = Ui(app, pilot)
+            await ui.until_listed("dave@dave-pc")
+            assert ui.online_count() == 1
+            await ui.until(lambda: ui.online_count() == 0, timeout=6)
             # No history with him: he leaves the list.
             await wait_for(pilot, lambda: "dave@dave-pc" not in listed(app))
     finally:

@@ -9,7 +9,7 @@ from textual.widgets import KeyPanel, TextArea
 from ipmsg_tui.ui.composer import Composer
 
 from .conftest import Lan, wait_for
-from .screen_text import screen_lines
+from .driver import Ui, screen_lines
 from .test_story import SIZE
 
 
@@ -37,6 +37,6 @@ async def test_f1_in_the_input_box_shows_its_keys_not_the_text_areas(lan: Lan) -
         assert shown == [], shown
         # Editing keys still work.
         await pilot.press(*"hello", "ctrl+w")
-        assert app.composer.text == ""
+        assert Ui(app, pilot).draft() == ""
         await pilot.press("f1")
         await wait_for(pilot, lambda: not app.screen.query(KeyPanel))

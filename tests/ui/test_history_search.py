@@ -10,7 +10,8 @@ from ipmsg_tui.store import HistoryStore
 from ipmsg_tui.ui.chatlog import ChatLog
 from ipmsg_tui.ui.screens.history_search import HistorySearchScreen
 
-from .conftest import Lan, wait_for
+from .conftest import Lan
+from .driver import Ui
 from .test_story import SIZE
 
 T0 = 1_800_000_000.0
@@ -34,8 +35,8 @@ def fill(store: HistoryStore) -> int:
     return found
 
 
-def search_screen(app: object) -> HistorySearchScreen:
-    screen = getattr(app, "screen", None)
+def search_screen(ui: Ui) -> HistorySearchScreen:
+    screen = ui.screen
     assert isinstance(screen, HistorySearchScreen)
     return screen
 
@@ -47,19 +48,20 @@ async def test_a_hit_far_back_opens_its_conversation_on_the_page_around_it(lan: 
     store.close()
     app = await lan.app_with(settings)
     async with app.run_test(size=SIZE) as pilot:
+        ui = Ui(app, pilot)
         await pilot.press("ctrl+g")
-        await wait_for(pilot, lambda: isinstance(app.screen, HistorySearchScreen))
+        await ui.until_dialog(HistorySearchScreen)
         await pilot.press(*"noon")  # Latin: case does not matter
-        screen = search_screen(app)
-        await wait_for(pilot, lambda: screen.searched == "noon")
+        screen = search_screen(ui)
+        await ui.until(lambda: screen.searched == "noon")
         # the sealed one, never opened, is not found
         assert [h.message.id for h in screen.hits] == [wanted]
         snippet = screen.hits[0].snippet
         assert snippet.text[snippet.start : snippet.end] == "NOON"
         await pilot.press("enter")
-        await wait_for(pilot, lambda: not isinstance(app.screen, HistorySearchScreen))
-        assert app.open_key == BOB.key
-        log = app.chat_log
+        await ui.until_closed(HistorySearchScreen)
+        assert ui.open_key == BOB.key
+        log = ui.chat_pane
         assert log.cursor_row is not None and log.cursor_row.id == wanted
         assert log.has_focus
         window = log.window
@@ -68,7 +70,7 @@ async def test_a_hit_far_back_opens_its_conversation_on_the_page_around_it(lan: 
         top = log.scroll_offset.y
         start = log._starts[log.cursor or 0]
         assert top <= start < top + log.scrollable_content_region.height
-        assert app.peer_list.highlighted_key == BOB.key
+        assert ui.highlighted() == BOB.key
 
 
 async def test_two_chinese_characters_find_the_message_from_the_messages_pane(lan: Lan) -> None:
@@ -78,18 +80,19 @@ async def test_two_chinese_characters_find_the_message_from_the_messages_pane(la
     store.close()
     app = await lan.app_with(settings)
     async with app.run_test(size=SIZE) as pilot:
-        app.chat_log.focus()
+        ui = Ui(app, pilot)
+        ui.focus_on("messages")
         await pilot.press("slash")  # `/` in the messages pane
-        await wait_for(pilot, lambda: isinstance(app.screen, HistorySearchScreen))
-        screen = search_screen(app)
+        await ui.until_dialog(HistorySearchScreen)
+        screen = search_screen(ui)
         screen.query_one("#query").insert_text_at_cursor("午饭")  # type: ignore[attr-defined]
-        await wait_for(pilot, lambda: screen.searched == "午饭")
+        await ui.until(lambda: screen.searched == "午饭")
         assert [h.message.text for h in screen.hits] == ["今天午饭吃什么"]
         rendered = str(screen.query_one("#hits").get_option_at_index(0).prompt)  # type: ignore[attr-defined]
         assert "from 小王" in rendered and "今天午饭吃什么" in rendered
         await pilot.press("down", "enter")  # into the list, then choose
-        await wait_for(pilot, lambda: app.open_key == WANG.key)
-        row = app.chat_log.cursor_row
+        await ui.until(lambda: ui.open_key == WANG.key)
+        row = ui.chat_pane.cursor_row
         assert row is not None and row.text == "今天午饭吃什么"
 
 
@@ -98,15 +101,16 @@ async def test_the_palette_opens_the_search_and_escape_leaves_things_as_they_wer
 ) -> None:
     app = await lan.app("Ann")
     async with app.run_test(size=SIZE) as pilot:
+        ui = Ui(app, pilot)
         await pilot.press("ctrl+p", *"search history", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, HistorySearchScreen))
+        await ui.until_dialog(HistorySearchScreen)
         await pilot.press(*"nothing here")
-        screen = search_screen(app)
-        await wait_for(pilot, lambda: screen.searched == "nothing here")
+        screen = search_screen(ui)
+        await ui.until(lambda: screen.searched == "nothing here")
         assert screen.hits == []
         status = str(screen.query_one("#search-status").render())
         assert "Nothing found" in status
         await pilot.press("escape")
-        await wait_for(pilot, lambda: not isinstance(app.screen, HistorySearchScreen))
-        assert app.open_key == "*"
-        assert isinstance(app.chat_log, ChatLog)
+        await ui.until_closed(HistorySearchScreen)
+        assert ui.open_key == "*"
+        assert isinstance(ui.pane("messages"), ChatLog)

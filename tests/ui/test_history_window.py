@@ -10,6 +10,7 @@ from ipmsg_tui.store import HistoryStore
 from ipmsg_tui.ui.model.window import LIMIT, PAGE
 
 from .conftest import Lan, wait_for
+from .driver import Ui
 from .test_story import SIZE
 
 TOTAL = 100_000
@@ -39,43 +40,44 @@ def long_history(path: Path, total: int) -> None:
         db.execute("UPDATE conversations SET last_ts = 1800000000 WHERE key = ?", (KEY,))
 
 
-def shown_numbers(app) -> list[int]:  # type: ignore[no-untyped-def]
-    return [int(row.text.split()[1]) for row in app.chat_log.rows]
+def shown_numbers(ui: Ui) -> list[int]:
+    return [int(text.split()[1]) for text in ui.messages()]
 
 
 async def test_a_conversation_of_100000_messages_opens_at_once_and_pages(lan: Lan) -> None:
     app = await lan.app("Ann")
-    long_history(app.settings.history_path, TOTAL)
+    long_history(lan.service("Ann").settings.history_path, TOTAL)
     async with app.run_test(size=SIZE) as pilot:
+        ui = Ui(app, pilot)
         await pilot.pause()
         started = time.perf_counter()
         await pilot.press("down")  # Everyone -> Bob (offline, with history)
         opened = time.perf_counter() - started
-        assert app.open_key == KEY
+        assert ui.open_key == KEY
         assert opened < 1.0, f"opening took {opened:.3f} s"  # ~0.1 s here, pilot included
-        assert shown_numbers(app) == list(range(TOTAL - PAGE, TOTAL))
-        assert f"  message {TOTAL - 1}" in app.chat_log.plain_lines()
-        log = app.chat_log
+        assert shown_numbers(ui) == list(range(TOTAL - PAGE, TOTAL))
+        assert f"  message {TOTAL - 1}" in ui.chat_lines()
+        log = ui.chat_pane
         assert log.scroll_offset.y == log.max_scroll_y  # at the latest message
 
         # Scrolling up pages older messages in; the window never grows past its limit.
         for _ in range(8):
-            first = shown_numbers(app)[0]
+            first = shown_numbers(ui)[0]
             log.scroll_to(y=0, animate=False)
-            await wait_for(pilot, lambda first=first: shown_numbers(app)[0] < first)  # type: ignore[misc]
-            numbers = shown_numbers(app)
+            await wait_for(pilot, lambda first=first: shown_numbers(ui)[0] < first)  # type: ignore[misc]
+            numbers = shown_numbers(ui)
             assert len(numbers) <= LIMIT
             assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))
-        assert shown_numbers(app)[-1] < TOTAL - 1  # the newest were dropped meanwhile
+        assert shown_numbers(ui)[-1] < TOTAL - 1  # the newest were dropped meanwhile
         assert log.scroll_offset.y > 0  # the view stayed on the message it showed
 
         # ... and scrolling down brings them back, in order.
         log.focus()
         await pilot.press("end")
-        assert shown_numbers(app)[-1] == TOTAL - 1
+        assert shown_numbers(ui)[-1] == TOTAL - 1
         await pilot.press("home")  # the very first message, without paging through all
-        assert shown_numbers(app)[0] == 0
-        assert len(shown_numbers(app)) <= LIMIT
+        assert shown_numbers(ui)[0] == 0
+        assert len(shown_numbers(ui)) <= LIMIT
         log.scroll_to(y=log.max_scroll_y, animate=False)
-        await wait_for(pilot, lambda: shown_numbers(app)[-1] >= PAGE)
-        assert shown_numbers(app) == list(range(shown_numbers(app)[0], shown_numbers(app)[-1] + 1))
+        await wait_for(pilot, lambda: shown_numbers(ui)[-1] >= PAGE)
+        assert shown_numbers(ui) == list(range(shown_numbers(ui)[0], shown_numbers(ui)[-1] + 1))

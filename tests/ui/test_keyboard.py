@@ -99,7 +99,7 @@ async def test_escape_from_the_messages_then_up_recalls_nothing(lan: Lan) -> Non
         await ui.press("shift+tab", "up", "escape", "up")
         assert ui.focus == "sidebar"
         assert ui.draft() == ""
-        assert app.open_key == "*"  # ↑ on the list moved to the row above Bob
+        assert ui.open_key == "*"  # ↑ on the list moved to the row above Bob
 
 
 async def test_slash_filters_the_list_and_enter_writes_to_the_match(lan: Lan) -> None:
@@ -176,12 +176,10 @@ async def test_a_sidebar_rebuild_does_not_undo_a_move_not_handled_yet(lan: Lan) 
         ui = Ui(app, pilot)
         await ui.until_listed("bob@bob-pc")
         assert ui.open_key == EVERYONE
-        peers = app.peer_list
-        peers.highlighted = peers.get_option_index("bob@bob-pc")  # handled as a message ...
-        app.roster.peer_online(Peer(("127.0.0.9", 2425), "zed", "zed-pc", "Zed"))  # churn
-        app.rebuild_sidebar()  # ... and a rebuild of the changed list runs first
+        ui.highlight("bob@bob-pc")  # handled as a message ...
+        ui.churn(Peer(("127.0.0.9", 2425), "zed", "zed-pc", "Zed"))  # ... a rebuild runs first
         await pilot.pause()
-        assert ui.open_key == "bob@bob-pc" and peers.highlighted_key == "bob@bob-pc"
+        assert ui.open_key == "bob@bob-pc" and ui.highlighted() == "bob@bob-pc"
 
 
 async def test_a_fast_slash_and_name_filter_the_list_and_send_nothing(lan: Lan) -> None:

@@ -15,8 +15,7 @@ from ipmsg_tui.ui.screens.confirm_quit import ConfirmQuit
 from ipmsg_tui.ui.screens.transfers import EMPTY as TRANSFERS_EMPTY
 
 from .conftest import Lan, wait_for
-from .screen_text import screen_lines
-from .test_story import listed
+from .driver import Ui, screen_lines
 
 SMALL = (60, 20)
 # What each language must show: the footer's keys, the sidebar's "Everyone", the status.
@@ -41,10 +40,11 @@ async def test_the_main_screen_fits_at_60_by_20(lan: Lan, language: str) -> None
     await lan.peer("Bob", knows=("Ann",), nick="阿明")
     app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SMALL) as pilot:
-        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
-        app.composer.focus()  # the footer follows the focus
+        ui = Ui(app, pilot)
+        await ui.until_listed("bob@bob-pc")
+        ui.focus_on("input")  # the footer follows the focus
         await pilot.pause(0.1)
-        app.peer_list.focus()
+        ui.focus_on("sidebar")
         palette = EXPECTED[language]["footer"][-1]
         await wait_for(pilot, lambda: palette in screen_lines(app)[-1])
         lines = screen_lines(app)
@@ -53,13 +53,13 @@ async def test_the_main_screen_fits_at_60_by_20(lan: Lan, language: str) -> None
         for label in EXPECTED[language]["footer"]:
             assert label in footer, (label, footer)
         assert footer.rstrip().endswith(EXPECTED[language]["footer"][-1]), footer
-        sidebar = app.peer_list.region
+        sidebar = ui.region("sidebar")
         shown = [line[sidebar.x : sidebar.right] for line in lines[sidebar.y : sidebar.bottom]]
         assert any(EXPECTED[language]["all"] in row for row in shown), shown
         assert any("阿明" in row for row in shown), shown
         assert i18n._("● online") in lines[0], lines[0]
         # The keys of the input box, in the footer once it has the focus.
-        app.composer.focus()
+        ui.focus_on("input")
         send, seal = i18n._("Send"), i18n._("Seal")
         await wait_for(pilot, lambda: send in screen_lines(app)[-1])
         assert seal in screen_lines(app)[-1], screen_lines(app)[-1]
@@ -80,8 +80,9 @@ async def test_dialogs_fit_at_60_by_20(
     await lan.peer("Bob", knows=("Ann",), nick="阿明")
     app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SMALL) as pilot:
-        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
-        app.commands.chat_with("bob@bob-pc")
+        ui = Ui(app, pilot)
+        await ui.until_listed("bob@bob-pc")
+        ui.chat_with("bob@bob-pc")
         await pilot.pause(0.1)
         await pilot.press(key)
         await pilot.pause(0.3)
@@ -110,10 +111,11 @@ async def test_the_keys_panel_leaves_the_footer_whole(lan: Lan, language: str) -
     await lan.peer("Bob", knows=("Ann",), nick="阿明")
     app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SMALL) as pilot:
-        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
-        app.peer_list.focus()
+        ui = Ui(app, pilot)
+        await ui.until_listed("bob@bob-pc")
+        ui.focus_on("sidebar")
         await pilot.press("f1")
-        await wait_for(pilot, lambda: bool(app.screen.query("HelpPanel")))
+        await ui.until(lambda: bool(app.screen.query("HelpPanel")))
         await pilot.pause(0.3)
         lines = screen_lines(app)
         assert all(cell_len(line) <= SMALL[0] for line in lines)
@@ -127,7 +129,7 @@ async def test_the_keys_panel_leaves_the_footer_whole(lan: Lan, language: str) -
         assert "…" not in shown, shown
         assert not re.search(r"[A-Z][a-z]+ [A-Z][a-z]+", shown), shown  # no English keys
         await pilot.press("f1")
-        await wait_for(pilot, lambda: not app.screen.query("HelpPanel"))
+        await ui.until(lambda: not app.screen.query("HelpPanel"))
 
 
 def _fits(app: Any) -> str:
@@ -137,36 +139,38 @@ def _fits(app: Any) -> str:
 
 
 async def test_the_dialogs_added_late_speak_the_language(lan: Lan, language: str) -> None:
-    """Search, forget and remove-host: in the language, whole, at 60×20."""
+    """Search, forget and remove-host, found in the palette by their translated names: in
+    the language, whole, at 60×20."""
     await lan.peer("Bob", knows=("Ann",), nick="阿明")
     app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SMALL) as pilot:
-        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
-        app.commands.chat_with("bob@bob-pc")
+        ui = Ui(app, pilot)
+        await ui.until_listed("bob@bob-pc")
+        ui.chat_with("bob@bob-pc")
         await pilot.pause(0.1)
 
         await pilot.press("ctrl+g")
-        await wait_for(pilot, lambda: i18n._("Search the history") in _fits(app))
+        await ui.until(lambda: i18n._("Search the history") in _fits(app))
         await pilot.press(*"午饭")
         nothing = i18n._("Nothing found for {query}").format(query=repr("午饭"))
-        await wait_for(pilot, lambda: nothing in _fits(app))
+        await ui.until(lambda: nothing in _fits(app))
         await pilot.press("escape")
 
-        app.commands.forget_conversation()
+        await ui.command(i18n._("Forget this conversation"))
         question = i18n._("Forget the conversation with {name}?").format(name="阿明")
-        await wait_for(pilot, lambda: question in _fits(app))
+        await ui.until(lambda: question in _fits(app))
         text = _fits(app)
         for words in ("Keep (n)", "Escape: keep"):
             assert i18n._(words) in text, (words, text)
         assert f"{i18n._('Forget')} (y)" in text, text
         await pilot.press("escape")
 
-        app.messenger.add_target("127.0.0.1:9", broadcast=False)  # loopback, nobody there
-        app.commands.remove_target()
+        lan.service("Ann").add_target("127.0.0.1:9", broadcast=False)  # loopback, nobody
+        await ui.command(i18n._("Remove host…"))
         title = i18n._("Remove a host or broadcast address")
-        await wait_for(pilot, lambda: title in _fits(app))
+        await ui.until(lambda: title in _fits(app))
         assert i18n._("host  {address}").format(address="127.0.0.1:9") in _fits(app)
         await pilot.press("escape")
-        await wait_for(pilot, lambda: title not in _fits(app))
+        await ui.until(lambda: title not in _fits(app))
         # Nothing English is left on screen but names, addresses and keys.
         assert not re.search(r"\b[a-z]{3,} [a-z]{3,} [a-z]{3,}\b", _fits(app)), _fits(app)

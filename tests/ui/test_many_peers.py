@@ -9,8 +9,9 @@ from ipmsg_tui.protocol.constants import Command, EntryOpt
 from ipmsg_tui.protocol.entry import build_entry
 from ipmsg_tui.protocol.packet import format_packet
 
-from .conftest import Lan, wait_for
-from .test_story import SIZE, listed
+from .conftest import Lan
+from .driver import Ui
+from .test_story import SIZE
 
 PEERS = 3000
 
@@ -30,17 +31,18 @@ def announce(index: int, to: tuple[str, int]) -> None:
 async def test_the_sidebar_copes_with_thousands_of_peers(lan: Lan) -> None:
     app = await lan.app("Ann")
     async with app.run_test(size=SIZE) as pilot:
+        ui = Ui(app, pilot)
         await pilot.pause()
         started = time.perf_counter()
         for index in range(PEERS):
-            announce(index, ("127.0.0.1", app.settings.port))
+            announce(index, ui.addr)
             if index % 250 == 249:
                 await pilot.pause()  # let the app read its socket as a LAN would
-        await wait_for(pilot, lambda: len(listed(app)) == PEERS + 1, timeout=30)
+        await ui.until(lambda: len(ui.listed()) == PEERS + 1, timeout=30)
         joined = time.perf_counter() - started
         assert joined < 20, f"{PEERS} peers took {joined:.1f} s to list"
-        assert len([o for o in app.peer_list.options if o.disabled]) == 7  # group headers
-        assert app.roster.online_count == PEERS
+        assert len(ui.headers()) == 7  # group headers
+        assert ui.online_count() == PEERS
 
         # Moving through the list stays quick.
         started = time.perf_counter()
@@ -48,10 +50,10 @@ async def test_the_sidebar_copes_with_thousands_of_peers(lan: Lan) -> None:
         await pilot.press(*["up"] * 20)
         moved = time.perf_counter() - started
         assert moved < 5, f"moving took {moved:.1f} s"
-        assert app.open_key is not None and app.open_key.startswith("peer-")
+        assert ui.open_key is not None and ui.open_key.startswith("peer-")
 
         # So does filtering down to one of them.
         started = time.perf_counter()
         await pilot.press("slash", *"peer-2345@")
-        assert listed(app) == ["peer-2345@host-2345"]
+        assert ui.listed() == ["peer-2345@host-2345"]
         assert time.perf_counter() - started < 5

@@ -7,28 +7,12 @@ version, with USER/LOGNAME and the shared host name, is tests/lan/test_namesakes
 from __future__ import annotations
 
 from ipmsg_tui.store import EVERYONE
-from ipmsg_tui.ui.app import MessengerApp
 
-from .conftest import Lan, Peer, wait_for
+from .conftest import Lan, Peer
+from .driver import Ui
 
 SIZE = (100, 30)
 BOB = "bob@bob-pc"
-
-
-def listed(app: MessengerApp) -> list[str]:
-    return [o.id for o in app.peer_list.options if o.id and not o.disabled]
-
-
-def prompt_of(app: MessengerApp, key: str) -> str:
-    return str(app.peer_list.get_option(key).prompt)
-
-
-def header(app: MessengerApp) -> str:
-    return str(app.query_one("#chat-header").render())
-
-
-def texts(app: MessengerApp) -> list[str]:
-    return [row.text for row in app.chat_log.rows]
 
 
 async def bob_at(lan: Lan, name: str) -> Peer:
@@ -42,43 +26,44 @@ async def test_two_peers_sharing_user_at_host_are_listed_reached_and_kept_apart(
     first = await bob_at(lan, "Bob")
     app = await lan.app("Ann", knows=("Bob", "Bob2"))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: BOB in listed(app))
+        ui = Ui(app, pilot)
+        await ui.until(lambda: BOB in ui.listed())
         second = await bob_at(lan, "Bob2")
         twin = f"{BOB} (127.0.0.1:{second.settings.port})"
-        await wait_for(pilot, lambda: twin in listed(app))
-        assert listed(app) == [EVERYONE, BOB, twin]
+        await ui.until(lambda: twin in ui.listed())
+        assert ui.listed() == [EVERYONE, BOB, twin]
         # The list tells them apart by address.
-        assert f"127.0.0.1:{first.settings.port}" in prompt_of(app, BOB)
-        assert f"127.0.0.1:{second.settings.port}" in prompt_of(app, twin)
+        assert f"127.0.0.1:{first.settings.port}" in ui.row(BOB)
+        assert f"127.0.0.1:{second.settings.port}" in ui.row(twin)
 
-        ann = ("127.0.0.1", app.settings.port)
+        ann = ui.addr
         first.node.send_message([ann], "from the first")
         second.node.send_message([ann], "from the second")
-        contacts = app.roster.contacts
-        await wait_for(pilot, lambda: contacts[BOB].unread == contacts[twin].unread == 1)
+        await ui.until(lambda: ui.contact(BOB).unread == ui.contact(twin).unread == 1)
 
         await pilot.press("down", "enter", *"to the first", "enter")
-        assert app.open_key == BOB
-        await wait_for(pilot, lambda: first.texts() == ["to the first"])
-        assert texts(app) == ["from the first", "to the first"]
-        assert f":{first.settings.port} " in header(app)
-        assert f":{second.settings.port} " not in header(app)
+        assert ui.open_key == BOB
+        await ui.until(lambda: first.texts() == ["to the first"])
+        assert ui.messages() == ["from the first", "to the first"]
+        assert f":{first.settings.port} " in ui.header()
+        assert f":{second.settings.port} " not in ui.header()
 
-        app.peer_list.focus()
+        ui.focus_on("sidebar")
         await pilot.press("down", "enter", *"to the second", "enter")
-        assert app.open_key == twin
-        await wait_for(pilot, lambda: second.texts() == ["to the second"])
-        assert texts(app) == ["from the second", "to the second"]
-        assert f":{second.settings.port} " in header(app)
+        assert ui.open_key == twin
+        await ui.until(lambda: second.texts() == ["to the second"])
+        assert ui.messages() == ["from the second", "to the second"]
+        assert f":{second.settings.port} " in ui.header()
         # The history names the sender with its address too.
-        senders = {row.sender for row in app.store.messages(twin, limit=10) if row.incoming}
+        stored = lan.service("Ann").store.messages(twin, limit=10)
+        senders = {row.sender for row in stored if row.incoming}
         assert senders == {f"Bob (127.0.0.1:{second.settings.port})"}
         assert first.texts() == ["to the first"]  # nothing of the second's leaked to the first
 
         # The first leaves: the second stays itself, and the first's row loses the address.
         await first.stop()
-        await wait_for(pilot, lambda: prompt_of(app, BOB) == "○ Bob bob-pc")
-        assert contacts[twin].is_online
+        await ui.until(lambda: ui.row(BOB) == "○ Bob bob-pc")
+        assert ui.contact(twin).is_online
 
 
 async def test_the_first_of_two_namesakes_keeps_its_conversation_at_a_new_address(
@@ -88,8 +73,9 @@ async def test_the_first_of_two_namesakes_keeps_its_conversation_at_a_new_addres
     second = await bob_at(lan, "Bob2")
     app = await lan.app("Ann", knows=("Bob", "Bob2", "Bob3"))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(listed(app)) == 3)
-        twin = next(key for key in listed(app) if key not in (EVERYONE, BOB))
+        ui = Ui(app, pilot)
+        await ui.until(lambda: len(ui.listed()) == 3)
+        twin = next(key for key in ui.listed() if key not in (EVERYONE, BOB))
         plain_one, twin_one = (
             (first, second)
             if twin.endswith(f":{second.settings.port})")
@@ -98,16 +84,16 @@ async def test_the_first_of_two_namesakes_keeps_its_conversation_at_a_new_addres
                 first,
             )
         )
-        plain_one.node.send_message([("127.0.0.1", app.settings.port)], "before the move")
-        await wait_for(pilot, lambda: app.roster.contacts[BOB].unread == 1)
+        plain_one.node.send_message([ui.addr], "before the move")
+        await ui.until(lambda: ui.contact(BOB).unread == 1)
         await plain_one.stop()
         # Same machine, a new lease: it comes back as the plain user@host.
         moved = await bob_at(lan, "Bob3")
-        await wait_for(pilot, lambda: moved.addr in app.roster.contacts[BOB].online)
-        assert listed(app) == [EVERYONE, BOB, twin]
+        await ui.until(lambda: moved.addr in ui.contact(BOB).online)
+        assert ui.listed() == [EVERYONE, BOB, twin]
         await pilot.press("down", "enter", *"welcome back", "enter")
-        await wait_for(pilot, lambda: moved.texts() == ["welcome back"])
-        assert texts(app) == ["before the move", "welcome back"]
+        await ui.until(lambda: moved.texts() == ["welcome back"])
+        assert ui.messages() == ["before the move", "welcome back"]
         assert twin_one.texts() == []
 
 
@@ -117,20 +103,22 @@ async def test_a_namesake_seen_before_gets_its_own_conversation_back_after_a_res
     await bob_at(lan, "Bob")
     app = await lan.app("Ann", knows=("Bob", "Bob2"))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: BOB in listed(app))
+        ui = Ui(app, pilot)
+        await ui.until(lambda: BOB in ui.listed())
         second = await bob_at(lan, "Bob2")
         twin = f"{BOB} (127.0.0.1:{second.settings.port})"
-        await wait_for(pilot, lambda: twin in listed(app))
-        second.node.send_message([("127.0.0.1", app.settings.port)], "I am the other one")
-        await wait_for(pilot, lambda: app.roster.contacts[twin].unread == 1)
+        await ui.until(lambda: twin in ui.listed())
+        second.node.send_message([ui.addr], "I am the other one")
+        await ui.until(lambda: ui.contact(twin).unread == 1)
     await lan.started[0].stop()  # the first machine is off today
 
     # Restarted with only the second one online: it is still the twin, not the first.
     again = await lan.app("Ann", knows=("Bob", "Bob2"))
     async with again.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: twin in listed(again) and again.roster.contacts[twin].online)
-        assert BOB not in again.roster.contacts  # no history with the first, and not online
-        assert listed(again)[:2] == [EVERYONE, twin]
+        ui = Ui(again, pilot)
+        await ui.until(lambda: twin in ui.listed() and ui.contact(twin).online)
+        assert BOB not in ui.contacts()  # no history with the first, and not online
+        assert ui.listed()[:2] == [EVERYONE, twin]
         await pilot.press("down")
-        assert again.open_key == twin
-        assert texts(again) == ["I am the other one"]
+        assert ui.open_key == twin
+        assert ui.messages() == ["I am the other one"]

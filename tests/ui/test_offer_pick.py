@@ -21,7 +21,7 @@ async def test_only_the_ticked_files_of_an_offer_are_downloaded(lan: Lan, tmp_pa
     app = await lan.app("Ann", knows=("Sam",))
     outbox = tmp_path / "outbox"
     files = [random_file(outbox / f"part{n}.bin", 50_000 + n, seed=n) for n in range(3)]
-    downloads = app.messenger.download_dir
+    downloads = lan.service("Ann").download_dir
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "sam@sam-pc" in listed(app))
         await pilot.press("down")

@@ -9,10 +9,8 @@ from pathlib import Path
 from textual import events
 from textual._xterm_parser import XTermParser
 
-from ipmsg_tui.ui.composer import Composer
-
-from .conftest import Lan, wait_for
-from .test_story import SIZE, listed
+from .conftest import Lan
+from .driver import SIZE, Ui
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -48,15 +46,16 @@ async def test_every_key_readme_promises_for_a_new_line_adds_one(lan: Lan) -> No
     keys = promised_keys("new line")
     assert keys, "README promises no key for a new line"
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
+        ui = Ui(app, pilot)
+        await ui.until_listed("bob@bob-pc")
         await pilot.press("down", "tab")
-        assert isinstance(app.focused, Composer)
+        assert ui.focus == "input"
         for key in keys:
-            app.composer.clear()
+            ui.clear_draft()
             await pilot.press("a")
             for event in as_terminal_sends(key):
                 await pilot.press(event.key)
             await pilot.press("b")
             await pilot.pause()
-            assert app.composer.text == "a\nb", f"{key} as a terminal sends it"
+            assert ui.draft() == "a\nb", f"{key} as a terminal sends it"
         assert bob.texts() == []  # none of them sent anything

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from ipmsg_tui.ui.quote import quoted
 
-from .conftest import Lan, wait_for
-from .test_story import SIZE, listed
+from .conftest import Lan
+from .driver import SIZE, Ui
 
 
 def test_each_line_is_quoted_and_the_draft_follows() -> None:
@@ -19,31 +19,32 @@ async def test_q_on_a_message_quotes_it_to_its_peer_and_the_reply_goes_with_it(l
     bob = await lan.peer("Bob", knows=("Ann",))
     app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
-        bob.node.send_message([("127.0.0.1", app.settings.port)], "Lunch?\nAt noon 午饭")
-        await wait_for(pilot, lambda: app.roster.contacts["bob@bob-pc"].unread == 1)
+        ui = Ui(app, pilot)
+        await ui.until_listed("bob@bob-pc")
+        bob.node.send_message([ui.addr], "Lunch?\nAt noon 午饭")
+        await ui.until(lambda: ui.contact("bob@bob-pc").unread == 1)
         await pilot.press("down")  # Bob's conversation
-        await wait_for(pilot, lambda: len(app.chat_log.rows) == 1)
-        app.chat_log.focus()
+        await ui.until(lambda: len(ui.rows()) == 1)
+        ui.focus_on("messages")
         await pilot.press("q")
-        composer = app.composer
-        assert composer.has_focus
-        assert composer.text == "> Lunch?\n> At noon 午饭\n"
-        assert composer.cursor_location == (2, 0)  # on the new line below the quote
+        assert ui.focus == "input"
+        assert ui.draft() == "> Lunch?\n> At noon 午饭\n"
+        assert ui.cursor() == (2, 0)  # on the new line below the quote
         await pilot.press(*"yes", "enter")
-        await wait_for(pilot, lambda: bob.texts() == ["> Lunch?\n> At noon 午饭\nyes"])
+        await ui.until(lambda: bob.texts() == ["> Lunch?\n> At noon 午饭\nyes"])
 
 
 async def test_the_palette_quotes_the_last_message_received(lan: Lan) -> None:
     bob = await lan.peer("Bob", knows=("Ann",))
     app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
+        ui = Ui(app, pilot)
+        await ui.until_listed("bob@bob-pc")
         await pilot.press("down")
-        assert app.open_key == "bob@bob-pc"
-        bob.node.send_message([("127.0.0.1", app.settings.port)], "first")
-        bob.node.send_message([("127.0.0.1", app.settings.port)], "second")
-        await wait_for(pilot, lambda: len(app.chat_log.rows) == 2)
+        assert ui.open_key == "bob@bob-pc"
+        bob.node.send_message([ui.addr], "first")
+        bob.node.send_message([ui.addr], "second")
+        await ui.until(lambda: len(ui.rows()) == 2)
         await pilot.press("ctrl+p", *"quote reply", "enter")
-        await wait_for(pilot, lambda: app.composer.text == "> second\n")
-        assert app.composer.has_focus
+        await ui.until(lambda: ui.draft() == "> second\n")
+        assert ui.focus == "input"

@@ -8,7 +8,8 @@ import socket
 from ipmsg_tui.ui.screens.choose import ChoicePrompt
 
 from .conftest import Lan, wait_for
-from .test_commands import run_command, saved
+from .driver import Ui, saved
+from .test_commands import run_command
 from .test_story import SIZE, listed
 
 
@@ -33,33 +34,34 @@ async def test_a_saved_host_and_broadcast_address_are_removed(lan: Lan) -> None:
     listener.bind(("127.0.0.1", lan.port_of("Dave")))
     listener.setblocking(False)
     async with app.run_test(size=SIZE) as pilot:
-        messenger = app.messenger
+        ui = Ui(app, pilot)
+        messenger = lan.service("Ann")
         assert messenger.add_target(host, broadcast=False).problem is None
         assert messenger.add_target(spare, broadcast=True).problem is None
         await wait_for(pilot, lambda: "carol@carol-pc" in listed(app))
         assert saved(app)["hosts"] == [host] and saved(app)["broadcast"] == [spare]
         config = lambda: messenger.node.engine.config  # noqa: E731
-        app.action_refresh()  # announced to while it is a target
+        ui.refresh()  # announced to while it is a target
         await wait_for(pilot, lambda: drain(listener) > 0)
 
         await run_command(pilot, "remove host")
-        await wait_for(pilot, lambda: isinstance(app.screen, ChoicePrompt))
-        assert app.screen.items == [f"host  {host}", f"broadcast  {spare}"]  # type: ignore[attr-defined]
+        choice = await ui.until_dialog(ChoicePrompt)
+        assert choice.items == [f"host  {host}", f"broadcast  {spare}"]
         await pilot.press("down", "enter")  # the broadcast address
-        await wait_for(pilot, lambda: not isinstance(app.screen, ChoicePrompt))
+        await ui.until_closed(ChoicePrompt)
         assert saved(app)["broadcast"] == [] and saved(app)["hosts"] == [host]
         assert ("127.0.0.1", lan.port_of("Dave")) not in config().broadcast_targets
         assert messenger.settings.broadcast == ()
         await pilot.pause(0.3)
         drain(listener)  # what was on its way before
-        app.action_refresh()  # no longer announced to
+        ui.refresh()  # no longer announced to
         await pilot.pause(0.3)
         assert drain(listener) == 0
 
         await run_command(pilot, "remove host")
-        await wait_for(pilot, lambda: isinstance(app.screen, ChoicePrompt))
+        await ui.until_dialog(ChoicePrompt)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: not isinstance(app.screen, ChoicePrompt))
+        await ui.until_closed(ChoicePrompt)
         assert saved(app)["hosts"] == []
         assert carol.addr not in config().unicast_targets
         assert messenger.settings.hosts == ()
@@ -67,5 +69,5 @@ async def test_a_saved_host_and_broadcast_address_are_removed(lan: Lan) -> None:
 
         await run_command(pilot, "remove host")  # nothing left: said, no dialog
         await pilot.pause(0.2)
-        assert not isinstance(app.screen, ChoicePrompt)
+        assert not ui.showing(ChoicePrompt)
     listener.close()

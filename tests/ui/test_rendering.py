@@ -13,8 +13,8 @@ from ipmsg_tui.ui.chatrender import message_lines
 from ipmsg_tui.ui.model.roster import Contact
 from ipmsg_tui.ui.sidebar import contact_prompt
 
-from .conftest import Lan, wait_for
-from .test_story import listed
+from .conftest import Lan
+from .driver import Ui
 
 TEXT = "午饭去吗？🍜 今天食堂有拉面，我们十二点在门口见吧 👍 OK? Ｆｕｌｌ－ｗｉｄｔｈ too."
 
@@ -65,11 +65,12 @@ async def test_wide_text_in_the_chat_pane_lines_up_and_can_be_selected(lan: Lan)
     bob = await lan.peer("Bob", knows=("Ann",), nick="鲍勃🎸")
     app = await lan.app("Ann", knows=("Bob",))
     async with app.run_test(size=(60, 20)) as pilot:
-        await wait_for(pilot, lambda: "bob@bob-pc" in listed(app))
+        ui = Ui(app, pilot)
+        await ui.until_listed("bob@bob-pc")
         await pilot.press("down")
-        bob.node.send_message([("127.0.0.1", app.settings.port)], TEXT)
-        await wait_for(pilot, lambda: len(app.chat_log.rows) == 1)
-        log = app.chat_log
+        bob.node.send_message([ui.addr], TEXT)
+        await ui.until(lambda: len(ui.rows()) == 1)
+        log = ui.chat_pane
         width = log.scrollable_content_region.width
         too_wide = [line for line in log.plain_lines() if cell_len(line) > width]
         assert not too_wide, (width, too_wide)
@@ -78,7 +79,7 @@ async def test_wide_text_in_the_chat_pane_lines_up_and_can_be_selected(lan: Lan)
         await pilot.mouse_down(ChatLog, offset=(3, body_y))
         await pilot.hover(ChatLog, offset=(12, body_y))
         await pilot.mouse_up(ChatLog, offset=(12, body_y))
-        selected = app.screen.get_selected_text()
+        selected = ui.screen.get_selected_text()
         assert selected and selected in TEXT
 
 

@@ -13,6 +13,7 @@ from ipmsg_tui.ui.screens.transfers import TransfersScreen
 
 from ..support.trees import random_file, sha256
 from .conftest import Lan, wait_for
+from .driver import Ui
 from .test_files import answer_offer, hit, panel_text, send_files, shown, sparse_file
 from .test_story import SIZE, listed
 
@@ -27,7 +28,7 @@ async def test_the_panel_lists_earlier_downloads_after_a_restart_and_retry_resum
     async with first.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "sam@sam-pc" in listed(first))
         await sam.files.send([("127.0.0.1", lan.port_of("Ann"))], "the video", [video])
-        await wait_for(pilot, lambda: first.roster.contacts["sam@sam-pc"].unread == 1)
+        await wait_for(pilot, lambda: Ui(first, pilot).contact("sam@sam-pc").unread == 1)
         video.write_bytes(whole[:1_000_000])  # the first attempt breaks off mid-way
         await pilot.press("down")
         await answer_offer(pilot, first, "a")
@@ -43,12 +44,12 @@ async def test_the_panel_lists_earlier_downloads_after_a_restart_and_retry_resum
         await wait_for(pilot, lambda: isinstance(second.screen, TransfersScreen))
         await wait_for(pilot, lambda: "video.bin" in panel_text(second))
         assert "from Sam" in panel_text(second) and "before the end" in panel_text(second)
-        await wait_for(pilot, lambda: second.roster.contacts["sam@sam-pc"].is_online)
+        await wait_for(pilot, lambda: Ui(second, pilot).contact("sam@sam-pc").is_online)
         await pilot.press("r")
         landed = lan.tmp_path / "Ann-downloads" / "video.bin"
         await wait_for(pilot, lambda: landed.exists())
         assert sha256(landed) == sha256(video) and not part.exists()
-        (download,) = second.messenger.files.transfers
+        (download,) = lan.service("Ann").files.transfers
         assert download.offset == 1_000_000  # asked from the offset, into the same .part
         await wait_for(pilot, lambda: "✓ saved to" in panel_text(second))
         await pilot.press("escape")
@@ -68,8 +69,9 @@ async def test_ctrl_q_asks_only_while_offers_wait_or_transfers_run(
         await send_files(pilot, app, image)
         await wait_for(pilot, lambda: bob.file_events)  # Bob has the offer, not the file
         await pilot.press("ctrl+q")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmQuit))
-        what = str(app.screen.query_one("#confirm-what").render())
+        ui = Ui(app, pilot)
+        await ui.until_dialog(ConfirmQuit)
+        what = ui.dialog_text("#confirm-what")
         assert "1 offer not fetched yet" in what
         await pilot.press("n")  # stay
         await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmQuit))
@@ -79,10 +81,10 @@ async def test_ctrl_q_asks_only_while_offers_wait_or_transfers_run(
         (offer,) = [e.offer for e in bob.file_events if hasattr(e, "offer")]
         (download,) = bob.files.download_all(offer)
         await wait_for(pilot, lambda: download.state == TransferState.RUNNING)
-        await wait_for(pilot, lambda: app.messenger.files.transfers)
+        await wait_for(pilot, lambda: lan.service("Ann").files.transfers)
         await hit(pilot, "ctrl+q")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmQuit))
-        what = str(app.screen.query_one("#confirm-what").render())
+        await ui.until_dialog(ConfirmQuit)
+        what = ui.dialog_text("#confirm-what")
         assert "1 upload and 1 offer not fetched yet" in what
         await hit(pilot, "escape")  # Escape stays too
         await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmQuit))

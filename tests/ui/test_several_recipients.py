@@ -11,8 +11,8 @@ from ipmsg_tui.store import HistoryStore, MessageState
 from ipmsg_tui.ui.chatlog import ChatLog
 from ipmsg_tui.ui.sidebar import PeerList
 
-from .conftest import Lan, wait_for
-from .test_story import SIZE, listed, prompt_of, states
+from .conftest import Lan
+from .driver import SIZE, Ui
 
 
 async def test_a_message_to_several_is_shown_once_and_resent_to_the_one_that_missed_it(
@@ -36,20 +36,21 @@ async def test_a_message_to_several_is_shown_once_and_resent_to_the_one_that_mis
 
     app = await lan.app("Ann", knows=("Bob", "Carol"))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(listed(app)) == 3)
+        ui = Ui(app, pilot)
+        await ui.until_count(3)
         await pilot.press("down", "down")  # Everyone, Bob, Carol
-        assert app.open_key == "carol@carol-pc"
-        await wait_for(pilot, lambda: states(app) == [("stand-up in 5", MessageState.FAILED)])
-        text = "\n".join(app.chat_log.plain_lines())
+        assert ui.open_key == "carol@carol-pc"
+        await ui.until(lambda: ui.states() == [("stand-up in 5", MessageState.FAILED)])
+        text = ui.chat_text()
         assert "to Bob, Carol" in text and "✗ 1/2 · not to Carol" in text
         await pilot.click(ChatLog, offset=(5, 2))
-        await wait_for(pilot, lambda: states(app) == [("stand-up in 5", MessageState.DELIVERED)])
-        assert "✓ 2/2" in "\n".join(app.chat_log.plain_lines())
+        await ui.until(lambda: ui.states() == [("stand-up in 5", MessageState.DELIVERED)])
+        assert "✓ 2/2" in ui.chat_text()
         (got,) = carol.of(ev.MessageReceived)
         assert got.text == "stand-up in 5" and got.multicast
         assert bob.texts() == []  # Bob had it already: not sent again
-        app.open_conversation("bob@bob-pc")  # the same message, once, in Bob's too
-        await wait_for(pilot, lambda: states(app) == [("stand-up in 5", MessageState.DELIVERED)])
+        ui.show("bob@bob-pc")  # the same message, once, in Bob's too
+        await ui.until(lambda: ui.states() == [("stand-up in 5", MessageState.DELIVERED)])
 
 
 async def test_marked_peers_get_one_message_shown_once(lan: Lan) -> None:
@@ -57,29 +58,30 @@ async def test_marked_peers_get_one_message_shown_once(lan: Lan) -> None:
     carol = await lan.peer("Carol", knows=("Ann",))
     app = await lan.app("Ann", knows=("Bob", "Carol"))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(listed(app)) == 3)
+        ui = Ui(app, pilot)
+        await ui.until_count(3)
         await pilot.press("down", "down", "space")  # Carol marked
-        assert app.peer_list.marked == {"carol@carol-pc"}
-        assert "☑" in prompt_of(app, "carol@carol-pc")
+        assert ui.marked() == {"carol@carol-pc"}
+        assert "☑" in ui.row("carol@carol-pc")
         await pilot.press("up")  # Bob's conversation, Carol still marked
-        assert app.open_key == "bob@bob-pc"
-        assert str(app.composer.border_title) == "To Bob, Carol"  # who it will go to
+        assert ui.open_key == "bob@bob-pc"
+        assert ui.draft_title() == "To Bob, Carol"  # who it will go to
         await pilot.press(*"team lunch?", "enter")
-        await wait_for(pilot, lambda: states(app) == [("team lunch?", MessageState.DELIVERED)])
-        assert "to Bob, Carol  ✓ 2/2" in "\n".join(app.chat_log.plain_lines())
+        await ui.until(lambda: ui.states() == [("team lunch?", MessageState.DELIVERED)])
+        assert "to Bob, Carol  ✓ 2/2" in ui.chat_text()
         (to_bob,) = bob.of(ev.MessageReceived)
         (to_carol,) = carol.of(ev.MessageReceived)
         assert to_bob.multicast and to_carol.multicast
         assert to_bob.packet_no == to_carol.packet_no
-        assert app.peer_list.marked == set()  # sent: the marks are cleared
-        assert "☑" not in prompt_of(app, "carol@carol-pc")
-        assert str(app.composer.border_title) == "To Bob"
-        app.open_conversation("carol@carol-pc")
-        await wait_for(pilot, lambda: states(app) == [("team lunch?", MessageState.DELIVERED)])
+        assert ui.marked() == set()  # sent: the marks are cleared
+        assert "☑" not in ui.row("carol@carol-pc")
+        assert ui.draft_title() == "To Bob"
+        ui.show("carol@carol-pc")
+        await ui.until(lambda: ui.states() == [("team lunch?", MessageState.DELIVERED)])
         # A single message again afterwards.
-        app.composer.focus()
+        ui.focus_on("input")
         await pilot.press(*"just you", "enter")
-        await wait_for(pilot, lambda: carol.texts() == ["team lunch?", "just you"])
+        await ui.until(lambda: carol.texts() == ["team lunch?", "just you"])
         assert not carol.of(ev.MessageReceived)[-1].multicast
 
 
@@ -88,12 +90,13 @@ async def test_a_click_on_a_group_header_marks_the_whole_group(lan: Lan) -> None
     await lan.peer("Carol", knows=("Ann",), group="研发")
     app = await lan.app("Ann", knows=("Bob", "Carol"))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(listed(app)) == 3)
-        options = [o.id or "" for o in app.peer_list.options]
+        ui = Ui(app, pilot)
+        await ui.until_count(3)
+        options = ui.option_ids()
         header = next(i for i, row_id in enumerate(options) if "研发" in row_id)
         await pilot.click(PeerList, offset=(3, header))
-        assert app.peer_list.marked == {"bob@bob-pc", "carol@carol-pc"}
+        assert ui.marked() == {"bob@bob-pc", "carol@carol-pc"}
         await pilot.click(PeerList, offset=(3, header))
-        assert app.peer_list.marked == set()
+        assert ui.marked() == set()
         await pilot.click(PeerList, offset=(3, header + 1), control=True)
-        assert app.peer_list.marked == {options[header + 1]}
+        assert ui.marked() == {options[header + 1]}

@@ -8,22 +8,13 @@ from textual.notifications import Notify
 
 from ipmsg_tui.protocol import events as ev
 from ipmsg_tui.store import EVERYONE, MessageState
-from ipmsg_tui.ui.app import MessengerApp
 from ipmsg_tui.ui.chatlog import ChatLog
 from ipmsg_tui.ui.sidebar import PeerList
 
 from .conftest import Lan, wait_for
-from .driver import SIZE, Ui, listed
+from .driver import SIZE, Ui, count_bells, listed, quiet_start_off
 
-__all__ = ["SIZE", "listed", "prompt_of", "states"]  # helpers other tests import from here
-
-
-def prompt_of(app: MessengerApp, key: str) -> str:
-    return str(app.peer_list.get_option(key).prompt)
-
-
-def states(app: MessengerApp) -> list[tuple[str, MessageState]]:
-    return [(row.text, row.state) for row in app.chat_log.rows]
+__all__ = ["SIZE", "listed"]  # helpers other tests import from here
 
 
 async def test_a_peer_appears_is_chosen_by_arrow_and_gets_a_delivered_message(lan: Lan) -> None:
@@ -74,9 +65,7 @@ async def test_a_reply_elsewhere_raises_the_unread_count_rings_and_toasts(lan: L
     bob = await lan.peer("Bob", knows=("Ann",))
     notes: list[Notify] = []
     app = await lan.app("Ann", knows=("Bob",))
-    rings: list[bool] = []
-    ring = app.bell
-    app.bell = lambda: (rings.append(True), ring())[-1]  # type: ignore[method-assign]
+    rings = count_bells(app)
 
     def hook(message: Any) -> None:
         if isinstance(message, Notify):
@@ -86,20 +75,20 @@ async def test_a_reply_elsewhere_raises_the_unread_count_rings_and_toasts(lan: L
         ui = Ui(app, pilot)
         await ui.until_listed("bob@bob-pc")
         assert ui.open_key == EVERYONE  # Bob's conversation is not open
-        bob.node.send_message([("127.0.0.1", app.settings.port)], "lunch? 🍜")
+        bob.node.send_message([ui.addr], "lunch? 🍜")
         await ui.until(lambda: ui.unread("bob@bob-pc") == 1)
         await ui.until(lambda: " 1 " in ui.row("bob@bob-pc"))
         assert rings == [True]
         assert any(n.notification.message == "lunch? 🍜" for n in notes)
         assert "lunch? 🍜" in ui.toasts()
-        assert app.store.unread_counts() == {"bob@bob-pc": 1}
+        assert lan.service("Ann").store.unread_counts() == {"bob@bob-pc": 1}
         assert "1 unread" in ui.presence()
         await ui.press("down")  # opening it reads it
         assert ui.open_key == "bob@bob-pc"
         assert ui.messages() == ["lunch? 🍜"]
         await ui.until(lambda: " 1 " not in ui.row("bob@bob-pc"))
-        assert app.store.unread_counts() == {}
-        bob.node.send_message([("127.0.0.1", app.settings.port)], "on screen now")
+        assert lan.service("Ann").store.unread_counts() == {}
+        bob.node.send_message([ui.addr], "on screen now")
         await ui.until(lambda: len(ui.messages()) == 2)
         assert ui.unread("bob@bob-pc") == 0
         assert rings == [True]  # no bell for the conversation on screen
@@ -134,7 +123,7 @@ async def test_history_and_unread_counts_survive_a_restart(lan: Lan) -> None:
         await ui.press("down", "enter", *"see you tomorrow", "enter")
         await ui.until(lambda: ui.states() == [("see you tomorrow", MessageState.DELIVERED)])
         await ui.press("escape", "up")  # back to Everyone
-        bob.node.send_message([("127.0.0.1", first.settings.port)], "bye!")
+        bob.node.send_message([ui.addr], "bye!")
         await ui.until(lambda: ui.unread("bob@bob-pc") == 1)
     await wait_for_exit(bob, "bob@bob-pc")
     await bob.stop()  # Bob is gone too: yesterday's conversation must still be there
@@ -145,14 +134,14 @@ async def test_history_and_unread_counts_survive_a_restart(lan: Lan) -> None:
         await pilot.pause()
         assert "bob@bob-pc" in ui.listed()  # offline, but with history and unread
         assert " 1 " in ui.row("bob@bob-pc")
-        assert second.store.unread_counts() == {"bob@bob-pc": 1}
+        assert lan.service("Ann").store.unread_counts() == {"bob@bob-pc": 1}
         await ui.press("down")
         assert ui.open_key == "bob@bob-pc"
         assert ui.states() == [
             ("see you tomorrow", MessageState.DELIVERED),
             ("bye!", MessageState.RECEIVED),
         ]
-        assert second.store.unread_counts() == {}
+        assert lan.service("Ann").store.unread_counts() == {}
 
 
 async def wait_for_exit(peer: Any, key: str) -> None:
@@ -191,7 +180,7 @@ async def test_sealed_messages_stay_sealed_until_opened_then_readmsg_goes_out(la
         ui = Ui(app, pilot)
         await ui.until_listed("bob@bob-pc")
         await ui.press("down")
-        bob.node.send_message([("127.0.0.1", app.settings.port)], "the secret", sealed=True)
+        bob.node.send_message([ui.addr], "the secret", sealed=True)
         await ui.until(lambda: len(ui.messages()) == 1)
         assert ui.states() == [("the secret", MessageState.SEALED)]
         assert "the secret" not in ui.chat_text() and "sealed" in ui.chat_text()
@@ -201,7 +190,7 @@ async def test_sealed_messages_stay_sealed_until_opened_then_readmsg_goes_out(la
         assert ui.states() == [("the secret", MessageState.OPENED)]
         assert "the secret" in ui.chat_text()
         await ui.until(lambda: bob.of(ev.MessageOpened))
-        assert app.store.messages("bob@bob-pc")[0].state is MessageState.OPENED
+        assert lan.service("Ann").store.messages("bob@bob-pc")[0].state is MessageState.OPENED
 
         # and the other way round: ours is shown opened once Bob reads it
         await ui.press("escape", "tab", "ctrl+s", *"for your eyes", "enter")
@@ -231,7 +220,8 @@ async def test_a_message_not_delivered_can_be_resent_by_click(lan: Lan) -> None:
         await pilot.click(ChatLog, offset=(5, 2))
         await ui.until(lambda: ui.states() == [("are you there?", MessageState.DELIVERED)])
         assert back.texts() == ["are you there?"]
-        assert len(app.store.messages("bob@bob-pc")) == 1  # resent in place, not duplicated
+        stored = lan.service("Ann").store.messages("bob@bob-pc")
+        assert len(stored) == 1  # resent in place, not duplicated
 
 
 async def test_everyone_sends_one_broadcast_to_all(lan: Lan) -> None:
@@ -251,8 +241,8 @@ async def test_everyone_sends_one_broadcast_to_all(lan: Lan) -> None:
 
 async def test_people_one_talks_to_come_and_go_as_quiet_toasts(lan: Lan) -> None:
     app = await lan.app("Ann", knows=("Bob", "Carol"))
-    app.quiet_start = 0
-    store = app.store  # Ann talked with Bob yesterday; Carol is a stranger
+    quiet_start_off(app)
+    store = lan.service("Ann").store  # Ann talked with Bob yesterday; Carol is a stranger
     store.record_outgoing("bob@bob-pc", ("127.0.0.1", 9), 1, "hi", 1_700_000_000.0, sender="Ann")
     notes: list[str] = []
 
@@ -279,7 +269,7 @@ async def test_a_peer_at_a_new_address_keeps_its_conversation(lan: Lan) -> None:
     async with app.run_test(size=SIZE) as pilot:
         ui = Ui(app, pilot)
         await ui.until_listed("bob@bob-pc")
-        bob.node.send_message([("127.0.0.1", app.settings.port)], "from my desk")
+        bob.node.send_message([ui.addr], "from my desk")
         await ui.until(lambda: ui.unread("bob@bob-pc") == 1)
         await bob.stop()
         # Same user@host, another address (a new DHCP lease, another port here).

@@ -8,9 +8,10 @@ from ipmsg_tui.net.files import OfferReceived
 from ipmsg_tui.protocol.attachments import Attachment
 from ipmsg_tui.protocol.constants import FileType
 from ipmsg_tui.store import Flag, MessageState, StoredMessage
-from ipmsg_tui.ui.chatrender import preview
+from ipmsg_tui.ui.model.messageline import preview
 
 from .conftest import Lan, wait_for
+from .driver import Ui
 from .test_files import send_files
 from .test_story import SIZE, listed
 
@@ -44,6 +45,7 @@ async def test_a_link_inside_a_sent_folder_is_named_to_the_sender(lan: Lan, tmp_
         await pilot.press("down", "enter")  # Bob's conversation, into the input box
         await send_files(pilot, app, photos)
         await wait_for(pilot, lambda: bob.file_of(OfferReceived))
-        await wait_for(pilot, lambda: any("not sent" in n.message for n in app._notifications))
-        (note,) = [n.message for n in app._notifications if "not sent" in n.message]
+        ui = Ui(app, pilot)
+        await ui.until(lambda: any("not sent" in text for text in ui.toasts()))
+        (note,) = [text for text in ui.toasts() if "not sent" in text]
         assert f"{photos / 'elsewhere'} (a symbolic link)" in note

@@ -1,11 +1,10 @@
-"""What the commands share: their error, and waiting on the event loop."""
+"""What the commands share: their error, signals, and the warning about a shortened nick."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
 import sys
-from collections.abc import Callable
 from typing import TextIO
 
 from ..i18n import _
@@ -37,29 +36,6 @@ class CommandError(Exception):
     def __init__(self, message: str, status: int = 1) -> None:
         super().__init__(message)
         self.status = status
-
-
-async def wait_until(
-    predicate: Callable[[], bool], changed: asyncio.Event, timeout: float | None
-) -> bool:
-    """Wait until ``predicate()`` holds, re-checking whenever ``changed`` fires."""
-    loop = asyncio.get_running_loop()
-    deadline = None if timeout is None else loop.time() + timeout
-    while not predicate():
-        remaining = None if deadline is None else deadline - loop.time()
-        if remaining is not None and remaining <= 0:
-            return False
-        changed.clear()
-        # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation (Ctrl+C, SIGTERM)
-        # that comes as the event fires, and the command would go on waiting.
-        waiter = asyncio.ensure_future(changed.wait())
-        try:
-            done, _ = await asyncio.wait({waiter}, timeout=remaining)
-        finally:
-            waiter.cancel()
-        if not done:
-            return predicate()
-    return True
 
 
 def stop_on_signals(stop: asyncio.Event) -> None:

@@ -14,10 +14,11 @@ from ..i18n import _
 from ..keystore import load_keys
 from ..protocol.pubkey import fingerprint
 from ..service import KeyNotKnown, Messenger
+from ..service.finding import TargetNotFound, find_target
 from ..store import HistoryStore
 from ..targets import is_address
 from .common import INTERRUPTED, CommandError, interrupt_on_signals
-from .send import KEY_EXCHANGE_WAIT, find_target
+from .send import KEY_EXCHANGE_WAIT
 
 
 def run_keys_list(settings: Settings, store: HistoryStore, out: TextIO = sys.stdout) -> int:
@@ -52,7 +53,10 @@ async def run_keys_accept(
     try:
         await messenger.start(serve_files=False, keys=True)
         interrupt_on_signals()
-        addr = await find_target(messenger, target, changed)
+        try:
+            addr = await find_target(messenger, target, changed)
+        except TargetNotFound as error:
+            raise CommandError(str(error), error.status) from None
         messenger.request_key(addr)
         # A known key makes no news: look until the answer is in (or the requests ran out).
         deadline = time.monotonic() + KEY_EXCHANGE_WAIT + 1

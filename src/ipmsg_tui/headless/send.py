@@ -19,13 +19,13 @@ from ..protocol.offers import Recipient
 from ..protocol.peers import Addr
 from ..service import FilesOffered, Messenger
 from ..service import events as news
+from ..service.finding import TargetNotFound, find_all, wait_until
 from ..store import HistoryStore
-from ..targets import AmbiguousTarget, UnknownTarget, is_address
+from ..targets import is_address
 from .common import (
     INTERRUPTED,
     CommandError,
     interrupt_on_signals,
-    wait_until,
     warn_if_nick_shortened,
 )
 from .output import key_missing_reason
@@ -33,13 +33,6 @@ from .remote import send_through_app
 
 PROG = "ipmsg-tui"
 
-# How long `send` waits for a named peer, and for an addressed peer's ANSENTRY (which tells
-# us its code page and whether it reads UTF-8).
-NAME_WAIT = 2.0
-# After the first answer to a name, how long others may still answer to it (another
-# machine with the same nick or user@host): a name must name one peer, not the fastest.
-NAME_SETTLE = 0.5
-ADDRESS_WAIT = 1.0
 # Asking an encrypting peer for its key comes before the first send (and its retries).
 KEY_EXCHANGE_WAIT = KEY_REQUEST_TRIES * KEY_REQUEST_INTERVAL
 LEAVE_POLL = 0.02  # seconds between looks at what still waits for a key (--timeout 0)
@@ -52,66 +45,6 @@ class _Delivery:
     waiting: set[tuple[Addr, int]]
     failed: set[Addr]
     left: set[Addr]  # peers that said goodbye (BR_EXIT) meanwhile
-
-
-class _TargetMissing(CommandError):
-    """No peer by that name answered."""
-
-
-def _resolve(messenger: Messenger, target: str) -> Addr | None:
-    """The address TARGET names, or None while it is unknown."""
-    try:
-        return messenger.resolve(target)
-    except UnknownTarget:
-        return None
-    except AmbiguousTarget as error:
-        raise CommandError(str(error)) from None
-
-
-async def find_target(messenger: Messenger, target: str, changed: asyncio.Event) -> Addr:
-    """Wait for discovery to name TARGET's address (an address needs no discovery, but its
-    ANSENTRY tells us the peer's code page, so it gets a short wait too)."""
-    by_address = is_address(target)
-
-    def known() -> bool:
-        addr = _resolve(messenger, target)
-        return addr is not None and (not by_address or messenger.peer(addr) is not None)
-
-    found = await wait_until(known, changed, ADDRESS_WAIT if by_address else NAME_WAIT)
-    if found and not by_address:  # a second machine of the same name may answer a moment later
-        await asyncio.sleep(NAME_SETTLE)
-    addr = _resolve(messenger, target)
-    if addr is None:
-        raise _TargetMissing(
-            _(
-                "no peer named {name} answered within {seconds:g} s; "
-                "see `ipmsg-tui who`, or give its IP address"
-            ).format(name=repr(target), seconds=NAME_WAIT)
-        )
-    return addr
-
-
-async def _find_targets(
-    messenger: Messenger, targets: Sequence[str], changed: asyncio.Event
-) -> tuple[list[Addr], list[str]]:
-    """The addresses of the TARGETs found (each once), and a line for each not found. With
-    a single TARGET, not finding it is the error."""
-    found = await asyncio.gather(
-        *(find_target(messenger, target, changed) for target in targets),
-        return_exceptions=True,
-    )
-    addrs: list[Addr] = []
-    missing: list[str] = []
-    for result in found:
-        if isinstance(result, _TargetMissing):
-            missing.append(str(result))
-        elif isinstance(result, BaseException):
-            raise result
-        elif result not in addrs:
-            addrs.append(result)
-    if not addrs:
-        raise CommandError(missing[-1])
-    return addrs, missing
 
 
 async def run_send(
@@ -177,7 +110,10 @@ async def run_send(
         # Before announcing ourselves: a signal that comes during the start still says goodbye.
         interrupt_on_signals()  # Ctrl+C and SIGTERM end the waits; `finally` says goodbye
         await messenger.start(serve_files=bool(paths), keys=True)
-        addrs, missing = await _find_targets(messenger, targets, changed)
+        try:
+            addrs, missing = await find_all(messenger, targets, changed)
+        except TargetNotFound as error:
+            raise CommandError(str(error), error.status) from None
         names = {addr: _name(messenger, addr) for addr in addrs}
         offered: FilesOffered | None = None
         if paths:

@@ -7,7 +7,6 @@ The running app shows what was sent (``tell``: MessagesSent), as if typed there.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,12 +17,10 @@ from ..protocol import events as ev
 from ..protocol.engine import EngineError
 from ..protocol.keyring import KEY_REQUEST_INTERVAL, KEY_REQUEST_TRIES
 from ..protocol.peers import Addr
-from ..targets import AmbiguousTarget, TargetError, UnknownTarget
 from . import events as news
+from .finding import TargetNotFound, find_all, wait_until
 from .messenger import FilesOffered, Messenger, Recipient
 
-# How long a named target may take to appear among the peers (as `send` waits on its own).
-NAME_WAIT = 2.0
 KEY_EXCHANGE_WAIT = KEY_REQUEST_TRIES * KEY_REQUEST_INTERVAL
 
 
@@ -34,10 +31,6 @@ class RequestFailed(Exception):
         super().__init__(message)
         self.status = status
         self.problems = problems or [message]
-
-
-class _Missing(RequestFailed):
-    """No peer by that name is known."""
 
 
 @dataclass
@@ -94,7 +87,10 @@ async def send_for_command(messenger: Messenger, request: dict[str, Any]) -> dic
 
     messenger.subscribe(follow)
     try:
-        addrs, missing = await _find_all(messenger, targets, news_came)
+        try:
+            addrs, missing = await find_all(messenger, targets, news_came, just_started=False)
+        except TargetNotFound as error:
+            raise RequestFailed(str(error), error.status) from None
         names = {addr: _name(messenger, addr) for addr in addrs}
         recipients: list[Recipient] = [messenger.peer(addr) or addr for addr in addrs]
         sealed = request.get("sealed") is True
@@ -122,7 +118,7 @@ async def send_for_command(messenger: Messenger, request: dict[str, Any]) -> dic
             if timeout is not None
             else settings.retry_interval * settings.retry_count + 1 + KEY_EXCHANGE_WAIT
         )
-        await _until(lambda: not outcome.waiting, news_came, limit)
+        await wait_until(lambda: not outcome.waiting, news_came, limit)
         missed = [addr for addr in addrs if outcome.missed(addr)]
         _fail_with([*missing, *(_not_acknowledged(names[addr], addr) for addr in missed)])
         if offered is not None:
@@ -136,53 +132,6 @@ async def send_for_command(messenger: Messenger, request: dict[str, Any]) -> dic
 def _name(messenger: Messenger, addr: Addr) -> str:
     peer = messenger.peer(addr)
     return peer.name if peer is not None else f"{addr[0]}:{addr[1]}"
-
-
-async def _find_all(
-    messenger: Messenger, targets: list[str], news_came: asyncio.Event
-) -> tuple[list[Addr], list[str]]:
-    """The addresses found (each once), and a line for each TARGET not found; with
-    none found, the last such line is the error (as `send` alone says it)."""
-    found = await asyncio.gather(
-        *(_find(messenger, target, news_came) for target in targets), return_exceptions=True
-    )
-    addrs: list[Addr] = []
-    missing: list[str] = []
-    for result in found:
-        if isinstance(result, _Missing):
-            missing.append(str(result))
-        elif isinstance(result, BaseException):
-            raise result
-        elif result not in addrs:
-            addrs.append(result)
-    if not addrs:
-        raise RequestFailed(missing[-1])
-    return addrs, missing
-
-
-async def _find(messenger: Messenger, target: str, changed: asyncio.Event) -> Addr:
-    """The address ``target`` names among the app's peers, waiting a little for it."""
-
-    def resolve() -> Addr | None:
-        try:
-            return messenger.resolve(target)
-        except UnknownTarget:
-            return None
-        except AmbiguousTarget as error:
-            raise RequestFailed(str(error)) from None
-        except TargetError as error:
-            raise RequestFailed(str(error), 2) from None
-
-    await _until(lambda: resolve() is not None, changed, NAME_WAIT)
-    addr = resolve()
-    if addr is None:
-        raise _Missing(
-            _(
-                "no peer named {name} answered within {seconds:g} s; "
-                "see `ipmsg-tui who`, or give its IP address"
-            ).format(name=repr(target), seconds=NAME_WAIT)
-        )
-    return addr
 
 
 async def _until_fetched(
@@ -202,7 +151,7 @@ async def _until_fetched(
             r for r in offer.recipients if not offer.fetched_by(r) and r.addr not in outcome.left
         ]
 
-    await _until(finished, news_came, remaining)
+    await wait_until(finished, news_came, remaining)
     if offer.complete and len(offer.recipients) == len(names):
         return
     still_in = {recipient.addr for recipient in offer.recipients}
@@ -238,22 +187,3 @@ def _not_acknowledged(name: str, addr: Addr) -> str:
 def _fail_with(problems: list[str]) -> None:
     if problems:
         raise RequestFailed(problems[-1], problems=problems)
-
-
-async def _until(
-    predicate: Callable[[], bool], changed: asyncio.Event, timeout: float | None
-) -> None:
-    """Wait until ``predicate()`` holds or ``timeout`` passes, re-checking on ``changed``."""
-    loop = asyncio.get_running_loop()
-    deadline = None if timeout is None else loop.time() + timeout
-    while not predicate():
-        remaining = None if deadline is None else deadline - loop.time()
-        if remaining is not None and remaining <= 0:
-            return
-        changed.clear()
-        # Not asyncio.wait_for: on Python 3.11 it can swallow the cancellation of stop().
-        waiter = asyncio.ensure_future(changed.wait())
-        try:
-            await asyncio.wait({waiter}, timeout=remaining)
-        finally:
-            waiter.cancel()

@@ -36,7 +36,6 @@ from .attachbar import AttachmentBar
 from .bars import ChatHeader, StatusBar
 from .bridge import ServiceBridge
 from .chatlog import ChatLog
-from .chatrender import preview
 from .composer import Composer
 from .desktop import DesktopNotifier
 from .fileactions import FileCommands
@@ -47,7 +46,9 @@ from .localize import localize_bindings, localize_node
 from .model.alerts import MessageAlerts, desktop_notice
 from .model.draft import Draft, Drafts
 from .model.fileboard import FileBoard
+from .model.messageline import preview
 from .model.roster import Contact, Roster
+from .model.toasts import not_delivered, while_away
 from .model.window import ConversationWindow
 from .quote import quoted
 from .screens.confirm_quit import ConfirmQuit, describe_pending
@@ -216,15 +217,10 @@ class MessengerApp(App[int]):
                 timeout=10,
                 markup=False,
             )
-        waiting = [c for c in self.roster.contacts.values() if c.unread]
-        if waiting:  # kept since last time: say so, but leave them unread until opened
-            names = ", ".join(c.name for c in waiting[:3]) + (" …" if len(waiting) > 3 else "")
-            total = sum(c.unread for c in waiting)
-            self.notify_about(
-                waiting[0].key,
-                _("{count} unread from {names}").format(count=total, names=names),
-                title=_("While you were away"),
-            )
+        away = while_away(self.roster.contacts.values())
+        if away is not None:  # kept since last time: say so, but leave them unread until opened
+            key, text = away
+            self.notify_about(key, text, title=_("While you were away"))
 
     def notify_about(self, key: str, message: str, *, title: str) -> None:
         """A toast about conversation ``key``: a click on it opens that conversation."""
@@ -771,12 +767,8 @@ class MessengerApp(App[int]):
             if row.shown_in(self.open_key):
                 self.chat_log.update(row)
             elif row.state is MessageState.FAILED:
-                contact = self.roster.get(row.conversation)
-                name = contact.name if contact is not None else row.conversation
-                if row.recipients:
-                    name = ", ".join(r.name for r in row.not_delivered)
                 self.notify(
-                    _("Not delivered to {name}: {text}").format(name=name, text=preview(row)),
+                    not_delivered(row, self.roster.get(row.conversation)),
                     title=_("Not delivered"),
                     severity="warning",
                     markup=False,
