@@ -305,12 +305,18 @@ def choose_language(argv: Sequence[str]) -> str:
     alone: ``--help`` stays as quick as a bare start (a bad file is reported later)."""
     setting = _option_value(argv, "--language")
     if setting is None:
-        import tomllib
-
         try:
-            value = tomllib.loads(_config_file(argv).read_text(encoding="utf-8"))
+            text = _config_file(argv).read_text(encoding="utf-8")
         except (OSError, ValueError):
-            value = {}
+            text = ""
+        value: dict[str, Any] = {}
+        if text:  # no settings file (the usual case): tomllib is not even imported
+            import tomllib
+
+            try:
+                value = tomllib.loads(text)
+            except ValueError:
+                value = {}
         language = value.get("language")
         setting = language if isinstance(language, str) else None
     return i18n.choose(setting, os.environ)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import getpass
 import ipaddress
 import os
-import platform
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -46,6 +45,15 @@ def _login_name() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "user"
+
+
+def _machine_name() -> str:
+    """platform.node()'s answer; on POSIX without importing platform (a command's start)."""
+    if hasattr(os, "uname"):
+        return os.uname().nodename
+    import platform
+
+    return platform.node()
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,7 +269,7 @@ def load_settings(config_path: Path | None = None, **overrides: Any) -> Settings
     known = {f.name for f in fields(Settings)}
     settings = Settings(**{k: v for k, v in values.items() if k in known})
     user = settings.user or _login_name()
-    host = settings.host or platform.node() or "localhost"
+    host = settings.host or _machine_name() or "localhost"
     settings = replace(settings, user=user, host=host, nick=settings.nick or user)
     return _validate(settings)
 

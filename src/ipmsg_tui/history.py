@@ -68,10 +68,29 @@ class HistoryRecorder:
             case ev.MessageRejected() | ev.KeyChanged() | ev.KeyRejected():
                 return [self._notice(event)]
             case ev.KeyMissing(addr=addr, packet_no=packet_no):
-                return self.store.change_flags(
+                mine = self.store.change_flags(
                     addr, packet_no, Direction.OUT, add=Flag.NO_KEY, remove=Flag.ENCRYPTED
                 )
+                return mine + self._missing_among_several(event)
         return []
+
+    def _missing_among_several(self, event: ev.KeyMissing) -> list[StoredMessage]:
+        """A message to several peers went in clear (or not at all) to one of them: it is no
+        longer marked encrypted, and a line says to whom, where the message is shown (its
+        conversation, and that recipient's). The message first, then the lines."""
+        rows: list[StoredMessage] = []
+        for shared in self.store.sent_to_several(event.addr, event.packet_no):
+            row = self.store.change_flags_by_id(shared.id, add=Flag(0), remove=Flag.ENCRYPTED)
+            whom = next(r for r in row.recipients if r.addr == event.addr)
+            if event.sent_in_clear:
+                text = _("⚠ Sent unencrypted to {name}: no key from {name}")
+            else:
+                text = _("✗ Not sent to {name}: no key from {name}, and encryption is required")
+            text = text.format(name=whom.name)
+            rows.append(row)
+            for key in dict.fromkeys([row.conversation, whom.key]):
+                rows.append(self.store.record_notice(key, event.addr, 0, text, time.time(), None))
+        return rows
 
     def _notice(self, event: ev.MessageRejected | ev.KeyChanged | ev.KeyRejected) -> StoredMessage:
         """A line in the conversation of whoever the event concerns (never the sealed text:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
-import platform
+import os
 import sys
 import time
 from collections.abc import Sequence
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from . import __version__
 from .config import Settings
 from .net.binding import SocketPlan
-from .net.files import FileService
 from .net.interfaces import (
     InterfaceError,
     broadcast_addresses,
@@ -22,19 +21,31 @@ from .net.interfaces import (
 )
 from .net.node import Listener, Node
 from .net.nodekeys import provide_keys
-from .net.resumes import Journal
 from .protocol.engineconfig import EngineConfig
 from .protocol.keyring import Policy
-from .transferlog import TransferLog, TransferLogError
+
+if TYPE_CHECKING:  # the transfer modules load when a file service is built
+    from .net.files import FileService
 
 log = logging.getLogger(__name__)
 
 # The version field names the client family ("1_iptux 0.8.3" does the same); peers read
 # only the leading "1".
 VERSION_FIELD = f"1_ipmsg-tui {__version__}"
+
+
+def _system_name() -> str:
+    """platform.system()'s answer; on POSIX without importing platform (a command's start)."""
+    if hasattr(os, "uname"):
+        return os.uname().sysname
+    import platform
+
+    return platform.system()
+
+
 INFO_TEXT = (
     f"ipmsg-tui {__version__} (Python {sys.version_info.major}.{sys.version_info.minor}, "
-    f"{platform.system() or 'unknown OS'})"
+    f"{_system_name() or 'unknown OS'})"
 )
 
 
@@ -96,6 +107,10 @@ def build_file_service(
     with ``checksum``, every downloaded file's SHA-256 is computed. With ``remember``,
     downloads are remembered in the history database (a retry or Accept after a restart
     continues their ``.part``); a service that only sends needs no memory."""
+    from .net.files import FileService
+    from .net.resumes import Journal
+    from .transferlog import TransferLog, TransferLogError
+
     transfer_log: TransferLog | None = None
     try:
         transfer_log = TransferLog(settings.history_path) if remember else None

@@ -617,12 +617,27 @@ class HistoryStore:
     def change_flags(
         self, addr: Addr, packet_no: int, direction: Direction, *, add: Flag, remove: Flag
     ) -> list[StoredMessage]:
-        """Add and remove flags of the message(s) with this address and packet number."""
+        """Add and remove flags of the message(s) with this address and packet number (not
+        of a message sent to several peers: its flags speak for all of them)."""
         rows = self._db.execute(
-            "SELECT id FROM messages WHERE packet_no = ? AND ip = ? AND port = ? AND direction = ?",
+            "SELECT id FROM messages m "
+            "WHERE packet_no = ? AND ip = ? AND port = ? AND direction = ? "
+            "AND NOT EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id)",
             (packet_no, addr[0], addr[1], direction.value),
         ).fetchall()
         return self._change_flags([id_ for (id_,) in rows], add, remove)
+
+    def change_flags_by_id(self, message_id: int, *, add: Flag, remove: Flag) -> StoredMessage:
+        return self._change_flags([message_id], add, remove)[0]
+
+    def sent_to_several(self, addr: Addr, packet_no: int) -> list[StoredMessage]:
+        """Our messages to several peers that went to ``addr`` as packet ``packet_no``."""
+        rows = self._db.execute(
+            "SELECT DISTINCT message_id FROM recipients "
+            "WHERE packet_no = ? AND ip = ? AND port = ?",
+            (packet_no, *addr),
+        ).fetchall()
+        return [self.message(id_) for (id_,) in rows]
 
     def clear_flag(self, key: str, flag: Flag) -> list[StoredMessage]:
         """Remove ``flag`` from every message of conversation ``key`` that has it."""

@@ -232,3 +232,21 @@ def test_keys_lists_pins_and_accept_pins_a_changed_key(ports: list[int], tmp_pat
     missing = run(["keys", "accept", *args])
     assert missing.returncode == 2
     assert missing.stderr.strip() == "ipmsg-tui: keys accept needs a PEER"
+
+
+def test_a_short_command_on_a_fresh_machine_keeps_the_keys_it_started_making(
+    ports: list[int], tmp_path: Path
+) -> None:
+    """Keys are made in the background; a command that ends first still saves them (once),
+    else every run would make new ones and Windows, which keeps the first key it saw,
+    would stop trusting us."""
+    data = tmp_path / "fresh"
+    result = run(["who", "--wait", "0", *common(ports[0], data=data)])
+    assert result.returncode == 0, result.stderr
+    keys = data / "keys"
+    made = {path.name: path.read_bytes() for path in sorted(keys.glob("*.pem"))}
+    assert sorted(made) == ["rsa1024.pem", "rsa2048.pem"]
+    assert all(stat.S_IMODE((keys / name).stat().st_mode) == 0o600 for name in made)
+    again = run(["who", "--wait", "0", *common(ports[0], data=data)])
+    assert again.returncode == 0, again.stderr
+    assert {path.name: path.read_bytes() for path in sorted(keys.glob("*.pem"))} == made

@@ -64,6 +64,38 @@ def test_a_damaged_key_is_reported_never_replaced(tmp_path: Path) -> None:
     assert path.read_bytes() == b"not a key"
 
 
+@pytest.mark.parametrize("damage", ["dmp1", "d", "iqmp"])
+def test_a_key_whose_numbers_do_not_fit_is_refused(tmp_path: Path, damage: str) -> None:
+    """A key file whose numbers were damaged (it still parses) is refused, not used to
+    sign: the store skips OpenSSL's slow primality check of our own key, not this one."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    good = load_or_create_keys(tmp_path).key_2048.private_numbers()
+    parts = {
+        "p": good.p,
+        "q": good.q,
+        "d": good.d,
+        "dmp1": good.dmp1,
+        "dmq1": good.dmq1,
+        "iqmp": good.iqmp,
+    }
+    parts[damage] += 2  # odd stays odd: a flipped bit, as on a damaged disk
+    damaged = rsa.RSAPrivateNumbers(**parts, public_numbers=good.public_numbers).private_key(
+        unsafe_skip_rsa_key_validation=True
+    )
+    path = key_folder(tmp_path) / "rsa2048.pem"
+    path.write_bytes(
+        damaged.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    with pytest.raises(KeyStoreError, match=r"rsa2048\.pem is damaged"):
+        load_keys(tmp_path)
+
+
 def test_a_key_of_the_wrong_size_is_refused(tmp_path: Path) -> None:
     load_or_create_keys(tmp_path)
     folder = key_folder(tmp_path)
@@ -86,7 +118,7 @@ def test_background_thread_makes_them(tmp_path: Path) -> None:
         done.set()
 
     thread = start_key_thread(tmp_path, ready, failed)
-    assert thread.daemon
+    assert not thread.daemon  # a command ending first still saves them
     assert done.wait(60)
     assert not errors and len(got) == 1
     loaded = load_keys(tmp_path)

@@ -6,7 +6,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from ipmsg_tui.history import HistoryRecorder
+from ipmsg_tui.protocol import events as ev
 from ipmsg_tui.protocol.direction import Direction
+from ipmsg_tui.protocol.engine import OutgoingMessage
 from ipmsg_tui.protocol.events import MessageReceived
 from ipmsg_tui.protocol.peers import Peer
 from ipmsg_tui.store import Flag, HistoryStore, MessageState
@@ -69,4 +72,32 @@ def test_a_database_from_before_encryption_reads_as_before(tmp_path: Path) -> No
     [row] = store.messages("taro@WINPC")
     assert row.flags == Flag.SEALED | Flag.ENCRYPTED and not row.is_notice
     assert row.state is MessageState.RECEIVED
+    store.close()
+
+
+def test_no_key_for_one_of_several_recipients_is_a_line_not_a_mark_on_all(
+    tmp_path: Path,
+) -> None:
+    """The message to several loses its encrypted mark, is not marked "no key" as a whole
+    (it went encrypted to the others), and a line says to whom it went in clear: in its
+    conversation and that recipient's."""
+    jiro = Peer(("10.0.0.3", 2425), "jiro", "JIROPC", nick="次郎")
+    store = HistoryStore(tmp_path / "history.sqlite3")
+    recorder = HistoryRecorder(store)
+    part = OutgoingMessage(30, "stand-up", (TARO.addr, jiro.addr))
+    security = {TARO.addr: Flag.ENCRYPTED, jiro.addr: Flag.ENCRYPTED}
+    [sent] = recorder.record_sent([part], [TARO, jiro], "Ann", 100.0, security=security)
+    assert sent.flags & Flag.ENCRYPTED
+    # The first recipient's address is the row's own: still not marked as a whole.
+    for who, name in ((TARO, "太郎"), (jiro, "次郎")):
+        rows = recorder.on_event(ev.KeyMissing(who.addr, 30, sent_in_clear=True))
+        assert rows is not None
+        row, *notices = rows
+        assert row.id == sent.id and not row.flags & (Flag.ENCRYPTED | Flag.NO_KEY)
+        line = f"⚠ Sent unencrypted to {name}: no key from {name}"
+        assert [(n.conversation, n.text, n.is_notice) for n in notices] == [
+            (c, line, True) for c in dict.fromkeys([TARO.key, who.key])
+        ]
+    refused = recorder.on_event(ev.KeyMissing(jiro.addr, 30, sent_in_clear=False))
+    assert refused is not None and "Not sent to 次郎" in refused[-1].text
     store.close()

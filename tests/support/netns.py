@@ -12,6 +12,7 @@ tests' way in (it skips, or fails under CI=true, when no lab can be built).
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import ipaddress
 import os
@@ -22,9 +23,13 @@ import subprocess
 import sys
 import threading
 import uuid
+from collections.abc import Callable, Coroutine
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_NETWORK = "10.77.0.0/24"
@@ -87,6 +92,31 @@ def socket_in(netns: str, family: int, kind: int, proto: int = 0) -> socket.sock
     return made[0]
 
 
+def run_in(netns: str, program: Callable[[], Coroutine[Any, Any, T]], timeout: float = 180) -> T:
+    """Run the asyncio ``program`` on a loop of its own in a thread that entered ``netns``:
+    whatever it opens (an in-process app's UDP and TCP sockets, its interface list, the
+    threads it starts) is that namespace's, while the test's own thread stays put. Its
+    result is returned and its exception raised here."""
+    results: list[T] = []
+    failed: list[BaseException] = []
+
+    def enter_and_run() -> None:
+        try:
+            enter_netns(netns)
+            results.append(asyncio.run(program()))
+        except BaseException as error:
+            failed.append(error)
+
+    worker = threading.Thread(target=enter_and_run, name=f"in-{netns}", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise AssertionError(f"the program in {netns} still ran after {timeout:g} s")
+    if failed:
+        raise failed[0]
+    return results[0]
+
+
 @dataclass(frozen=True)
 class Host:
     name: str
@@ -117,6 +147,10 @@ class Host:
     def socket(self, family: int, kind: int, proto: int = 0) -> socket.socket:
         """A socket that lives in this host's namespace (the calling process stays put)."""
         return socket_in(self.netns, family, kind, proto)
+
+    def run_program(self, program: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        """Run an asyncio program in-process on this host (see :func:`run_in`)."""
+        return run_in(self.netns, program)
 
     def udp_bound(self, port: int) -> bool:
         """Whether a socket in this namespace listens on UDP ``port``."""

@@ -210,6 +210,14 @@ class Ui:
         """The contacts marked (space) to receive the next message too."""
         return set(self.app.peer_list.marked)
 
+    async def mark(self, key: str) -> None:
+        """Mark ``key`` to receive the next message too: space on its row in the sidebar."""
+        self.focus_on("sidebar")
+        self.highlight(key)
+        await self.until(lambda: self.highlighted() == key)
+        await self.press("space")
+        await self.until(lambda: key in self.marked())
+
     def filter_text(self) -> str:
         return self.app.query_one(PeerFilter).value
 

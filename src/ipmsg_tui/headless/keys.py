@@ -1,5 +1,6 @@
 """``ipmsg-tui keys``: our fingerprint and the peers' pinned keys; ``keys accept PEER`` pins
-the key a peer gives us now, after a changed-key warning, so the warning stops."""
+the key a peer gives us now, after a changed-key warning, so the warning stops (through the
+running app, if one holds the port: the warning goes there at once)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from ..service.finding import TargetNotFound, find_target
 from ..store import HistoryStore
 from ..targets import is_address
 from .common import INTERRUPTED, CommandError, interrupt_on_signals
+from .remote import accept_key_through_app
 from .send import KEY_EXCHANGE_WAIT
 
 
@@ -45,10 +47,15 @@ async def run_keys_accept(
     settings: Settings, target: str, store: HistoryStore, out: TextIO = sys.stdout
 ) -> int:
     """Find PEER, ask for its key, pin it: 0 done; 1 not found, cannot encrypt or no key."""
+    pinned = await accept_key_through_app(settings, target)
+    if pinned is not None:
+        line = _("pinned the key of {identity}: {fingerprint}")
+        print(line.format(identity=pinned[0], fingerprint=pinned[1]), file=out)
+        return 0
     changed = asyncio.Event()
     if is_address(target):  # announce ourselves to it directly, as `send` does
         settings = replace(settings, hosts=(*settings.hosts, target))
-    messenger = Messenger(settings, store=store, remember_transfers=False)
+    messenger = Messenger(settings, store=store, files=False)
     messenger.subscribe(lambda event: changed.set())
     try:
         await messenger.start(serve_files=False, keys=True)

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import time
 import unicodedata
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ..i18n import N_, _, ngettext
-from ..net.files import (
-    FileEvent,
-    TransferEnded,
-)
-from ..net.transfers import Direction, Transfer, TransferState
 from ..protocol import events as ev
 from ..protocol.constants import EntryOpt
 from ..protocol.peers import Addr, Peer
 from ..reasons import reason_text
+
+if TYPE_CHECKING:  # the transfer modules load with the file service, not for every command
+    from ..net.fileevents import FileEvent
+    from ..net.transfers import Transfer
 
 
 def peer_record(peer: Peer, fingerprint: str | None = None) -> dict[str, Any]:
@@ -128,6 +127,9 @@ def _about_message(kind: str, addr: Addr, packet_no: int) -> dict[str, Any]:
 
 def file_record(event: FileEvent) -> dict[str, Any] | None:
     """``file_received`` / ``file_failed`` for a finished download, or None."""
+    from ..net.fileevents import TransferEnded
+    from ..net.transfers import Direction, TransferState
+
     if not isinstance(event, TransferEnded) or event.transfer.direction != Direction.IN:
         return None
     transfer = event.transfer
@@ -183,6 +185,9 @@ SEALED_NOT_SHOWN = N_("(sealed: not shown; listen --open-sealed opens it and tel
 def event_line(event: ev.Event | FileEvent, now: float, *, sealed_text: bool = True) -> str | None:
     """A human-readable line for ``listen``, or None; a sealed message's text only with
     ``sealed_text`` (``listen --open-sealed``, which tells the sender it was read)."""
+    from ..net.fileevents import TransferEnded
+    from ..net.transfers import Direction, TransferState
+
     stamp = _clock(now)
     match event:
         case TransferEnded(transfer=transfer) if transfer.direction == Direction.IN:

@@ -1,4 +1,5 @@
-"""``send`` and ``who`` beside the running app: through its control socket, not the port.
+"""``send``, ``who`` and ``keys accept`` beside the running app: through its control
+socket, not the port.
 
 Each returns None when no app (or ``listen``) of ours runs on the port: the command then
 works on its own as before. Output and exit codes are the same either way.
@@ -14,7 +15,6 @@ from typing import Any
 
 from ..config import Settings
 from ..i18n import _
-from ..net.notsent import not_sent, not_sent_note
 from ..protocol.peers import Peer
 from ..service.controlwire import ControlError, ask_running_app, exchange, peer_from_json
 from .common import INTERRUPTED, CommandError, interrupt_on_signals
@@ -66,11 +66,11 @@ async def send_through_app(
     try:
         reply = await _ask(settings, request, _("before the receipt came"))
     except CommandError:
-        await _note_left_out(paths)
+        await note_left_out(paths)
         raise
     if reply is None:
         return None
-    await _note_left_out(paths)
+    await note_left_out(paths)
     parts = reply.get("parts", 1)
     if reply.get("waited") and isinstance(parts, int) and parts > 1:
         line = _("delivered to {name} in {count} parts (too long for one packet)")
@@ -78,11 +78,30 @@ async def send_through_app(
     return 0
 
 
-async def _note_left_out(paths: Sequence[Path]) -> None:
-    """Links and devices inside a folder are left out: say so, as `send` alone does."""
-    skipped = await asyncio.to_thread(not_sent, paths) if paths else []
+async def note_left_out(paths: Sequence[Path]) -> None:
+    """Links and devices inside a folder are left out: say so (`send`, alone or through
+    the app)."""
+    if not paths:
+        return
+    from ..net.notsent import not_sent, not_sent_note  # only a send with files needs it
+
+    skipped = await asyncio.to_thread(not_sent, paths)
     if skipped:
         print(f"ipmsg-tui: {not_sent_note(skipped)}", file=sys.stderr)
+
+
+async def accept_key_through_app(settings: Settings, target: str) -> tuple[str, str] | None:
+    """Have the running app pin PEER's current key (its warning goes there at once): its
+    identity and fingerprint; CommandError as `keys accept` fails alone; None if no app
+    runs."""
+    request = {"op": "accept_key", "target": target}
+    reply = await _ask(settings, request, _("before the key came"))
+    if reply is None:
+        return None
+    identity, fingerprint = reply.get("identity"), reply.get("fingerprint")
+    if not isinstance(identity, str) or not isinstance(fingerprint, str):
+        raise CommandError(_("the running app's answer was not understood"))
+    return identity, fingerprint
 
 
 async def who_through_app(settings: Settings) -> list[tuple[Peer, str | None]] | None:

@@ -7,15 +7,13 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import Settings
 from ..i18n import _
-from ..net.files import FileService, OfferError, SentFiles
-from ..net.notsent import not_sent, not_sent_note
 from ..protocol import events as ev
 from ..protocol.engine import EngineError
 from ..protocol.keyring import KEY_REQUEST_INTERVAL, KEY_REQUEST_TRIES
-from ..protocol.offers import Recipient
 from ..protocol.peers import Addr
 from ..service import FilesOffered, Messenger
 from ..service import events as news
@@ -29,7 +27,11 @@ from .common import (
     warn_if_nick_shortened,
 )
 from .output import key_missing_reason
-from .remote import send_through_app
+from .remote import note_left_out, send_through_app
+
+if TYPE_CHECKING:  # the transfer modules load only with --file
+    from ..net.files import FileService, SentFiles
+    from ..protocol.offers import Recipient
 
 PROG = "ipmsg-tui"
 
@@ -102,7 +104,7 @@ async def run_send(
     addressed = tuple(t for t in targets if is_address(t))
     if addressed:
         settings = replace(settings, hosts=(*settings.hosts, *addressed))
-    messenger = Messenger(settings, store=store, remember_transfers=False)
+    messenger = Messenger(settings, store=store, remember_transfers=False, files=bool(paths))
     warn_if_nick_shortened(settings.nick, messenger.fitting_nick(settings.nick))
     messenger.subscribe(follow)
     stage = _("before the message was sent")
@@ -117,6 +119,8 @@ async def run_send(
         names = {addr: _name(messenger, addr) for addr in addrs}
         offered: FilesOffered | None = None
         if paths:
+            from ..net.files import OfferError
+
             try:
                 offered = await messenger.send_files(addrs, text, paths, sealed=sealed)
             except OfferError as error:
@@ -129,9 +133,7 @@ async def run_send(
                 raise CommandError(str(error)) from None
         delivery.waiting.update((addr, row.packet_no) for row in sent for addr in addrs)
         # Only now may the loop run again: a receipt handled earlier would be lost.
-        skipped = await asyncio.to_thread(not_sent, paths) if paths else []
-        if skipped:  # links and devices inside a folder are left out: say so
-            print(f"{PROG}: {not_sent_note(skipped)}", file=sys.stderr)
+        await note_left_out(paths)  # links and devices inside a folder: a line says so
         if timeout == 0:  # the caller asked not to wait for the receipt: only for it to leave
             await _until_left(messenger, loop.time() + KEY_EXCHANGE_WAIT)
             return 0

@@ -40,7 +40,8 @@ async def run_who(settings: Settings, wait: float, as_json: bool, out: TextIO = 
 
 async def _ask_the_lan(settings: Settings, wait: float) -> list[tuple[Peer, str | None]]:
     loop = asyncio.get_running_loop()
-    messenger = Messenger(settings)  # nothing is kept: the history stays in memory
+    # Nothing is kept (the history stays in memory), no file service (offers go unanswered).
+    messenger = Messenger(settings, files=False)
     warn_if_nick_shortened(settings.nick, messenger.fitting_nick(settings.nick))
 
     def ask_keys(event: news.News) -> None:

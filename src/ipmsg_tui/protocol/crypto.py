@@ -27,13 +27,14 @@ import os
 import string
 from dataclasses import dataclass
 from enum import IntFlag
+from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.decrepit.ciphers.algorithms import Blowfish
-from cryptography.hazmat.primitives import hashes, padding
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+# cryptography is imported inside the functions that use it: a command or an app start
+# that never meets an encrypting peer does not pay for importing it (benchmarks 5 and 9).
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.ciphers import Cipher, modes
 
 
 class Capa(IntFlag):
@@ -103,6 +104,8 @@ def make_iv(capa: int, packet_no: int) -> bytes:
 
 
 def cbc_encrypt(capa: int, key: bytes, iv: bytes, plaintext: bytes) -> bytes:
+    from cryptography.hazmat.primitives import padding
+
     block = 128 if capa & Capa.AES_256 else 64
     padder = padding.PKCS7(block).padder()
     padded = padder.update(plaintext) + padder.finalize()
@@ -111,6 +114,8 @@ def cbc_encrypt(capa: int, key: bytes, iv: bytes, plaintext: bytes) -> bytes:
 
 
 def cbc_decrypt(capa: int, key: bytes, iv: bytes, body: bytes) -> bytes:
+    from cryptography.hazmat.primitives import padding
+
     block = 128 if capa & Capa.AES_256 else 64
     if not body or len(body) % (block // 8):
         raise CryptoError("encrypted body is not a whole number of blocks")
@@ -124,6 +129,9 @@ def cbc_decrypt(capa: int, key: bytes, iv: bytes, body: bytes) -> bytes:
 
 
 def _cipher(capa: int, key: bytes, iv: bytes) -> Cipher[modes.CBC]:
+    from cryptography.hazmat.decrepit.ciphers.algorithms import Blowfish
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
     if capa & Capa.AES_256:
         return Cipher(algorithms.AES(key), modes.CBC(iv))
     return Cipher(Blowfish(key), modes.CBC(iv))
@@ -138,6 +146,8 @@ def encrypt_message(
 ) -> bytes:
     """The extension of an encrypted SENDMSG (without its NUL). ``capa`` is a scheme from
     :func:`choose_scheme`; a SIGN_* flag in it needs ``signer``."""
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+
     aes = bool(capa & Capa.AES_256)
     session_key = os.urandom(32 if aes else 16)
     body = cbc_encrypt(capa, session_key, make_iv(capa, packet_no), plaintext)
@@ -157,6 +167,8 @@ def decrypt_message(
     key_1024: rsa.RSAPrivateKey | None,
 ) -> Decrypted:
     """Read an encrypted SENDMSG extension (its first part, NUL excluded)."""
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+
     fields = extension.split(b":")
     if len(fields) < 3 or len(fields[0]) > 8 or not _is_hex(fields[0]):
         raise CryptoError("not an encrypted message head")
@@ -188,6 +200,9 @@ def decrypt_message(
 
 def verify_signature(decrypted: Decrypted, sender: rsa.RSAPublicKey) -> bool:
     """True if the sender's key signed exactly this plaintext. Unsigned: False."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+
     if decrypted.signature is None:
         return False
     try:
@@ -207,6 +222,8 @@ def split_plaintext(plaintext: bytes) -> tuple[bytes, bytes | None]:
 
 
 def _hash(capa: int) -> hashes.HashAlgorithm:
+    from cryptography.hazmat.primitives import hashes
+
     return hashes.SHA256() if capa & Capa.SIGN_SHA256 else hashes.SHA1()
 
 

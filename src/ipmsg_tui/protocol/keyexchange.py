@@ -12,9 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-
 from . import events as ev
 from . import text as wire_text
 from .attachments import Attachment
@@ -56,7 +53,9 @@ from .retransmit import RetryKey, RetryKind
 from .seen import MessageKey, SeenMessage
 from .tolist import inner_list, others_named, parse_to_list
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # (cryptography: imported where used, see .crypto)
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     from .dedup import DedupCache
     from .engineconfig import EngineConfig
     from .floodguard import FloodGuard
@@ -467,6 +466,9 @@ class KeyExchange:
 
 
 def _public_key(der: bytes) -> rsa.RSAPublicKey | None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     try:
         key = serialization.load_der_public_key(der)
     except (ValueError, TypeError):

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+# cryptography is imported inside the functions that use it: a command or an app start
+# that never meets an encrypting peer does not pay for importing it (benchmarks 5 and 9).
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 from .peers import Addr
 from .pubkey import PeerKey, fingerprint
@@ -28,6 +30,8 @@ _MAX_WAITING = 256  # messages (each way) waiting for a key, in all
 
 def public_der(key: rsa.RSAPublicKey) -> bytes:
     """The form a pin is kept in (SubjectPublicKeyInfo DER)."""
+    from cryptography.hazmat.primitives import serialization
+
     return key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+# cryptography is imported inside the functions that use it: a command or an app start
+# that never meets an encrypting peer does not pay for importing it (benchmarks 5 and 9).
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 from .crypto import Capa, CryptoError, _is_hex
 
@@ -58,6 +61,8 @@ def parse_anspubkey(extension: bytes) -> PeerKey:
         raise CryptoError("bad ANSPUBKEY")
     if len(capa_hex) > 8 or len(e_hex) > 8 or len(n_hex) > _MAX_BITS // 4:
         raise CryptoError("ANSPUBKEY field too long")
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     exponent, modulus = int(e_hex, 16), int(n_hex, 16)
     if not _MIN_BITS <= modulus.bit_length() <= _MAX_BITS:
         raise CryptoError(f"RSA key of {modulus.bit_length()} bits")
@@ -76,6 +81,8 @@ def key_capa_for(asker_capa: int) -> int:
 def fingerprint(public_key: rsa.RSAPublicKey) -> str:
     """A fingerprint two people can read to each other: the first 160 bits of SHA-256 over
     the key (SubjectPublicKeyInfo DER), as ten groups of four hex digits."""
+    from cryptography.hazmat.primitives import serialization
+
     der = public_key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )

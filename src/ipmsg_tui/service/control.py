@@ -1,9 +1,11 @@
-"""The control server: ``send`` and ``who`` beside the running app go through it.
+"""The control server: ``send``, ``who`` and ``keys accept`` beside the running app go
+through it.
 
 Started with the app (and ``listen``) on the messenger's port's socket (see
 :mod:`.controlwire`), it maps each request to the messenger: ``who`` answers the live peer
 list, ``send`` sends as if typed in the app (the app shows it, see ``MessagesSent``) and
-answers once the receipt came, or did not. Connections from another user are refused and
+answers once the receipt came, or did not; ``accept_key`` pins a peer's current key (the
+app shows its warning gone, see ``KeyAccepted``). Connections from another user are refused and
 logged; a request too long or not understood gets an error reply, never a crash.
 """
 
@@ -30,7 +32,7 @@ from .controlwire import (
     prepare_folder,
 )
 from .messenger import Messenger
-from .relay import RequestFailed, send_for_command
+from .relay import RequestFailed, accept_key_for_command, send_for_command
 
 log = logging.getLogger(__name__)
 
@@ -157,4 +159,6 @@ class ControlServer:
             return {"ok": True, "peers": peers}
         if op == "send":
             return await send_for_command(self.messenger, request)
+        if op == "accept_key":
+            return await accept_key_for_command(self.messenger, request)
         raise RequestFailed(_("unknown control request {op}").format(op=repr(op)), 2)

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias
 
-from ..net.files import FileEvent
 from ..protocol import events as ev
 from ..protocol.peers import Addr, Peer
 from ..store import StoredMessage
+
+if TYPE_CHECKING:  # the file service's news: their module loads with the file service
+    from ..net.fileevents import FileEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +113,26 @@ class SecurityNotice:
     rows: tuple[StoredMessage, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class PeerKeyKnown:
+    """A peer's key became known this run (first seen, or other than its pin): what peer
+    info shows of it changed."""
+
+    addr: Addr
+    identity: str
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class KeyAccepted:
+    """The user trusts ``identity``'s current key (the app, or `keys accept` beside it): it is
+    pinned, and ``rows``, its messages marked "key changed", are no longer marked."""
+
+    identity: str
+    fingerprint: str
+    rows: tuple[StoredMessage, ...] = ()
+
+
 NetworkNews = (
     MessageArrived
     | AutoReplied
@@ -121,9 +144,11 @@ NetworkNews = (
     | PeerNotice
     | FilesReleased
     | SecurityNotice
+    | PeerKeyKnown
+    | KeyAccepted
 )
-News = NetworkNews | FileEvent
-Subscriber = Callable[[News], object]
+News: TypeAlias = "NetworkNews | FileEvent"
+Subscriber: TypeAlias = "Callable[[News], object]"
 
 
 def news_of(event: ev.Event, rows: list[StoredMessage], unread: bool) -> NetworkNews | None:

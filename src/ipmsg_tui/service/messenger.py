@@ -22,21 +22,19 @@ import ipaddress
 import logging
 import socket
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import Settings, parse_target
 from ..history import HistoryRecorder
 from ..i18n import _
 from ..net.binding import SocketPlan
-from ..net.files import FileEvent, IncomingOffer, SentFiles
 from ..net.node import Node, open_udp_socket
 from ..net.nodekeys import provide_keys
-from ..net.saving import prepare_folder
 from ..net.tcp import open_tcp_socket
-from ..net.transfers import Transfer
 from ..protocol import events as ev
 from ..protocol.constants import EntryOpt
 from ..protocol.engineconfig import EngineConfig
@@ -45,8 +43,12 @@ from ..protocol.text import normalize_codec
 from ..session import build_file_service, engine_config
 from ..store import Flag, HistoryStore, MessageState, StoredMessage
 from ..targets import resolve_target
-from .events import MessagesSent, News, Subscriber, news_of
+from .events import KeyAccepted, MessagesSent, News, PeerKeyKnown, Subscriber, news_of
 from .prefs import Preferences
+
+if TYPE_CHECKING:  # the transfer modules load with the file service (see ``files``)
+    from ..net.files import FileEvent, FileService, IncomingOffer, SentFiles
+    from ..net.transfers import Transfer
 
 log = logging.getLogger(__name__)
 
@@ -90,11 +92,15 @@ class Messenger:
         clock: Callable[[], float] = time.time,
         checksum: bool = False,
         remember_transfers: bool = True,
+        files: bool = True,
     ) -> None:
         """``store`` None keeps the history in memory (``who``, throw-away peers); the
         messenger closes only a store it opened. ``checksum``: SHA-256 of every download.
         ``remember_transfers``: downloads are kept in the history database, so that they
-        continue after a restart (not for an in-memory history, nor for `send`)."""
+        continue after a restart (not for an in-memory history, nor for `send`).
+        ``files`` False: no file service until something uses ``files`` (a ``send``
+        without files, ``who``: the transfer modules are never imported); offers of files
+        made to us meanwhile are not taken."""
         self.settings = settings
         self.config, self.socket_plan = engine or engine_config(settings)
         self._own_store = store is None
@@ -104,20 +110,36 @@ class Messenger:
         self.recorder = HistoryRecorder(self.store, is_read=lambda key: self._is_read(key))
         self._subscribers: list[Subscriber] = []
         self.node = Node(self.config, self.socket_plan, clock=clock)
-        self.files = build_file_service(
-            settings,
-            self.node,
-            checksum=checksum,
-            remember=remember_transfers and store is not None,
-        )
-        self.files.listeners.append(self._publish)
+        self._files: FileService | None = None
+        self._file_options = (checksum, remember_transfers and store is not None)
+        if files:  # built now: it takes offers from the first event on
+            self._build_files()
         # The node's listener chain, in the order the module docstring gives: history and
         # subscribers (one link: a retransmission stops here), then the file service.
-        self.node.listeners = [self._on_network_event, self.files.on_node_event]
+        self.node.listeners = [self._on_network_event, self._on_file_event]
         self._udp: socket.socket | None = None
         self._tcp: socket.socket | None = None
         # Keys that differ from their pin, by identity, until the user accepts them.
         self._changed_keys: dict[str, ev.KeyChanged] = {}
+        # KeyMissing notes held while a message is being sent (see _key_notes_after_rows).
+        self._held_key_notes: list[ev.KeyMissing] | None = None
+
+    @property
+    def files(self) -> FileService:
+        """The file service (TCP transfers), built when first needed."""
+        return self._files if self._files is not None else self._build_files()
+
+    def _build_files(self) -> FileService:
+        checksum, remember = self._file_options
+        self._files = build_file_service(
+            self.settings, self.node, checksum=checksum, remember=remember
+        )
+        self._files.listeners.append(self._publish)
+        return self._files
+
+    def _on_file_event(self, event: ev.Event) -> None:
+        if self._files is not None:
+            self._files.on_node_event(event)
 
     @classmethod
     def keeping_history(cls, settings: Settings, **options: Any) -> Messenger:
@@ -156,8 +178,9 @@ class Messenger:
         if keys:
             self.node.engine.load_pins(self.store.pinned_keys())
             provide_keys(self.node, self.settings.data_dir)
-        await self.files.start(serve=serve_files, sock=self._tcp)
-        self._tcp = None  # the file service owns it now
+        if serve_files or self._files is not None:
+            await self.files.start(serve=serve_files, sock=self._tcp)
+            self._tcp = None  # the file service owns it now
         await self.node.start(announce=announce, sock=self._udp)
         self._udp = None  # the node owns it now
 
@@ -167,7 +190,8 @@ class Messenger:
 
     async def stop(self) -> None:
         """Stop serving files (running transfers end), then say goodbye (BR_EXIT) once."""
-        await self.files.stop()
+        if self._files is not None:
+            await self._files.stop()
         if self.node.running:
             await self.node.stop()
         self._close_sockets()
@@ -200,6 +224,9 @@ class Messenger:
             self._subscribers.remove(subscriber)
 
     def _on_network_event(self, event: ev.Event) -> bool | None:
+        if self._held_key_notes is not None and isinstance(event, ev.KeyMissing):
+            self._held_key_notes.append(event)  # until the rows it concerns are written
+            return None
         if isinstance(event, ev.KeyLearned):  # pinned on first use
             self.store.pin_key(event.identity, event.public_der, event.fingerprint, time.time())
         elif isinstance(event, ev.KeyChanged):
@@ -211,6 +238,10 @@ class Messenger:
         news = news_of(event, rows, unread)
         if news is not None:
             self._publish(news)
+        if isinstance(event, ev.KeyLearned):
+            self._publish(PeerKeyKnown(event.addr, event.identity, event.fingerprint))
+        elif isinstance(event, ev.KeyChanged):
+            self._publish(PeerKeyKnown(event.addr, event.identity, event.new_fingerprint))
         return None
 
     def _publish(self, news: News | FileEvent) -> None:
@@ -306,7 +337,9 @@ class Messenger:
             return []
         self.store.pin_key(identity, changed.public_der, changed.new_fingerprint, time.time())
         self.node.engine.accept_key(identity, changed.public_der)
-        return self.store.clear_flag(identity, Flag.KEY_CHANGED)
+        rows = self.store.clear_flag(identity, Flag.KEY_CHANGED)
+        self._publish(KeyAccepted(identity, changed.new_fingerprint, tuple(rows)))
+        return rows
 
     def _security(self, addrs: Sequence[Addr]) -> dict[Addr, Flag]:
         """How a message to each of ``addrs`` goes: encrypted, or in clear for want of a key
@@ -339,8 +372,11 @@ class Messenger:
             )
         self.node.engine.accept_key(peer.key, der)
         self.store.pin_key(peer.key, der, fingerprint, time.time())
+        rows: list[StoredMessage] = []
         if self._changed_keys.pop(peer.key, None) is not None:  # as accept_key does
-            self.store.clear_flag(peer.key, Flag.KEY_CHANGED)
+            rows = self.store.clear_flag(peer.key, Flag.KEY_CHANGED)
+        # The front end (the app, when a command beside it asked) shows the warning gone.
+        self._publish(KeyAccepted(peer.key, fingerprint, tuple(rows)))
         return peer.key, fingerprint
 
     def resolve(self, target: str) -> Addr:
@@ -370,12 +406,13 @@ class Messenger:
         hear of it (MessagesSent), for a message the front end did not send itself."""
         addrs, peers = self._recipients(recipients)
         security = self._security(addrs)
-        sent = self.node.send_message(addrs, text, sealed=sealed)
-        rows = self.recorder.record_sent(
-            sent, peers, self.nick, self.clock(), sealed=sealed, security=security
-        )
-        if tell:
-            self._publish(MessagesSent(rows))
+        with self._key_notes_after_rows():
+            sent = self.node.send_message(addrs, text, sealed=sealed)
+            rows = self.recorder.record_sent(
+                sent, peers, self.nick, self.clock(), sealed=sealed, security=security
+            )
+            if tell:
+                self._publish(MessagesSent(rows))
         return rows
 
     def broadcast(self, text: str) -> list[StoredMessage]:
@@ -396,45 +433,83 @@ class Messenger:
         EngineError if it cannot be sent. ``tell``: as for ``send``."""
         addrs, peers = self._recipients(recipients)
         security = self._security(addrs)
-        sent = await self.files.send(addrs, text, paths, sealed=sealed)
-        rows = self.recorder.record_sent(
-            sent.messages,
-            peers,
-            self.nick,
-            self.clock(),
-            sealed=sealed,
-            attachments=sent.attachments,
-            security=security,
-        )
-        if tell:
-            self._publish(MessagesSent(rows))
+        with self._key_notes_after_rows():
+            sent = await self.files.send(addrs, text, paths, sealed=sealed)
+            rows = self.recorder.record_sent(
+                sent.messages,
+                peers,
+                self.nick,
+                self.clock(),
+                sealed=sealed,
+                attachments=sent.attachments,
+                security=security,
+            )
+            if tell:
+                self._publish(MessagesSent(rows))
         return FilesOffered(rows, sent)
 
     def resend(self, row: StoredMessage, to: Recipient) -> list[StoredMessage]:
         """Send an undelivered message again, in its place: the row back to "sending"
         (first), and any further parts as new rows."""
         (addr,), peers = self._recipients([to])
-        sent = self.node.send_message([addr], row.text, sealed=row.sealed)
-        first = self.store.requeue(row.id, addr, sent[0].packet_no)
-        extra = self.recorder.record_sent(
-            sent[1:], peers, self.nick, self.clock(), sealed=row.sealed
-        )
+        security = self._security([addr])
+        with self._key_notes_after_rows():
+            sent = self.node.send_message([addr], row.text, sealed=row.sealed)
+            first = self.store.requeue(row.id, addr, sent[0].packet_no)
+            first = self._marked_as_sent(first, security.get(addr, Flag(0)))
+            extra = self.recorder.record_sent(
+                sent[1:], peers, self.nick, self.clock(), sealed=row.sealed, security=security
+            )
         return [first, *extra]
 
     def resend_to_missing(self, row: StoredMessage) -> StoredMessage:
         """A message sent to several peers, sent again to those that did not get it (the
         same text, MULTICASTOPT kept), in its place; the others are not bothered twice."""
         missing = [recipient.addr for recipient in row.not_delivered]
-        sent = self.node.send_message(missing, row.text, sealed=row.sealed, multicast=True)
-        return self.recorder.record_resent(row, sent)
+        security = self._security(missing)
+        with self._key_notes_after_rows():
+            sent = self.node.send_message(missing, row.text, sealed=row.sealed, multicast=True)
+            resent = self.recorder.record_resent(row, sent)
+            if not all(security.get(addr, Flag(0)) & Flag.ENCRYPTED for addr in missing):
+                resent = self._marked_as_sent(resent, Flag(0))  # in clear to one of them
+        return resent
 
     async def resend_files(
         self, row: StoredMessage, addr: Addr, paths: Sequence[Path]
     ) -> StoredMessage:
         """Offer the files of an undelivered message again (the old offer is withdrawn)."""
         self.files.withdraw(row.packet_no)
-        sent = await self.files.send([addr], row.text, paths, sealed=row.sealed)
-        return self.store.requeue(row.id, addr, sent.packet_no)
+        security = self._security([addr])
+        with self._key_notes_after_rows():
+            sent = await self.files.send([addr], row.text, paths, sealed=row.sealed)
+            again = self.store.requeue(row.id, addr, sent.packet_no)
+            again = self._marked_as_sent(again, security.get(addr, Flag(0)))
+        return again
+
+    def _marked_as_sent(self, row: StoredMessage, security: Flag) -> StoredMessage:
+        """A message sent again is marked as it left this time (encrypted, or in clear for
+        want of a key), not as it left the first time."""
+        stale = (Flag.ENCRYPTED | Flag.NO_KEY) & ~security
+        return self.store.change_flags_by_id(row.id, add=security, remove=stale)
+
+    @contextmanager
+    def _key_notes_after_rows(self) -> Iterator[None]:
+        """The engine reports a peer known to give no key (KeyMissing) while the message is
+        being sent, before its rows are written: such notes are held until they are, so that
+        they mark them (and, for a message to several, say to whom it went in clear)."""
+        if self._held_key_notes is not None:  # already holding (a send inside a send)
+            yield
+            return
+        self._held_key_notes = []
+        try:
+            yield
+        finally:
+            held, self._held_key_notes = self._held_key_notes, None
+            for note in held:
+                try:
+                    self._on_network_event(note)
+                except Exception:  # the history failed: the note is lost, not the message
+                    log.exception("a note about a missing key could not be kept")
 
     def open_sealed(self, row: StoredMessage) -> StoredMessage:
         """Show a sealed message: tell its sender it was opened (READMSG) and keep that."""
@@ -483,6 +558,8 @@ class Messenger:
     def set_download_dir(self, wanted: Path) -> str | None:
         """Downloads go to ``wanted`` from now on (SaveError if unusable); a problem saving
         the setting is returned."""
+        from ..net.saving import prepare_folder
+
         self.files.download_dir = prepare_folder(wanted)
         self.settings = replace(self.settings, download_dir=wanted)
         return self._save(download_dir=wanted)

@@ -1,12 +1,15 @@
-"""A `send` asked for through the control socket: sent by the running messenger, waited
-for as the command alone would (receipts, then downloads), failed with the same lines.
+"""Commands asked for through the control socket, done by the running messenger.
 
-The running app shows what was sent (``tell``: MessagesSent), as if typed there.
+A `send`: sent, waited for as the command alone would (receipts, then downloads), failed
+with the same lines; the running app shows what was sent (``tell``: MessagesSent), as if
+typed there. A `keys accept`: the peer's current key pinned (the app shows the warning gone:
+KeyAccepted).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,8 +21,8 @@ from ..protocol.engine import EngineError
 from ..protocol.keyring import KEY_REQUEST_INTERVAL, KEY_REQUEST_TRIES
 from ..protocol.peers import Addr
 from . import events as news
-from .finding import TargetNotFound, find_all, wait_until
-from .messenger import FilesOffered, Messenger, Recipient
+from .finding import TargetNotFound, find_all, find_target, wait_until
+from .messenger import FilesOffered, KeyNotKnown, Messenger, Recipient
 
 KEY_EXCHANGE_WAIT = KEY_REQUEST_TRIES * KEY_REQUEST_INTERVAL
 
@@ -127,6 +130,50 @@ async def send_for_command(messenger: Messenger, request: dict[str, Any]) -> dic
         return sent
     finally:
         messenger.unsubscribe(follow)
+
+
+async def accept_key_for_command(messenger: Messenger, request: dict[str, Any]) -> dict[str, Any]:
+    """Pin the key PEER (``target``) gives now, as `keys accept` alone would: asked for if
+    not known yet; the reply names its identity and fingerprint, or RequestFailed."""
+    target = request.get("target")
+    if not isinstance(target, str) or not target:
+        raise RequestFailed(
+            _('"accept_key" needs a "target": an IP, IP:PORT, nick or user@host'), 2
+        )
+    news_came = asyncio.Event()
+
+    def follow(event: news.News) -> None:
+        news_came.set()
+
+    messenger.subscribe(follow)
+    try:
+        try:
+            addr = await find_target(messenger, target, news_came, just_started=False)
+        except TargetNotFound as error:
+            raise RequestFailed(str(error), error.status) from None
+        if messenger.fingerprint(addr) is None:
+            messenger.request_key(addr)
+            # A key already pinned makes no news when it comes again: look until it is in.
+            await _polled(lambda: messenger.fingerprint(addr) is not None, KEY_EXCHANGE_WAIT + 1)
+        try:
+            identity, fingerprint = messenger.pin_current_key(addr)
+        except KeyNotKnown:
+            raise RequestFailed(
+                _(
+                    "{addr} gave no key within {seconds} s "
+                    "(it cannot encrypt, or encryption is off here)"
+                ).format(addr=f"{addr[0]}:{addr[1]}", seconds=f"{KEY_EXCHANGE_WAIT + 1:g}")
+            ) from None
+        return {"ok": True, "identity": identity, "fingerprint": fingerprint}
+    finally:
+        messenger.unsubscribe(follow)
+
+
+async def _polled(predicate: Callable[[], bool], timeout: float) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate() and loop.time() < deadline:
+        await asyncio.sleep(0.05)
 
 
 def _name(messenger: Messenger, addr: Addr) -> str:

@@ -294,19 +294,24 @@ class UserCommands:
             return
         messenger = self.messenger
         peer = contact.peer
-        encrypted = self.app.encrypts_to(contact)
-        fingerprint = messenger.fingerprint(peer.addr) if peer is not None else None
-        if peer is not None and encrypted and fingerprint is None:
-            messenger.request_key(peer.addr)  # its fingerprint, for next time
-        keys = KeyFacts(
-            fingerprint=fingerprint or messenger.pinned_fingerprint(contact.key),
-            changed=messenger.changed_key(contact.key),
-            encrypted=encrypted,
-        )
+        keys = self.key_facts(contact)
+        if peer is not None and keys.encrypted and messenger.fingerprint(peer.addr) is None:
+            messenger.request_key(peer.addr)  # its fingerprint: the dialog shows it when it comes
         key = contact.key
         self.app.push_screen(PeerInfoScreen(contact, keys, lambda: self.app.accept_key(key)))
         if peer is not None:
             messenger.request_info(peer.addr, "version")
+
+    def key_facts(self, contact: Contact) -> KeyFacts:
+        """What peer info says of the contact's key, as known now."""
+        messenger = self.messenger
+        peer = contact.peer
+        fingerprint = messenger.fingerprint(peer.addr) if peer is not None else None
+        return KeyFacts(
+            fingerprint=fingerprint or messenger.pinned_fingerprint(contact.key),
+            changed=messenger.changed_key(contact.key),
+            encrypted=self.app.encrypts_to(contact),
+        )
 
     def my_fingerprint(self) -> None:
         fingerprint = self.messenger.our_fingerprint()

@@ -29,7 +29,7 @@ from ..protocol.engine import EngineError
 from ..reasons import reason_text
 from ..service import Messenger
 from ..service.control import ControlServer
-from ..store import EVERYONE, MessageState, SearchHit, StoredMessage
+from ..store import EVERYONE, Flag, MessageState, SearchHit, StoredMessage
 from . import messages as ui
 from .actions import PeerSearch, UserCommands
 from .attachbar import AttachmentBar
@@ -43,7 +43,7 @@ from .filenews import FileNews
 from .hangup import ExitWatchdog, GoodbyeSignals
 from .hints import empty_hint
 from .localize import localize_bindings, localize_node
-from .model.alerts import MessageAlerts, desktop_notice
+from .model.alerts import MessageAlerts, desktop_notice, key_changed_notice
 from .model.draft import Draft, Drafts
 from .model.fileboard import FileBoard
 from .model.messageline import preview
@@ -751,6 +751,7 @@ class MessengerApp(App[int]):
             preview(row),
             focused=self.app_focus,
             enabled=self.settings.notifications,
+            key_changed=bool(row.flags & Flag.KEY_CHANGED),  # then without its text
         )
         if notice is not None:
             self.desktop.deliver(notice)
@@ -796,7 +797,7 @@ class MessengerApp(App[int]):
                 self.roster.note_message(row.conversation, row.ts)
                 if row.conversation == self.open_key:
                     self.chat_log.add(row)
-            elif row.conversation == self.open_key:
+            elif row.shown_in(self.open_key):
                 self.chat_log.update(row)
         key = message.key
         contact = self.roster.get(key) if key is not None else self.roster.by_addr(message.addr)
@@ -812,6 +813,11 @@ class MessengerApp(App[int]):
             case "key_changed":
                 if contact is not None:
                     contact.key_changed = True
+                notice = key_changed_notice(
+                    name, focused=self.app_focus, enabled=self.settings.notifications
+                )
+                if notice is not None:
+                    self.desktop.deliver(notice)
                 self._security_toast(
                     _(
                         "The key of {name} changed: its messages are unverified until you "
@@ -844,22 +850,43 @@ class MessengerApp(App[int]):
         self.notify(text, title=title, severity=severity, timeout=10, markup=False)
 
     def accept_key(self, key: str) -> None:
-        """The user trusts the new key of ``key``: pinned, and its messages unmarked."""
-        rows = self.messenger.accept_key(key)
+        """The user trusts the new key of ``key``: pinned, and its messages unmarked (shown
+        when the messenger's KeyAccepted comes, as for `keys accept` beside the app)."""
+        self.messenger.accept_key(key)
+
+    def on_key_accepted(self, message: ui.KeyAccepted) -> None:
+        if self.torn_down:
+            return
+        key = message.identity
         contact = self.roster.get(key)
         if contact is not None:
             contact.key_changed = False
-        if key == self.open_key:
-            for row in rows:
+        for row in message.rows:
+            if row.shown_in(self.open_key):
                 self.chat_log.update(row)
+        if key == self.open_key:
             self.refresh_chat_header()
+        self.refresh_peer_info(key)
         name = contact.name if contact is not None else key
         self.notify(
-            _("The new key of {name} is accepted and pinned").format(name=name),
+            _("The key of {name} is accepted and pinned").format(name=name),
             timeout=4,
             markup=False,
         )
         self.schedule_sidebar()
+
+    def on_peer_key_known(self, message: ui.PeerKeyKnown) -> None:
+        """A key came while peer info may be open on that peer: it shows it at once."""
+        if self.torn_down:
+            return
+        self.refresh_peer_info(message.identity)
+        if message.identity == self.open_key:
+            self.refresh_chat_header()
+
+    def refresh_peer_info(self, key: str) -> None:
+        screen = self.screen
+        if isinstance(screen, PeerInfoScreen) and screen.contact.key == key:
+            screen.show_keys(self.commands.key_facts(screen.contact))
 
     def on_peer_notice(self, message: ui.PeerNotice) -> None:
         who = message.peer.name if message.peer is not None else message.addr[0]

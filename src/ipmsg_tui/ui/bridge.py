@@ -46,6 +46,10 @@ class ServiceBridge:
                 self._post(ui.PeerNotice(addr, peer, text))
             case news.SecurityNotice():
                 self._post(security_alert(event))
+            case news.PeerKeyKnown(addr=addr, identity=identity, fingerprint=fingerprint):
+                self._post(ui.PeerKeyKnown(addr, identity, fingerprint))
+            case news.KeyAccepted(identity=identity, fingerprint=fingerprint, rows=rows):
+                self._post(ui.KeyAccepted(identity, fingerprint, list(rows)))
             case OfferReceived(offer=offer):
                 self._post(ui.OfferArrived(offer))
             case TransferStarted(transfer=transfer):
@@ -87,5 +91,6 @@ def security_alert(notice: news.SecurityNotice) -> ui.SecurityAlert:
         case ev.KeyRejected(addr=addr, identity=identity, reason=reason):
             return ui.SecurityAlert("key_refused", addr, identity, reason, rows)
         case ev.KeyMissing(addr=addr, sent_in_clear=sent):
-            key = rows[0].conversation if rows else None
+            # A message to several is in another's conversation: the peer is found by address.
+            key = rows[0].conversation if rows and not rows[0].recipients else None
             return ui.SecurityAlert("no_key", addr, key, "", rows, sent)

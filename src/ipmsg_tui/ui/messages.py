@@ -74,6 +74,27 @@ class InfoAnswered(Message):
         self.text = text
 
 
+class PeerKeyKnown(Message):
+    """A peer's key became known (first seen, or changed): peer info shows it."""
+
+    def __init__(self, addr: Addr, identity: str, fingerprint: str) -> None:
+        super().__init__()
+        self.addr = addr
+        self.identity = identity
+        self.fingerprint = fingerprint
+
+
+class KeyAccepted(Message):
+    """A peer's current key is pinned (here or by a command beside the app): its warning
+    goes; ``rows``: its messages no longer marked "key changed"."""
+
+    def __init__(self, identity: str, fingerprint: str, rows: list[StoredMessage]) -> None:
+        super().__init__()
+        self.identity = identity
+        self.fingerprint = fingerprint
+        self.rows = rows
+
+
 class PeerNotice(Message):
     """Something from a peer that we cannot show as a message (encryption, IPDict)."""
 

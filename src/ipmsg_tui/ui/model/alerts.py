@@ -86,6 +86,7 @@ class MessageAlerts:
 
 SEALED_BODY = N_("sent you a sealed message")
 UNVERIFIED_BODY = N_("sent you a message (their key changed: open the app to read it)")
+KEY_CHANGED_BODY = N_("their key changed: compare fingerprints (F3) before trusting them")
 BODY_MAX = 200
 # Bytes a peer must never smuggle into an escape sequence or a command line: C0 and C1
 # controls (ESC, BEL, ST ...) and DEL.
@@ -127,3 +128,11 @@ def desktop_notice(
     else:
         body = shown_text
     return DesktopNotice(clean(sender, 80), clean(body))
+
+
+def key_changed_notice(name: str, *, focused: bool, enabled: bool) -> DesktopNotice | None:
+    """A peer's key changed while the terminal is in the background: told outside too, with
+    the peer's name only (nothing of any message)."""
+    if focused or not enabled:
+        return None
+    return DesktopNotice(clean(name, 80), clean(_(KEY_CHANGED_BODY)))

@@ -123,45 +123,70 @@ class PeerInfoScreen(ModalScreen[None]):
         self.contact = contact
         self.keys = keys
         self._accept_key = accept_key
+        self._said: tuple[str | None] | None = None  # its answer to GETINFO, once it came
 
     @property
     def key_changed(self) -> bool:
         return self.keys is not None and self.keys.changed is not None
 
     def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog"):
+            yield Label(
+                Content.assemble(_("Peer info · "), (self.contact.name, "bold")),
+                classes="dialog-title",
+            )
+            yield Static(self._facts(), id="facts")
+            if self.contact.peer is not None:
+                yield Static(
+                    Content.styled(_("Asking the peer for its version…"), "italic"), id="answer"
+                )
+            yield Label(self._help(), id="help", classes="dialog-help")
+
+    def _facts(self) -> Content:
         rows = info_rows(self.contact, self.keys)
         # Padded by cells, not characters: 名称 is as wide as four Latin letters.
         self._width = max(LABEL_WIDTH, *(cell_len(label) + 1 for label, _value in rows))
-        table = Content("\n").join(
+        return Content("\n").join(
             Content.assemble(
                 (self._padded(label), "bold $text-secondary"),
                 value.replace("\n", "\n" + " " * self._width),  # under the value column
             )
             for label, value in rows
         )
-        with Vertical(id="dialog", classes="dialog"):
-            yield Label(
-                Content.assemble(_("Peer info · "), (self.contact.name, "bold")),
-                classes="dialog-title",
-            )
-            yield Static(table, id="facts")
-            if self.contact.peer is not None:
-                yield Static(
-                    Content.styled(_("Asking the peer for its version…"), "italic"), id="answer"
-                )
-            if self.key_changed:
-                yield Label(_("a: accept the new key · Escape to close"), classes="dialog-help")
-            else:
-                yield Label(_("Escape to close"), classes="dialog-help")
+
+    def _help(self) -> str:
+        if self.key_changed:
+            return _("a: accept the new key · Escape to close")
+        return _("Escape to close")
+
+    def show_keys(self, keys: KeyFacts) -> None:
+        """The peer's key as known now (it came, changed or was accepted meanwhile)."""
+        self.keys = keys
+        for facts in self.query("#facts").results(Static):  # none yet: compose shows them
+            facts.update(self._facts())
+        for help_line in self.query("#help").results(Label):
+            help_line.update(self._help())
+
+    def on_mount(self) -> None:
+        self._show_said()  # an answer that came before the dialog was composed
 
     def show_answer(self, kind: str, text: str | None) -> None:
         if kind != "version":
             return
-        answer = self.query_one("#answer", Static)
-        if text is None:
-            answer.update(Content.styled(_("It did not answer (GETINFO)."), "$text-warning"))
-        else:
-            answer.update(Content.assemble((self._padded(_("Says")), "bold $text-secondary"), text))
+        self._said = (text,)
+        self._show_said()
+
+    def _show_said(self) -> None:
+        """The answer, once both it and the dialog are there (on loopback it may come first)."""
+        if self._said is None:
+            return
+        (text,) = self._said
+        for answer in self.query("#answer").results(Static):
+            if text is None:
+                answer.update(Content.styled(_("It did not answer (GETINFO)."), "$text-warning"))
+            else:
+                says = (self._padded(_("Says")), "bold $text-secondary")
+                answer.update(Content.assemble(says, text))
 
     def _padded(self, label: str) -> str:
         return label + " " * max(self._width - cell_len(label), 1)
