@@ -15,7 +15,7 @@ import socket
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -176,7 +176,12 @@ async def until(pilot: Pilot[Any], predicate: Callable[[], object], timeout: flo
         await pilot.pause(0.02)
 
 
-async def make(out: Path) -> None:
+Shoot = Callable[[MessengerApp, Pilot[Any], Scene, Path], Awaitable[None]]
+
+
+async def run_scene(out: Path, shoot: Shoot) -> None:
+    """The LAN of PEOPLE on loopback and the app with a fresh history and config (in a
+    temporary folder, yesterday's talk seeded), driven by ``shoot``; all stopped after."""
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["IPMSG_TUI_CONFIG"] = str(Path(tmp) / "config.toml")
@@ -195,6 +200,10 @@ async def make(out: Path) -> None:
             await messenger.stop()
             messenger.close()
             await scene.stop_peers()
+
+
+async def make(out: Path) -> None:
+    await run_scene(out, shoot)
 
 
 async def shoot(app: MessengerApp, pilot: Pilot[Any], scene: Scene, out: Path) -> None:
@@ -307,23 +316,7 @@ async def make_chinese(out: Path) -> None:
     """The same LAN with the interface in 简体中文 (as LANG=zh_CN.UTF-8 gives it)."""
     i18n.install("zh_CN")
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            os.environ["IPMSG_TUI_CONFIG"] = str(Path(tmp) / "config.toml")
-            os.environ["HOME"] = tmp
-            scene = Scene(Path(tmp))
-            await scene.start_peers()
-            settings = scene.settings("me", download_dir=Path(tmp) / "Downloads" / "ipmsg-tui")
-            scene.seed_yesterday(settings)
-            messenger = Messenger.keeping_history(settings, clock=clock)
-            try:
-                await messenger.start()
-                app = MessengerApp(messenger)
-                async with app.run_test(size=SIZE, notifications=True) as pilot:
-                    await shoot_chinese(app, pilot, scene, out)
-            finally:
-                await messenger.stop()
-                messenger.close()
-                await scene.stop_peers()
+        await run_scene(out, shoot_chinese)
     finally:
         i18n.install(i18n.ENGLISH)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__, i18n
-from .i18n import _
+from .i18n import N_, _
 
 # `--version` and `--help` answer from argparse alone: the settings, the store, the network
 # and asyncio are imported (inside the functions below) only once a command needs them.
@@ -21,6 +21,37 @@ if TYPE_CHECKING:
 PROG = "ipmsg-tui"
 # Errors of the user's making (flags, config, busy port) exit with 2, like argparse does.
 USAGE_ERROR = 2
+
+
+# argparse's own words (its gettext domain "argparse"), in our catalogs so that `--help` and
+# its errors read wholly in the chosen language.
+ARGPARSE_WORDS = (
+    N_("usage: "),
+    N_("options"),
+    N_("positional arguments"),
+    N_("show this help message and exit"),
+    N_("%(prog)s: error: %(message)s\n"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("the following arguments are required: %s"),
+    N_("unrecognized arguments: %s"),
+    N_("expected one argument"),
+    N_("expected at most one argument"),
+    N_("expected at least one argument"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("not allowed with argument %s"),
+    N_("one of the arguments %s is required"),
+    N_("ignored explicit argument %r"),
+    N_("can't open '%(filename)s': %(error)s"),
+)
+
+
+def _translate_argparse() -> None:
+    """argparse looks its words up through its module's ``_`` and ``ngettext`` each time it
+    speaks: ours answer in the chosen language (English words stay as they are)."""
+    argparse._ = _  # type: ignore[attr-defined]
+    argparse.ngettext = i18n.ngettext  # type: ignore[attr-defined]
 
 
 def _common_options() -> argparse.ArgumentParser:
@@ -100,7 +131,12 @@ def build_parser() -> argparse.ArgumentParser:
             "Without a command it starts the app."
         ),
     )
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"{PROG} {__version__}",
+        help=_("show program's version number and exit"),
+    )
     parser.add_argument("--no-mouse", action="store_true", help=_("do not capture the mouse"))
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -171,11 +207,13 @@ def build_parser() -> argparse.ArgumentParser:
     keys = commands.add_parser(
         "keys",
         parents=[common],
-        help="our key's fingerprint and the peers' pinned keys; 'keys accept PEER' trusts "
-        "a peer's new key",
+        help=_(
+            "our key's fingerprint and the peers' pinned keys; 'keys accept PEER' trusts "
+            "a peer's new key"
+        ),
     )
-    keys.add_argument("action", nargs="?", choices=("accept",), help="accept PEER's current key")
-    keys.add_argument("peer", nargs="?", metavar="PEER", help="IP, IP:PORT, nick or user@host")
+    keys.add_argument("action", nargs="?", choices=("accept",), help=_("accept PEER's current key"))
+    keys.add_argument("peer", nargs="?", metavar="PEER", help=_("IP, IP:PORT, nick or user@host"))
     return parser
 
 
@@ -215,7 +253,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
     given: dict[str, Any] = vars(args)
     config: Path | None = given.get("config")
     if config is not None and not config.exists():  # a typo must not mean "no settings"
-        raise ConfigError(f"the config file {config} does not exist")
+        raise ConfigError(_("the config file {path} does not exist").format(path=config))
     return load_settings(
         given.get("config"),
         nick=given.get("nick"),
@@ -290,6 +328,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     words = sys.argv[1:] if argv is None else list(argv)
     i18n.install(choose_language(words))
+    _translate_argparse()
     args = build_parser().parse_args(words)
     from .config import ConfigError
     from .headless.common import CommandError
@@ -334,7 +373,9 @@ def _setup_logging(verbosity: int, log_file: Path | None, *, to_stderr: bool) ->
         setup_logging(verbosity, log_file, to_stderr=to_stderr)
     except OSError as error:  # a log file that cannot be written is a user error too
         raise ConfigError(
-            f"cannot write the log file {log_file}: {error.strerror or error}"
+            _("cannot write the log file {path}: {error}").format(
+                path=log_file, error=error.strerror or error
+            )
         ) from None
 
 
@@ -380,7 +421,7 @@ async def _run_command(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.command == "keys":
             if args.peer is None:
-                raise CommandError("keys accept needs a PEER", USAGE_ERROR)
+                raise CommandError(_("keys accept needs a PEER"), USAGE_ERROR)
             check_target(args.peer)
             from .headless.keys import run_keys_accept
 

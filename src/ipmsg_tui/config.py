@@ -15,7 +15,7 @@ from typing import Any
 
 import platformdirs
 
-from .i18n import LANGUAGES
+from .i18n import LANGUAGES, _
 from .i18n import normalize as normalize_language
 from .protocol.constants import DEFAULT_PORT
 from .protocol.peers import Addr
@@ -139,11 +139,13 @@ def parse_target(text: str, default_port: int) -> Addr:
     try:
         address = str(ipaddress.IPv4Address(host))
     except ValueError:
-        raise ConfigError(f"{text!r} is not an IPv4 address (expected ADDR or ADDR:PORT)") from None
+        raise ConfigError(
+            _("{text} is not an IPv4 address (expected ADDR or ADDR:PORT)").format(text=repr(text))
+        ) from None
     port = default_port
     if port_text:
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise ConfigError(f"{text!r} has a bad port number")
+            raise ConfigError(_("{text} has a bad port number").format(text=repr(text)))
         port = int(port_text)
     return address, port
 
@@ -162,51 +164,75 @@ def _read_file(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     except PermissionError:
-        raise ConfigError(f"cannot read config file {path}: permission denied") from None
+        raise ConfigError(
+            _("cannot read config file {path}: permission denied").format(path=path)
+        ) from None
     except IsADirectoryError:
-        raise ConfigError(f"config file {path} is a directory") from None
+        raise ConfigError(_("config file {path} is a directory").format(path=path)) from None
     except ValueError as error:  # tomllib.TOMLDecodeError, or bytes that are not UTF-8
         raise ConfigError(
-            f"config file {path} is not valid TOML ({error}); fix or remove it"
+            _("config file {path} is not valid TOML ({error}); fix or remove it").format(
+                path=path, error=error
+            )
         ) from None
     except OSError as error:
-        raise ConfigError(f"cannot read config file {path}: {error.strerror}") from None
+        raise ConfigError(
+            _("cannot read config file {path}: {error}").format(path=path, error=error.strerror)
+        ) from None
     for key, value in data.items():
         expected = _FILE_KEYS.get(key)
         if expected is None:
-            raise ConfigError(f"config file {path}: unknown setting {key!r}")
+            raise ConfigError(
+                _("config file {path}: unknown setting {key}").format(path=path, key=repr(key))
+            )
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            raise ConfigError(f"config file {path}: {key!r} has the wrong type")
+            raise ConfigError(
+                _("config file {path}: {key} has the wrong type").format(path=path, key=repr(key))
+            )
     return data
 
 
 def _validate(settings: Settings) -> Settings:
     if not 0 < settings.port < 65536:
-        raise ConfigError(f"port {settings.port} is out of range (1-65535)")
+        raise ConfigError(_("port {port} is out of range (1-65535)").format(port=settings.port))
     if settings.retry_count < 1 or not 0.05 <= settings.retry_interval <= 60:
-        raise ConfigError("retry_count must be >= 1 and retry_interval within 0.05-60 seconds")
+        raise ConfigError(_("retry_count must be >= 1 and retry_interval within 0.05-60 seconds"))
     if not 0 < settings.offer_ttl <= 30 * 86400:
-        raise ConfigError("offer_ttl must be between 0 and 30 days (in seconds)")
+        raise ConfigError(_("offer_ttl must be between 0 and 30 days (in seconds)"))
     if not 0 < settings.part_max_age <= 3650:
-        raise ConfigError("part_max_age must be between 0 and 3650 days")
+        raise ConfigError(_("part_max_age must be between 0 and 3650 days"))
     if settings.notify_escape not in ("auto", "osc9", "osc777", "off"):
-        raise ConfigError(f"notify_escape {settings.notify_escape!r}: auto, osc9, osc777 or off")
+        raise ConfigError(
+            _("notify_escape {value}: auto, osc9, osc777 or off").format(
+                value=repr(settings.notify_escape)
+            )
+        )
     if settings.encryption not in ENCRYPTION_POLICIES:
-        raise ConfigError(f"encryption {settings.encryption!r} is not one of auto, required, off")
+        raise ConfigError(
+            _("encryption {value} is not one of auto, required, off").format(
+                value=repr(settings.encryption)
+            )
+        )
     if settings.language != "auto" and normalize_language(settings.language) is None:
         raise ConfigError(
-            f"language {settings.language!r} is not one of auto, {', '.join(LANGUAGES)}"
+            _("language {value} is not one of {choices}").format(
+                value=repr(settings.language), choices=", ".join(("auto", *LANGUAGES))
+            )
         )
     try:
         encoding = normalize_codec(settings.encoding)
         peer_encodings = {k: normalize_codec(v) for k, v in settings.peer_encodings.items()}
     except UnknownCodec as error:
-        raise ConfigError(f"unknown encoding {error} (try gb18030, gbk, cp932, utf-8)") from None
+        raise ConfigError(
+            _("unknown encoding {name} (try gb18030, gbk, cp932, utf-8)").format(name=error)
+        ) from None
     if settings.bind is not None:
         try:
             ipaddress.IPv4Address(settings.bind)
         except ValueError:
-            raise ConfigError(f"--bind {settings.bind!r} is not an IPv4 address") from None
+            raise ConfigError(
+                _("--bind {value} is not an IPv4 address").format(value=repr(settings.bind))
+            ) from None
     for target in (*settings.broadcast, *settings.hosts):
         parse_target(target, settings.port)
     return replace(settings, encoding=encoding, peer_encodings=peer_encodings)
@@ -221,7 +247,11 @@ def load_settings(config_path: Path | None = None, **overrides: Any) -> Settings
     for key, value in data.items():
         if key in ("broadcast", "hosts", "notify_command"):
             if not all(isinstance(v, str) for v in value):
-                raise ConfigError(f"config file {path}: {key!r} must be a list of strings")
+                raise ConfigError(
+                    _("config file {path}: {key} must be a list of strings").format(
+                        path=path, key=repr(key)
+                    )
+                )
             value = tuple(value)
         elif key in ("data_dir", "download_dir", "log_file"):
             value = Path(value).expanduser()

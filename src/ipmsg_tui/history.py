@@ -11,6 +11,7 @@ from .protocol.attachments import Attachment
 from .protocol.direction import Direction
 from .protocol.engine import OutgoingMessage
 from .protocol.peers import Addr, Peer
+from .reasons import reason_text
 from .store import EVERYONE, Flag, HistoryStore, MessageState, StoredMessage
 
 
@@ -100,18 +101,22 @@ class HistoryRecorder:
             case ev.MessageRejected(reason=reason):
                 key = peer.key if peer is not None else f"?@{ip}:{port}"
                 name = peer.name if peer is not None else ip
-                text = f"⚠ A message claiming to be from {name} could not be verified: {reason}"
+                text = _(
+                    "⚠ A message claiming to be from {name} could not be verified: {reason}"
+                ).format(name=name, reason=reason_text(reason))
                 packet_no = event.packet_no
             case ev.KeyChanged(identity=key, old_fingerprint=old, new_fingerprint=new):
                 name = peer.name if peer is not None else key
-                text = (
-                    f'⚠ The key of {name} changed: its messages are marked "key changed, '
-                    f'unverified" until you accept the new key (F3, or the palette). '
-                    f"Pinned {old}, now {new}"
-                )
+                text = _(
+                    '⚠ The key of {name} changed: its messages are marked "key changed, '
+                    'unverified" until you accept the new key (F3, or the palette). '
+                    "Pinned {old}, now {new}"
+                ).format(name=name, old=old, new=new)
                 packet_no = 0
             case ev.KeyRejected(identity=key, reason=reason):
-                text = f"⚠ A key answer from {key} was refused: {reason}"
+                text = _("⚠ A key answer from {identity} was refused: {reason}").format(
+                    identity=key, reason=reason_text(reason)
+                )
                 packet_no = 0
         return self.store.record_notice(key, event.addr, packet_no, text, time.time(), peer)
 

@@ -98,6 +98,20 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     return _current.ngettext(singular, plural, count)
 
 
+class english:
+    """Inside it, messages are English whatever the language: for what scripts read (the
+    values of JSON records), which never changes with the language."""
+
+    def __enter__(self) -> None:
+        global _current
+        self._kept = _current
+        _current = gettext.NullTranslations()
+
+    def __exit__(self, *exc_info: object) -> None:
+        global _current
+        _current = self._kept
+
+
 def N_(message: str) -> str:
     """Marks ``message`` for the catalog; it is translated later, where it is shown."""
     return message

@@ -72,6 +72,13 @@ CREATE TABLE IF NOT EXISTS recipients (
 );
 CREATE INDEX IF NOT EXISTS recipients_by_packet ON recipients (packet_no, ip, port);
 CREATE INDEX IF NOT EXISTS recipients_by_conversation ON recipients (conversation_id, message_id);
+-- A message received as one of several: the others it went to, as its sender named them
+-- (user@host each; IP Messenger for Windows lists them inside the encrypted body).
+CREATE TABLE IF NOT EXISTS also_to (
+    message_id INTEGER NOT NULL REFERENCES messages(id),
+    identity TEXT NOT NULL,
+    PRIMARY KEY (message_id, identity)
+);
 CREATE TABLE IF NOT EXISTS pinned_keys (
     identity TEXT PRIMARY KEY,
     public_key BLOB NOT NULL,
@@ -190,6 +197,9 @@ class StoredMessage:
     attachments: tuple[Attachment, ...] = ()
     # Sent to several peers: each of them (empty for other messages).
     recipients: tuple[Recipient, ...] = ()
+    # Received as one of several: the others it went to, (user@host, nick or ""), when the
+    # sender named them.
+    also_to: tuple[tuple[str, str], ...] = ()
 
     @property
     def addr(self) -> Addr:
@@ -419,6 +429,11 @@ class HistoryStore:
             # message of its own still listed for others moves to the next one's conversation.
             self._db.execute("DELETE FROM recipients WHERE conversation_id = ?", row)
             self._db.execute(
+                "DELETE FROM also_to WHERE message_id IN "
+                "(SELECT id FROM messages WHERE conversation_id = ? AND direction = 'in')",
+                row,
+            )
+            self._db.execute(
                 "UPDATE messages SET conversation_id = (SELECT r.conversation_id FROM recipients"
                 " r WHERE r.message_id = messages.id ORDER BY r.rowid LIMIT 1) "
                 "WHERE conversation_id = ? AND EXISTS "
@@ -473,6 +488,7 @@ class HistoryStore:
             flags=_flags_of(event),
             state=MessageState.SEALED if event.sealed else MessageState.RECEIVED,
             attachments=event.attachments,
+            also_to=tuple((f"{user}@{host}", "") for user, host in event.others),
         )
         return self._insert(draft, peer, unread=1 if unread else 0)
 
@@ -570,7 +586,13 @@ class HistoryStore:
                 "UPDATE conversations SET last_ts = ?, unread = unread + ? WHERE id = ?",
                 (draft.ts, unread, conversation_id),
             )
-        return replace(draft, id=int(cursor.lastrowid or 0))
+            message_id = int(cursor.lastrowid or 0)
+            self._db.executemany(
+                "INSERT OR IGNORE INTO also_to (message_id, identity) VALUES (?, ?)",
+                [(message_id, identity) for identity, _nick in draft.also_to],
+            )
+        stored = replace(draft, id=message_id)
+        return self._with_recipients([stored])[0] if draft.also_to else stored
 
     def record_notice(
         self, key: str, addr: Addr, packet_no: int, text: str, ts: float, peer: Peer | None
@@ -730,7 +752,9 @@ class HistoryStore:
         return self._with_recipients([_message(row)])[0]
 
     def _with_recipients(self, messages: list[StoredMessage]) -> list[StoredMessage]:
-        """``messages`` with the recipients of those sent to several peers filled in."""
+        """``messages`` with the recipients of those sent to several peers filled in, and
+        the others named in those received as one of several."""
+        messages = self._with_also_to(messages)
         ids = [m.id for m in messages if m.multicast and not m.incoming]
         if not ids:
             return messages
@@ -748,6 +772,23 @@ class HistoryStore:
                     Recipient(key, nick, ip, port, packet_no, MessageState(state))
                 )
         return [replace(m, recipients=tuple(found[m.id])) if m.id in found else m for m in messages]
+
+    def _with_also_to(self, messages: list[StoredMessage]) -> list[StoredMessage]:
+        """The others a message received as one of several went to, with their nicks where
+        a conversation knows them."""
+        ids = [m.id for m in messages if m.multicast and m.incoming]
+        found: dict[int, list[tuple[str, str]]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = self._db.execute(
+                "SELECT a.message_id, a.identity, coalesce(c.nick, '') FROM also_to a "
+                "LEFT JOIN conversations c ON c.key = a.identity "
+                f"WHERE a.message_id IN ({','.join('?' * len(chunk))}) ORDER BY a.rowid",
+                chunk,
+            )
+            for message_id, identity, nick in rows:
+                found.setdefault(message_id, []).append((identity, nick))
+        return [replace(m, also_to=tuple(found[m.id])) if m.id in found else m for m in messages]
 
     def _conversation_id(self, key: str) -> int | None:
         row = self._db.execute("SELECT id FROM conversations WHERE key = ?", (key,)).fetchone()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from .config import ConfigError, parse_target
+from .i18n import _
 from .protocol.peers import Addr, PeerTable
 
 
@@ -53,12 +54,19 @@ def resolve_target(peers: PeerTable, target: str, default_port: int) -> Addr:
     except ConfigError:
         matches = peers.find(target)
         if not matches:
-            raise UnknownTarget(f"no peer named {target!r} is online") from None
+            raise UnknownTarget(
+                _("no peer named {name} is online").format(name=repr(target))
+            ) from None
         if len(matches) > 1:
             # Two machines may share a nick or even user@host: their addresses tell them apart.
-            listing = ", ".join(f"{p.base_key} at {p.ip}:{p.port}" for p in matches)
+            listing = ", ".join(
+                _("{identity} at {addr}").format(identity=p.base_key, addr=f"{p.ip}:{p.port}")
+                for p in matches
+            )
             raise AmbiguousTarget(
-                f"{target!r} matches several peers ({listing}); give IP:PORT"
+                _("{name} matches several peers ({listing}); give IP:PORT").format(
+                    name=repr(target), listing=listing
+                )
             ) from None
         return matches[0].addr
     if ":" not in target:

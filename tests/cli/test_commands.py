@@ -218,6 +218,41 @@ def test_listen_takes_commands_on_stdin(ports: list[int], tmp_path: Path) -> Non
         )
 
 
+def test_listen_commands_send_to_a_list_of_recipients(ports: list[int], tmp_path: Path) -> None:
+    with (
+        Listener(
+            [*common(ports[0], ports[1], ports[2], data=tmp_path / "a"), "--nick", "bot"],
+            commands=True,
+        ) as bot,
+        Listener([*common(ports[1], ports[0], data=tmp_path / "b"), "--nick", "taro"]) as taro,
+        Listener([*common(ports[2], ports[0], data=tmp_path / "c"), "--nick", "hanako"]) as hanako,
+    ):
+        for nick in ("taro", "hanako"):
+            bot.wait_for(lambda e, n=nick: e["event"] == "peer_joined" and e["nick"] == n)
+        # taro twice (by nick and by address): one copy each, as with send --to.
+        bot.command(send="stand-up", to=["taro", "hanako", f"127.0.0.1:{ports[1]}"], id=5)
+        sent = bot.wait_for(lambda e: e["event"] == "sent" and e["id"] == 5)
+        assert sorted(r["port"] for r in sent["recipients"]) == sorted([ports[1], ports[2]])
+        delivered = {
+            bot.wait_for(lambda e, p=port: e["event"] == "message_delivered" and e["port"] == p)[
+                "packet_no"
+            ]
+            for port in (ports[1], ports[2])
+        }
+        assert delivered == {sent["packet_no"]}
+        for peer in (taro, hanako):
+            got = peer.wait_for(lambda e: e["event"] == "message")
+            assert got["text"] == "stand-up" and got["multicast"] is True
+
+        for number, bad in enumerate(([], ["taro", 7], "", ["taro"] * 300, {"taro": 1})):
+            bot.command(send="x", to=bad, id=number)
+            error = bot.wait_for(lambda e, n=number: e["event"] == "error" and e.get("id") == n)
+            assert '"to"' in error["error"]
+        bot.command(send="x", to=["taro", "nobody"], id="who")
+        unknown = bot.wait_for(lambda e: e["event"] == "error" and e.get("id") == "who")
+        assert "no peer named 'nobody'" in unknown["error"]
+
+
 LONG_NICK = "长" * 40  # 120 bytes in UTF-8: IPMSG carries 79 of a name
 
 
@@ -264,3 +299,20 @@ def test_send_and_who_beside_a_running_listen_go_through_it(
         assert who.returncode == 0, who.stderr
         assert [p["nick"] for p in json.loads(who.stdout)] == ["bob"]
         assert ann.stop() == 0 and bob.stop() == 0
+
+
+def test_the_json_of_listen_commands_stays_english_in_any_language(
+    ports: list[int], tmp_path: Path
+) -> None:
+    with Listener(
+        [*common(ports[0], data=tmp_path / "a"), "--nick", LONG_NICK],
+        commands=True,
+        env={"LANGUAGE": "zh_CN", "LANG": "zh_CN.UTF-8"},
+    ) as bot:
+        first = bot.wait_for(lambda e: e["event"] == "warning")
+        assert "others see you as" in first["warning"]
+        bot.command(send="hi", to="nobody", id=1)
+        unknown = bot.wait_for(lambda e: e["event"] == "error" and e.get("id") == 1)
+        assert "no peer named 'nobody'" in unknown["error"]
+        bot.command(frobnicate=1, id=2)
+        assert "unknown command" in bot.wait_for(lambda e: e.get("id") == 2)["error"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -65,3 +66,33 @@ def test_a_bad_language_setting_is_one_clear_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert "language 'klingon' is not one of auto, en, zh_CN, ja" in result.stderr
+
+
+ENGLISH_PHRASE = re.compile(r"\b[a-z]{2,} [a-z]{2,} [a-z]{2,}\b")
+ARGPARSE_ENGLISH = ("usage:", "options:", "positional arguments", "show this help", "error:")
+
+
+@pytest.mark.parametrize(
+    ("env", "usage", "required"),
+    [
+        ({"LANG": "zh_CN.UTF-8"}, "用法：", "缺少以下必需参数：TARGET, TEXT"),
+        ({"LANGUAGE": "ja"}, "使い方: ", "次の引数が必要です: TARGET, TEXT"),
+    ],
+)
+def test_argparse_speaks_the_language_too(
+    tmp_path: Path, env: dict[str, str], usage: str, required: str
+) -> None:
+    config = tmp_path / "none.toml"
+    for args in (("--help",), ("send", "--help"), ("keys", "--help"), ("history", "--help")):
+        shown = run(*args, env=env, config=config)
+        assert shown.returncode == 0 and shown.stdout.startswith(usage), shown.stdout
+        assert not [w for w in ARGPARSE_ENGLISH if w in shown.stdout], shown.stdout
+        # No English phrase is left: what stays Latin is flags, metavars and names.
+        assert not ENGLISH_PHRASE.findall(shown.stdout), shown.stdout
+    missing = run("send", env=env, config=config)
+    assert missing.returncode == 2
+    assert missing.stderr.splitlines()[-1].endswith(required), missing.stderr
+    assert not [w for w in ARGPARSE_ENGLISH if w in missing.stderr], missing.stderr
+    unknown = run("who", "--frobnicate", env=env, config=config)
+    assert unknown.returncode == 2 and "--frobnicate" in unknown.stderr
+    assert not [w for w in ARGPARSE_ENGLISH if w in unknown.stderr], unknown.stderr

@@ -165,3 +165,45 @@ def test_a_version_2_database_with_one_row_per_recipient_migrates(tmp_path: Path
 def _rows(path: Path) -> list[tuple[int]]:
     with sqlite3.connect(path) as raw:
         return raw.execute("SELECT id FROM messages").fetchall()
+
+
+def test_the_others_a_received_message_went_to_are_kept_with_known_nicks(tmp_path: Path) -> None:
+    from ipmsg_tui.headless.history import message_line, message_record
+    from ipmsg_tui.headless.output import event_record
+    from ipmsg_tui.ui.chatrender import message_lines
+
+    path = tmp_path / "h.sqlite3"
+    store = HistoryStore(path)
+    store.upsert_conversation(CAROL.key, CAROL)  # a peer we know: named by its nick
+    others = (("carol", "pc3"), ("dave", "pc4"))
+    event = ev.MessageReceived(ALICE, 700, "stand-up", 100.0, multicast=True, others=others)
+    stored = store.record_incoming(event)
+    assert stored is not None
+    assert stored.also_to == (("carol@pc3", "Carol"), ("dave@pc4", ""))
+    store.close()
+
+    store = HistoryStore(path)  # as read back later
+    (row,) = store.messages(ALICE.key)
+    assert row.also_to == (("carol@pc3", "Carol"), ("dave@pc4", ""))
+    header = message_lines(row, 100)[0].plain
+    assert "to you and 2 others: Carol, dave" in header
+    assert (
+        message_line(row, "Alice")
+        .split(" [", 1)[0]
+        .endswith("from Alice (to you and 2 others: Carol, dave)")
+    )
+    assert message_record(row, "Alice")["also_to"] == [
+        {"user": "carol", "host": "pc3", "nick": "Carol"},
+        {"user": "dave", "host": "pc4", "nick": ""},
+    ]
+    record = event_record(event)
+    assert record is not None and record["multicast"] is True
+    assert record["also_to"] == [{"user": "carol", "host": "pc3"}, {"user": "dave", "host": "pc4"}]
+
+    # Without a list (iptux, clear text): as before; forgetting the conversation takes all.
+    plain = ev.MessageReceived(ALICE, 701, "lunch", 101.0, multicast=True)
+    kept = store.record_incoming(plain)
+    assert kept is not None and kept.also_to == ()
+    assert "to you and others" in message_lines(kept, 100)[0].plain
+    store.forget_conversation(ALICE.key)
+    assert store._db.execute("SELECT count(*) FROM also_to").fetchone() == (0,)

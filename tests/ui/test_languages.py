@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -102,3 +103,74 @@ async def test_the_quit_question_fits(lan: Lan, language: str) -> None:
         text = text_of(app)
         for label in ("Quit ipmsg-tui?", "Quit (y)", "Stay (n)", "Escape: stay"):
             assert i18n._(label) in text, (label, text)
+
+
+async def test_the_keys_panel_leaves_the_footer_whole(lan: Lan, language: str) -> None:
+    """F1 at 60 columns: the panel lies over the conversation, the footer keeps its
+    double-width labels, and the panel's own words are translated and whole."""
+    await lan.peer("Bob", knows=("Ann",), nick="阿明")
+    app = await lan.app("Ann", knows=("Bob",))
+    async with app.run_test(size=SMALL) as pilot:
+        ui = Ui(app, pilot)
+        await ui.until_listed("bob@bob-pc")
+        ui.focus_on("sidebar")
+        await pilot.press("f1")
+        await ui.until(lambda: bool(app.screen.query("HelpPanel")))
+        await pilot.pause(0.3)
+        lines = screen_lines(app)
+        assert all(cell_len(line) <= SMALL[0] for line in lines)
+        footer = lines[-1]
+        for label in EXPECTED[language]["footer"]:
+            assert label in footer, (label, footer)
+        panel = app.screen.query_one("HelpPanel").region
+        shown = "\n".join(line[panel.x : panel.right] for line in lines[panel.y : -1])
+        for words in ("Page Up", "Page Down", "Scroll Left", "Scroll Right", "First"):
+            assert i18n._(words) in shown, (words, shown)
+        assert "…" not in shown, shown
+        assert not re.search(r"[A-Z][a-z]+ [A-Z][a-z]+", shown), shown  # no English keys
+        await pilot.press("f1")
+        await ui.until(lambda: not app.screen.query("HelpPanel"))
+
+
+def _fits(app: Any) -> str:
+    lines = screen_lines(app)
+    assert all(cell_len(line) <= SMALL[0] for line in lines), lines
+    return "\n".join(lines)
+
+
+async def test_the_dialogs_added_late_speak_the_language(lan: Lan, language: str) -> None:
+    """Search, forget and remove-host, found in the palette by their translated names: in
+    the language, whole, at 60×20."""
+    await lan.peer("Bob", knows=("Ann",), nick="阿明")
+    app = await lan.app("Ann", knows=("Bob",))
+    async with app.run_test(size=SMALL) as pilot:
+        ui = Ui(app, pilot)
+        await ui.until_listed("bob@bob-pc")
+        ui.chat_with("bob@bob-pc")
+        await pilot.pause(0.1)
+
+        await pilot.press("ctrl+g")
+        await ui.until(lambda: i18n._("Search the history") in _fits(app))
+        await pilot.press(*"午饭")
+        nothing = i18n._("Nothing found for {query}").format(query=repr("午饭"))
+        await ui.until(lambda: nothing in _fits(app))
+        await pilot.press("escape")
+
+        await ui.command(i18n._("Forget this conversation"))
+        question = i18n._("Forget the conversation with {name}?").format(name="阿明")
+        await ui.until(lambda: question in _fits(app))
+        text = _fits(app)
+        for words in ("Keep (n)", "Escape: keep"):
+            assert i18n._(words) in text, (words, text)
+        assert f"{i18n._('Forget')} (y)" in text, text
+        await pilot.press("escape")
+
+        lan.service("Ann").add_target("127.0.0.1:9", broadcast=False)  # loopback, nobody
+        await ui.command(i18n._("Remove host…"))
+        title = i18n._("Remove a host or broadcast address")
+        await ui.until(lambda: title in _fits(app))
+        assert i18n._("host  {address}").format(address="127.0.0.1:9") in _fits(app)
+        await pilot.press("escape")
+        await ui.until(lambda: title not in _fits(app))
+        # Nothing English is left on screen but names, addresses and keys.
+        assert not re.search(r"\b[a-z]{3,} [a-z]{3,} [a-z]{3,}\b", _fits(app)), _fits(app)

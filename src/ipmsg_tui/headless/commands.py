@@ -4,13 +4,15 @@ A bot or a script stays online in one process and sends through it::
 
     {"send": "build is green ✅", "to": "taro", "id": 7}
     {"send": "for your eyes", "to": "10.0.0.5:2425", "sealed": true}
+    {"send": "stand-up in 5", "to": ["taro", "hanako", "10.0.0.7"]}
     {"broadcast": "lunch!"}
     {"nick": "ci-bot"}   {"group": "infra"}   {"away": "back at 2"}   {"away": false}
     {"refresh": true}
     {"accept_key": "taro", "id": 8}
 
-Each send is answered on stdout by a ``sent`` event (with its packet number), then by
-``message_delivered`` or ``message_failed``. ``accept_key`` pins the key the peer gave us
+Each send is answered on stdout by a ``sent`` event (with its packet number; to several
+peers, with their ``recipients``), then by ``message_delivered`` or ``message_failed`` for
+each recipient. ``accept_key`` pins the key the peer gave us
 after a ``key_changed`` warning (the warning then stops, in later runs too) and is answered
 by a ``key_accepted`` event. A bad line gets an ``error`` event.
 """
@@ -21,7 +23,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from ..i18n import english
 from ..protocol.engine import EngineError
+from ..protocol.peers import Addr
 from ..service import KeyNotKnown, Messenger
 from ..targets import TargetError
 from .common import shortened_nick
@@ -49,7 +53,10 @@ class CommandRunner:
             request = json.loads(line)
             if not isinstance(request, dict):
                 raise CommandRejected("a command is a JSON object")
-            self._run(request)
+            # What it answers is JSON, whose values never change with the language: the
+            # texts of "error" and "warning" (ours, the targets', the nick's) stay English.
+            with english():
+                self._run(request)
         except (ValueError, CommandRejected, EngineError) as error:
             reply: dict[str, Any] = {"event": "error", "error": str(error)}
             if isinstance(request, dict) and "id" in request:
@@ -123,27 +130,41 @@ class CommandRunner:
 
     def _send(self, request: dict[str, Any]) -> None:
         text = _text(request, "send")
-        target = request.get("to")
-        if not isinstance(target, str):
-            raise CommandRejected('"send" needs "to": an IP, IP:PORT, nick or user@host')
-        try:
-            addr = self.messenger.resolve(target)
-        except TargetError as error:
-            raise CommandRejected(str(error)) from None
-        rows = self.messenger.send([addr], text, sealed=request.get("sealed") is True)
+        # Two names for one peer (its nick and its IP) still send it one copy.
+        addrs = list(dict.fromkeys(self._resolve(t) for t in _targets(request.get("to"))))
+        rows = self.messenger.send(addrs, text, sealed=request.get("sealed") is True)
         parts = len(rows)
         for part, row in enumerate(rows, start=1):
-            self.emit(
-                {
-                    "event": "sent",
-                    "id": request.get("id"),
-                    "ip": addr[0],
-                    "port": addr[1],
-                    "packet_no": row.packet_no,
-                    "part": part,
-                    "parts": parts,
-                }
-            )
+            reply: dict[str, Any] = {"event": "sent", "id": request.get("id")}
+            if len(addrs) == 1:
+                reply |= {"ip": row.ip, "port": row.port}
+            else:  # one packet number for all of them, as IPMSG sends to several
+                reply["recipients"] = [{"ip": ip, "port": port} for ip, port in addrs]
+            reply |= {"packet_no": row.packet_no, "part": part, "parts": parts}
+            self.emit(reply)
+
+    def _resolve(self, target: str) -> Addr:
+        try:
+            return self.messenger.resolve(target)
+        except TargetError as error:
+            raise CommandRejected(str(error)) from None
+
+
+# More recipients than this in one command is a mistake, not a message.
+MAX_RECIPIENTS = 256
+
+
+def _targets(value: object) -> list[str]:
+    """ "to": one target, or a list of them (like ``send TARGET --to TARGET2``)."""
+    if isinstance(value, str) and value:
+        return [value]
+    if (
+        isinstance(value, list)
+        and 0 < len(value) <= MAX_RECIPIENTS
+        and all(isinstance(t, str) and t for t in value)
+    ):
+        return list(value)
+    raise CommandRejected('"send" needs "to": an IP, IP:PORT, nick or user@host, or a list of them')
 
 
 def _text(request: dict[str, Any], key: str, allow_empty: bool = False) -> str:

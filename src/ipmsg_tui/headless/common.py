@@ -7,19 +7,23 @@ import signal
 import sys
 from typing import TextIO
 
+from ..i18n import _
+
 
 def shortened_nick(nick: str, seen_as: str) -> str | None:
     """The warning when peers receive less of ``nick`` than was asked for, else None."""
     if seen_as == nick:
         return None
-    return f"nick too long for IP Messenger (79 bytes): others see you as {seen_as}"
+    return _("nick too long for IP Messenger (79 bytes): others see you as {nick}").format(
+        nick=seen_as
+    )
 
 
 def warn_if_nick_shortened(nick: str, seen_as: str, err: TextIO = sys.stderr) -> None:
     """One line on stderr when the nick (the config's or --nick) is cut for the wire."""
     warning = shortened_nick(nick, seen_as)
     if warning is not None:
-        print(f"ipmsg-tui: warning: {warning}", file=err)
+        print("ipmsg-tui: " + _("warning: {text}").format(text=warning), file=err)
 
 
 # Ctrl+C or SIGTERM ended a command before it was done: 128 + SIGINT, as shells report it.

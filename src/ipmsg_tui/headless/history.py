@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TextIO
 
-from ..i18n import _
+from ..i18n import N_, _, ngettext
 from ..protocol.peers import split_key
 from ..search import SearchQueryError
 from ..store import EVERYONE, Conversation, HistoryStore, MessageState, StoredMessage
@@ -135,6 +135,10 @@ def message_record(message: StoredMessage, nick: str) -> dict[str, Any]:
         "state": message.state.value,
         "packet_no": message.packet_no,
         "multicast": message.multicast,
+        "also_to": [
+            {"user": key.rpartition("@")[0], "host": key.rpartition("@")[2], "nick": nick}
+            for key, nick in message.also_to
+        ],
         "recipients": [
             {
                 "key": r.key,
@@ -153,25 +157,48 @@ def message_record(message: StoredMessage, nick: str) -> dict[str, Any]:
     }
 
 
+def also_to_text(message: StoredMessage) -> str:
+    """``to you and 2 others: hanako, jiro`` (their nicks where known, else their user)."""
+    names = ", ".join(nick or key.rpartition("@")[0] for key, nick in message.also_to)
+    count = len(message.also_to)
+    return ngettext(
+        "to you and {count} other: {names}", "to you and {count} others: {names}", count
+    ).format(count=count, names=names)
+
+
+# A message's state as the text lines say it (JSON keeps the English value).
+STATES = {
+    MessageState.RECEIVED: N_("received"),
+    MessageState.SEALED: N_("sealed"),
+    MessageState.OPENED: N_("opened"),
+    MessageState.SENDING: N_("sending"),
+    MessageState.DELIVERED: N_("delivered"),
+    MessageState.FAILED: N_("failed"),
+}
+
+
 def message_line(message: StoredMessage, nick: str) -> str:
     stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(message.ts))
     who = nick or message.conversation
     if message.conversation == EVERYONE:
-        who = "everyone"
-    arrow = f"from {who}" if message.incoming else f"to {who}"
-    state = message.state.value
+        who = _("everyone")
+    arrow = (_("from {name}") if message.incoming else _("to {name}")).format(name=who)
+    state = _(STATES.get(message.state, message.state.value))
     if message.recipients:  # sent to several: who, and how many got it
-        arrow = "to " + ", ".join(r.name for r in message.recipients)
+        arrow = _("to {name}").format(name=", ".join(r.name for r in message.recipients))
         state += f" {message.delivered_count}/{len(message.recipients)}"
     elif message.multicast and message.incoming:
-        arrow += " (to several)"
+        arrow += " " + (f"({also_to_text(message)})" if message.also_to else _("(to several)"))
     if message.is_notice:  # ours, about the conversation: never words of the peer
-        arrow = f"notice about {who}"
+        arrow = _("notice about {name}").format(name=who)
     if _hidden(message):
-        text = "[sealed, not opened yet]"
+        text = _("[sealed, not opened yet]")
     else:
         text = message.text.replace("\n", "\n    ")
         if message.sealed:
-            text = f"[sealed] {text}"
-    files = "".join(f"\n    [file] {a.name} ({a.size} bytes)" for a in message.attachments)
+            text = _("[sealed] {text}").format(text=text)
+    files = "".join(
+        "\n    " + _("[file] {name} ({size} bytes)").format(name=a.name, size=a.size)
+        for a in message.attachments
+    )
     return f"{stamp} {arrow} [{state}]: {text}{files}"

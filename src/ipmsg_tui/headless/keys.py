@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import TextIO
 
 from ..config import Settings
+from ..i18n import _
 from ..keystore import load_keys
 from ..protocol.pubkey import fingerprint
 from ..service import KeyNotKnown, Messenger
@@ -26,12 +27,13 @@ def run_keys_list(settings: Settings, store: HistoryStore, out: TextIO = sys.std
     """Reads the key files and the history only: no network, works beside the app."""
     keys = load_keys(settings.data_dir)  # never made here: that is the app's and commands' job
     if keys is None:
-        print("our fingerprint: none yet (keys are made on the first run)", file=out)
+        print(_("our fingerprint: none yet (keys are made on the first run)"), file=out)
     else:
-        print(f"our fingerprint: {fingerprint(keys.key_2048.public_key())}", file=out)
+        ours = fingerprint(keys.key_2048.public_key())
+        print(_("our fingerprint: {fingerprint}").format(fingerprint=ours), file=out)
     pins = store.pins()
     if not pins:
-        print("no pinned peer keys", file=out)
+        print(_("no pinned peer keys"), file=out)
         return 0
     width = max(len(identity) for identity, _, _ in pins)
     print(f"{'PEER':<{width}}  {'FINGERPRINT':<49}  PINNED", file=out)
@@ -47,7 +49,8 @@ async def run_keys_accept(
     """Find PEER, ask for its key, pin it: 0 done; 1 not found, cannot encrypt or no key."""
     pinned = await accept_key_through_app(settings, target)
     if pinned is not None:
-        print(f"pinned the key of {pinned[0]}: {pinned[1]}", file=out)
+        line = _("pinned the key of {identity}: {fingerprint}")
+        print(line.format(identity=pinned[0], fingerprint=pinned[1]), file=out)
         return 0
     changed = asyncio.Event()
     if is_address(target):  # announce ourselves to it directly, as `send` does
@@ -68,17 +71,24 @@ async def run_keys_accept(
             await asyncio.sleep(0.05)
         if messenger.fingerprint(addr) is None:
             raise CommandError(
-                f"{addr[0]}:{addr[1]} gave no key within {KEY_EXCHANGE_WAIT + 1:g} s "
-                "(it cannot encrypt, or encryption is off here)"
+                _(
+                    "{addr} gave no key within {seconds} s "
+                    "(it cannot encrypt, or encryption is off here)"
+                ).format(addr=f"{addr[0]}:{addr[1]}", seconds=f"{KEY_EXCHANGE_WAIT + 1:g}")
             )
         try:
             identity, print_ = messenger.pin_current_key(addr)
         except KeyNotKnown as error:
             raise CommandError(str(error)) from None
-        print(f"pinned the key of {identity}: {print_}", file=out)
+        print(
+            _("pinned the key of {identity}: {fingerprint}").format(
+                identity=identity, fingerprint=print_
+            ),
+            file=out,
+        )
         return 0
     except asyncio.CancelledError:
-        raise CommandError("interrupted before the key came", INTERRUPTED) from None
+        raise CommandError(_("interrupted before the key came"), INTERRUPTED) from None
     finally:
         await messenger.stop()
         messenger.close()

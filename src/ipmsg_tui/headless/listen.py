@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..config import Settings
+from ..i18n import english
 from ..net.files import FileEvent, OfferReceived, TransferEnded
 from ..net.saving import SaveError, prepare_folder
 from ..net.transfers import Direction
@@ -80,8 +81,11 @@ async def run_listen(
 
     messenger.subscribe(follow)
     seen_as = messenger.fitting_nick(settings.nick)
-    if as_json and (warning := shortened_nick(settings.nick, seen_as)) is not None:
-        emit({"event": "warning", "warning": warning, "nick": seen_as})
+    if as_json:
+        with english():  # a JSON value: never translated
+            warning = shortened_nick(settings.nick, seen_as)
+        if warning is not None:
+            emit({"event": "warning", "warning": warning, "nick": seen_as})
     elif not as_json:
         warn_if_nick_shortened(settings.nick, seen_as)
     reader = None

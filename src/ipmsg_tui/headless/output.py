@@ -6,10 +6,11 @@ import time
 import unicodedata
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ..i18n import N_, _
+from ..i18n import N_, _, ngettext
 from ..protocol import events as ev
 from ..protocol.constants import EntryOpt
 from ..protocol.peers import Addr, Peer
+from ..reasons import reason_text
 
 if TYPE_CHECKING:  # the transfer modules load with the file service, not for every command
     from ..net.fileevents import FileEvent
@@ -69,6 +70,8 @@ def event_record(event: ev.Event) -> dict[str, Any] | None:
                 "timestamp": event.timestamp,
                 "broadcast": event.broadcast,
                 "multicast": event.multicast,
+                # The others it went to, when the sender named them (Windows does).
+                "also_to": [{"user": user, "host": host} for user, host in event.others],
                 "auto_reply": event.auto_reply,
                 "encrypted": event.encrypted,
                 "signed": event.signed,
@@ -216,12 +219,22 @@ def event_line(event: ev.Event | FileEvent, now: float, *, sealed_text: bool = T
             kind = _("sealed message") if event.sealed else _("message")
             if event.broadcast:
                 kind = _("broadcast")
-            files = "".join(f"\n    [file] {a.name} ({a.size} bytes)" for a in event.attachments)
+            files = "".join(
+                "\n    " + _("[file] {name} ({size} bytes)").format(name=a.name, size=a.size)
+                for a in event.attachments
+            )
             text = event.text.replace("\n", "\n    ")
             if event.sealed and not sealed_text:  # shown means read: the sender must be told
                 text = _(SEALED_NOT_SHOWN)
             lock = _lock(event)
             where = f"{peer.name} [{peer.ip}:{peer.port}]{lock}"
+            if event.others:  # one of several, and the sender named the others
+                count = len(event.others)
+                names = ", ".join(user for user, _host in event.others)
+                also = ngettext(
+                    "to you and {count} other: {names}", "to you and {count} others: {names}", count
+                )
+                where += f" ({also.format(count=count, names=names)})"
             line = _("{kind} from {who}: {text}").format(kind=kind, who=where, text=text)
             return f"{stamp} {line}{files}"
         case ev.MessageDelivered(addr=addr, packet_no=packet_no):
@@ -242,21 +255,37 @@ def event_line(event: ev.Event | FileEvent, now: float, *, sealed_text: bool = T
             line = _("opened   {addr} opened message {number}").format(addr=where, number=packet_no)
             return f"{stamp} {line}"
         case ev.UnsupportedPacket(addr=addr, reason=reason):
-            return f"{stamp} notice   {addr[0]}:{addr[1]}: {reason}"
-        case ev.MessageRejected(addr=addr, packet_no=packet_no, reason=reason):
-            who = f"{addr[0]}:{addr[1]}"
-            return f"{stamp} REJECTED message {packet_no} claiming to be from {who}: {reason}"
-        case ev.KeyChanged(addr=addr, identity=identity):
-            return (
-                f"{stamp} WARNING  the key of {identity} [{addr[0]}:{addr[1]}] changed "
-                f"from {event.old_fingerprint} to {event.new_fingerprint}: "
-                "its messages are unverified until you accept the new key"
+            line = _("notice   {addr}: {reason}").format(
+                addr=f"{addr[0]}:{addr[1]}", reason=reason_text(reason)
             )
+            return f"{stamp} {line}"
+        case ev.MessageRejected(addr=addr, packet_no=packet_no, reason=reason):
+            line = _("REJECTED message {number} claiming to be from {addr}: {reason}").format(
+                number=packet_no, addr=f"{addr[0]}:{addr[1]}", reason=reason_text(reason)
+            )
+            return f"{stamp} {line}"
+        case ev.KeyChanged(addr=addr, identity=identity):
+            line = _(
+                "WARNING  the key of {identity} [{addr}] changed from {old} to {new}: "
+                "its messages are unverified until you accept the new key"
+            ).format(
+                identity=identity,
+                addr=f"{addr[0]}:{addr[1]}",
+                old=event.old_fingerprint,
+                new=event.new_fingerprint,
+            )
+            return f"{stamp} {line}"
         case ev.KeyMissing(packet_no=packet_no, sent_in_clear=clear):
-            done = "sent unencrypted" if clear else "NOT sent (encryption required)"
-            return f"{stamp} notice   message {packet_no} {done}: {key_missing_reason(event)}"
+            if clear:
+                line = _("notice   message {number} sent unencrypted: {reason}")
+            else:
+                line = _("notice   message {number} NOT sent (encryption required): {reason}")
+            return f"{stamp} {line.format(number=packet_no, reason=key_missing_reason(event))}"
         case ev.KeyRejected(addr=addr, identity=identity, reason=reason):
-            return f"{stamp} WARNING  key from {identity} [{addr[0]}:{addr[1]}] refused: {reason}"
+            line = _("WARNING  key from {identity} [{addr}] refused: {reason}").format(
+                identity=identity, addr=f"{addr[0]}:{addr[1]}", reason=reason_text(reason)
+            )
+            return f"{stamp} {line}"
     return None
 
 
@@ -264,8 +293,8 @@ def _lock(event: ev.MessageReceived) -> str:
     if not event.decrypted:
         return ""
     if event.key_changed:
-        return " (encrypted, KEY CHANGED, unverified)"
-    return " (encrypted, signed)" if event.signed else " (encrypted, unsigned)"
+        return " " + _("(encrypted, KEY CHANGED, unverified)")
+    return " " + (_("(encrypted, signed)") if event.signed else _("(encrypted, unsigned)"))
 
 
 def write_line(out: TextIO, line: str) -> None:
@@ -294,5 +323,7 @@ def key_missing_reason(event: ev.KeyMissing) -> str:
     """Why a message to an encrypting peer could not be encrypted, in a few words."""
     addr = f"{event.addr[0]}:{event.addr[1]}"
     if event.queue_full:
-        return f"too many messages were already waiting for keys (the key of {addr} not yet here)"
-    return f"no key from {addr}"
+        return _(
+            "too many messages were already waiting for keys (the key of {addr} not yet here)"
+        ).format(addr=addr)
+    return _("no key from {addr}").format(addr=addr)

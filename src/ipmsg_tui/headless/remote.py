@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
+from ..i18n import _
 from ..protocol.peers import Peer
 from ..service.controlwire import ControlError, ask_running_app, exchange, peer_from_json
 from .common import INTERRUPTED, CommandError, interrupt_on_signals
@@ -27,7 +28,7 @@ async def _ask(settings: Settings, request: dict[str, Any], stage: str) -> dict[
     try:
         reply = await exchange(connection, request)
     except asyncio.CancelledError:
-        raise CommandError(f"interrupted {stage}", INTERRUPTED) from None
+        raise CommandError(_("interrupted {stage}").format(stage=stage), INTERRUPTED) from None
     except ControlError as error:
         raise CommandError(str(error)) from None
     if reply.get("ok") is not True:
@@ -37,7 +38,7 @@ async def _ask(settings: Settings, request: dict[str, Any], stage: str) -> dict[
             for line in problems[:-1]:
                 print(f"ipmsg-tui: {line}", file=sys.stderr)
         raise CommandError(
-            str(reply.get("error", "the running app refused the command")),
+            str(reply.get("error", _("the running app refused the command"))),
             status if isinstance(status, int) else 1,
         )
     return reply
@@ -63,7 +64,7 @@ async def send_through_app(
         "files": [str(path.absolute()) for path in paths],
     }
     try:
-        reply = await _ask(settings, request, "before the receipt came")
+        reply = await _ask(settings, request, _("before the receipt came"))
     except CommandError:
         await note_left_out(paths)
         raise
@@ -72,7 +73,8 @@ async def send_through_app(
     await note_left_out(paths)
     parts = reply.get("parts", 1)
     if reply.get("waited") and isinstance(parts, int) and parts > 1:
-        print(f"delivered to {reply.get('name')} in {parts} parts (too long for one packet)")
+        line = _("delivered to {name} in {count} parts (too long for one packet)")
+        print(line.format(name=reply.get("name"), count=parts))
     return 0
 
 
@@ -93,21 +95,23 @@ async def accept_key_through_app(settings: Settings, target: str) -> tuple[str, 
     identity and fingerprint; CommandError as `keys accept` fails alone; None if no app
     runs."""
     request = {"op": "accept_key", "target": target}
-    reply = await _ask(settings, request, "before the key came")
+    reply = await _ask(settings, request, _("before the key came"))
     if reply is None:
         return None
     identity, fingerprint = reply.get("identity"), reply.get("fingerprint")
     if not isinstance(identity, str) or not isinstance(fingerprint, str):
-        raise CommandError("the running app's answer was not understood")
+        raise CommandError(_("the running app's answer was not understood"))
     return identity, fingerprint
 
 
 async def who_through_app(settings: Settings) -> list[tuple[Peer, str | None]] | None:
     """The running app's peers and their keys' fingerprints, or None if no app runs."""
-    reply = await _ask(settings, {"op": "who"}, "before the app answered")
+    reply = await _ask(settings, {"op": "who"}, _("before the app answered"))
     if reply is None:
         return None
     try:
         return [peer_from_json(record) for record in reply["peers"]]
     except (KeyError, TypeError, ValueError) as error:
-        raise CommandError(f"the running app's answer was not understood: {error}") from None
+        raise CommandError(
+            _("the running app's answer was not understood: {error}").format(error=error)
+        ) from None

@@ -107,7 +107,7 @@ async def run_send(
     messenger = Messenger(settings, store=store, remember_transfers=False, files=bool(paths))
     warn_if_nick_shortened(settings.nick, messenger.fitting_nick(settings.nick))
     messenger.subscribe(follow)
-    stage = "before the message was sent"
+    stage = _("before the message was sent")
     try:
         # Before announcing ourselves: a signal that comes during the start still says goodbye.
         interrupt_on_signals()  # Ctrl+C and SIGTERM end the waits; `finally` says goodbye

@@ -8,6 +8,8 @@ import logging
 import socket
 from dataclasses import dataclass
 
+from ..i18n import _
+
 log = logging.getLogger(__name__)
 
 
@@ -18,8 +20,10 @@ class BindFailed(Exception):
 class PortInUse(BindFailed):
     def __init__(self, kind: str, port: int, bind: str, consequence: str = "") -> None:
         super().__init__(
-            f"{kind} port {port} on {bind} is already in use (is another IP Messenger "
-            f"running?){consequence}. Quit it, or pick another port with --port."
+            _(
+                "{kind} port {port} on {bind} is already in use (is another IP Messenger "
+                "running?){consequence}. Quit it, or pick another port with --port."
+            ).format(kind=kind, port=port, bind=bind, consequence=consequence)
         )
         self.port = port
 
@@ -48,12 +52,16 @@ def bind_as_planned(sock: socket.socket, plan: SocketPlan, kind: str) -> None:
         sock.bind((host, plan.port))
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
-            consequence = "; files could not be sent" if kind == "TCP" else ""
+            consequence = _("; files could not be sent") if kind == "TCP" else ""
             raise PortInUse(kind, plan.port, plan.host, consequence) from None
         if error.errno == errno.EACCES:
             raise BindFailed(
-                f"not allowed to use {kind} port {plan.port}; pick a port above 1023 with --port"
+                _(
+                    "not allowed to use {kind} port {port}; pick a port above 1023 with --port"
+                ).format(kind=kind, port=plan.port)
             ) from None
         raise BindFailed(
-            f"cannot listen on {kind} {plan.host}:{plan.port}: {error.strerror}"
+            _("cannot listen on {kind} {addr}: {error}").format(
+                kind=kind, addr=f"{plan.host}:{plan.port}", error=error.strerror
+            )
         ) from None

@@ -7,6 +7,8 @@ import socket
 import struct
 from dataclasses import dataclass
 
+from ..i18n import _
+
 
 class InterfaceError(Exception):
     """A user-facing problem with the chosen address; the message says what to do."""
@@ -131,8 +133,9 @@ def interface_for(bind: str, interfaces: list[Interface]) -> Interface:
         if interface.ip == bind:
             return interface
     raise InterfaceError(
-        f"{bind} is not an address of this machine; "
-        "use --bind with one of: " + ", ".join(i.ip for i in interfaces)
+        _("{address} is not an address of this machine; use --bind with one of: {choices}").format(
+            address=bind, choices=", ".join(i.ip for i in interfaces)
+        )
     )
 
 

@@ -593,6 +593,7 @@ class Engine(KeyExchange):
         decrypted: bool = False,
         signed: bool = False,
         key_changed: bool = False,
+        others: tuple[tuple[str, str], ...] = (),
     ) -> None:
         """Hand a message over; a decrypted one is acknowledged only now (a clear one was
         at once), then answered if we are away."""
@@ -617,6 +618,7 @@ class Engine(KeyExchange):
                 decrypted=decrypted,
                 signed=signed,
                 key_changed=key_changed,
+                others=others,
             )
         )
         if wants_ack and decrypted:  # a clear message was acknowledged first

@@ -50,6 +50,9 @@ class MessageReceived(Event):
     decrypted: bool = False
     signed: bool = False  # its signature was checked with the sender's key
     key_changed: bool = False  # the sender's key is not the pinned one: unverified
+    # Sent to several: the others it went to, (user, host) each, as the sender named them
+    # (Windows' TO: list inside the encrypted body); empty when the wire did not say.
+    others: tuple[tuple[str, str], ...] = field(default=())
 
     @property
     def addr(self) -> Addr:

@@ -51,6 +51,7 @@ from .pubkey import (
 )
 from .retransmit import RetryKey, RetryKind
 from .seen import MessageKey, SeenMessage
+from .tolist import inner_list, others_named, parse_to_list
 
 if TYPE_CHECKING:  # (cryptography: imported where used, see .crypto)
     from cryptography.hazmat.primitives.asymmetric import rsa
@@ -123,6 +124,7 @@ class KeyExchange:
             decrypted: bool = False,
             signed: bool = False,
             key_changed: bool = False,
+            others: tuple[tuple[str, str], ...] = (),
         ) -> None: ...
 
     # ------------------------------------------------------------------ public
@@ -270,7 +272,26 @@ class KeyExchange:
             decrypted=True,
             signed=signed,
             key_changed=peer.key in self._ring.changed,
+            others=self._others_named(unsealed, peer, codec),
         )
+
+    def _others_named(
+        self, unsealed: _Unsealed, peer: Peer, codec: str
+    ) -> tuple[tuple[str, str], ...]:
+        """Windows' TO: list of a message to several, without us and the sender; a list
+        that is not one is dropped (and counted), the message still shown."""
+        packet = unsealed.packet
+        if not packet.options & _ENCEXTMSG or not packet.has(SendOpt.MULTICASTOPT):
+            return ()
+        raw = inner_list(unsealed.decrypted.plaintext)
+        if raw is None:
+            return ()
+        listed = parse_to_list(raw, codec)
+        if listed is None:
+            self._count("bad TO: list")
+            return ()
+        ours = (self.config.user, self.config.host)
+        return others_named(listed, ours, (peer.user, peer.host))
 
     def _reject(self, addr: Addr, packet_no: int, reason: str, now: float) -> None:
         """No RECVMSG (its sender sees the failure); the user hears once per message."""

@@ -19,6 +19,7 @@ import socket
 from pathlib import Path
 from typing import Any
 
+from ..i18n import _
 from .controlwire import (
     LINE_LIMIT,
     SOCKET_MODE,
@@ -123,7 +124,8 @@ class ControlServer:
             if reply is None:
                 return  # the command went away (Ctrl+C): what was sent stays sent
         except (ValueError, asyncio.LimitOverrunError, TimeoutError) as error:
-            reply = {"ok": False, "error": f"bad control request: {error}", "status": 2}
+            text = _("bad control request: {error}").format(error=error)
+            reply = {"ok": False, "error": text, "status": 2}
         except RequestFailed as failure:
             reply = {
                 "ok": False,
@@ -159,4 +161,4 @@ class ControlServer:
             return await send_for_command(self.messenger, request)
         if op == "accept_key":
             return await accept_key_for_command(self.messenger, request)
-        raise RequestFailed(f"unknown control request {op!r}", 2)
+        raise RequestFailed(_("unknown control request {op}").format(op=repr(op)), 2)

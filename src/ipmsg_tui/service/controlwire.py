@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
+from ..i18n import _
 from ..protocol.peers import Peer
 
 # A request or reply line: a long message (split into parts when sent) fits, a flood not.
@@ -61,11 +62,17 @@ def check_folder(folder: Path) -> None:
     shared /tmp another user could have made it first)."""
     info = folder.lstat()
     if not stat.S_ISDIR(info.st_mode):
-        raise ControlError(f"{folder} is not a folder")
+        raise ControlError(_("{folder} is not a folder").format(folder=folder))
     if info.st_uid != os.getuid():
-        raise ControlError(f"{folder} belongs to another user (uid {info.st_uid})")
+        raise ControlError(
+            _("{folder} belongs to another user (uid {uid})").format(folder=folder, uid=info.st_uid)
+        )
     if info.st_mode & 0o077:
-        raise ControlError(f"{folder} is open to other users (mode {info.st_mode & 0o777:o})")
+        raise ControlError(
+            _("{folder} is open to other users (mode {mode})").format(
+                folder=folder, mode=f"{info.st_mode & 0o777:o}"
+            )
+        )
 
 
 def prepare_folder(folder: Path) -> None:
@@ -90,7 +97,7 @@ def decode(line: bytes) -> dict[str, Any]:
     """A request or reply; ValueError if the line is no JSON object."""
     message = json.loads(line)
     if not isinstance(message, dict):
-        raise ValueError("a request is a JSON object")
+        raise ValueError(_("a request is a JSON object"))
     return message
 
 
@@ -135,9 +142,11 @@ async def exchange(
         await writer.drain()
         line = await reader.readline()
         if not line:
-            raise ControlError("the running app closed the control socket without an answer")
+            raise ControlError(_("the running app closed the control socket without an answer"))
         return decode(line)
     except (OSError, ValueError, asyncio.LimitOverrunError) as error:
-        raise ControlError(f"the running app's control socket failed: {error}") from None
+        raise ControlError(
+            _("the running app's control socket failed: {error}").format(error=error)
+        ) from None
     finally:
         writer.close()

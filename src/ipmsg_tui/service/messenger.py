@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import Settings, parse_target
 from ..history import HistoryRecorder
+from ..i18n import _
 from ..net.binding import SocketPlan
 from ..net.node import Node, open_udp_socket
 from ..net.nodekeys import provide_keys
@@ -366,7 +367,9 @@ class Messenger:
         der = self.node.engine.peer_public_der(addr)
         fingerprint = self.node.engine.peer_fingerprint(addr)
         if peer is None or der is None or fingerprint is None:
-            raise KeyNotKnown(f"{addr[0]}:{addr[1]} has not given us its key (yet)")
+            raise KeyNotKnown(
+                _("{addr} has not given us its key (yet)").format(addr=f"{addr[0]}:{addr[1]}")
+            )
         self.node.engine.accept_key(peer.key, der)
         self.store.pin_key(peer.key, der, fingerprint, time.time())
         rows: list[StoredMessage] = []

@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from ..config import ConfigError, Settings, load_settings, save_settings
+from ..i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,9 @@ class Preferences:
             save_settings(self.settings.config_path, changes)
         except (OSError, ConfigError, ValueError) as error:
             log.warning("cannot save settings %s: %s", sorted(changes), error)
-            return f"Could not save to {self.settings.config_path}: {error}"
+            return _("Could not save to {path}: {error}").format(
+                path=self.settings.config_path, error=error
+            )
         log.info("saved settings %s", sorted(changes))
         return None
 

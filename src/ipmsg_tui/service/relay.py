@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..i18n import _
 from ..net.files import OfferError
 from ..protocol import events as ev
 from ..protocol.engine import EngineError
@@ -64,7 +65,7 @@ async def send_for_command(messenger: Messenger, request: dict[str, Any]) -> dic
     targets, text, timeout = request.get("targets"), request.get("text"), request.get("timeout")
     files = request.get("files") or []
     if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-        raise RequestFailed('"files" is a list of paths', 2)
+        raise RequestFailed(_('"files" is a list of paths'), 2)
     paths = [Path(f) for f in files]
     if (
         not isinstance(targets, list)
@@ -73,11 +74,11 @@ async def send_for_command(messenger: Messenger, request: dict[str, Any]) -> dic
         or not isinstance(text, str)
         or not (text or paths)
     ):
-        raise RequestFailed('"send" needs "targets" and a "text" or "files"', 2)
+        raise RequestFailed(_('"send" needs "targets" and a "text" or "files"'), 2)
     if timeout is not None and (not isinstance(timeout, int | float) or timeout < 0):
-        raise RequestFailed('"timeout" is a number of seconds', 2)
+        raise RequestFailed(_('"timeout" is a number of seconds'), 2)
     if any(not path.is_absolute() for path in paths):
-        raise RequestFailed("the running app needs absolute paths", 2)
+        raise RequestFailed(_("the running app needs absolute paths"), 2)
     loop = asyncio.get_running_loop()
     deadline = None if timeout is None else loop.time() + timeout
     news_came = asyncio.Event()
@@ -136,7 +137,9 @@ async def accept_key_for_command(messenger: Messenger, request: dict[str, Any]) 
     not known yet; the reply names its identity and fingerprint, or RequestFailed."""
     target = request.get("target")
     if not isinstance(target, str) or not target:
-        raise RequestFailed('"accept_key" needs a "target": an IP, IP:PORT, nick or user@host', 2)
+        raise RequestFailed(
+            _('"accept_key" needs a "target": an IP, IP:PORT, nick or user@host'), 2
+        )
     news_came = asyncio.Event()
 
     def follow(event: news.News) -> None:
@@ -156,8 +159,10 @@ async def accept_key_for_command(messenger: Messenger, request: dict[str, Any]) 
             identity, fingerprint = messenger.pin_current_key(addr)
         except KeyNotKnown:
             raise RequestFailed(
-                f"{addr[0]}:{addr[1]} gave no key within {KEY_EXCHANGE_WAIT + 1:g} s "
-                "(it cannot encrypt, or encryption is off here)"
+                _(
+                    "{addr} gave no key within {seconds} s "
+                    "(it cannot encrypt, or encryption is off here)"
+                ).format(addr=f"{addr[0]}:{addr[1]}", seconds=f"{KEY_EXCHANGE_WAIT + 1:g}")
             ) from None
         return {"ok": True, "identity": identity, "fingerprint": fingerprint}
     finally:
@@ -198,22 +203,32 @@ async def _until_fetched(
         return
     still_in = {recipient.addr for recipient in offer.recipients}
     problems = [
-        f"{name} declined the files" for addr, name in names.items() if addr not in still_in
+        _("{name} declined the files").format(name=name)
+        for addr, name in names.items()
+        if addr not in still_in
     ]
     for recipient in offer.recipients:
         if offer.fetched_by(recipient):
             continue
         name = names.get(recipient.addr, f"{recipient.addr[0]}:{recipient.addr[1]}")
         if recipient.addr in outcome.left:
-            problems.append(f"{name} left before fetching the files (it quit: BR_EXIT)")
+            problems.append(
+                _("{name} left before fetching the files (it quit: BR_EXIT)").format(name=name)
+            )
         else:
             count = len(offer.required - offer.fetched.get(recipient, set()))
-            problems.append(f"{name} did not fetch the files within {timeout:g} s ({count} left)")
+            problems.append(
+                _("{name} did not fetch the files within {seconds:g} s ({left} left)").format(
+                    name=name, seconds=timeout, left=count
+                )
+            )
     _fail_with(problems)
 
 
 def _not_acknowledged(name: str, addr: Addr) -> str:
-    return f"{name} did not acknowledge the message (offline, or UDP port {addr[1]} blocked)"
+    return _("{name} did not acknowledge the message (offline, or UDP port {port} blocked)").format(
+        name=name, port=addr[1]
+    )
 
 
 def _fail_with(problems: list[str]) -> None:

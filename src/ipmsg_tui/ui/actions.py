@@ -14,7 +14,7 @@ from textual.app import SystemCommand
 from textual.command import Hit, Hits, Provider
 
 from ..config import ConfigError, parse_target
-from ..i18n import _
+from ..i18n import _, ngettext
 from ..protocol.text import UnknownCodec
 from ..service import Messenger
 from ..store import HistoryStore
@@ -222,7 +222,7 @@ class UserCommands:
         settings = self.messenger.settings
         saved = [(t, False) for t in settings.hosts] + [(t, True) for t in settings.broadcast]
         if not saved:
-            self.app.notify("No hosts or broadcast addresses added", timeout=3)
+            self.app.notify(_("No hosts or broadcast addresses added"), timeout=3)
             return
 
         def done(index: int | None) -> None:
@@ -235,12 +235,19 @@ class UserCommands:
                 self.app.notify(str(bad), severity="error", markup=False)
                 return
             if not self._problem(problem):
-                self.app.notify(f"No longer announced to {text}, nor saved", timeout=3)
+                self.app.notify(
+                    _("No longer announced to {address}, nor saved").format(address=text),
+                    timeout=3,
+                    markup=False,
+                )
 
-        labels = [f"{'broadcast' if b else 'host'}  {t}" for t, b in saved]
-        help_text = "Peers found through it stay listed until they leave."
+        labels = [
+            (_("broadcast  {address}") if b else _("host  {address}")).format(address=t)
+            for t, b in saved
+        ]
+        help_text = _("Peers found through it stay listed until they leave.")
         self.app.push_screen(
-            ChoicePrompt("Remove a host or broadcast address", labels, help_text), done
+            ChoicePrompt(_("Remove a host or broadcast address"), labels, help_text), done
         )
 
     # ------------------------------------------------------------------ peers
@@ -310,14 +317,16 @@ class UserCommands:
         fingerprint = self.messenger.our_fingerprint()
         if fingerprint is None:
             self.app.notify(
-                "No key of ours: encryption is off, or the keys are still being made",
+                _("No key of ours: encryption is off, or the keys are still being made"),
                 severity="warning",
                 timeout=5,
             )
             return
         self.app.notify(
-            f"{fingerprint}\nRead it to a peer: it sees the same in its peer info.",
-            title="My key fingerprint",
+            _("{fingerprint}\nRead it to a peer: it sees the same in its peer info.").format(
+                fingerprint=fingerprint
+            ),
+            title=_("My key fingerprint"),
             timeout=30,
             markup=False,
         )
@@ -342,15 +351,23 @@ class UserCommands:
             if yes:
                 self.messenger.forget_conversation(key)
                 self.app.conversation_forgotten(key)
-                self.app.notify(f"Forgot the conversation with {name}", timeout=3, markup=False)
+                self.app.notify(
+                    _("Forgot the conversation with {name}").format(name=name),
+                    timeout=3,
+                    markup=False,
+                )
 
-        plural = "" if count == 1 else "s"
         self.app.push_screen(
             Confirm(
-                f"Forget the conversation with {name}?",
-                f"Its {count} message{plural} are deleted from the history for good. "
-                "A peer who is online stays in the list.",
-                "Forget",
+                _("Forget the conversation with {name}?").format(name=name),
+                ngettext(
+                    "Its one message is deleted from the history for good. "
+                    "A peer who is online stays in the list.",
+                    "Its {count} messages are deleted from the history for good. "
+                    "A peer who is online stays in the list.",
+                    count,
+                ).format(count=count),
+                _("Forget"),
             ),
             done,
         )
@@ -359,7 +376,7 @@ class UserCommands:
         """ctrl+n: open the next conversation with unread messages (focus stays put)."""
         key = self.app.roster.next_unread(self.app.open_key)
         if key is None:
-            self.app.notify("No unread messages", timeout=2)
+            self.app.notify(_("No unread messages"), timeout=2)
             return
         self.app.open_conversation(key)
         self.app.peer_list.highlight_key(key)
@@ -398,8 +415,8 @@ class UserCommands:
             functools.partial(self.add_target, True),
         )
         yield SystemCommand(
-            "Remove host…",
-            "Stop announcing to an added host or broadcast address, and forget it",
+            _("Remove host…"),
+            _("Stop announcing to an added host or broadcast address, and forget it"),
             self.remove_target,
         )
         contact = app.open_contact
@@ -415,8 +432,8 @@ class UserCommands:
                 self.peer_encoding,
             )
             yield SystemCommand(
-                "Forget this conversation",
-                f"Delete the history with {contact.name} (asks first)",
+                _("Forget this conversation"),
+                _("Delete the history with {name} (asks first)").format(name=contact.name),
                 self.forget_conversation,
             )
             yield SystemCommand(
@@ -425,15 +442,17 @@ class UserCommands:
                 app.action_toggle_seal,
             )
         yield SystemCommand(
-            "My key fingerprint",
-            "Ours, to compare with what a peer's info shows of us",
+            _("My key fingerprint"),
+            _("Ours, to compare with what a peer's info shows of us"),
             self.my_fingerprint,
         )
         for changed in app.roster.contacts.values():
             if changed.key_changed:
                 yield SystemCommand(
-                    f"Accept new key of {changed.name}",
-                    f"Only after comparing fingerprints with {changed.name} (F3)",
+                    _("Accept new key of {name}").format(name=changed.name),
+                    _("Only after comparing fingerprints with {name} (F3)").format(
+                        name=changed.name
+                    ),
                     functools.partial(app.accept_key, changed.key),
                 )
         files = app.file_commands
@@ -465,19 +484,19 @@ class UserCommands:
             app.action_resend_failed,
         )
         yield SystemCommand(
-            "Next unread",
-            "Open the next conversation with unread messages (ctrl+n)",
+            _("Next unread"),
+            _("Open the next conversation with unread messages (ctrl+n)"),
             self.next_unread,
         )
         yield SystemCommand(_("Mark all read"), _("Clear every unread count"), self.mark_all_read)
         yield SystemCommand(
-            "Search history…",
-            "Find a message in any conversation (ctrl+g)",
+            _("Search history…"),
+            _("Find a message in any conversation (ctrl+g)"),
             app.action_search_history,
         )
         yield SystemCommand(
-            "Quote reply",
-            "Reply quoting the chosen message, or the last one received (q in the messages)",
+            _("Quote reply"),
+            _("Reply quoting the chosen message, or the last one received (q in the messages)"),
             app.action_quote_reply,
         )
 

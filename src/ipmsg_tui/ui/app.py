@@ -26,6 +26,7 @@ from textual.widgets import Footer, OptionList
 from ..config import Settings
 from ..i18n import N_, _
 from ..protocol.engine import EngineError
+from ..reasons import reason_text
 from ..service import Messenger
 from ..service.control import ControlServer
 from ..store import EVERYONE, Flag, MessageState, SearchHit, StoredMessage
@@ -102,10 +103,10 @@ class MessengerApp(App[int]):
             tooltip=N_("ctrl+t: uploads and downloads"),
             group=FILES,
         ),
-        Binding("ctrl+n", "next_unread", "Next unread", show=False),
+        Binding("ctrl+n", "next_unread", N_("Next unread"), show=False),
         Binding("ctrl+o", "open_sealed", N_("Open sealed"), show=False),
         Binding("ctrl+r", "resend_failed", N_("Resend"), show=False),
-        Binding("ctrl+g", "search_history", "Search", show=False),
+        Binding("ctrl+g", "search_history", N_("Search"), show=False),
     ]
 
     def __init__(self, messenger: Messenger) -> None:
@@ -363,13 +364,13 @@ class MessengerApp(App[int]):
         composer.border_subtitle = _("🔒 sealed") if self.drafts[contact.key].sealed else ""
         if contact.is_everyone:
             # IPMSG has no group key: what goes to everyone is never encrypted.
-            composer.border_subtitle = "not encrypted"
+            composer.border_subtitle = _("not encrypted")
             if self.messenger.encryption == "required":
-                composer.placeholder = (
+                composer.placeholder = _(
                     "Encryption is required: messages to everyone cannot be sent (never encrypted)"
                 )
             else:
-                composer.placeholder = (
+                composer.placeholder = _(
                     "Message everyone on the LAN (broadcast, no receipts, not encrypted)"
                 )
         elif self.drafts[contact.key].attachments:
@@ -630,7 +631,7 @@ class MessengerApp(App[int]):
         row = hit.message
         key = self.open_key if row.shown_in(self.open_key) else row.conversation
         if key is None or self.roster.get(key) is None:
-            self.notify("That conversation is no longer listed", severity="warning")
+            self.notify(_("That conversation is no longer listed"), severity="warning")
             return
         self.open_conversation(key)
         self.peer_list.highlight_key(key)
@@ -644,7 +645,7 @@ class MessengerApp(App[int]):
     def quote_reply(self, row: StoredMessage) -> None:
         """Write to the message's peer with its text quoted ("> " lines), cursor below."""
         if row.incoming and row.state is MessageState.SEALED:
-            self.notify("Open the sealed message first", severity="warning", timeout=3)
+            self.notify(_("Open the sealed message first"), severity="warning", timeout=3)
             return
         key = self.open_key if row.shown_in(self.open_key) else row.conversation
         if key is None or self.roster.get(key) is None:
@@ -663,7 +664,7 @@ class MessengerApp(App[int]):
             incoming = [r for r in self.chat_log.rows if r.incoming]
             row = incoming[-1] if incoming else None
         if row is None:
-            self.notify("No message here to quote", timeout=2)
+            self.notify(_("No message here to quote"), timeout=2)
             return
         self.quote_reply(row)
 
@@ -702,7 +703,7 @@ class MessengerApp(App[int]):
             self.roster.peer_offline(previous, self.open_key)
         contact = self.roster.peer_online(message.peer)
         if message.joined and len(contact.online) == 1 and self._worth_a_toast(contact):
-            self.notify(f"{contact.name} is online", timeout=3, markup=False)
+            self.notify(_("{name} is online").format(name=contact.name), timeout=3, markup=False)
         self._refresh_everyone_hint()
         if contact.key == self.open_key:
             self.refresh_chat_header()
@@ -715,7 +716,7 @@ class MessengerApp(App[int]):
         if contact is None:
             return
         if not contact.online and self._worth_a_toast(contact):
-            self.notify(f"{contact.name} went offline", timeout=3, markup=False)
+            self.notify(_("{name} went offline").format(name=contact.name), timeout=3, markup=False)
         self._refresh_everyone_hint()
         if contact.key == self.open_key:
             self.refresh_chat_header()
@@ -803,8 +804,12 @@ class MessengerApp(App[int]):
         name = contact.name if contact is not None else (key or message.addr[0])
         match message.kind:
             case "rejected":
-                text = f"A message claiming to be from {name} could not be verified: "
-                self._security_toast(text + message.detail, "Message rejected", "error")
+                text = _("A message claiming to be from {name} could not be verified: {why}")
+                self._security_toast(
+                    text.format(name=name, why=reason_text(message.detail)),
+                    _("Message rejected"),
+                    "error",
+                )
             case "key_changed":
                 if contact is not None:
                     contact.key_changed = True
@@ -814,18 +819,28 @@ class MessengerApp(App[int]):
                 if notice is not None:
                     self.desktop.deliver(notice)
                 self._security_toast(
-                    f"The key of {name} changed: its messages are unverified until you accept "
-                    "the new key (F3 to compare fingerprints)",
-                    "Key changed",
+                    _(
+                        "The key of {name} changed: its messages are unverified until you "
+                        "accept the new key (F3 to compare fingerprints)"
+                    ).format(name=name),
+                    _("Key changed"),
                     "error",
                 )
             case "key_refused":
-                self._security_toast(f"{name}: {message.detail}", "Key refused", "error")
+                self._security_toast(
+                    f"{name}: {reason_text(message.detail)}", _("Key refused"), "error"
+                )
             case "no_key" if message.sent:
-                self._security_toast(f"Sent unencrypted: no key from {name}", "No key", "warning")
+                self._security_toast(
+                    _("Sent unencrypted: no key from {name}").format(name=name),
+                    _("No key"),
+                    "warning",
+                )
             case "no_key":
                 self._security_toast(
-                    f"Not sent: no key from {name}, and encryption is required", "No key", "error"
+                    _("Not sent: no key from {name}, and encryption is required").format(name=name),
+                    _("No key"),
+                    "error",
                 )
         if contact is not None and contact.key == self.open_key:
             self.refresh_chat_header()
@@ -875,7 +890,7 @@ class MessengerApp(App[int]):
 
     def on_peer_notice(self, message: ui.PeerNotice) -> None:
         who = message.peer.name if message.peer is not None else message.addr[0]
-        self.notify(f"{who}: {message.text}", severity="warning", markup=False)
+        self.notify(f"{who}: {reason_text(message.text)}", severity="warning", markup=False)
 
     # ------------------------------------------------------------------ files
 

@@ -71,11 +71,11 @@ class StatusBar(Horizontal):
 
 def security_mark(contact: Contact, encrypted: bool) -> tuple[str, str] | None:
     if contact.is_everyone:
-        return "not encrypted", "$text-muted"
+        return _("not encrypted"), "$text-muted"
     if contact.key_changed:
-        return "⚠ key changed, unverified", "bold $text-error"
+        return _("⚠ key changed, unverified"), "bold $text-error"
     if encrypted:
-        return "🔐 encrypted", "$success"
+        return f"🔐 {_('encrypted')}", "$success"
     return None
 
 

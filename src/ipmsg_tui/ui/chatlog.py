@@ -73,10 +73,12 @@ class ChatLog(ScrollView, can_focus=True):
             tooltip=N_("Open a sealed message, resend one not delivered, answer an offer of files"),
         ),
         Binding("c", "copy", N_("Copy"), tooltip=N_("Copy the message's text")),
-        Binding("q", "quote", "Quote", tooltip="Reply to the message, quoting it"),
-        Binding("slash", "app.search_history", "Search", tooltip="Search every conversation"),
+        Binding("q", "quote", N_("Quote"), tooltip=N_("Reply to the message, quoting it")),
+        Binding(
+            "slash", "app.search_history", N_("Search"), tooltip=N_("Search every conversation")
+        ),
         # Toward the peer list, as from the input box: never to the box, where ↑ recalls.
-        Binding("escape", "app.focus_peers", "Peers", show=False),
+        Binding("escape", "app.focus_peers", N_("Peers"), show=False),
     ]
     HELP = N_(
         """
@@ -109,7 +111,7 @@ class ChatLog(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.window: ConversationWindow | None = None
         self.empty_hint = ""
-        self.peer_name = "the peer"  # whom the open conversation is with
+        self.peer_name = ""  # whom the open conversation is with ("" : "the peer")
         self.clock: Callable[[], float] = time.time
         # What became of a message's files (the app's file board); None: nothing to add.
         self.offer_view: Callable[[StoredMessage], OfferView | None] = lambda row: None
@@ -135,7 +137,7 @@ class ChatLog(ScrollView, can_focus=True):
         window: ConversationWindow,
         empty_hint: str = "",
         unread: int = 0,
-        peer_name: str = "the peer",
+        peer_name: str = "",
     ) -> None:
         """Show a conversation from its latest message; with ``unread`` messages waiting, a
         divider goes above the first of them, and the view starts there if they fill more

@@ -24,7 +24,7 @@ INDENT = 2
 STATUS_INDENT = 3  # a transfer's state, under its attachment's name
 
 
-def header_line(row: StoredMessage, peer: str = "the peer") -> Content:
+def header_line(row: StoredMessage, peer: str = "") -> Content:
     parts: list[tuple[str, str] | str] = [
         (clock_time(row.ts), "$text-muted"),
         " ",
@@ -66,7 +66,7 @@ def body_lines(row: StoredMessage, files: OfferView | None = None) -> list[tuple
 
 
 def message_lines(
-    row: StoredMessage, width: int, files: OfferView | None = None, peer: str = "the peer"
+    row: StoredMessage, width: int, files: OfferView | None = None, peer: str = ""
 ) -> list[Content]:
     """The message as screen lines at ``width`` cells: header, then the indented body.
     ``peer``: the name of whom the conversation is with."""

@@ -15,6 +15,7 @@ import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
 
+from ..i18n import _
 from .model.alerts import DesktopNotice
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,11 @@ class DesktopNotifier:
                 start_new_session=True,
             )
         except OSError as error:
-            self._failed(f"notify_command {argv[0]!r} cannot run: {error.strerror or error}")
+            self._failed(
+                _("notify_command {command} cannot run: {error}").format(
+                    command=repr(argv[0]), error=error.strerror or error
+                )
+            )
             return
         try:
             code = await asyncio.wait_for(process.wait(), COMMAND_TIMEOUT)
@@ -97,10 +102,18 @@ class DesktopNotifier:
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
             await process.wait()
-            self._failed(f"notify_command {argv[0]!r} took over {COMMAND_TIMEOUT:g} s: killed")
+            self._failed(
+                _("notify_command {command} took over {seconds} s: killed").format(
+                    command=repr(argv[0]), seconds=f"{COMMAND_TIMEOUT:g}"
+                )
+            )
             return
         if code != 0:
-            self._failed(f"notify_command {argv[0]!r} failed (exit status {code})")
+            self._failed(
+                _("notify_command {command} failed (exit status {code})").format(
+                    command=repr(argv[0]), code=code
+                )
+            )
 
     def _failed(self, text: str) -> None:
         """Said once a session in a toast (every message would repeat it), always logged."""

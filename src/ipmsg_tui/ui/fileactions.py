@@ -128,8 +128,10 @@ class FileCommands:
         recipients = [c.recipient() for c in (contact, *also)]
         if any(r is None for r in recipients):
             self.app.restore_draft(contact.key, text)
-            who = contact.name if recipients[0] is None else "some marked peers"
-            self._error(f"No address known for {who}")
+            if recipients[0] is None:
+                self._error(_("No address known for {name}").format(name=contact.name))
+            else:
+                self._error(_("No address known for some marked peers"))
             return
         paths = draft.take_attachments()
         self.app.show_attachments()
@@ -265,7 +267,7 @@ class FileCommands:
         def decided(choice: str | None) -> None:
             only = set(screen.ticked) if pick else None
             if only is not None and not only and choice in ("accept", "save"):
-                self.app.notify("No file ticked: nothing downloaded", timeout=3)
+                self.app.notify(_("No file ticked: nothing downloaded"), timeout=3)
                 return
             self.decide(row, choice, only)
 

@@ -58,7 +58,7 @@ def contact_prompt(contact: Contact, width: int = 0, marked: bool = False) -> Co
     if contact.unread:
         parts += [" ", (badge, "bold $text on $error")]
     if contact.key_changed:  # before the details: a narrow sidebar keeps it too
-        parts += [" ", ("⚠ key", "bold $text-error")]
+        parts += [" ", (_("⚠ key"), "bold $text-error")]
     if cut:  # no room for the details
         return Content.assemble(*parts)
     if contact.away:

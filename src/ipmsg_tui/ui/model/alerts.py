@@ -84,8 +84,8 @@ class MessageAlerts:
 
 # ---------------------------------------------------------------- outside the terminal
 
-SEALED_BODY = "sent you a sealed message"
-UNVERIFIED_BODY = "sent you a message (their key changed: open the app to read it)"
+SEALED_BODY = N_("sent you a sealed message")
+UNVERIFIED_BODY = N_("sent you a message (their key changed: open the app to read it)")
 KEY_CHANGED_BODY = N_("their key changed: compare fingerprints (F3) before trusting them")
 BODY_MAX = 200
 # Bytes a peer must never smuggle into an escape sequence or a command line: C0 and C1
@@ -122,9 +122,9 @@ def desktop_notice(
     if focused or not enabled or not row.incoming:
         return None
     if row.sealed or row.state is MessageState.SEALED:
-        body = SEALED_BODY
+        body = _(SEALED_BODY)
     elif key_changed:
-        body = UNVERIFIED_BODY
+        body = _(UNVERIFIED_BODY)
     else:
         body = shown_text
     return DesktopNotice(clean(sender, 80), clean(body))

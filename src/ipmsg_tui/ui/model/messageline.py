@@ -22,30 +22,41 @@ SEALED_STYLE = "italic $text-warning"
 MUTED_BODY_STYLE = "italic $text-muted"  # an auto-reply, or a message we could not read
 
 ENCRYPTED_MARK = "🔐"  # not 🔒, which stands for sealed
-KEY_CHANGED = "⚠ key changed, unverified"
+KEY_CHANGED = N_("⚠ key changed, unverified")
 
 Mark = tuple[str, str]  # text, style
 
 
-def security_label(row: StoredMessage, peer: str = "the peer") -> Mark | None:
+def security_label(row: StoredMessage, peer: str = "") -> Mark | None:
     """How the message travelled: encrypted (signed or not), under a changed key, or in
     clear although the peer can encrypt; None when there is nothing to say (plain peers)."""
     flags = row.flags
+    peer = peer or _("the peer")
     if row.incoming:
         if not flags & Flag.DECRYPTED:
             return None
         if flags & Flag.KEY_CHANGED:
-            return f"{ENCRYPTED_MARK} {KEY_CHANGED}", "bold $error"
+            return f"{ENCRYPTED_MARK} {_(KEY_CHANGED)}", "bold $error"
         if flags & Flag.SIGNED:
-            return f"{ENCRYPTED_MARK} encrypted", "$success"
-        return f"{ENCRYPTED_MARK} encrypted · unsigned", "$warning"
+            return f"{ENCRYPTED_MARK} {_('encrypted')}", "$success"
+        return f"{ENCRYPTED_MARK} {_('encrypted · unsigned')}", "$warning"
     if flags & Flag.NO_KEY:
         if row.state is MessageState.FAILED:
-            return f"not sent: no key from {peer} (encryption required)", "bold $error"
-        return f"⚠ sent unencrypted: no key from {peer}", "bold $warning"
+            text = _("not sent: no key from {name} (encryption required)")
+            return text.format(name=peer), "bold $error"
+        return _("⚠ sent unencrypted: no key from {name}").format(name=peer), "bold $warning"
     if flags & Flag.ENCRYPTED:
-        return f"{ENCRYPTED_MARK} encrypted", "$success"
+        return f"{ENCRYPTED_MARK} {_('encrypted')}", "$success"
     return None
+
+
+def also_to_label(row: StoredMessage) -> str:
+    """``to you and 2 others: hanako, jiro`` (nicks where known, else user names)."""
+    names = [nick or key.rpartition("@")[0] for key, nick in row.also_to]
+    shown = ", ".join(names[:3]) + (" …" if len(names) > 3 else "")
+    return ngettext(
+        "to you and {count} other: {names}", "to you and {count} others: {names}", len(names)
+    ).format(count=len(names), names=shown)
 
 
 def state_label(row: StoredMessage) -> Mark:
@@ -61,12 +72,12 @@ def state_label(row: StoredMessage) -> Mark:
         if row.flags & Flag.BROADCAST:
             marks.append(_("to everyone"))
         elif row.flags & Flag.MULTICAST:
-            marks.append(_("to you and others"))
+            marks.append(also_to_label(row) if row.also_to else _("to you and others"))
         return " · ".join(marks), "$text-muted"
     if row.flags & Flag.BROADCAST:
         return _("→ everyone"), "$text-muted"
     if row.flags & Flag.AUTO_REPLY:
-        return "↩ auto-reply (away)", "$text-muted"
+        return _("↩ auto-reply (away)"), "$text-muted"
     if row.recipients:
         return recipients_label(row)
     sealed = "🔒 " if row.sealed else ""
@@ -112,7 +123,7 @@ def sender_style(row: StoredMessage) -> str:
     return "bold $text-accent" if not row.incoming else "bold $text-primary"
 
 
-def header_marks(row: StoredMessage, peer: str = "the peer") -> list[Mark]:
+def header_marks(row: StoredMessage, peer: str = "") -> list[Mark]:
     """What follows the sender (and to whom, for a message to several) in a message's
     header, in order: how it travelled, its state; empty ones left out."""
     marks: list[Mark] = []

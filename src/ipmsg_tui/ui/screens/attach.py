@@ -64,7 +64,9 @@ class AttachPicker(ModalScreen[list[Path] | None]):
 
     @on(BrowseTree.Moved)
     def _show_folder(self) -> None:
-        self.query_one("#picker-folder", Label).update(f"In {self.browser.root_path}")
+        self.query_one("#picker-folder", Label).update(
+            _("In {folder}").format(folder=self.browser.root_path)
+        )
 
     def _problem(self, text: str) -> None:
         help_label = self.query_one("#picker-help", Static)

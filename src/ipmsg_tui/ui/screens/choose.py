@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 
+from ...i18n import N_
 from .sizes import DIALOG_BREAKPOINTS
 
 
@@ -19,7 +20,7 @@ class ChoicePrompt(ModalScreen[int | None]):
     """Dismissed with the index of the chosen item, or None."""
 
     VERTICAL_BREAKPOINTS = DIALOG_BREAKPOINTS
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, title: str, items: list[str], help: str = "") -> None:
         super().__init__()

@@ -11,6 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
+from ...i18n import N_, _
+
 
 class Confirm(ModalScreen[bool]):
     """Dismisses with True on y (or the first button), False on n or Escape."""
@@ -21,8 +23,8 @@ class Confirm(ModalScreen[bool]):
     Confirm Button { margin-right: 2; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Yes", show=False),
-        Binding("n,escape", "answer(False)", "No", show=False),
+        Binding("y", "answer(True)", N_("Yes"), show=False),
+        Binding("n,escape", "answer(False)", N_("No"), show=False),
     ]
 
     def __init__(self, title: str, explanation: str, yes: str) -> None:
@@ -37,8 +39,8 @@ class Confirm(ModalScreen[bool]):
             yield Label(self.explanation, classes="dialog-help", markup=False)
             with Horizontal(id="confirm-buttons"):
                 yield Button(f"{self.yes} (y)", id="yes", variant="error", compact=True)
-                yield Button("Keep (n)", id="no", variant="primary", compact=True)
-            yield Label("Escape: keep", classes="dialog-help")
+                yield Button(_("Keep (n)"), id="no", variant="primary", compact=True)
+            yield Label(_("Escape: keep"), classes="dialog-help")
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()  # Enter by habit must not delete

@@ -22,6 +22,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...i18n import N_, _
 from ...search import SearchQueryError
 from ...store import HistoryStore, SearchHit, StoreError
 from ..model.timefmt import clock_time, day_label
@@ -47,8 +48,8 @@ def hit_prompt(hit: SearchHit, who: str, now: float) -> Content:
     """Two lines: who and when, then the match in its context, highlighted."""
     row = hit.message
     when = f"{day_label(row.ts, now)} {clock_time(row.ts)}"
-    arrow = "from" if row.incoming else "to"
-    head = Content.assemble((f"{arrow} {who}", "bold"), ("  " + when, "$text-muted"))
+    whom = (_("from {name}") if row.incoming else _("to {name}")).format(name=who)
+    head = Content.assemble((whom, "bold"), ("  " + when, "$text-muted"))
     snippet = hit.snippet
     line = Content(snippet.text.replace("\n", " "))
     if snippet.end > snippet.start:
@@ -61,8 +62,8 @@ class HistorySearchScreen(ModalScreen[SearchHit | None]):
 
     VERTICAL_BREAKPOINTS = DIALOG_BREAKPOINTS
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("down", "into_hits", "Hits", show=False),  # from the query box
+        Binding("escape", "cancel", N_("Cancel")),
+        Binding("down", "into_hits", N_("Hits"), show=False),  # from the query box
     ]
 
     def __init__(
@@ -83,11 +84,13 @@ class HistorySearchScreen(ModalScreen[SearchHit | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog search-dialog"):
-            yield Label("Search the history", classes="dialog-title")
-            yield Input(self.initial, placeholder="Words to find, in any conversation", id="query")
+            yield Label(_("Search the history"), classes="dialog-title")
+            yield Input(
+                self.initial, placeholder=_("Words to find, in any conversation"), id="query"
+            )
             yield OptionList(id="hits")
             yield Static(
-                "Enter: the first hit (↓ to choose) · Escape: back",
+                _("Enter: the first hit (↓ to choose) · Escape: back"),
                 id="search-status",
                 classes="dialog-help",
                 markup=False,
@@ -111,9 +114,9 @@ class HistorySearchScreen(ModalScreen[SearchHit | None]):
         status = self.query_one("#search-status", Static)
         if not query.strip():
             self._show([], query)
-            status.update("Type a word (two Chinese or Japanese characters are enough)")
+            status.update(_("Type a word (two Chinese or Japanese characters are enough)"))
             return
-        status.update("Searching…")
+        status.update(_("Searching…"))
         try:
             hits = await asyncio.to_thread(search_history, self.history_path, query)
         except StoreError as error:
@@ -122,9 +125,13 @@ class HistorySearchScreen(ModalScreen[SearchHit | None]):
         self._show(hits, query)
         if hits:
             more = "+" if len(hits) >= LIMIT else ""
-            status.update(f"{len(hits)}{more} found · Enter opens one · Escape: back")
+            status.update(
+                _("{count} found · Enter opens one · Escape: back").format(
+                    count=f"{len(hits)}{more}"
+                )
+            )
         else:
-            status.update(f"Nothing found for {query.strip()!r}")
+            status.update(_("Nothing found for {query}").format(query=repr(query.strip())))
 
     def _show(self, hits: list[SearchHit], query: str) -> None:
         self.hits = hits

@@ -77,8 +77,11 @@ class OfferScreen(ModalScreen[str | None]):
                         variant="primary" if choice in ("accept", "retry") else "default",
                         compact=True,
                     )
-            help_text = "Space ticks a file in or out · " if self.pick else ""
-            yield Label(help_text + _("Escape: decide later"), classes="dialog-help")
+            if self.pick:
+                help_text = _("Space ticks a file in or out · Escape: decide later")
+            else:
+                help_text = _("Escape: decide later")
+            yield Label(help_text, classes="dialog-help")
 
     def on_mount(self) -> None:
         if self.choices:

@@ -60,22 +60,23 @@ def readable(fingerprint: str) -> str:
     groups = fingerprint.split()
     if len(groups) <= 5:
         return fingerprint
-    return " ".join(groups[:5]) + "\n" + " " * LABEL_WIDTH + " ".join(groups[5:])
+    return " ".join(groups[:5]) + "\n" + " ".join(groups[5:])
 
 
 def key_rows(keys: KeyFacts) -> list[tuple[str, str]]:
     if keys.changed is not None:
         pinned, new = keys.changed
         return [
-            ("Key", "⚠ CHANGED, not accepted: compare it with its owner"),
-            ("Pinned", readable(pinned)),
-            ("New", readable(new)),
+            (_("Key"), _("⚠ CHANGED, not accepted: compare it with its owner")),
+            (_("Pinned"), readable(pinned)),
+            (_("New"), readable(new)),
         ]
-    rows = [("Encryption", "messages go encrypted" if keys.encrypted else "messages go in clear")]
+    going = _("messages go encrypted") if keys.encrypted else _("messages go in clear")
+    rows = [(_("Encryption"), going)]
     if keys.fingerprint is not None:
-        rows.append(("Fingerprint", readable(keys.fingerprint)))
+        rows.append((_("Fingerprint"), readable(keys.fingerprint)))
     elif keys.encrypted:
-        rows.append(("Fingerprint", "not known yet (asked for its key)"))
+        rows.append((_("Fingerprint"), _("not known yet (asked for its key)")))
     return rows
 
 
@@ -108,7 +109,7 @@ class PeerInfoScreen(ModalScreen[None]):
     VERTICAL_BREAKPOINTS = DIALOG_BREAKPOINTS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,enter,q", "close", N_("Close")),
-        Binding("a", "accept_key", "Accept new key", show=False),
+        Binding("a", "accept_key", N_("Accept new key"), show=False),
     ]
 
     def __init__(
@@ -146,7 +147,10 @@ class PeerInfoScreen(ModalScreen[None]):
         # Padded by cells, not characters: 名称 is as wide as four Latin letters.
         self._width = max(LABEL_WIDTH, *(cell_len(label) + 1 for label, _value in rows))
         return Content("\n").join(
-            Content.assemble((self._padded(label), "bold $text-secondary"), value)
+            Content.assemble(
+                (self._padded(label), "bold $text-secondary"),
+                value.replace("\n", "\n" + " " * self._width),  # under the value column
+            )
             for label, value in rows
         )
 
