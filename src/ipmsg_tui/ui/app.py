@@ -346,8 +346,8 @@ class MessengerApp(App[int]):
         """Everyone's empty conversation says what to do while nobody is online."""
         contact = self.open_contact
         if contact is not None and contact.is_everyone:
-            online = self.roster.online_count
-            self.chat_log.set_empty_hint(empty_hint(contact, online, self.settings.port))
+            anyone = self.roster.anyone_online  # asked on every join and leave: no count
+            self.chat_log.set_empty_hint(empty_hint(contact, anyone, self.settings.port))
 
     def refresh_chat_header(self) -> None:
         contact = self.open_contact
@@ -408,7 +408,7 @@ class MessengerApp(App[int]):
         )
         window = ConversationWindow(self.store, key)
         window.open()
-        hint = empty_hint(contact, self.roster.online_count, self.settings.port)
+        hint = empty_hint(contact, self.roster.anyone_online, self.settings.port)
         self.chat_log.open(window, hint, unread=contact.unread, peer_name=contact.name)
         if contact.unread:
             self.store.mark_read(key)

@@ -7,10 +7,10 @@ from ..i18n import _
 from .model.roster import Contact
 
 
-def empty_hint(contact: Contact, online: int, port: int) -> str:
+def empty_hint(contact: Contact, anyone_online: bool, port: int) -> str:
     if not contact.is_everyone:
         return _("No messages with {name} yet. Say hello!").format(name=contact.name)
-    if online:
+    if anyone_online:
         return _("Nothing sent to everyone yet. A message here goes to the whole LAN.")
     return _(
         "Nobody has answered yet: peers on this LAN appear on the left by themselves. "

@@ -40,14 +40,17 @@ def test_online_peers_by_group_then_recent_offline_conversations(tmp_path: Path)
 
 def test_a_peer_leaving_stays_listed_only_if_there_is_history_with_it(tmp_path: Path) -> None:
     roster = Roster()
+    assert not roster.anyone_online
     roster.peer_online(BOB)
     roster.peer_online(CAROL)
+    assert roster.anyone_online
     roster.note_message(BOB.key, 30.0, unread=True)
     assert roster.peer_offline(BOB, open_key=None) is not None
     assert roster.peer_offline(CAROL, open_key=None) is not None
     assert roster.get(CAROL.key) is None  # nothing said: forgotten
     bob = roster.get(BOB.key)
     assert bob is not None and not bob.is_online and bob.unread == 1
+    assert not roster.anyone_online  # Everyone's hint says so again
     assert bob.addr == BOB.addr and bob.recipient() == Peer(
         BOB.addr, "bob", "bob-pc", nick="Bob", group="Sales"
     )

@@ -240,6 +240,11 @@ class Roster:
         return sum(1 for c in self.contacts.values() if c.online)
 
     @property
+    def anyone_online(self) -> bool:
+        """Whether any peer is online: stops at the first, where a count visits thousands."""
+        return any(c.online for c in self.contacts.values())
+
+    @property
     def unread_total(self) -> int:
         return sum(c.unread for c in self.contacts.values())
 
