@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from ipmsg_tui.keystore import load_or_create_keys
 from ipmsg_tui.protocol.engine import ENCRYPTED_NOTICE
 
 from ..fixtures import real_packets as real
@@ -137,6 +138,7 @@ def test_japanese_windows_names_come_from_the_utf8_trailer(replay_lab: Lan, side
 
 def test_feiq_host_entry_and_messages(replay_lab: Lan, side: OurSide) -> None:
     us, feiq_ip = replay_lab["us"].ip, replay_lab["feiq"].ip
+    load_or_create_keys(side.data_dir("us"))  # ready before FeiQ comes: it hears ENCRYPTOPT
     listener = side.listen("us", nick="终端用户", group="测试组")
     with RawPeer(replay_lab["feiq"]) as feiq:
         feiq.send(real.FEIQ_BR_ENTRY, us)
@@ -156,9 +158,10 @@ def test_feiq_host_entry_and_messages(replay_lab: Lan, side: OurSide) -> None:
         "ZHANG-PC",
     )
     assert joined["version"].startswith("1_lbt4_")
-    # FeiQ reads GBK and has no CAPUTF8OPT: our names go to it in GBK, unencrypted.
+    # FeiQ reads GBK and has no CAPUTF8OPT: our names go to it in GBK (no UTF8OPT); names
+    # are never encrypted, but we say we can encrypt messages (it does, the FeiQ way).
     command, extension = header(answer)
-    assert not command & (UTF8OPT | ENCRYPTOPT)
+    assert not command & UTF8OPT and command & ENCRYPTOPT
     assert extension.split(b"\0")[:2] == ["终端用户".encode("gbk"), "测试组".encode("gbk")]
     assert message["text"] == "晚上一起吃饭吗？"  # its {font...} suffix removed
     assert [e for e in listener.events if e["event"] == "message"] == [message]
