@@ -19,7 +19,9 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..i18n import N_
 from ..protocol.safenames import clean_component, unique_name
+from ..reasons import Reason, ReasonedError
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +30,21 @@ _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
 _REOPEN = os.O_RDWR | getattr(os, "O_NOFOLLOW", 0)
 
 
-class SaveError(Exception):
+class SaveError(ReasonedError):
     """The download cannot be written; the message says why."""
+
+
+def _os_said(template: str, folder: Path, error: OSError) -> Reason:
+    return Reason(template, {"folder": str(folder), "error": error.strerror or str(error)})
+
+
+def _no_name(template: str, name: str, folder: Path) -> Reason:
+    return Reason(template, {"name": name, "folder": str(folder)})
 
 
 def _check_component(name: str) -> str:
     if clean_component(name) != name:  # a bug upstream, never a network name
-        raise SaveError(f"unsafe name {name!r}")
+        raise SaveError(Reason(N_("unsafe name {name!r}"), {"name": name}))
     return name
 
 
@@ -44,14 +54,14 @@ def prepare_folder(folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         resolved = folder.resolve(strict=True)
     except OSError as error:
-        raise SaveError(f"cannot use {folder}: {error.strerror or error}") from None
+        raise SaveError(_os_said(N_("cannot use {folder}: {error}"), folder, error)) from None
     if not resolved.is_dir():
-        raise SaveError(f"{folder} is not a folder")
+        raise SaveError(Reason(N_("{folder} is not a folder"), {"folder": str(folder)}))
     try:  # read-only mounts and missing permissions show only when writing
         with tempfile.TemporaryFile(dir=resolved):
             pass
     except OSError as error:
-        raise SaveError(f"cannot write to {folder}: {error.strerror or error}") from None
+        raise SaveError(_os_said(N_("cannot write to {folder}: {error}"), folder, error)) from None
     return resolved
 
 
@@ -72,7 +82,7 @@ def new_part_file(folder: Path, name: str, reserved: set[Path]) -> tuple[Path, i
             return path, os.open(path, _CREATE, 0o644)
         except FileExistsError:
             continue  # created by someone else just now: take the next number
-    raise SaveError(f"no free temporary name for {name} in {folder}")
+    raise SaveError(_no_name(N_("no free temporary name for {name} in {folder}"), name, folder))
 
 
 def reopen_part_file(path: Path, keep: bool) -> tuple[int, int]:
@@ -123,7 +133,7 @@ def finish_file(part: Path, folder: Path, name: str, mtime: int | None) -> Path:
             return final
         os.unlink(part)
         return final
-    raise SaveError(f"no free name for {name} in {folder}")
+    raise SaveError(_no_name(N_("no free name for {name} in {folder}"), name, folder))
 
 
 def new_part_folder(folder: Path, name: str, reserved: set[Path]) -> Path:
@@ -139,13 +149,13 @@ def new_part_folder(folder: Path, name: str, reserved: set[Path]) -> Path:
         except FileExistsError:
             continue
         return path
-    raise SaveError(f"no free temporary name for {name} in {folder}")
+    raise SaveError(_no_name(N_("no free temporary name for {name} in {folder}"), name, folder))
 
 
 def clear_part_folder(path: Path) -> None:
     """Empty a ``.part`` folder for a fresh attempt (rmtree never follows links)."""
     if path.is_symlink():
-        raise SaveError(f"{path} is a link")
+        raise SaveError(Reason(N_("{path} is a link"), {"path": str(path)}))
     if path.exists():
         shutil.rmtree(path)
     path.mkdir(mode=0o755)
@@ -208,7 +218,7 @@ def finish_folder(part: Path, folder: Path, name: str, mtime: int | None) -> Pat
             raise
         set_mtime(final, mtime)
         return final
-    raise SaveError(f"no free name for {name} in {folder}")
+    raise SaveError(_no_name(N_("no free name for {name} in {folder}"), name, folder))
 
 
 def remove_part(part: Path, folder: Path) -> bool:
