@@ -9,6 +9,8 @@ technical detail of the cipher) stays as the engine gave it. ``net/`` carries a
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TypeAlias
@@ -77,3 +79,47 @@ def why(error: BaseException) -> Reason:
     if isinstance(carried, Reason):
         return carried
     return Reason.plain(str(error) or type(error).__name__)
+
+
+# Templates whose English texts read_back recognises: net/ registers those a transfer may
+# fail with, so a failure kept in the transfer log by an earlier run (English only) is
+# shown in the language again.
+_KNOWN: list[str] = []
+_FIELD = re.compile(r"\{(\w+)(![rsa])?\}")
+
+
+def known(template: str) -> str:
+    """Register ``template`` (marked with ``N_``) for :func:`read_back`; returns it."""
+    _KNOWN.append(template)
+    return template
+
+
+@functools.cache
+def _pattern(template: str) -> re.Pattern[str] | None:
+    parts, seen, at = [], set(), 0
+    for field_ in _FIELD.finditer(template):
+        if field_.group(2):  # a repr does not read back reliably
+            return None
+        name = field_.group(1)
+        parts += [re.escape(template[at : field_.start()])]
+        parts += [f"(?P={name})" if name in seen else f"(?P<{name}>.+?)"]
+        seen.add(name)
+        at = field_.end()
+    return re.compile("".join([*parts, re.escape(template[at:])]), re.S)
+
+
+def read_back(english: str) -> Reason:
+    """The reason an English text was made from, when a known template made it (its parts
+    read back too); otherwise the text as it is."""
+    for template in _KNOWN:
+        pattern = _pattern(template)
+        found = pattern.fullmatch(english) if pattern is not None else None
+        if found is not None:
+            parts = {name: _part(value) for name, value in found.groupdict().items()}
+            return Reason(template, parts)
+    return Reason.plain(english)
+
+
+def _part(value: str) -> Param:
+    nested = read_back(value)
+    return nested if nested.template != "{text}" else value

@@ -15,7 +15,7 @@ from ipmsg_tui.net.fileevents import TransferEnded
 from ipmsg_tui.net.tcp import TcpUnreachable, connect
 from ipmsg_tui.net.transfers import Direction, Failure, Transfer, TransferState
 from ipmsg_tui.protocol.attachments import Attachment
-from ipmsg_tui.reasons import Reason, why
+from ipmsg_tui.reasons import Reason, read_back, why
 from ipmsg_tui.ui.model.transfertext import error_text, state_text
 
 PLAN = Attachment(file_id=1, name="plan.txt", size=500, mtime=0)
@@ -98,3 +98,18 @@ def test_a_known_english_error_from_the_transfer_log_still_translates(
     i18n.install("ja")
     assert state_text(transfer)[0] == "✗ 中断: ipmsg-tui が終了しました"
     assert transfer.error == "interrupted: ipmsg-tui quit"
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "ja"])
+async def test_an_english_failure_read_back_from_the_transfer_log_translates_the_same(
+    language: str, english_after: None
+) -> None:
+    transfer = await _unreachable_download()
+    assert transfer.error is not None and transfer.why is not None
+    again = read_back(transfer.error)  # what an earlier run left in the log, restored
+    assert str(again) == transfer.error
+    i18n.install(language)
+    assert again.text() == transfer.why.text() != transfer.error
+    assert read_back("[Errno 28] No space left on device").text() == (
+        "[Errno 28] No space left on device"  # unknown words stay as they are
+    )

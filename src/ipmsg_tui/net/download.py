@@ -30,7 +30,7 @@ from ..protocol.dirstream import (
 )
 from ..protocol.peers import Addr
 from ..protocol.safenames import SafeTree, clean_component
-from ..reasons import Reason, ReasonedError
+from ..reasons import Reason, ReasonedError, known
 from ..sizes import file_size
 from . import bulk, saving
 from .bulk import Broken, Pipe, Stalled
@@ -45,11 +45,17 @@ FILE_BUFFERS = 4  # parts in flight between the socket, the disk and the hashing
 IDLE_TIMEOUT = 60.0  # Windows gives up after 120 s without data
 EOF_GRACE = 2.0  # after the last byte: how long a sender may take to close
 # A sender that accepts the connection and closes it at once has refused the request.
-REFUSED = N_(
-    "the sender closed the connection without sending anything "
-    "(it refused the request: offer withdrawn or expired?)"
+REFUSED = known(
+    N_(
+        "the sender closed the connection without sending anything "
+        "(it refused the request: offer withdrawn or expired?)"
+    )
 )
-SENT_TOO_MUCH = N_("the sender sent more than it offered")
+SENT_TOO_MUCH = known(N_("the sender sent more than it offered"))
+SILENT = known(N_("no data from the sender for {seconds} s"))
+BROKE = known(N_("the connection broke: {error}"))
+ENDED_EARLY = known(N_("the connection ended {size} before the end"))
+BAD_STREAM = known(N_("bad folder stream: {error}"))
 
 
 class TransferError(ReasonedError):
@@ -101,10 +107,10 @@ async def _on_thread(
             return await bulk.run(lambda: work(pipe), pipe, report)
         except Stalled:
             seconds = f"{link.idle_timeout:g}"
-            silent = Reason(N_("no data from the sender for {seconds} s"), {"seconds": seconds})
+            silent = Reason(SILENT, {"seconds": seconds})
             raise TransferError(silent) from None
         except Broken as error:
-            broke = Reason(N_("the connection broke: {error}"), {"error": str(error)})
+            broke = Reason(BROKE, {"error": str(error)})
             raise TransferError(broke) from None
     finally:
         sock.close()
@@ -166,7 +172,7 @@ class _FileTaker:
         if not self.received:
             return SenderRefused()
         size = file_size(self.missing)
-        early = Reason(N_("the connection ended {size} before the end"), {"size": size})
+        early = Reason(ENDED_EARLY, {"size": size})
         return TransferError(early)
 
 
@@ -282,4 +288,4 @@ def _take_folder(pipe: Pipe, decoder: DirStreamDecoder, target: _TreeWriter) -> 
 
 def _bad_stream(error: Exception) -> Reason:
     """The folder stream's own complaint (its parser's words stay technical)."""
-    return Reason(N_("bad folder stream: {error}"), {"error": str(error)})
+    return Reason(BAD_STREAM, {"error": str(error)})

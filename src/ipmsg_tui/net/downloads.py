@@ -28,7 +28,7 @@ from ..protocol.filerequest import file_request_extension
 from ..protocol.offers import IncomingOffer
 from ..protocol.peers import Peer
 from ..protocol.safenames import clean_component
-from ..reasons import Reason, why
+from ..reasons import Reason, known, read_back, why
 from ..transferlog import SavedDownload
 from . import saving
 from .download import Connection, SenderRefused, TransferError, fetch_file, fetch_folder
@@ -41,8 +41,8 @@ from .transfers import Controls, Failure, Transfer, TransferState
 log = logging.getLogger(__name__)
 # Why a download stopped, beside the reasons its errors carry (see ipmsg_tui.reasons).
 CANCELLED = N_("cancelled")
-CANNOT_SAVE = N_("cannot save: {error}")
-INTERRUPTED = N_("interrupted: ipmsg-tui quit")
+CANNOT_SAVE = known(N_("cannot save: {error}"))
+INTERRUPTED = known(N_("interrupted: ipmsg-tui quit"))
 
 
 @dataclass(slots=True)
@@ -158,7 +158,8 @@ class Downloads:
         if saved.part is not None and not attachment.is_dir:
             with contextlib.suppress(OSError):  # the bytes on disk are what a resume keeps
                 transfer.done = saved.part.lstat().st_size
-        transfer.fail_because(saved.error, _failure(saved.failure))
+        english = read_back(saved.error) if saved.error else None  # shown in the language again
+        transfer.fail_because(english, _failure(saved.failure))
         if saved.state in (TransferState.DONE.value, TransferState.CANCELLED.value):
             transfer.state = TransferState(saved.state)
         elif saved.state == TransferState.FAILED.value:

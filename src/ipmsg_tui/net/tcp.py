@@ -15,13 +15,21 @@ from typing import TypeVar
 
 from ..i18n import N_
 from ..protocol.peers import Addr
-from ..reasons import Param, Reason
+from ..reasons import Param, Reason, known
 from .binding import SocketPlan, bind_as_planned
 
 CONNECT_TIMEOUT = 10.0
 _T = TypeVar("_T")
 _P = TypeVar("_P", bound=asyncio.BaseProtocol)
 _BACKLOG = 64
+UNREACHABLE = known(
+    N_(
+        "UDP works but TCP {port} is not reachable on {host} ({reason}); "
+        "a firewall on the sender's side may block TCP port {port}"
+    )
+)
+NO_ANSWER = known(N_("no answer within {seconds} s"))
+REFUSED = known(N_("connection refused"))
 
 
 class TcpUnreachable(ConnectionError):
@@ -29,13 +37,7 @@ class TcpUnreachable(ConnectionError):
 
     def __init__(self, addr: Addr, reason: Reason) -> None:
         params: dict[str, Param] = {"port": addr[1], "host": addr[0], "reason": reason}
-        self.why = Reason(
-            N_(
-                "UDP works but TCP {port} is not reachable on {host} ({reason}); "
-                "a firewall on the sender's side may block TCP port {port}"
-            ),
-            params,
-        )
+        self.why = Reason(UNREACHABLE, params)
         super().__init__(str(self.why))
         self.addr = addr
         self.reason = str(reason)
@@ -109,9 +111,9 @@ async def _reach(addr: Addr, timeout: float, opening: Awaitable[_T]) -> _T:
     try:
         return await asyncio.wait_for(opening, timeout)
     except TimeoutError:
-        no_answer = Reason(N_("no answer within {seconds} s"), {"seconds": f"{timeout:g}"})
+        no_answer = Reason(NO_ANSWER, {"seconds": f"{timeout:g}"})
         raise TcpUnreachable(addr, no_answer) from None
     except ConnectionRefusedError:
-        raise TcpUnreachable(addr, Reason(N_("connection refused"))) from None
+        raise TcpUnreachable(addr, Reason(REFUSED)) from None
     except OSError as error:
         raise TcpUnreachable(addr, Reason.plain(error.strerror or str(error))) from None
