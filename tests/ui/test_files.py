@@ -9,10 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual import events
 from textual.notifications import Notification, Notify
 from textual.pilot import Pilot
 
+from ipmsg_tui import i18n
 from ipmsg_tui.net.files import OfferEnded, OfferReceived
 from ipmsg_tui.net.transfers import Direction, TransferState
 from ipmsg_tui.protocol import events as ev
@@ -340,6 +342,38 @@ async def test_a_closed_tcp_port_says_udp_works_but_tcp_is_not_reachable(
         assert "Enter or click: retry · decline" in shown(app)
         (failure,) = [n for n in notes if expected in n.message]
         assert failure.severity == "error" and "plan.txt" in failure.title
+
+
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [("zh_CN", "UDP 正常，但无法连接 127.0.0.1 的 TCP {port}（连接被拒绝）"),
+     ("ja", "UDP は通じますが 127.0.0.1 の TCP {port} に接続できません（接続が拒否されました）")],
+)  # fmt: skip
+async def test_a_closed_tcp_port_is_told_in_the_chosen_language(
+    lan: Lan, tmp_path: Path, language: str, says: str
+) -> None:
+    sam = await lan.peer("Sam", knows=("Ann",), files=True, serve=False)
+    app = await lan.app("Ann", knows=("Sam",))
+    notes: list[Notification] = []
+    i18n.install(language)
+    try:
+        async with app.run_test(size=SIZE, message_hook=collect(notes)) as pilot:
+            await wait_for(pilot, lambda: "sam@sam-pc" in listed(app))
+            await pilot.press("down")
+            plan = random_file(tmp_path / "outbox" / "plan.txt", 500)
+            await sam.files.send([("127.0.0.1", lan.port_of("Ann"))], "the plan", [plan])
+            hint = i18n._("Enter or click: accept · save as · decline")
+            await wait_for(pilot, lambda: hint in shown(app))
+            await answer_offer(pilot, app, "a")
+            expected = says.format(port=lan.port_of("Sam"))
+            await wait_for(pilot, lambda: any(expected in n.message for n in notes), timeout=15)
+            assert "".join(expected.split()) in "".join(shown(app).split())  # the chat line
+            (download,) = lan.service("Ann").files.transfers
+            assert download.error is not None and download.error.startswith(
+                f"UDP works but TCP {lan.port_of('Sam')} is not reachable on 127.0.0.1"
+            )  # what the transfer log and JSON keep
+    finally:
+        i18n.install(i18n.ENGLISH)
 
 
 async def test_the_sender_sees_a_decline_and_everyone_gets_no_files(

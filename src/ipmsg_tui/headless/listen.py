@@ -50,7 +50,7 @@ async def run_listen(
         try:
             save_dir = prepare_folder(save_dir or settings.download_dir)
         except SaveError as error:
-            raise CommandError(str(error), 2) from None
+            raise CommandError(error.why.text(), 2) from None
     messenger = Messenger(settings, store=store, checksum=checksum)
 
     def emit(record: dict[str, Any]) -> None:

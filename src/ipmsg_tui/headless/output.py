@@ -204,7 +204,9 @@ def event_line(event: ev.Event | FileEvent, now: float, *, sealed_text: bool = T
                 stamp
                 + " "
                 + _("failed   {name} from {source}: {error}").format(
-                    name=transfer.attachment.name, source=source, error=transfer.error
+                    name=transfer.attachment.name,
+                    source=source,
+                    error=transfer.why.text() if transfer.why else transfer.error,
                 )
             )
         case ev.PeerJoined(peer=peer):

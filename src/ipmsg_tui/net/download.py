@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from ..i18n import N_
 from ..protocol.dirstream import (
     DirStreamDecoder,
     DirStreamError,
@@ -29,6 +30,7 @@ from ..protocol.dirstream import (
 )
 from ..protocol.peers import Addr
 from ..protocol.safenames import SafeTree, clean_component
+from ..reasons import Reason, ReasonedError, known
 from ..sizes import file_size
 from . import bulk, saving
 from .bulk import Broken, Pipe, Stalled
@@ -43,13 +45,20 @@ FILE_BUFFERS = 4  # parts in flight between the socket, the disk and the hashing
 IDLE_TIMEOUT = 60.0  # Windows gives up after 120 s without data
 EOF_GRACE = 2.0  # after the last byte: how long a sender may take to close
 # A sender that accepts the connection and closes it at once has refused the request.
-REFUSED = (
-    "the sender closed the connection without sending anything "
-    "(it refused the request: offer withdrawn or expired?)"
+REFUSED = known(
+    N_(
+        "the sender closed the connection without sending anything "
+        "(it refused the request: offer withdrawn or expired?)"
+    )
 )
+SENT_TOO_MUCH = known(N_("the sender sent more than it offered"))
+SILENT = known(N_("no data from the sender for {seconds} s"))
+BROKE = known(N_("the connection broke: {error}"))
+ENDED_EARLY = known(N_("the connection ended {size} before the end"))
+BAD_STREAM = known(N_("bad folder stream: {error}"))
 
 
-class TransferError(Exception):
+class TransferError(ReasonedError):
     """The peer's stream was short, long or stalled; the message says which."""
 
 
@@ -57,7 +66,7 @@ class SenderRefused(TransferError):
     """The sender accepted the connection and closed it at once: it refused the request."""
 
     def __init__(self) -> None:
-        super().__init__(REFUSED)
+        super().__init__(Reason(REFUSED))
 
 
 @dataclass(slots=True)
@@ -97,9 +106,12 @@ async def _on_thread(
         try:
             return await bulk.run(lambda: work(pipe), pipe, report)
         except Stalled:
-            raise TransferError(f"no data from the sender for {link.idle_timeout:g} s") from None
+            seconds = f"{link.idle_timeout:g}"
+            silent = Reason(SILENT, {"seconds": seconds})
+            raise TransferError(silent) from None
         except Broken as error:
-            raise TransferError(f"the connection broke: {error}") from None
+            broke = Reason(BROKE, {"error": str(error)})
+            raise TransferError(broke) from None
     finally:
         sock.close()
 
@@ -154,12 +166,14 @@ class _FileTaker:
                 hasher.shutdown(wait=True, cancel_futures=True)
         # Complete. The sender should close now; it may also keep the connection open.
         if not pipe.ends_within(EOF_GRACE):
-            raise TransferError("the sender sent more than it offered")
+            raise TransferError(Reason(SENT_TOO_MUCH))
 
     def _ended_early(self) -> TransferError:
         if not self.received:
             return SenderRefused()
-        return TransferError(f"the connection ended {file_size(self.missing)} before the end")
+        size = file_size(self.missing)
+        early = Reason(ENDED_EARLY, {"size": size})
+        return TransferError(early)
 
 
 async def fetch_file(
@@ -265,8 +279,13 @@ def _take_folder(pipe: Pipe, decoder: DirStreamDecoder, target: _TreeWriter) -> 
             for event in decoder.feed(buffer[:got]):
                 target.handle(event)
     except DirStreamError as error:
-        raise TransferError(f"bad folder stream: {error}") from None
+        raise TransferError(_bad_stream(error)) from None
     except ValueError as error:  # SafeTree: a file outside any folder
-        raise TransferError(f"bad folder stream: {error}") from None
+        raise TransferError(_bad_stream(error)) from None
     if not pipe.ends_within(EOF_GRACE):
-        raise TransferError("the sender sent more than it offered")
+        raise TransferError(Reason(SENT_TOO_MUCH))
+
+
+def _bad_stream(error: Exception) -> Reason:
+    """The folder stream's own complaint (its parser's words stay technical)."""
+    return Reason(BAD_STREAM, {"error": str(error)})

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..i18n import N_
 from ..protocol.attachments import Attachment
 from ..protocol.constants import Command
 from ..protocol.direction import Direction
@@ -27,6 +28,7 @@ from ..protocol.filerequest import file_request_extension
 from ..protocol.offers import IncomingOffer
 from ..protocol.peers import Peer
 from ..protocol.safenames import clean_component
+from ..reasons import Reason, known, read_back, why
 from ..transferlog import SavedDownload
 from . import saving
 from .download import Connection, SenderRefused, TransferError, fetch_file, fetch_folder
@@ -37,6 +39,10 @@ from .tcp import TcpUnreachable
 from .transfers import Controls, Failure, Transfer, TransferState
 
 log = logging.getLogger(__name__)
+# Why a download stopped, beside the reasons its errors carry (see ipmsg_tui.reasons).
+CANCELLED = N_("cancelled")
+CANNOT_SAVE = known(N_("cannot save: {error}"))
+INTERRUPTED = known(N_("interrupted: ipmsg-tui quit"))
 
 
 @dataclass(slots=True)
@@ -152,14 +158,15 @@ class Downloads:
         if saved.part is not None and not attachment.is_dir:
             with contextlib.suppress(OSError):  # the bytes on disk are what a resume keeps
                 transfer.done = saved.part.lstat().st_size
-        transfer.error, transfer.failure = saved.error, _failure(saved.failure)
+        english = read_back(saved.error) if saved.error else None  # shown in the language again
+        transfer.fail_because(english, _failure(saved.failure))
         if saved.state in (TransferState.DONE.value, TransferState.CANCELLED.value):
             transfer.state = TransferState(saved.state)
         elif saved.state == TransferState.FAILED.value:
             transfer.state = TransferState.FAILED
         else:  # queued, running or interrupted: we quit (or were killed) meanwhile
             transfer.state = TransferState.FAILED
-            transfer.error, transfer.failure = "interrupted: ipmsg-tui quit", Failure.BROKEN
+            transfer.fail_because(Reason(INTERRUPTED), Failure.BROKEN)
             job.interrupted = True
         job.written_state = transfer.state
         self.adopt(transfer, job)
@@ -291,19 +298,18 @@ class Downloads:
                 else:
                     await self._fetch_file(transfer, job, resume)
         except asyncio.CancelledError:
-            transfer.end(TransferState.CANCELLED, "cancelled")
+            transfer.end(TransferState.CANCELLED, Reason(CANCELLED))
         except TcpUnreachable as error:
-            transfer.end(TransferState.FAILED, str(error), Failure.UNREACHABLE)
+            transfer.end(TransferState.FAILED, why(error), Failure.UNREACHABLE)
         except SenderRefused as error:
-            transfer.end(TransferState.FAILED, str(error), Failure.REFUSED)
+            transfer.end(TransferState.FAILED, why(error), Failure.REFUSED)
         except TransferError as error:
-            transfer.end(TransferState.FAILED, str(error), Failure.BROKEN)
+            transfer.end(TransferState.FAILED, why(error), Failure.BROKEN)
         except saving.SaveError as error:
-            transfer.end(TransferState.FAILED, str(error), Failure.SAVE)
+            transfer.end(TransferState.FAILED, why(error), Failure.SAVE)
         except OSError as error:
-            transfer.end(
-                TransferState.FAILED, f"cannot save: {error.strerror or error}", Failure.SAVE
-            )
+            cannot = Reason(CANNOT_SAVE, {"error": error.strerror or str(error)})
+            transfer.end(TransferState.FAILED, cannot, Failure.SAVE)
         else:
             transfer.end(TransferState.DONE)
         self._emit(TransferEnded(transfer))

@@ -19,22 +19,39 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..i18n import N_
 from ..protocol.safenames import clean_component, unique_name
+from ..reasons import Reason, ReasonedError, known
 
 log = logging.getLogger(__name__)
 
 PART_SUFFIX = ".part"
+UNSAFE = known(N_("unsafe name {name!r}"))
+CANNOT_USE = known(N_("cannot use {folder}: {error}"))
+NOT_A_FOLDER = known(N_("{folder} is not a folder"))
+CANNOT_WRITE = known(N_("cannot write to {folder}: {error}"))
+NO_TEMPORARY_NAME = known(N_("no free temporary name for {name} in {folder}"))
+NO_NAME = known(N_("no free name for {name} in {folder}"))
+A_LINK = known(N_("{path} is a link"))
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
 _REOPEN = os.O_RDWR | getattr(os, "O_NOFOLLOW", 0)
 
 
-class SaveError(Exception):
+class SaveError(ReasonedError):
     """The download cannot be written; the message says why."""
+
+
+def _os_said(template: str, folder: Path, error: OSError) -> Reason:
+    return Reason(template, {"folder": str(folder), "error": error.strerror or str(error)})
+
+
+def _no_name(template: str, name: str, folder: Path) -> Reason:
+    return Reason(template, {"name": name, "folder": str(folder)})
 
 
 def _check_component(name: str) -> str:
     if clean_component(name) != name:  # a bug upstream, never a network name
-        raise SaveError(f"unsafe name {name!r}")
+        raise SaveError(Reason(UNSAFE, {"name": name}))
     return name
 
 
@@ -44,14 +61,14 @@ def prepare_folder(folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         resolved = folder.resolve(strict=True)
     except OSError as error:
-        raise SaveError(f"cannot use {folder}: {error.strerror or error}") from None
+        raise SaveError(_os_said(CANNOT_USE, folder, error)) from None
     if not resolved.is_dir():
-        raise SaveError(f"{folder} is not a folder")
+        raise SaveError(Reason(NOT_A_FOLDER, {"folder": str(folder)}))
     try:  # read-only mounts and missing permissions show only when writing
         with tempfile.TemporaryFile(dir=resolved):
             pass
     except OSError as error:
-        raise SaveError(f"cannot write to {folder}: {error.strerror or error}") from None
+        raise SaveError(_os_said(CANNOT_WRITE, folder, error)) from None
     return resolved
 
 
@@ -72,7 +89,7 @@ def new_part_file(folder: Path, name: str, reserved: set[Path]) -> tuple[Path, i
             return path, os.open(path, _CREATE, 0o644)
         except FileExistsError:
             continue  # created by someone else just now: take the next number
-    raise SaveError(f"no free temporary name for {name} in {folder}")
+    raise SaveError(_no_name(NO_TEMPORARY_NAME, name, folder))
 
 
 def reopen_part_file(path: Path, keep: bool) -> tuple[int, int]:
@@ -123,7 +140,7 @@ def finish_file(part: Path, folder: Path, name: str, mtime: int | None) -> Path:
             return final
         os.unlink(part)
         return final
-    raise SaveError(f"no free name for {name} in {folder}")
+    raise SaveError(_no_name(NO_NAME, name, folder))
 
 
 def new_part_folder(folder: Path, name: str, reserved: set[Path]) -> Path:
@@ -139,13 +156,13 @@ def new_part_folder(folder: Path, name: str, reserved: set[Path]) -> Path:
         except FileExistsError:
             continue
         return path
-    raise SaveError(f"no free temporary name for {name} in {folder}")
+    raise SaveError(_no_name(NO_TEMPORARY_NAME, name, folder))
 
 
 def clear_part_folder(path: Path) -> None:
     """Empty a ``.part`` folder for a fresh attempt (rmtree never follows links)."""
     if path.is_symlink():
-        raise SaveError(f"{path} is a link")
+        raise SaveError(Reason(A_LINK, {"path": str(path)}))
     if path.exists():
         shutil.rmtree(path)
     path.mkdir(mode=0o755)
@@ -208,7 +225,7 @@ def finish_folder(part: Path, folder: Path, name: str, mtime: int | None) -> Pat
             raise
         set_mtime(final, mtime)
         return final
-    raise SaveError(f"no free name for {name} in {folder}")
+    raise SaveError(_no_name(NO_NAME, name, folder))
 
 
 def remove_part(part: Path, folder: Path) -> bool:

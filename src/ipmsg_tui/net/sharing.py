@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from ..i18n import N_
 from ..protocol.attachments import Attachment
 from ..protocol.constants import FileExtAttr, FileType
 from ..protocol.dirstream import format_dir_header, format_retparent
+from ..reasons import Reason, ReasonedError
 from . import bulk
 from .bulk import Broken, Pipe
 
@@ -39,8 +41,13 @@ class OfferError(Exception):
     """A path that cannot be offered; the message says why."""
 
 
-class ShortRead(Exception):
+class ShortRead(ReasonedError):
     """The file shrank while it was being sent: the receiver must not take it as complete."""
+
+
+def _ended_early(path: Path, missing: int) -> Reason:
+    template = N_("{path} ended {count} bytes early")
+    return Reason(template, {"path": str(path), "count": missing})
 
 
 def describe(path: Path, file_id: int) -> tuple[Attachment, Path]:
@@ -203,7 +210,7 @@ async def send_file(
 def _file_out(pipe: Pipe, fd: int, path: Path, offset: int, count: int) -> None:
     sent = pipe.sendfile(fd, offset, count)
     if sent < count:
-        raise ShortRead(f"{path} ended {count - sent} bytes early")
+        raise ShortRead(_ended_early(path, count - sent))
 
 
 async def send_folder(
@@ -255,7 +262,7 @@ def _folder_out(pipe: Pipe, root: Path, name: str, codec: str) -> int:
                     flush()
                     sent = pipe.sendfile(fd, 0, size)
                 if sent < size:
-                    raise ShortRead(f"{item.path} ended {size - sent} bytes early")
+                    raise ShortRead(_ended_early(item.path, size - sent))
             finally:
                 os.close(fd)
             pipe.files += 1

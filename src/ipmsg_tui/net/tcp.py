@@ -13,25 +13,34 @@ import socket
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from ..i18n import N_
 from ..protocol.peers import Addr
+from ..reasons import Param, Reason, known
 from .binding import SocketPlan, bind_as_planned
 
 CONNECT_TIMEOUT = 10.0
 _T = TypeVar("_T")
 _P = TypeVar("_P", bound=asyncio.BaseProtocol)
 _BACKLOG = 64
+UNREACHABLE = known(
+    N_(
+        "UDP works but TCP {port} is not reachable on {host} ({reason}); "
+        "a firewall on the sender's side may block TCP port {port}"
+    )
+)
+NO_ANSWER = known(N_("no answer within {seconds} s"))
+REFUSED = known(N_("connection refused"))
 
 
 class TcpUnreachable(ConnectionError):
     """We could talk to the peer over UDP, but not open a TCP connection to it."""
 
-    def __init__(self, addr: Addr, reason: str) -> None:
-        super().__init__(
-            f"UDP works but TCP {addr[1]} is not reachable on {addr[0]} ({reason}); "
-            f"a firewall on the sender's side may block TCP port {addr[1]}"
-        )
+    def __init__(self, addr: Addr, reason: Reason) -> None:
+        params: dict[str, Param] = {"port": addr[1], "host": addr[0], "reason": reason}
+        self.why = Reason(UNREACHABLE, params)
+        super().__init__(str(self.why))
         self.addr = addr
-        self.reason = reason
+        self.reason = str(reason)
 
 
 def open_tcp_socket(plan: SocketPlan) -> socket.socket:
@@ -102,8 +111,9 @@ async def _reach(addr: Addr, timeout: float, opening: Awaitable[_T]) -> _T:
     try:
         return await asyncio.wait_for(opening, timeout)
     except TimeoutError:
-        raise TcpUnreachable(addr, f"no answer within {timeout:g} s") from None
+        no_answer = Reason(NO_ANSWER, {"seconds": f"{timeout:g}"})
+        raise TcpUnreachable(addr, no_answer) from None
     except ConnectionRefusedError:
-        raise TcpUnreachable(addr, "connection refused") from None
+        raise TcpUnreachable(addr, Reason(REFUSED)) from None
     except OSError as error:
-        raise TcpUnreachable(addr, error.strerror or str(error)) from None
+        raise TcpUnreachable(addr, Reason.plain(error.strerror or str(error))) from None

@@ -20,6 +20,7 @@ from ..protocol.attachments import Attachment
 from ..protocol.direction import Direction as Direction  # re-exported: one type, both layers
 from ..protocol.peers import Addr
 from ..protocol.progress import RateMeter, eta
+from ..reasons import Reason
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,10 @@ class Transfer:
         self.files_done = 0  # files completed inside a folder
         self.attempts = 0
         self.state = TransferState.QUEUED
+        # Why the attempt failed, in English (JSON, the transfer log) and as a Reason the
+        # front ends show in the chosen language (None: only the English is known).
         self.error: str | None = None
+        self.why: Reason | None = None
         self.failure: Failure | None = None  # set when an attempt ends FAILED
         self.sha256: str | None = None
         self.started_at: float | None = None
@@ -177,8 +181,7 @@ class Transfer:
         self.offset = offset
         self.done = offset
         self.files_done = 0
-        self.error = None
-        self.failure = None
+        self.fail_because(None)
         self.sha256 = None
         self.started_at = self._clock()
         self.finished_at = None
@@ -187,8 +190,7 @@ class Transfer:
         self._set_state(TransferState.RUNNING)
 
     def queue(self) -> None:
-        self.error = None
-        self.failure = None
+        self.fail_because(None)
         self._set_state(TransferState.QUEUED)
 
     def advance(self, count: int) -> None:
@@ -209,11 +211,20 @@ class Transfer:
         self._meter.update(self.done, now)
         self._notify(now)
 
-    def end(
-        self, state: TransferState, error: str | None = None, failure: Failure | None = None
-    ) -> None:
-        self.error = error
+    def fail_because(self, why: Reason | str | None, failure: Failure | None = None) -> None:
+        """Set ``error`` and ``why`` (a plain string: English words without a template)."""
+        self.why = Reason.plain(why) if isinstance(why, str) else why
+        self.error = str(why) if why is not None else None
         self.failure = failure
+
+    def end(
+        self,
+        state: TransferState,
+        error: Reason | str | None = None,
+        failure: Failure | None = None,
+    ) -> None:
+        self.fail_because(error, failure)
+        error = self.error
         self.finished_at = self._clock()
         if error:
             log.info("transfer %d (%s) %s: %s", self.id, self.name, state, error)

@@ -14,6 +14,7 @@ import socket
 from collections.abc import Callable
 from pathlib import Path
 
+from ..i18n import N_
 from ..protocol import text as wire_text
 from ..protocol.direction import Direction
 from ..protocol.filerequest import (
@@ -25,6 +26,7 @@ from ..protocol.filerequest import (
 from ..protocol.offers import OfferRegistry, Refused
 from ..protocol.packet import ParseError
 from ..protocol.peers import Addr
+from ..reasons import Reason, why
 from .fileevents import Emit, OfferFetched, RequestRefused, TransferEnded, TransferStarted
 from .node import Node
 from .sharing import ShortRead, send_file, send_folder
@@ -169,9 +171,9 @@ class UploadServer:
             writer.close()
             await asyncio.wait_for(writer.wait_closed(), self.idle_timeout)
         except asyncio.CancelledError:
-            transfer.end(TransferState.CANCELLED, "cancelled")
+            transfer.end(TransferState.CANCELLED, Reason(N_("cancelled")))
         except (OSError, ShortRead, ConnectionError, TimeoutError) as error:
-            transfer.end(TransferState.FAILED, str(error) or type(error).__name__, Failure.BROKEN)
+            transfer.end(TransferState.FAILED, why(error), Failure.BROKEN)
         else:
             transfer.end(TransferState.DONE)
             self.offers.mark_fetched(offer, recipient, attachment.file_id)

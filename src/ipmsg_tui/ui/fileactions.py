@@ -305,7 +305,7 @@ class FileCommands:
         try:
             transfers = self.messenger.accept(offer, folder, name, only=only)
         except SaveError as error:
-            self._error(str(error), _("Cannot save there"))
+            self._error(error.why.text(), _("Cannot save there"))
             return []
         self.app.file_news.redraw(key_of(row))
         return transfers
@@ -398,7 +398,7 @@ class FileCommands:
             try:
                 failure = self.messenger.set_download_dir(wanted)
             except SaveError as error:
-                self._error(str(error), _("Download folder not changed"))
+                self._error(error.why.text(), _("Download folder not changed"))
                 return
             if failure:
                 self._error(failure)

@@ -18,7 +18,7 @@ from .chatlog import ChatLog
 from .model.fileboard import FileBoard, OfferKey, OfferView, key_of
 from .model.paths import tilde
 from .model.roster import Roster
-from .model.transfertext import state_text
+from .model.transfertext import error_text, state_text
 from .toasts import Toasts
 
 
@@ -73,7 +73,7 @@ class FileNews:
             if transfer.state == TransferState.FAILED:
                 self.app.notify(
                     _("Sending {name} to {peer} stopped: {error}").format(
-                        name=transfer.name, peer=transfer.peer_name, error=_(transfer.error or "")
+                        name=transfer.name, peer=transfer.peer_name, error=error_text(transfer)
                     ),
                     severity="warning",
                     markup=False,

@@ -64,7 +64,14 @@ def state_text(transfer: Transfer, *, refused_means_gone: bool = False) -> tuple
             return _("✓ sent"), "$success"
         case TransferState.CANCELLED:
             return _("cancelled"), "$text-warning"
-    error = _(transfer.error) if transfer.error else _("failed")
+    error = error_text(transfer)
     if refused_means_gone and transfer.failure is Failure.REFUSED:
-        error = NO_LONGER_OFFERED
+        error = _(NO_LONGER_OFFERED)
     return f"✗ {error}", "$text-error"
+
+
+def error_text(transfer: Transfer) -> str:
+    """Why the transfer failed, in the chosen language (``transfer.error`` stays English)."""
+    if transfer.why is not None:
+        return transfer.why.text()
+    return _(transfer.error) if transfer.error else _("failed")
