@@ -92,6 +92,12 @@ async def test_windows_peer_both_ways_with_a_lock_kept_in_the_history(lan: Lan) 
             assert shows_fingerprint(ui, key("taro").public_key())
             await pilot.press("escape")
 
+            # At 60 columns the header keeps the marks' symbols on its one line.
+            await pilot.resize_terminal(60, 20)
+            await pilot.pause()
+            narrow = line_with(ui, "hello windows")
+            assert "🔐" in narrow and "✓" in narrow and "delivered" not in narrow, narrow
+
 
 async def test_feiq_message_is_encrypted_but_unsigned(lan: Lan) -> None:
     with feiq_peer(lan.port_of("Feiq"), key("feiq", 1024)) as feiq:

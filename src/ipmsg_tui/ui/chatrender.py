@@ -24,7 +24,7 @@ INDENT = 2
 STATUS_INDENT = 3  # a transfer's state, under its attachment's name
 
 
-def header_line(row: StoredMessage, peer: str = "") -> Content:
+def header_line(row: StoredMessage, peer: str = "", *, short: bool = False) -> Content:
     parts: list[tuple[str, str] | str] = [
         (clock_time(row.ts), "$text-muted"),
         " ",
@@ -32,7 +32,7 @@ def header_line(row: StoredMessage, peer: str = "") -> Content:
     ]
     if row.recipients:
         parts += [" ", (recipients_line(row), "$text-muted")]
-    for mark in header_marks(row, peer):
+    for mark in header_marks(row, peer, short=short):
         parts += ["  ", mark]
     return Content.assemble(*parts)
 
@@ -72,7 +72,10 @@ def message_lines(
     ``peer``: the name of whom the conversation is with."""
     if row.is_notice:
         return notice_lines(row, width)
-    lines = header_line(row, peer).wrap(max(width, 8))
+    header = header_line(row, peer)
+    if header.cell_length > width:  # a narrow pane: the marks' symbols, not their words
+        header = header_line(row, peer, short=True)
+    lines = header.wrap(max(width, 8))
     for line, indent in body_lines(row, files):
         if not line:
             lines.append(Content(""))

@@ -87,6 +87,17 @@ def test_the_header_puts_how_it_travelled_before_its_state() -> None:
     assert header_marks(message()) == []  # nothing to say of a plain received message
 
 
+def test_a_narrow_pane_keeps_the_symbols_of_the_usual_marks_and_the_words_of_warnings() -> None:
+    row = message(out=True, flags=Flag.ENCRYPTED)
+    assert texts(header_marks(row, short=True)) == ["🔐", "✓"]
+    sealed = message(out=True, flags=Flag.SEALED, state=MessageState.OPENED)
+    assert texts(header_marks(sealed, short=True)) == ["🔒✓✓"]
+    unsigned = message(flags=Flag.DECRYPTED)
+    assert texts(header_marks(unsigned, short=True)) == ["🔐 encrypted · unsigned"]
+    failed = message(out=True, state=MessageState.FAILED)
+    assert texts(header_marks(failed, short=True)) == texts(header_marks(failed))
+
+
 def test_a_message_to_several_names_them_and_counts_receipts() -> None:
     def to(nick: str, state: MessageState) -> Recipient:
         return Recipient(f"{nick}@pc", nick, "127.0.1.9", 2425, 7, state)

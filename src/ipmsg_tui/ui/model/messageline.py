@@ -123,17 +123,41 @@ def sender_style(row: StoredMessage) -> str:
     return "bold $text-accent" if not row.incoming else "bold $text-primary"
 
 
-def header_marks(row: StoredMessage, peer: str = "") -> list[Mark]:
+# In a narrow pane the usual marks keep only their symbol (the words would wrap the header
+# onto a second line); warnings and what asks for a key press keep their words.
+_SHORT_MARKS = {
+    N_("encrypted"): "",
+    N_("✓ delivered"): "✓",
+    N_("✓✓ opened"): "✓✓",
+    N_("… sending"): "…",
+}
+
+
+def header_marks(row: StoredMessage, peer: str = "", *, short: bool = False) -> list[Mark]:
     """What follows the sender (and to whom, for a message to several) in a message's
-    header, in order: how it travelled, its state; empty ones left out."""
+    header, in order: how it travelled, its state; empty ones left out. ``short``: the
+    plain "encrypted" and delivery marks as their symbols only, for a narrow pane."""
     marks: list[Mark] = []
     security = security_label(row, peer)
     if security is not None:
-        marks.append(security)
+        marks.append(_shortened(security) if short else security)
     label = state_label(row)
     if label[0]:
-        marks.append(label)
+        marks.append(_shortened(label) if short else label)
     return marks
+
+
+def _shortened(mark: Mark) -> Mark:
+    text, style = mark
+    prefix = ""
+    for lead in (f"{ENCRYPTED_MARK} ", "🔒 "):  # kept as symbols before the shortened words
+        if text.startswith(lead):
+            prefix, text = lead.strip(), text[len(lead) :]
+            break
+    for words, symbol in _SHORT_MARKS.items():
+        if text == _(words):
+            return prefix + symbol, style
+    return mark
 
 
 def unopened(row: StoredMessage) -> bool:
