@@ -7,7 +7,6 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..config import Settings
 from ..i18n import _
@@ -17,6 +16,7 @@ from ..protocol.keyring import KEY_REQUEST_INTERVAL, KEY_REQUEST_TRIES
 from ..protocol.peers import Addr
 from ..service import FilesOffered, Messenger
 from ..service import events as news
+from ..service.fetching import until_fetched
 from ..service.finding import TargetNotFound, find_all, wait_until
 from ..store import HistoryStore
 from ..targets import is_address
@@ -28,10 +28,6 @@ from .common import (
 )
 from .output import key_missing_reason
 from .remote import note_left_out, send_through_app
-
-if TYPE_CHECKING:  # the transfer modules load only with --file
-    from ..net.files import FileService, SentFiles
-    from ..protocol.offers import Recipient
 
 PROG = "ipmsg-tui"
 
@@ -156,8 +152,9 @@ async def run_send(
         if offered is not None:
             stage = _("before the files were fetched")
             remaining = None if deadline is None else max(0.0, deadline - loop.time())
-            await _until_fetched(
-                messenger.files, offered.sent, names, changed, remaining, timeout, delivery.left
+            offer = offered.sent.offer
+            _fail_with(
+                await until_fetched(offer, names, delivery.left, changed, remaining, timeout)
             )
         return 0
     except asyncio.CancelledError:
@@ -196,50 +193,3 @@ async def _until_left(messenger: Messenger, deadline: float) -> None:
     loop = asyncio.get_running_loop()
     while messenger.sends_waiting_for_keys() and loop.time() < deadline:
         await asyncio.sleep(LEAVE_POLL)
-
-
-async def _until_fetched(
-    service: FileService,
-    offered: SentFiles,
-    names: dict[Addr, str],
-    changed: asyncio.Event,
-    remaining: float | None,
-    timeout: float | None,
-    left: set[Addr],
-) -> None:
-    """Serve until every recipient has every file; CommandError (a line before it for each
-    other recipient) if one declines, quits (BR_EXIT) or time runs out."""
-    offer = offered.offer
-
-    def waited_for() -> list[Recipient]:
-        return [r for r in offer.recipients if not offer.fetched_by(r) and r.addr not in left]
-
-    def finished() -> bool:
-        return offer.complete or not waited_for()
-
-    await wait_until(finished, changed, remaining)
-    if offer.complete and len(offer.recipients) == len(names):
-        return
-    still_in = {recipient.addr for recipient in offer.recipients}
-    problems = [
-        _("{name} declined the files").format(name=name)
-        for addr, name in names.items()
-        if addr not in still_in
-    ]
-    for recipient in offer.recipients:
-        if offer.fetched_by(recipient):
-            continue
-        name = names.get(recipient.addr, f"{recipient.addr[0]}:{recipient.addr[1]}")
-        if recipient.addr in left:
-            problems.append(
-                _("{name} left before fetching the files (it quit: BR_EXIT)").format(name=name)
-            )
-        else:
-            assert timeout is not None
-            count = len(offer.required - offer.fetched.get(recipient, set()))
-            problems.append(
-                _("{name} did not fetch the files within {seconds:g} s ({left} left)").format(
-                    name=name, seconds=timeout, left=count
-                )
-            )
-    _fail_with(problems)

@@ -21,6 +21,7 @@ from ..protocol.engine import EngineError
 from ..protocol.keyring import KEY_REQUEST_INTERVAL, KEY_REQUEST_TRIES
 from ..protocol.peers import Addr
 from . import events as news
+from .fetching import until_fetched
 from .finding import TargetNotFound, find_all, find_target, wait_until
 from .messenger import FilesOffered, KeyNotKnown, Messenger, Recipient
 
@@ -126,7 +127,10 @@ async def send_for_command(messenger: Messenger, request: dict[str, Any]) -> dic
         _fail_with([*missing, *(_not_acknowledged(names[addr], addr) for addr in missed)])
         if offered is not None:
             remaining = None if deadline is None else max(0.0, deadline - loop.time())
-            await _until_fetched(offered, names, outcome, news_came, remaining, timeout)
+            offer = offered.sent.offer
+            _fail_with(
+                await until_fetched(offer, names, outcome.left, news_came, remaining, timeout)
+            )
         return sent
     finally:
         messenger.unsubscribe(follow)
@@ -179,50 +183,6 @@ async def _polled(predicate: Callable[[], bool], timeout: float) -> None:
 def _name(messenger: Messenger, addr: Addr) -> str:
     peer = messenger.peer(addr)
     return peer.name if peer is not None else f"{addr[0]}:{addr[1]}"
-
-
-async def _until_fetched(
-    offered: FilesOffered,
-    names: dict[Addr, str],
-    outcome: _Outcome,
-    news_came: asyncio.Event,
-    remaining: float | None,
-    timeout: float | None,
-) -> None:
-    """Serve until every recipient has every file; RequestFailed (as `send` says it) if
-    one declines, quits (BR_EXIT) or time runs out."""
-    offer = offered.sent.offer
-
-    def finished() -> bool:
-        return offer.complete or not [
-            r for r in offer.recipients if not offer.fetched_by(r) and r.addr not in outcome.left
-        ]
-
-    await wait_until(finished, news_came, remaining)
-    if offer.complete and len(offer.recipients) == len(names):
-        return
-    still_in = {recipient.addr for recipient in offer.recipients}
-    problems = [
-        _("{name} declined the files").format(name=name)
-        for addr, name in names.items()
-        if addr not in still_in
-    ]
-    for recipient in offer.recipients:
-        if offer.fetched_by(recipient):
-            continue
-        name = names.get(recipient.addr, f"{recipient.addr[0]}:{recipient.addr[1]}")
-        if recipient.addr in outcome.left:
-            problems.append(
-                _("{name} left before fetching the files (it quit: BR_EXIT)").format(name=name)
-            )
-        else:
-            count = len(offer.required - offer.fetched.get(recipient, set()))
-            problems.append(
-                _("{name} did not fetch the files within {seconds:g} s ({left} left)").format(
-                    name=name, seconds=timeout, left=count
-                )
-            )
-    _fail_with(problems)
 
 
 def _not_acknowledged(name: str, addr: Addr) -> str:
