@@ -23,7 +23,7 @@ from ipmsg_tui.service import events as news
 from ipmsg_tui.service.control import ControlServer
 from ipmsg_tui.store import MessageState
 
-from ..support.procs import child_env, command
+from ..support.procs import child_env, command, run_beside
 
 WAIT = 8.0
 
@@ -42,20 +42,6 @@ def settings_of(tmp_path: Path, name: str, port: int, *knows: int, **extra: Any)
         **extra,
     }
     return load_settings(tmp_path / f"{name}.toml", **values)
-
-
-async def ipmsg(*args: str, timeout: float = 30) -> tuple[int, str, str]:
-    """Run ``ipmsg-tui ARGS`` while this loop goes on serving the messengers."""
-    proc = await asyncio.create_subprocess_exec(
-        *command(*args),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        stdin=asyncio.subprocess.DEVNULL,
-        env=child_env(),
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), timeout)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
 
 
 async def until(predicate: Any, timeout: float = WAIT) -> None:
@@ -109,7 +95,7 @@ async def running(tmp_path: Path, ports: list[int]) -> AsyncIterator[Running]:
 
 
 async def test_send_goes_through_the_running_messenger_and_is_kept(running: Running) -> None:
-    status, out, err = await ipmsg("send", "Bob", "从脚本发来 hello", *running.args())
+    status, out, err = await run_beside("send", "Bob", "从脚本发来 hello", *running.args())
     assert (status, out, err) == (0, "", "")
     assert running.texts_bob_got() == ["从脚本发来 hello"]
     # Sent by the running messenger (its port), kept in its history, told to its front end.
@@ -122,9 +108,9 @@ async def test_send_goes_through_the_running_messenger_and_is_kept(running: Runn
 
 async def test_send_by_address_sealed_and_without_waiting(running: Running) -> None:
     bob = f"127.0.0.1:{running.bob.port}"
-    result = await ipmsg("send", bob, "sealed one", "--sealed", *running.args())
+    result = await run_beside("send", bob, "sealed one", "--sealed", *running.args())
     assert result == (0, "", "")
-    result = await ipmsg("send", bob, "no wait", "--timeout", "0", *running.args())
+    result = await run_beside("send", bob, "no wait", "--timeout", "0", *running.args())
     assert result == (0, "", "")
     await until(lambda: len(running.texts_bob_got()) == 2)
     arrived = [e for e in running.heard_by_bob if isinstance(e, news.MessageArrived)]
@@ -137,17 +123,17 @@ async def test_send_by_address_sealed_and_without_waiting(running: Running) -> N
 async def test_send_failures_exit_as_they_do_without_the_app(
     running: Running, ports: list[int]
 ) -> None:
-    status, out, err = await ipmsg("send", "nobody-here", "hi", *running.args())
+    status, out, err = await run_beside("send", "nobody-here", "hi", *running.args())
     assert status == 1 and out == ""
     assert err.startswith("ipmsg-tui: no peer named 'nobody-here'") and err.count("\n") == 1
     silent = f"127.0.0.1:{ports[5]}"  # nobody listens there
-    status, out, err = await ipmsg("send", silent, "hi", "--timeout", "1", *running.args())
+    status, out, err = await run_beside("send", silent, "hi", "--timeout", "1", *running.args())
     assert status == 1
     assert err == (
         f"ipmsg-tui: {silent} did not acknowledge the message "
         f"(offline, or UDP port {ports[5]} blocked)\n"
     )
-    status, out, err = await ipmsg(
+    status, out, err = await run_beside(
         "send", "Bob", "", "--file", str(Path(__file__).parent / "missing.txt"), *running.args()
     )
     assert status == 2 and "missing.txt" in err and err.count("\n") == 1
@@ -166,7 +152,9 @@ async def test_files_are_served_by_the_running_messenger_until_fetched(
             running.bob.accept(event.offer, downloads)
 
     running.bob.subscribe(accept)
-    result = await ipmsg("send", "Bob", "the report", "--file", str(attachment), *running.args())
+    result = await run_beside(
+        "send", "Bob", "the report", "--file", str(attachment), *running.args()
+    )
     assert result == (0, "", "")
     assert (downloads / "report.txt").read_bytes() == attachment.read_bytes()
     (sent,) = [e for e in running.told_ann if isinstance(e, news.MessagesSent)]
@@ -182,7 +170,7 @@ async def test_declined_files_fail_as_without_the_app(running: Running, tmp_path
             running.bob.decline(event.offer)
 
     running.bob.subscribe(decline)
-    result = await ipmsg("send", "Bob", "take it", "--file", str(attachment), *running.args())
+    result = await run_beside("send", "Bob", "take it", "--file", str(attachment), *running.args())
     assert result == (1, "", "ipmsg-tui: Bob declined the files\n")
 
 
@@ -190,7 +178,7 @@ async def test_several_recipients_one_line_for_each_that_missed_it(
     running: Running, ports: list[int]
 ) -> None:
     silent = f"127.0.0.1:{ports[5]}"
-    result = await ipmsg(
+    result = await run_beside(
         "send",
         "Bob",
         "to you both",
@@ -233,12 +221,14 @@ async def test_ctrl_c_ends_the_wait_and_the_running_messenger_goes_on(
         b"ipmsg-tui: interrupted before the receipt came\n",
     )
     # The running side dropped the request and still serves the next one.
-    result = await ipmsg("send", "Bob", "still here", *running.args())
+    result = await run_beside("send", "Bob", "still here", *running.args())
     assert result == (0, "", "")
 
 
 async def test_who_answers_the_running_list_at_once(running: Running) -> None:
-    status, out, err = await ipmsg("who", "--json", "--wait", "60", *running.args(), timeout=20)
+    status, out, err = await run_beside(
+        "who", "--json", "--wait", "60", *running.args(), timeout=20
+    )
     assert (status, err) == (0, "")
     (peer,) = json.loads(out)
     assert (peer["nick"], peer["user"], peer["host"], peer["port"], peer["away"]) == (
@@ -249,7 +239,7 @@ async def test_who_answers_the_running_list_at_once(running: Running) -> None:
         False,
     )
     assert set(peer) >= {"key", "encryption", "fingerprint", "version", "announced"}
-    status, out, err = await ipmsg("who", *running.args())
+    status, out, err = await run_beside("who", *running.args())
     assert status == 0
     head, row = out.splitlines()
     assert head.split() == ["NICK", "GROUP", "USER@HOST", "ADDRESS", "AWAY"]
@@ -257,8 +247,8 @@ async def test_who_answers_the_running_list_at_once(running: Running) -> None:
 
 
 async def test_history_reads_the_running_messengers_database(running: Running) -> None:
-    assert (await ipmsg("send", "Bob", "kept while running", *running.args()))[0] == 0
-    status, out, err = await ipmsg("history", "--json", *running.args())
+    assert (await run_beside("send", "Bob", "kept while running", *running.args()))[0] == 0
+    status, out, err = await run_beside("history", "--json", *running.args())
     assert (status, err) == (0, "")
     (record,) = [json.loads(line) for line in out.splitlines()]
     assert record["text"] == "kept while running" and record["direction"] == "out"
@@ -272,7 +262,7 @@ async def test_without_a_running_messenger_the_command_works_alone(
     bob.subscribe(heard.append)
     await bob.start()
     try:
-        result = await ipmsg(
+        result = await run_beside(
             "send",
             f"127.0.0.1:{ports[1]}",
             "on its own",
@@ -319,7 +309,7 @@ async def test_files_sent_beside_a_running_listen_are_served_by_it(
             pass
         attachment = tmp_path / "report.txt"
         attachment.write_bytes(b"quarterly numbers\n" * 1000)
-        result = await ipmsg("send", "Bob", "the report", "--file", str(attachment), *ann_args)
+        result = await run_beside("send", "Bob", "the report", "--file", str(attachment), *ann_args)
         assert result == (0, "", "")
         assert (downloads / "report.txt").read_bytes() == attachment.read_bytes()
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import queue
@@ -39,6 +40,21 @@ def run(
         env=child_env(env),
         **kw,
     )
+
+
+async def run_beside(*args: str, timeout: float = 30) -> tuple[int, str, str]:
+    """``ipmsg-tui ARGS`` as a real process while this event loop goes on serving (an app or
+    a messenger the command talks to): its exit status, stdout and stderr."""
+    proc = await asyncio.create_subprocess_exec(
+        *command(*args),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        stdin=asyncio.subprocess.DEVNULL,
+        env=child_env(),
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
 
 
 def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from ipmsg_tui.service.control import ControlServer
 from ipmsg_tui.store import MessageState
 
-from ..support.procs import child_env, command
+from ..support.procs import run_beside
 from .conftest import Lan
 from .driver import Ui
 
@@ -24,24 +22,18 @@ async def test_a_command_s_message_appears_in_the_open_conversation(lan: Lan) ->
             await ui.until(lambda: ui.known("bob@bob-pc") is not None)
             await pilot.press("down")
             assert ui.open_key == "bob@bob-pc"
-            proc = await asyncio.create_subprocess_exec(
-                *command(
-                    "send",
-                    "Bob",
-                    "sent by a script",
-                    "--bind",
-                    "127.0.0.1",
-                    "--port",
-                    str(settings.port),
-                    "--data-dir",
-                    str(settings.data_dir),
-                ),
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-                env=child_env(),
+            result = await run_beside(
+                "send",
+                "Bob",
+                "sent by a script",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(settings.port),
+                "--data-dir",
+                str(settings.data_dir),
             )
-            out, err = await asyncio.wait_for(proc.communicate(), 30)
-            assert (proc.returncode, out, err) == (0, b"", b"")
+            assert result == (0, "", "")
             assert bob.texts() == ["sent by a script"]
             await ui.until(lambda: ui.states() == [("sent by a script", MessageState.DELIVERED)])
             assert "sent by a script" in ui.chat_text()

@@ -23,7 +23,7 @@ from ipmsg_tui.store import Flag, HistoryStore
 from ipmsg_tui.ui.model.alerts import KEY_CHANGED_BODY, UNVERIFIED_BODY
 from ipmsg_tui.ui.screens.peer_info import PeerInfoScreen
 
-from ..support.procs import child_env, command
+from ..support.procs import run_beside
 from ..support.scripted_peers import GETPUBKEY, ScriptedPeer, windows_peer
 from .conftest import Lan
 from .driver import Ui
@@ -173,26 +173,19 @@ async def test_peer_info_shows_a_changed_key_when_it_comes_and_accepts_it(lan: L
             assert store.pinned_fingerprint(TARO) == fingerprint(key("taro").public_key())
 
 
-async def keys_accept(target: str, settings: Settings) -> tuple[int | None, str, str]:
+async def keys_accept(target: str, settings: Settings) -> tuple[int, str, str]:
     """A real `ipmsg-tui keys accept TARGET` with the app's port and data (beside it)."""
-    proc = await asyncio.create_subprocess_exec(
-        *command(
-            "keys",
-            "accept",
-            target,
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            str(settings.port),
-            "--data-dir",
-            str(settings.data_dir),
-        ),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=child_env(),
+    return await run_beside(
+        "keys",
+        "accept",
+        target,
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        str(settings.port),
+        "--data-dir",
+        str(settings.data_dir),
     )
-    out, err = await asyncio.wait_for(proc.communicate(), 30)
-    return proc.returncode, out.decode(), err.decode()
 
 
 async def test_keys_accept_beside_the_app_goes_through_it_and_the_warning_goes(
