@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from enum import IntFlag, StrEnum
 from pathlib import Path
@@ -30,6 +31,7 @@ _DUPLICATE_WINDOW = 600.0
 # 3: recipients of a message sent to several peers (one message row, see _migrate_multicast).
 _SCHEMA_VERSION = 3
 _ID_CACHE_SIZE = 4096
+_IN_CHUNK = 500  # ids in one IN list: well under SQLite's cap on a statement's parameters
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -759,18 +761,16 @@ class HistoryStore:
         if not ids:
             return messages
         found: dict[int, list[Recipient]] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            rows = self._db.execute(
-                "SELECT r.message_id, c.key, c.nick, r.ip, r.port, r.packet_no, r.state "
-                "FROM recipients r JOIN conversations c ON c.id = r.conversation_id "
-                f"WHERE r.message_id IN ({','.join('?' * len(chunk))}) ORDER BY r.rowid",
-                chunk,
+        rows = self._rows_of_messages(
+            "SELECT r.message_id, c.key, c.nick, r.ip, r.port, r.packet_no, r.state "
+            "FROM recipients r JOIN conversations c ON c.id = r.conversation_id "
+            "WHERE r.message_id IN ({ids}) ORDER BY r.rowid",
+            ids,
+        )
+        for message_id, key, nick, ip, port, packet_no, state in rows:
+            found.setdefault(message_id, []).append(
+                Recipient(key, nick, ip, port, packet_no, MessageState(state))
             )
-            for message_id, key, nick, ip, port, packet_no, state in rows:
-                found.setdefault(message_id, []).append(
-                    Recipient(key, nick, ip, port, packet_no, MessageState(state))
-                )
         return [replace(m, recipients=tuple(found[m.id])) if m.id in found else m for m in messages]
 
     def _with_also_to(self, messages: list[StoredMessage]) -> list[StoredMessage]:
@@ -778,17 +778,22 @@ class HistoryStore:
         a conversation knows them."""
         ids = [m.id for m in messages if m.multicast and m.incoming]
         found: dict[int, list[tuple[str, str]]] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            rows = self._db.execute(
-                "SELECT a.message_id, a.identity, coalesce(c.nick, '') FROM also_to a "
-                "LEFT JOIN conversations c ON c.key = a.identity "
-                f"WHERE a.message_id IN ({','.join('?' * len(chunk))}) ORDER BY a.rowid",
-                chunk,
-            )
-            for message_id, identity, nick in rows:
-                found.setdefault(message_id, []).append((identity, nick))
+        rows = self._rows_of_messages(
+            "SELECT a.message_id, a.identity, coalesce(c.nick, '') FROM also_to a "
+            "LEFT JOIN conversations c ON c.key = a.identity "
+            "WHERE a.message_id IN ({ids}) ORDER BY a.rowid",
+            ids,
+        )
+        for message_id, identity, nick in rows:
+            found.setdefault(message_id, []).append((identity, nick))
         return [replace(m, also_to=tuple(found[m.id])) if m.id in found else m for m in messages]
+
+    def _rows_of_messages(self, sql: str, ids: list[int]) -> Iterator[Any]:
+        """The rows of ``sql`` for every message in ``ids`` (its ``{ids}`` an IN list),
+        a chunk at a time: SQLite caps the parameters of one statement."""
+        for start in range(0, len(ids), _IN_CHUNK):
+            chunk = ids[start : start + _IN_CHUNK]
+            yield from self._db.execute(sql.format(ids=",".join("?" * len(chunk))), chunk)
 
     def _conversation_id(self, key: str) -> int | None:
         row = self._db.execute("SELECT id FROM conversations WHERE key = ?", (key,)).fetchone()
