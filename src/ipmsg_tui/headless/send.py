@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from ..config import Settings
@@ -13,10 +13,9 @@ from ..i18n import _
 from ..protocol import events as ev
 from ..protocol.engine import EngineError
 from ..protocol.keyring import KEY_REQUEST_INTERVAL, KEY_REQUEST_TRIES
-from ..protocol.peers import Addr
 from ..service import FilesOffered, Messenger
 from ..service import events as news
-from ..service.fetching import until_fetched
+from ..service.delivery import Delivery, name_of, not_acknowledged, until_fetched
 from ..service.finding import TargetNotFound, find_all, wait_until
 from ..store import HistoryStore
 from ..targets import is_address
@@ -34,15 +33,6 @@ PROG = "ipmsg-tui"
 # Asking an encrypting peer for its key comes before the first send (and its retries).
 KEY_EXCHANGE_WAIT = KEY_REQUEST_TRIES * KEY_REQUEST_INTERVAL
 LEAVE_POLL = 0.02  # seconds between looks at what still waits for a key (--timeout 0)
-
-
-@dataclass
-class _Delivery:
-    """Receipts awaited, as (recipient, packet number), and the recipients that failed."""
-
-    waiting: set[tuple[Addr, int]]
-    failed: set[Addr]
-    left: set[Addr]  # peers that said goodbye (BR_EXIT) meanwhile
 
 
 async def run_send(
@@ -67,18 +57,13 @@ async def run_send(
     if status is not None:
         return status
     changed = asyncio.Event()
-    delivery = _Delivery(set(), set(), set())
+    delivery = Delivery()
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout if timeout is not None else None
 
     def follow(event: news.News) -> None:
+        delivery.note(event)
         match event:
-            case news.MessagesChanged(source=ev.MessageDelivered(addr=addr, packet_no=number)):
-                delivery.waiting.discard((addr, number))
-            case news.MessagesChanged(source=ev.MessageFailed(addr=addr, packet_no=number)):
-                if (addr, number) in delivery.waiting:
-                    delivery.waiting.discard((addr, number))
-                    delivery.failed.add(addr)
             case news.SecurityNotice(source=ev.KeyChanged(identity=identity) as changed_key):
                 print(
                     "ipmsg-tui: "
@@ -92,8 +77,6 @@ async def run_send(
             case news.SecurityNotice(source=ev.KeyMissing(sent_in_clear=clear) as note):
                 done = _("sent unencrypted") if clear else _("not sent (encryption required)")
                 print(f"ipmsg-tui: {done}: {key_missing_reason(note)}", file=sys.stderr)
-            case news.PeerOffline(peer=peer, reason="exit"):
-                delivery.left.add(peer.addr)
         changed.set()
 
     # Announce ourselves directly to addressed targets, as to a --host.
@@ -112,7 +95,7 @@ async def run_send(
             addrs, missing = await find_all(messenger, targets, changed)
         except TargetNotFound as error:
             raise CommandError(str(error), error.status) from None
-        names = {addr: _name(messenger, addr) for addr in addrs}
+        names = {addr: name_of(messenger, addr) for addr in addrs}
         offered: FilesOffered | None = None
         if paths:
             from ..net.files import OfferError
@@ -140,8 +123,8 @@ async def run_send(
             else settings.retry_interval * settings.retry_count + 1 + KEY_EXCHANGE_WAIT
         )
         await wait_until(lambda: not delivery.waiting, changed, limit)
-        missed = [addr for addr in addrs if _missed(addr, delivery)]
-        _fail_with([*missing, *(_not_acknowledged(names[addr], addr) for addr in missed)])
+        missed = [addr for addr in addrs if delivery.missed(addr)]
+        _fail_with([*missing, *(not_acknowledged(names[addr], addr) for addr in missed)])
         name = ", ".join(names.values())
         if len(sent) > 1:
             print(
@@ -162,21 +145,6 @@ async def run_send(
     finally:
         await messenger.stop()
         messenger.close()
-
-
-def _name(messenger: Messenger, addr: Addr) -> str:
-    peer = messenger.peer(addr)
-    return peer.name if peer is not None else f"{addr[0]}:{addr[1]}"
-
-
-def _missed(addr: Addr, delivery: _Delivery) -> bool:
-    return addr in delivery.failed or any(waited == addr for waited, _ in delivery.waiting)
-
-
-def _not_acknowledged(name: str, addr: Addr) -> str:
-    return _("{name} did not acknowledge the message (offline, or UDP port {port} blocked)").format(
-        name=name, port=addr[1]
-    )
 
 
 def _fail_with(problems: list[str]) -> None:

@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..i18n import _
 from ..net.files import OfferError
-from ..protocol import events as ev
 from ..protocol.engine import EngineError
 from ..protocol.keyring import KEY_REQUEST_INTERVAL, KEY_REQUEST_TRIES
-from ..protocol.peers import Addr
 from . import events as news
-from .fetching import until_fetched
+from .delivery import Delivery, name_of, not_acknowledged, until_fetched
 from .finding import TargetNotFound, find_all, find_target, wait_until
 from .messenger import FilesOffered, KeyNotKnown, Messenger, Recipient
 
@@ -35,29 +32,6 @@ class RequestFailed(Exception):
         super().__init__(message)
         self.status = status
         self.problems = problems or [message]
-
-
-@dataclass
-class _Outcome:
-    """What became of a message sent for a command: receipts, failures, peers that quit."""
-
-    waiting: set[tuple[Addr, int]] = field(default_factory=set)  # (recipient, packet no)
-    failed: set[Addr] = field(default_factory=set)
-    left: set[Addr] = field(default_factory=set)
-
-    def note(self, event: news.News) -> None:
-        match event:
-            case news.MessagesChanged(source=ev.MessageDelivered(addr=addr, packet_no=number)):
-                self.waiting.discard((addr, number))
-            case news.MessagesChanged(source=ev.MessageFailed(addr=addr, packet_no=number)):
-                if (addr, number) in self.waiting:
-                    self.waiting.discard((addr, number))
-                    self.failed.add(addr)
-            case news.PeerOffline(peer=peer, reason="exit"):
-                self.left.add(peer.addr)
-
-    def missed(self, addr: Addr) -> bool:
-        return addr in self.failed or any(waited == addr for waited, _ in self.waiting)
 
 
 async def send_for_command(messenger: Messenger, request: dict[str, Any]) -> dict[str, Any]:
@@ -83,7 +57,7 @@ async def send_for_command(messenger: Messenger, request: dict[str, Any]) -> dic
     loop = asyncio.get_running_loop()
     deadline = None if timeout is None else loop.time() + timeout
     news_came = asyncio.Event()
-    outcome = _Outcome()
+    outcome = Delivery()
 
     def follow(event: news.News) -> None:
         outcome.note(event)
@@ -95,7 +69,7 @@ async def send_for_command(messenger: Messenger, request: dict[str, Any]) -> dic
             addrs, missing = await find_all(messenger, targets, news_came, just_started=False)
         except TargetNotFound as error:
             raise RequestFailed(str(error), error.status) from None
-        names = {addr: _name(messenger, addr) for addr in addrs}
+        names = {addr: name_of(messenger, addr) for addr in addrs}
         recipients: list[Recipient] = [messenger.peer(addr) or addr for addr in addrs]
         sealed = request.get("sealed") is True
         offered: FilesOffered | None = None
@@ -124,7 +98,7 @@ async def send_for_command(messenger: Messenger, request: dict[str, Any]) -> dic
         )
         await wait_until(lambda: not outcome.waiting, news_came, limit)
         missed = [addr for addr in addrs if outcome.missed(addr)]
-        _fail_with([*missing, *(_not_acknowledged(names[addr], addr) for addr in missed)])
+        _fail_with([*missing, *(not_acknowledged(names[addr], addr) for addr in missed)])
         if offered is not None:
             remaining = None if deadline is None else max(0.0, deadline - loop.time())
             offer = offered.sent.offer
@@ -178,17 +152,6 @@ async def _polled(predicate: Callable[[], bool], timeout: float) -> None:
     deadline = loop.time() + timeout
     while not predicate() and loop.time() < deadline:
         await asyncio.sleep(0.05)
-
-
-def _name(messenger: Messenger, addr: Addr) -> str:
-    peer = messenger.peer(addr)
-    return peer.name if peer is not None else f"{addr[0]}:{addr[1]}"
-
-
-def _not_acknowledged(name: str, addr: Addr) -> str:
-    return _("{name} did not acknowledge the message (offline, or UDP port {port} blocked)").format(
-        name=name, port=addr[1]
-    )
 
 
 def _fail_with(problems: list[str]) -> None:

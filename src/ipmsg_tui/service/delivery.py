@@ -1,17 +1,58 @@
-"""Waiting for the recipients of an offer to fetch its files: what `send --file` does alone
-and what the running app does for a `send --file` beside it, in the same words."""
+"""What became of a message a command sent: receipts, failures, peers that quit, and the
+wait for its files to be fetched. `send` alone and the running app doing a `send` for a
+command beside it follow it the same way and say it in the same words."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..i18n import _
+from ..protocol import events as ev
 from ..protocol.peers import Addr
+from . import events as news
 from .finding import wait_until
 
 if TYPE_CHECKING:  # the transfer modules load only with --file
     from ..protocol.offers import OutgoingOffer
+    from .messenger import Messenger
+
+
+@dataclass
+class Delivery:
+    """Receipts awaited, as (recipient, packet number), the recipients that failed, and the
+    peers that said goodbye (BR_EXIT) meanwhile."""
+
+    waiting: set[tuple[Addr, int]] = field(default_factory=set)
+    failed: set[Addr] = field(default_factory=set)
+    left: set[Addr] = field(default_factory=set)
+
+    def note(self, event: news.News) -> None:
+        match event:
+            case news.MessagesChanged(source=ev.MessageDelivered(addr=addr, packet_no=number)):
+                self.waiting.discard((addr, number))
+            case news.MessagesChanged(source=ev.MessageFailed(addr=addr, packet_no=number)):
+                if (addr, number) in self.waiting:
+                    self.waiting.discard((addr, number))
+                    self.failed.add(addr)
+            case news.PeerOffline(peer=peer, reason="exit"):
+                self.left.add(peer.addr)
+
+    def missed(self, addr: Addr) -> bool:
+        return addr in self.failed or any(waited == addr for waited, _ in self.waiting)
+
+
+def name_of(messenger: Messenger, addr: Addr) -> str:
+    """A recipient as the lines below name it: its nick, or its address."""
+    peer = messenger.peer(addr)
+    return peer.name if peer is not None else f"{addr[0]}:{addr[1]}"
+
+
+def not_acknowledged(name: str, addr: Addr) -> str:
+    return _("{name} did not acknowledge the message (offline, or UDP port {port} blocked)").format(
+        name=name, port=addr[1]
+    )
 
 
 async def until_fetched(
