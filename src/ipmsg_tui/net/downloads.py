@@ -15,7 +15,7 @@ import hashlib
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -188,6 +188,14 @@ class Downloads:
     ) -> Transfer | None:
         """The same file of the same offer, already tried into the same place and ended
         without being saved: the one to continue."""
+        for transfer, job in self._unfinished_of(offer):
+            same_file = job.attachment.file_id == attachment.file_id
+            if same_file and (job.folder, job.name) == (folder, name):
+                return transfer
+        return None
+
+    def _unfinished_of(self, offer: IncomingOffer) -> Iterator[tuple[Transfer, _Download]]:
+        """The downloads from ``offer`` that ended without being saved, with their jobs."""
         for transfer in self.transfers:
             job = self._jobs.get(transfer.id)
             if (
@@ -195,11 +203,8 @@ class Downloads:
                 and transfer.can_retry
                 and job.offer.packet_no == offer.packet_no
                 and job.offer.peer.key == offer.peer.key
-                and job.attachment.file_id == attachment.file_id
-                and (job.folder, job.name) == (folder, name)
             ):
-                return transfer
-        return None
+                yield transfer, job
 
     def continue_with(self, transfer: Transfer, offer: IncomingOffer | None = None) -> None:
         """Retry ``transfer`` (from the offer as heard now, if given: the sender may have
@@ -223,20 +228,13 @@ class Downloads:
     def abandon(self, offer: IncomingOffer) -> None:
         """The offer was declined: the ``.part`` files of its unfinished downloads go (a
         retry, if asked for anyway, starts from nothing)."""
-        for transfer in self.transfers:
-            job = self._jobs.get(transfer.id)
-            if (
-                job is not None
-                and transfer.can_retry
-                and job.offer.packet_no == offer.packet_no
-                and job.offer.peer.key == offer.peer.key
-            ):
-                if job.part is not None:
-                    saving.remove_part(job.part, job.folder)
-                    job.part = None
-                if self.journal is not None and job.row_id is not None:
-                    self.journal.removed(job.row_id)
-                    job.row_id = None
+        for _transfer, job in self._unfinished_of(offer):
+            if job.part is not None:
+                saving.remove_part(job.part, job.folder)
+                job.part = None
+            if self.journal is not None and job.row_id is not None:
+                self.journal.removed(job.row_id)
+                job.row_id = None
 
     def jobs(self) -> dict[int, _Download]:
         return self._jobs
