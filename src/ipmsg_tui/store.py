@@ -280,6 +280,12 @@ def _decode_attachments(text: str) -> tuple[Attachment, ...]:
     )
 
 
+# The message(s) with a packet number, address and direction, unless sent to several peers
+# (those have their state per recipient).
+_ONE_PEERS_MESSAGE = (
+    "FROM messages m WHERE packet_no = ? AND ip = ? AND port = ? AND direction = ? "
+    "AND NOT EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id)"
+)
 _MESSAGE_COLUMNS = (
     "m.id, c.key, m.direction, m.ts, m.packet_no, m.ip, m.port, m.sender, m.text, m.flags, "
     "m.state, m.attachments"
@@ -622,10 +628,7 @@ class HistoryStore:
         """Add and remove flags of the message(s) with this address and packet number (not
         of a message sent to several peers: its flags speak for all of them)."""
         rows = self._db.execute(
-            "SELECT id FROM messages m "
-            "WHERE packet_no = ? AND ip = ? AND port = ? AND direction = ? "
-            "AND NOT EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id)",
-            (packet_no, addr[0], addr[1], direction.value),
+            f"SELECT id {_ONE_PEERS_MESSAGE}", (packet_no, addr[0], addr[1], direction.value)
         ).fetchall()
         return self._change_flags([id_ for (id_,) in rows], add, remove)
 
@@ -692,9 +695,7 @@ class HistoryStore:
                     self._update_overall_state(message_id)
                 changed.append(message_id)
         rows = self._db.execute(
-            "SELECT id, state FROM messages m "
-            "WHERE packet_no = ? AND ip = ? AND port = ? AND direction = ? "
-            "AND NOT EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id)",
+            f"SELECT id, state {_ONE_PEERS_MESSAGE}",
             (packet_no, addr[0], addr[1], direction.value),
         ).fetchall()
         ids = [id_ for id_, current in rows if current not in unless]
