@@ -29,7 +29,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from .transaction import transaction
+from .database import transaction
 
 # One transaction of a catch-up: other writers (the running app) wait at most this long.
 CATCH_UP_BATCH = 5000

@@ -17,12 +17,12 @@ from enum import IntFlag, StrEnum
 from pathlib import Path
 from typing import Any
 
+from .database import open_database, transaction
 from .protocol.attachments import Attachment
 from .protocol.direction import Direction
 from .protocol.events import MessageReceived
 from .protocol.peers import Addr, Peer, split_key
 from .search import SearchIndex, Snippet, snippet
-from .transaction import transaction
 
 EVERYONE = "*"
 # A retransmission of a message we kept before a crash is recognised this long.
@@ -317,12 +317,7 @@ class HistoryStore:
         # per message when nothing about the peer changed.
         self._ids: dict[str, tuple[int, tuple[str, str, str, int] | None]] = {}
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            # NORMAL: a commit survives the process being killed (not a power cut).
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA busy_timeout=5000")
+            self._db = open_database(path)
             self._db.executescript(_SCHEMA)
             self._search = SearchIndex(self._db)
             self._upgrade()

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .database import open_database
 from .protocol.attachments import Attachment
 
 _SCHEMA = """
@@ -133,11 +134,7 @@ def _row(row: tuple[object, ...]) -> SavedDownload:
 class TransferLog:
     def __init__(self, path: Path) -> None:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA busy_timeout=5000")
+            self._db = open_database(path)
             self._db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as error:
             raise TransferLogError(f"cannot open the history database {path}: {error}") from None
