@@ -15,12 +15,12 @@ from ..i18n import _
 from ..keystore import load_keys
 from ..protocol.pubkey import fingerprint
 from ..service import KeyNotKnown, Messenger
+from ..service.delivery import KEY_EXCHANGE_WAIT
 from ..service.finding import TargetNotFound, find_target
 from ..store import HistoryStore
 from ..targets import is_address
 from .common import INTERRUPTED, CommandError, interrupt_on_signals
 from .remote import accept_key_through_app
-from .send import KEY_EXCHANGE_WAIT
 
 
 def run_keys_list(settings: Settings, store: HistoryStore, out: TextIO = sys.stdout) -> int:

@@ -12,11 +12,10 @@ from ..config import Settings
 from ..i18n import _
 from ..protocol import events as ev
 from ..protocol.engine import EngineError
-from ..protocol.keyring import KEY_REQUEST_INTERVAL, KEY_REQUEST_TRIES
 from ..service import FilesOffered, Messenger
 from ..service import events as news
-from ..service.delivery import Delivery, name_of, not_acknowledged, until_fetched
-from ..service.finding import TargetNotFound, find_all, wait_until
+from ..service.delivery import KEY_EXCHANGE_WAIT, Delivery, name_of, until_fetched
+from ..service.finding import TargetNotFound, find_all
 from ..store import HistoryStore
 from ..targets import is_address
 from .common import (
@@ -30,8 +29,6 @@ from .remote import note_left_out, send_through_app
 
 PROG = "ipmsg-tui"
 
-# Asking an encrypting peer for its key comes before the first send (and its retries).
-KEY_EXCHANGE_WAIT = KEY_REQUEST_TRIES * KEY_REQUEST_INTERVAL
 LEAVE_POLL = 0.02  # seconds between looks at what still waits for a key (--timeout 0)
 
 
@@ -117,14 +114,8 @@ async def run_send(
             await _until_left(messenger, loop.time() + KEY_EXCHANGE_WAIT)
             return 0
         stage = _("before the receipt came")
-        limit = (
-            timeout
-            if timeout is not None
-            else settings.retry_interval * settings.retry_count + 1 + KEY_EXCHANGE_WAIT
-        )
-        await wait_until(lambda: not delivery.waiting, changed, limit)
-        missed = [addr for addr in addrs if delivery.missed(addr)]
-        _fail_with([*missing, *(not_acknowledged(names[addr], addr) for addr in missed)])
+        unacknowledged = await delivery.until_acknowledged(names, changed, timeout, settings)
+        _fail_with([*missing, *unacknowledged])
         name = ", ".join(names.values())
         if len(sent) > 1:
             print(

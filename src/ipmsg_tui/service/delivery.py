@@ -10,13 +10,18 @@ from typing import TYPE_CHECKING
 
 from ..i18n import _
 from ..protocol import events as ev
+from ..protocol.keyring import KEY_REQUEST_INTERVAL, KEY_REQUEST_TRIES
 from ..protocol.peers import Addr
 from . import events as news
 from .finding import wait_until
 
 if TYPE_CHECKING:  # the transfer modules load only with --file
+    from ..config import Settings
     from ..protocol.offers import OutgoingOffer
     from .messenger import Messenger
+
+# Asking an encrypting peer for its key comes before the first send (and its retries).
+KEY_EXCHANGE_WAIT = KEY_REQUEST_TRIES * KEY_REQUEST_INTERVAL
 
 
 @dataclass
@@ -41,6 +46,23 @@ class Delivery:
 
     def missed(self, addr: Addr) -> bool:
         return addr in self.failed or any(waited == addr for waited, _ in self.waiting)
+
+    async def until_acknowledged(
+        self,
+        names: dict[Addr, str],
+        changed: asyncio.Event,
+        timeout: float | None,
+        settings: Settings,
+    ) -> list[str]:
+        """Wait for the receipts (``timeout``, else as long as the retries and a key
+        exchange take); one line for each recipient in ``names`` that did not acknowledge."""
+        limit = (
+            timeout
+            if timeout is not None
+            else settings.retry_interval * settings.retry_count + 1 + KEY_EXCHANGE_WAIT
+        )
+        await wait_until(lambda: not self.waiting, changed, limit)
+        return [not_acknowledged(name, addr) for addr, name in names.items() if self.missed(addr)]
 
 
 def name_of(messenger: Messenger, addr: Addr) -> str:

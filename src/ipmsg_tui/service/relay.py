@@ -16,13 +16,10 @@ from typing import Any
 from ..i18n import _
 from ..net.files import OfferError
 from ..protocol.engine import EngineError
-from ..protocol.keyring import KEY_REQUEST_INTERVAL, KEY_REQUEST_TRIES
 from . import events as news
-from .delivery import Delivery, name_of, not_acknowledged, until_fetched
-from .finding import TargetNotFound, find_all, find_target, wait_until
+from .delivery import KEY_EXCHANGE_WAIT, Delivery, name_of, until_fetched
+from .finding import TargetNotFound, find_all, find_target
 from .messenger import FilesOffered, KeyNotKnown, Messenger, Recipient
-
-KEY_EXCHANGE_WAIT = KEY_REQUEST_TRIES * KEY_REQUEST_INTERVAL
 
 
 class RequestFailed(Exception):
@@ -90,15 +87,10 @@ async def send_for_command(messenger: Messenger, request: dict[str, Any]) -> dic
         sent = {"ok": True, "name": name, "parts": len(rows), "waited": timeout != 0}
         if timeout == 0:
             return sent
-        settings = messenger.settings
-        limit = (
-            timeout
-            if timeout is not None
-            else settings.retry_interval * settings.retry_count + 1 + KEY_EXCHANGE_WAIT
+        unacknowledged = await outcome.until_acknowledged(
+            names, news_came, timeout, messenger.settings
         )
-        await wait_until(lambda: not outcome.waiting, news_came, limit)
-        missed = [addr for addr in addrs if outcome.missed(addr)]
-        _fail_with([*missing, *(not_acknowledged(names[addr], addr) for addr in missed)])
+        _fail_with([*missing, *unacknowledged])
         if offered is not None:
             remaining = None if deadline is None else max(0.0, deadline - loop.time())
             offer = offered.sent.offer
